@@ -1,0 +1,161 @@
+// swift-tools-version: 6.2
+// The fitting-room smart mirror: the device daemon, the staff CLI and the head-office hub.
+import PackageDescription
+
+/// Settings shared by every target of this package: Swift 6 mode, warnings are errors.
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "smart-mirror",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mirrord", targets: ["mirrord"]),
+        .executable(name: "mirrorctl", targets: ["mirrorctl"]),
+        .executable(name: "mirrorhub", targets: ["mirrorhub"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries from Debian packages: a module map and a header of shims each.
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
+            name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]),
+
+        .target(
+            name: "MirrorCore",
+            swiftSettings: strict),
+        .target(
+            name: "MirrorConfig",
+            dependencies: ["MirrorCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        .target(
+            name: "MirrorImaging",
+            dependencies: ["MirrorCore", "CJPEG"],
+            swiftSettings: strict),
+        .target(
+            name: "MirrorCapture",
+            dependencies: [
+                "MirrorCore", "MirrorImaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "MirrorDisplay",
+            dependencies: [
+                "MirrorCore", "MirrorImaging", "CCairo",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "MirrorAPI",
+            dependencies: [
+                "MirrorCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "MirrorDaemon",
+            dependencies: [
+                "MirrorCore", "MirrorConfig", "MirrorCapture", "MirrorDisplay", "MirrorAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "MirrorCLI",
+            dependencies: [
+                "MirrorCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "MirrorHub",
+            dependencies: [
+                "MirrorCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "MirrorTesting",
+            dependencies: ["MirrorCore", "MirrorImaging", "CCairo"],
+            swiftSettings: strict),
+
+        .executableTarget(
+            name: "mirrord",
+            dependencies: [
+                "MirrorDaemon", "MirrorConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "mirrorctl",
+            dependencies: ["MirrorCLI"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "mirrorhub",
+            dependencies: [
+                "MirrorHub",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "mirror-devtool",
+            dependencies: [
+                "MirrorTesting", "MirrorImaging", "MirrorDisplay",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(
+            name: "MirrorCoreTests",
+            dependencies: ["MirrorCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MirrorConfigTests",
+            dependencies: ["MirrorConfig"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MirrorImagingTests",
+            dependencies: ["MirrorImaging", "MirrorTesting"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MirrorDisplayTests",
+            dependencies: ["MirrorDisplay", "MirrorImaging", "MirrorTesting"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MirrorCLITests",
+            dependencies: ["MirrorCLI"],
+            exclude: ["Golden"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MirrorDaemonTests",
+            dependencies: ["MirrorDaemon", "MirrorConfig", "mirrord", "mirrorctl"],
+            swiftSettings: strict),
+    ]
+)

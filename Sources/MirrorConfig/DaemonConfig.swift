@@ -1,0 +1,71 @@
+import Foundation
+
+/// The configuration of `mirrord`, read from one YAML file (see `config/` in the repository).
+public struct DaemonConfig: Sendable, Equatable {
+    public struct API: Sendable, Equatable {
+        /// The Unix domain socket `mirrorctl` talks to.
+        public var socket: String
+        /// Optional TCP `host:port` serving only `/healthz` and `/metrics`, for Prometheus.
+        public var metricsListen: HostPort?
+    }
+
+    public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public var description: String { "\(host):\(port)" }
+    }
+
+    public var file: String
+    public var stateDirectory: String
+    public var logLevel: String
+    public var api: API
+    public var profile: DeviceProfile
+
+    public static let defaultPath = "/etc/mirrord/mirrord.yaml"
+
+    /// Loads and validates the file at `path` and the device profile it names.
+    public static func load(path: String) throws(ConfigError) -> DaemonConfig {
+        let text = try readText(path, what: "config file")
+        var fields = try YAMLFields.parse(text, file: path)
+        let base = (path as NSString).deletingLastPathComponent
+
+        let stateDirectory = resolve(try fields.string("state_dir", default: "/var/lib/mirrord"), against: base)
+        let logLevel = try fields.choice(
+            "log_level", ["trace", "debug", "info", "notice", "warning", "error", "critical"], default: "info")
+
+        var api = API(socket: resolve("mirrord.sock", against: stateDirectory), metricsListen: nil)
+        if var section = try fields.section("api") {
+            if let socket = try section.string("socket") {
+                api.socket = resolve(socket, against: base)
+                guard api.socket.utf8.count < 108 else {
+                    throw section.error("socket", "the path is too long for a Unix socket (107 bytes at most)")
+                }
+            }
+            if let listen = try section.string("metrics_listen") {
+                guard let hostPort = parseHostPort(listen) else {
+                    throw section.error("metrics_listen", "'\(listen)' is not host:port", fix: "e.g. 127.0.0.1:9464")
+                }
+                api.metricsListen = hostPort
+            }
+            try section.finish()
+        }
+
+        let profilePath = resolve(
+            try fields.require("profile", fix: "name a device profile, e.g. ../devices/demo-replay.yaml"),
+            against: base)
+        try fields.finish()
+        let profile = try DeviceProfile.load(path: profilePath, stateDirectory: stateDirectory)
+        return DaemonConfig(
+            file: path, stateDirectory: stateDirectory, logLevel: logLevel, api: api, profile: profile)
+    }
+
+    static func parseHostPort(_ text: String) -> HostPort? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            return nil
+        }
+        return HostPort(host: host, port: port)
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Yams
+
+/// Reads one YAML mapping field by field, naming the dotted key and line in every error.
+///
+/// Written over Yams' node tree rather than `Codable` because decoding errors from `Codable` name
+/// neither the line nor the fix, and it silently ignores misspelt keys, which is the commonest
+/// mistake in a hand-edited config.
+struct YAMLFields {
+    let file: String
+    let path: String
+    let line: Int?
+    private var entries: [(key: String, value: Node)] = []
+    private var used: Set<String> = []
+
+    /// Parses `text` and returns its top-level mapping.
+    static func parse(_ text: String, file: String) throws(ConfigError) -> YAMLFields {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError(file: file, problem: "not valid YAML: \(Self.summary(of: error))")
+        } catch {
+            throw ConfigError(file: file, problem: "not valid YAML: \(error)")
+        }
+        guard let root else {
+            throw ConfigError(file: file, problem: "the file is empty", fix: "see the example in the repository")
+        }
+        return try YAMLFields(root, file: file, path: "")
+    }
+
+    init(_ node: Node, file: String, path: String) throws(ConfigError) {
+        self.file = file
+        self.path = path
+        self.line = node.mark.map { $0.line }
+        guard case .mapping(let mapping) = node else {
+            throw ConfigError(
+                file: file, line: line, key: path.isEmpty ? nil : path,
+                problem: "expected a mapping of keys to values")
+        }
+        for (key, value) in mapping {
+            guard let name = key.string else {
+                throw ConfigError(file: file, line: key.mark?.line, key: path, problem: "a key is not text")
+            }
+            if entries.contains(where: { $0.key == name }) {
+                throw ConfigError(
+                    file: file, line: key.mark?.line, key: dotted(name), problem: "appears twice",
+                    fix: "keep one")
+            }
+            entries.append((name, value))
+        }
+    }
+
+    func dotted(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    func error(_ key: String, _ problem: String, fix: String? = nil) -> ConfigError {
+        let node = entries.first { $0.key == key }?.value
+        return ConfigError(file: file, line: node?.mark?.line ?? line, key: dotted(key), problem: problem, fix: fix)
+    }
+
+    private mutating func value(_ key: String) -> Node? {
+        used.insert(key)
+        guard let node = entries.first(where: { $0.key == key })?.value else { return nil }
+        if node.null != nil { return nil }
+        return node
+    }
+
+    mutating func has(_ key: String) -> Bool { value(key) != nil }
+
+    mutating func string(_ key: String) throws(ConfigError) -> String? {
+        guard let node = value(key) else { return nil }
+        guard case .scalar(let scalar) = node else { throw error(key, "expected text") }
+        let text = scalar.string.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else { throw error(key, "is empty") }
+        return text
+    }
+
+    mutating func string(_ key: String, default fallback: String) throws(ConfigError) -> String {
+        try string(key) ?? fallback
+    }
+
+    mutating func require(_ key: String, fix: String) throws(ConfigError) -> String {
+        guard let text = try string(key) else {
+            throw ConfigError(file: file, line: line, key: dotted(key), problem: "is missing", fix: fix)
+        }
+        return text
+    }
+
+    mutating func int(_ key: String, default fallback: Int, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        guard let node = value(key) else { return fallback }
+        guard let number = node.int else {
+            throw error(key, "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        guard range.contains(number) else {
+            throw error(key, "\(number) is out of range", fix: "use \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    mutating func double(_ key: String, default fallback: Double, in range: ClosedRange<Double>)
+        throws(ConfigError) -> Double
+    {
+        guard let node = value(key) else { return fallback }
+        guard let number = node.float, number.isFinite else {
+            throw error(key, "expected a number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        guard range.contains(number) else {
+            throw error(key, "\(number) is out of range", fix: "use \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    mutating func bool(_ key: String, default fallback: Bool) throws(ConfigError) -> Bool {
+        guard let node = value(key) else { return fallback }
+        guard let flag = node.bool else { throw error(key, "expected true or false") }
+        return flag
+    }
+
+    /// One of `choices`, compared case-insensitively.
+    mutating func choice(_ key: String, _ choices: [String], default fallback: String) throws(ConfigError) -> String {
+        guard let text = try string(key) else { return fallback }
+        guard let match = choices.first(where: { $0.caseInsensitiveCompare(text) == .orderedSame }) else {
+            throw error(key, "'\(text)' is not one of \(choices.joined(separator: ", "))")
+        }
+        return match
+    }
+
+    mutating func section(_ key: String) throws(ConfigError) -> YAMLFields? {
+        guard let node = value(key) else { return nil }
+        return try YAMLFields(node, file: file, path: dotted(key))
+    }
+
+    /// Refuses keys that no call asked for, suggesting the nearest known one.
+    func finish() throws(ConfigError) {
+        for (key, _) in entries where !used.contains(key) {
+            let suggestion = used.min { Self.distance($0, key) < Self.distance($1, key) }
+            let fix: String
+            if let suggestion, Self.distance(suggestion, key) <= max(2, key.count / 3) {
+                fix = "did you mean '\(dotted(suggestion))'?"
+            } else {
+                fix = "known keys here: \(used.sorted().joined(separator: ", "))"
+            }
+            throw error(key, "unknown key", fix: fix)
+        }
+    }
+
+    /// Levenshtein distance, for "did you mean" suggestions.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, ca) in a.enumerated() {
+            var current = [i + 1]
+            for (j, cb) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    private static func summary(of error: YamlError) -> String {
+        // YamlError's description spans several lines (it quotes the source); keep the first.
+        String(describing: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import MirrorConfig
+import Testing
+
+/// A temporary folder with a config, a profile and a (dummy) replay sample.
+private struct Scratch {
+    let folder: String
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "mirror-config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try write("sample.mjpeg", "not checked here")
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        try text.write(toFile: "\(folder)/\(name)", atomically: true, encoding: .utf8)
+    }
+
+    static let profile = """
+        name: test-profile
+        camera:
+          source: replay
+          file: sample.mjpeg
+          fps: 15
+        panel:
+          width: 720
+          height: 1280
+          pixel_format: rgb565
+        """
+
+    static let config = """
+        profile: profile.yaml
+        state_dir: state
+        api:
+          socket: state/m.sock
+          metrics_listen: 127.0.0.1:9464
+        """
+
+    /// Loads `config` with `profile`; returns the error's text, or nil when it loaded.
+    func error(config: String = Scratch.config, profile: String = Scratch.profile) throws -> String? {
+        try write("mirrord.yaml", config)
+        try write("profile.yaml", profile)
+        do {
+            _ = try DaemonConfig.load(path: "\(folder)/mirrord.yaml")
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+}
+
+@Suite struct ConfigTests {
+    @Test func goodFileLoadsWithPathsRelativeToItself() throws {
+        let scratch = try Scratch()
+        try scratch.write("mirrord.yaml", Scratch.config)
+        try scratch.write("profile.yaml", Scratch.profile)
+        let config = try DaemonConfig.load(path: "\(scratch.folder)/mirrord.yaml")
+        #expect(config.stateDirectory == "\(scratch.folder)/state")
+        #expect(config.api.socket == "\(scratch.folder)/state/m.sock")
+        #expect(config.api.metricsListen?.description == "127.0.0.1:9464")
+        #expect(config.logLevel == "info")
+        #expect(config.profile.name == "test-profile")
+        #expect(config.profile.camera.source == .replay(file: "\(scratch.folder)/sample.mjpeg", loop: true))
+        #expect(config.profile.camera.fps == 15)
+        #expect(config.profile.panel.width == 720)
+        #expect(config.profile.panel.pixelFormat == .rgb565)
+        #expect(config.profile.panel.device == .file(path: "\(scratch.folder)/state/framebuffer.raw"))
+        #expect(config.profile.panel.mirror)
+    }
+
+    @Test func committedDemoConfigAndProfilesLoad() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let config = try DaemonConfig.load(path: "\(root)/config/demo.yaml")
+        #expect(config.profile.name == "demo-replay")
+        #expect(config.profile.panel.width == 1080 && config.profile.panel.height == 1920)
+    }
+
+    @Test(
+        arguments: [
+            // (what is wrong, config, profile, expected fragments of the one-line error)
+            ("not YAML", "profile: [unclosed", nil, ["mirrord.yaml", "not valid YAML"]),
+            ("empty", "", nil, ["mirrord.yaml", "the file is empty"]),
+            ("not a mapping", "- a\n- b\n", nil, ["mirrord.yaml:1", "expected a mapping"]),
+            (
+                "misspelt key", Scratch.config + "\nlog_levle: debug\n", nil,
+                ["log_levle", "unknown key", "did you mean 'log_level'?"]
+            ),
+            ("missing profile", "state_dir: s\n", nil, ["profile: is missing"]),
+            ("no such profile", "profile: nope.yaml\n", nil, ["nope.yaml", "no such device profile"]),
+            ("bad level", Scratch.config + "\nlog_level: loud\n", nil, ["log_level", "'loud' is not one of"]),
+            (
+                "bad listen", "profile: profile.yaml\napi:\n  metrics_listen: 9464\n", nil,
+                ["mirrord.yaml:3", "api.metrics_listen", "is not host:port"]
+            ),
+            ("port range", "profile: profile.yaml\napi:\n  metrics_listen: 'h:70000'\n", nil, ["api.metrics_listen"]),
+            ("duplicate", "profile: profile.yaml\nprofile: other.yaml\n", nil, ["duplicated key(s): 'profile'"]),
+            ("section type", "profile: profile.yaml\napi: 3\n", nil, ["api: expected a mapping"]),
+            (
+                "long socket", "profile: profile.yaml\napi:\n  socket: /" + String(repeating: "s", count: 120) + "\n",
+                nil, ["api.socket", "too long"]
+            ),
+            (
+                "fps type", Scratch.config, Scratch.profile.replacingOccurrences(of: "fps: 15", with: "fps: fast"),
+                ["profile.yaml:5", "camera.fps", "expected a number"]
+            ),
+            (
+                "fps range", Scratch.config, Scratch.profile.replacingOccurrences(of: "fps: 15", with: "fps: 500"),
+                ["camera.fps", "500.0 is out of range", "use 1.0 to 120.0"]
+            ),
+            (
+                "rotation", Scratch.config, Scratch.profile.replacingOccurrences(of: "fps: 15", with: "rotation: 45"),
+                ["profile.yaml:5", "camera.rotation", "must be 0, 90, 180 or 270"]
+            ),
+            (
+                "no sample", Scratch.config,
+                Scratch.profile.replacingOccurrences(of: "sample.mjpeg", with: "gone.mjpeg"),
+                ["camera.file", "cannot read", "gone.mjpeg"]
+            ),
+            (
+                "format", Scratch.config, Scratch.profile.replacingOccurrences(of: "rgb565", with: "YUV"),
+                ["panel.pixel_format", "'YUV' is not one of XRGB8888, XBGR8888, RGB565"]
+            ),
+            (
+                "panel size", Scratch.config, Scratch.profile.replacingOccurrences(of: "width: 720", with: "width: 0"),
+                ["panel.width", "0 is out of range"]
+            ),
+            ("no camera", Scratch.config, "name: x\npanel: {}\n", ["camera: is missing"]),
+            (
+                "unknown panel key", Scratch.config, Scratch.profile + "\n  colour: red\n",
+                ["panel.colour", "unknown key"]
+            ),
+        ] as [(String, String, String?, [String])])
+    func badFilesGiveOneLineNamingKeyAndFix(_ what: String, config: String, profile: String?, fragments: [String])
+        throws
+    {
+        let scratch = try Scratch()
+        let message = try #require(try scratch.error(config: config, profile: profile ?? Scratch.profile), "\(what)")
+        #expect(!message.contains("\n"), "\(what): \(message)")
+        for fragment in fragments {
+            #expect(message.contains(fragment), "\(what): '\(fragment)' not in: \(message)")
+        }
+    }
+
+    @Test func missingConfigFileIsNamed() {
+        #expect(throws: ConfigError.self) { try DaemonConfig.load(path: "/nonexistent/mirrord.yaml") }
+        do {
+            _ = try DaemonConfig.load(path: "/nonexistent/mirrord.yaml")
+        } catch {
+            #expect(error.description == "/nonexistent/mirrord.yaml: no such config file (check the path)")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import MirrorCore
+
+/// Why capture stopped or could not start.
+public struct CaptureError: Error, CustomStringConvertible, Sendable {
+    public enum Code: String, Sendable {
+        /// The device or file is not there (unplugged, wrong path).
+        case notFound
+        /// It is there but is not a usable camera or sample.
+        case unsupported
+        /// It went away while streaming.
+        case disconnected
+        case io
+    }
+
+    public var code: Code
+    public var message: String
+    public var underlying: (any Error & Sendable)?
+
+    public init(_ code: Code, _ message: String, underlying: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        if let underlying { return "\(message): \(underlying)" }
+        return message
+    }
+}
+
+/// What a camera agreed to deliver.
+public struct StreamFormat: Sendable, Equatable {
+    public var format: PixelFormat
+    public var width: Int
+    public var height: Int
+    public var fps: Double
+
+    public init(format: PixelFormat, width: Int, height: Int, fps: Double) {
+        self.format = format
+        self.width = width
+        self.height = height
+        self.fps = fps
+    }
+}
+
+/// A source of camera frames: a V4L2 camera, a replayed recording or a test pattern.
+///
+/// `stream` opens the source, delivers frames until the task is cancelled or the source ends, and
+/// closes it again, so every call is a fresh open (which is how reconnecting after an unplug works).
+public protocol CaptureDevice: Sendable {
+    /// A name for logs and status: a device path, or `replay:<file>`.
+    var name: String { get }
+
+    /// Opens the source and calls `opened` with what it negotiated, then `deliver` with each frame.
+    ///
+    /// Returns when the source ends (a replay without looping) or the task is cancelled; throws when
+    /// the source fails. Frames carry the source's sequence numbers; gaps mean dropped frames.
+    func stream(
+        opened: @Sendable (StreamFormat) -> Void, deliver: @Sendable (Frame) -> Void
+    ) async throws(CaptureError)
+}

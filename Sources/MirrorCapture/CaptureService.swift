@@ -1,0 +1,172 @@
+import Logging
+import MirrorCore
+import MirrorImaging
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// What capture has done so far, read by status and metrics.
+public final class CaptureStats: Sendable {
+    public enum State: String, Sendable {
+        case starting, streaming, reconnecting, stopped
+    }
+
+    private struct Values {
+        var state = State.starting
+        var format: StreamFormat?
+        var captured: UInt64 = 0
+        var dropped: UInt64 = 0
+        var corrupt: UInt64 = 0
+        var reconnects: UInt64 = 0
+        var lastSequence: UInt64?
+        var rate = RateMeter()
+    }
+
+    private let values = Mutex(Values())
+    private let framesTotal: Counter
+    private let droppedTotal: Counter
+    private let corruptTotal: Counter
+    private let reconnectsTotal: Counter
+    private let fpsGauge: Gauge
+
+    public init(registry: PrometheusCollectorRegistry) {
+        framesTotal = registry.makeCounter(
+            descriptor: .init(
+                metricName: "mirror_capture_frames", unitName: "total", helpText: "Frames received from the camera."))
+        droppedTotal = registry.makeCounter(
+            descriptor: .init(
+                metricName: "mirror_capture_dropped_frames", unitName: "total",
+                helpText: "Frames the camera skipped (sequence gaps)."))
+        corruptTotal = registry.makeCounter(
+            descriptor: .init(
+                metricName: "mirror_capture_corrupt_frames", unitName: "total",
+                helpText: "Frames discarded because they failed validation."))
+        reconnectsTotal = registry.makeCounter(
+            descriptor: .init(
+                metricName: "mirror_capture_reconnects", unitName: "total",
+                helpText: "Times the camera was reopened after a failure."))
+        fpsGauge = registry.makeGauge(
+            descriptor: .init(
+                metricName: "mirror_capture_frames", unitName: "per_second",
+                helpText: "Camera frame rate over the last two seconds."))
+    }
+
+    func set(_ state: State, format: StreamFormat? = nil) {
+        values.withLock {
+            $0.state = state
+            if let format {
+                $0.format = format
+                $0.lastSequence = nil
+            }
+        }
+    }
+
+    /// Counts a frame and any gap before it.
+    func record(_ frame: Frame) {
+        let (gap, fps) = values.withLock { v -> (UInt64, Double) in
+            var gap: UInt64 = 0
+            if let last = v.lastSequence, frame.sequence > last + 1 { gap = frame.sequence - last - 1 }
+            v.lastSequence = frame.sequence
+            v.captured += 1
+            v.dropped += gap
+            v.rate.record(frame.timestamp)
+            return (gap, v.rate.rate(at: frame.timestamp))
+        }
+        framesTotal.increment()
+        if gap > 0 { droppedTotal.increment(by: Int64(gap)) }
+        fpsGauge.set(fps)
+    }
+
+    func recordCorrupt() {
+        values.withLock { $0.corrupt += 1 }
+        corruptTotal.increment()
+    }
+
+    func recordReconnect() {
+        values.withLock { $0.reconnects += 1 }
+        reconnectsTotal.increment()
+    }
+
+    /// The camera part of the status report.
+    public func report(device: String) -> StatusReport.Camera {
+        values.withLock { v in
+            StatusReport.Camera(
+                state: v.state.rawValue, device: device, format: v.format?.format.fourcc ?? "-",
+                width: v.format?.width ?? 0, height: v.format?.height ?? 0,
+                fps: (v.rate.rate(at: .now()) * 10).rounded() / 10,
+                framesCaptured: v.captured, framesDropped: v.dropped, framesCorrupt: v.corrupt)
+        }
+    }
+
+    public var state: State { values.withLock { $0.state } }
+    public var reconnects: UInt64 { values.withLock { $0.reconnects } }
+    public var captured: UInt64 { values.withLock { $0.captured } }
+}
+
+/// Runs a ``CaptureDevice`` and publishes its frames on the ``FrameBus``; reopens it with backoff
+/// when it fails (an unplugged camera), until the daemon shuts down.
+public struct CaptureService: Service {
+    let device: any CaptureDevice
+    let bus: FrameBus
+    let stats: CaptureStats
+    let logger: Logger
+
+    public init(device: any CaptureDevice, bus: FrameBus, stats: CaptureStats, logger: Logger) {
+        self.device = device
+        self.bus = bus
+        self.stats = stats
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        defer {
+            stats.set(.stopped)
+            bus.finish()
+        }
+        await cancelWhenGracefulShutdown {
+            var backoff = Duration.milliseconds(250)
+            while !Task.isCancelled {
+                do {
+                    try await device.stream(
+                        opened: { format in
+                            stats.set(.streaming, format: format)
+                            logger.info(
+                                "camera streaming",
+                                metadata: [
+                                    "device": "\(device.name)", "format": "\(format.format.fourcc)",
+                                    "size": "\(format.width)x\(format.height)", "fps": "\(format.fps)",
+                                ])
+                        },
+                        deliver: { frame in
+                            var frame = frame
+                            if frame.format == .mjpeg {
+                                // Never pass an unchecked JPEG on; trim driver padding after EOI.
+                                switch frame.bytes.withUnsafeBytes({ JPEGMarkers.inspect($0) }) {
+                                case .success(let info): frame.bytes = frame.bytes.prefix(info.length)
+                                case .failure:
+                                    stats.recordCorrupt()
+                                    return
+                                }
+                            }
+                            stats.record(frame)
+                            bus.publish(frame)
+                        })
+                    if !Task.isCancelled { logger.info("camera stream ended", metadata: ["device": "\(device.name)"]) }
+                    return
+                } catch {
+                    if stats.state == .streaming { backoff = .milliseconds(250) }
+                    stats.set(.reconnecting)
+                    stats.recordReconnect()
+                    logger.warning(
+                        "camera failed; reopening",
+                        metadata: [
+                            "device": "\(device.name)", "error": "\(error)",
+                            "retry_in": "\(backoff)",
+                        ])
+                    try? await Task.sleep(for: backoff)
+                    backoff = min(backoff * 2, .seconds(5))
+                }
+            }
+        }
+    }
+}

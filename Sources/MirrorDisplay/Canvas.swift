@@ -1,0 +1,153 @@
+import CCairo
+import MirrorImaging
+
+/// A Cairo drawing context over a ``PixelBuffer`` (Cairo's `RGB24`, the project's XRGB8888).
+///
+/// Owned by one thread at a time.
+public final class Canvas {
+    public let pixels: PixelBuffer
+    let surface: OpaquePointer
+    let cr: OpaquePointer
+
+    public init(width: Int, height: Int) {
+        pixels = PixelBuffer(width: width, height: height)
+        surface = Self.makeSurface(pixels)
+        cr = cairo_create(surface)
+    }
+
+    deinit {
+        cairo_destroy(cr)
+        cairo_surface_destroy(surface)
+    }
+
+    public var width: Int { pixels.width }
+    public var height: Int { pixels.height }
+
+    /// Wraps `buffer`'s memory as a Cairo surface (no copy); the buffer must outlive it and keep its shape.
+    static func makeSurface(_ buffer: PixelBuffer) -> OpaquePointer {
+        cairo_image_surface_create_for_data(
+            buffer.base.assumingMemoryBound(to: UInt8.self), CAIRO_FORMAT_RGB24, Int32(buffer.width),
+            Int32(buffer.height), Int32(buffer.stride))
+    }
+
+    /// Finishes drawing so the pixels can be read.
+    public func flush() { cairo_surface_flush(surface) }
+
+    // MARK: Drawing helpers used by the screens
+
+    func fill(_ color: Color) {
+        color.set(on: cr)
+        cairo_paint(cr)
+    }
+
+    func rectangle(x: Double, y: Double, width: Double, height: Double, color: Color) {
+        color.set(on: cr)
+        cairo_rectangle(cr, x, y, width, height)
+        cairo_fill(cr)
+    }
+
+    /// A vertical gradient from `top` to `bottom` over the band.
+    func verticalGradient(y: Double, height: Double, top: Color, bottom: Color) {
+        let pattern = cairo_pattern_create_linear(0, y, 0, y + height)
+        cairo_pattern_add_color_stop_rgba(pattern, 0, top.red, top.green, top.blue, top.alpha)
+        cairo_pattern_add_color_stop_rgba(pattern, 1, bottom.red, bottom.green, bottom.blue, bottom.alpha)
+        cairo_set_source(cr, pattern)
+        cairo_rectangle(cr, 0, y, Double(width), height)
+        cairo_fill(cr)
+        cairo_pattern_destroy(pattern)
+    }
+
+    /// Draws one line of text; `anchor` 0 = left edge at x, 0.5 = centred, 1 = right edge.
+    func text(
+        _ string: String, x: Double, y: Double, size: Double, color: Color, bold: Bool = false, anchor: Double = 0,
+        tracking: Double = 0
+    ) {
+        cairo_select_font_face(
+            cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_set_font_size(cr, size)
+        color.set(on: cr)
+        if tracking == 0 {
+            var extents = cairo_text_extents_t()
+            cairo_text_extents(cr, string, &extents)
+            cairo_move_to(cr, x - extents.x_advance * anchor, y)
+            cairo_show_text(cr, string)
+            return
+        }
+        // Letter-spaced text (brand marks): advance glyph by glyph.
+        var total = 0.0
+        var extents = cairo_text_extents_t()
+        for character in string {
+            cairo_text_extents(cr, String(character), &extents)
+            total += extents.x_advance + tracking
+        }
+        var pen = x - (total - tracking) * anchor
+        for character in string {
+            cairo_move_to(cr, pen, y)
+            cairo_show_text(cr, String(character))
+            cairo_text_extents(cr, String(character), &extents)
+            pen += extents.x_advance + tracking
+        }
+    }
+
+    /// Encodes the canvas as PNG (Cairo's encoder).
+    public func pngData() throws(DisplayError) -> [UInt8] {
+        flush()
+        return try PNGWriter.encode(surface)
+    }
+}
+
+/// An sRGB colour with alpha, components 0…1.
+struct Color {
+    var red: Double
+    var green: Double
+    var blue: Double
+    var alpha: Double = 1
+
+    init(_ red: Double, _ green: Double, _ blue: Double, _ alpha: Double = 1) {
+        self.red = red
+        self.green = green
+        self.blue = blue
+        self.alpha = alpha
+    }
+
+    init(hex: UInt32, alpha: Double = 1) {
+        self.init(
+            Double((hex >> 16) & 0xFF) / 255, Double((hex >> 8) & 0xFF) / 255, Double(hex & 0xFF) / 255, alpha)
+    }
+
+    func set(on cr: OpaquePointer) { cairo_set_source_rgba(cr, red, green, blue, alpha) }
+
+    static let white = Color(1, 1, 1)
+    static let black = Color(0, 0, 0)
+}
+
+/// PNG encoding through Cairo's `cairo_surface_write_to_png_stream`.
+public enum PNGWriter {
+    private final class Sink {
+        var bytes: [UInt8] = []
+    }
+
+    /// PNG bytes of `image` (XRGB8888).
+    public static func encode(_ image: PixelBuffer) throws(DisplayError) -> [UInt8] {
+        let surface = Canvas.makeSurface(image)
+        defer { cairo_surface_destroy(surface) }
+        return try encode(surface)
+    }
+
+    static func encode(_ surface: OpaquePointer) throws(DisplayError) -> [UInt8] {
+        let sink = Sink()
+        let status = withExtendedLifetime(sink) {
+            cairo_surface_write_to_png_stream(
+                surface,
+                { closure, data, length in
+                    let sink = Unmanaged<Sink>.fromOpaque(closure!).takeUnretainedValue()
+                    sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+                    return CAIRO_STATUS_SUCCESS
+                }, Unmanaged.passUnretained(sink).toOpaque())
+        }
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw DisplayError(.drawing, "PNG encoding failed: \(String(cString: cairo_status_to_string(status)))")
+        }
+        return sink.bytes
+    }
+}

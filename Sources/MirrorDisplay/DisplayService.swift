@@ -1,0 +1,167 @@
+import Logging
+import MirrorCore
+import MirrorImaging
+import Prometheus
+import ServiceLifecycle
+import Synchronization
+
+/// What the display has shown, read by status and metrics.
+public final class DisplayStats: Sendable {
+    private struct Values {
+        var shown: UInt64 = 0
+        var lastShown: MonotonicInstant?
+        var decodeErrors: UInt64 = 0
+        var rate = RateMeter()
+        /// The last 256 capture-to-screen latencies in nanoseconds (a ring), for p50/p99 in status.
+        var latencies = [UInt64](repeating: 0, count: 256)
+        var next = 0
+        var filled = 0
+    }
+
+    private let values = Mutex(Values())
+    private let shownTotal: Counter
+    private let decodeErrorsTotal: Counter
+    private let latency: DurationHistogram
+    private let composeTime: DurationHistogram
+
+    public init(registry: PrometheusCollectorRegistry) {
+        shownTotal = registry.makeCounter(
+            descriptor: .init(
+                metricName: "mirror_display_frames", unitName: "total", helpText: "Camera frames drawn to the panel."))
+        decodeErrorsTotal = registry.makeCounter(
+            descriptor: .init(
+                metricName: "mirror_display_decode_errors", unitName: "total",
+                helpText: "Camera frames the display could not decode."))
+        let buckets: [Duration] = [1, 2, 4, 8, 12, 16, 20, 25, 33, 50, 68, 100, 200, 500].map { .milliseconds($0) }
+        latency = registry.makeDurationHistogram(
+            descriptor: .init(
+                metricName: "mirror_display_latency", unitName: "seconds",
+                helpText: "Time from the camera's capture timestamp to the frame being on the panel."),
+            buckets: buckets)
+        composeTime = registry.makeDurationHistogram(
+            descriptor: .init(
+                metricName: "mirror_display_compose", unitName: "seconds",
+                helpText: "Time to decode, compose and copy one frame to the panel."),
+            buckets: buckets)
+    }
+
+    func recordShown(latency: Duration, compose: Duration, at now: MonotonicInstant) {
+        values.withLock { v in
+            v.shown += 1
+            v.lastShown = now
+            v.rate.record(now)
+            let (seconds, attoseconds) = latency.components
+            v.latencies[v.next] = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+            v.next = (v.next + 1) % v.latencies.count
+            v.filled = min(v.filled + 1, v.latencies.count)
+        }
+        shownTotal.increment()
+        self.latency.record(latency)
+        composeTime.record(compose)
+    }
+
+    func recordDecodeError() {
+        values.withLock { $0.decodeErrors += 1 }
+        decodeErrorsTotal.increment()
+    }
+
+    public var shown: UInt64 { values.withLock { $0.shown } }
+    /// When the last camera frame reached the panel.
+    public var lastShown: MonotonicInstant? { values.withLock { $0.lastShown } }
+
+    /// Frames per second, p50 and p99 latency in milliseconds over recent frames.
+    public func summary() -> (fps: Double, p50: Double, p99: Double) {
+        values.withLock { v in
+            let fps = v.rate.rate(at: .now())
+            guard v.filled > 0 else { return (fps, 0, 0) }
+            let sorted = v.latencies[0..<v.filled].sorted()
+            func percentile(_ p: Double) -> Double {
+                Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1e6
+            }
+            return (fps, percentile(0.5), percentile(0.99))
+        }
+    }
+}
+
+/// Shows the live mirror: takes the freshest camera frame, decodes it once at the size the panel
+/// needs, composes the interface and puts it on the framebuffer.
+public struct DisplayService: Service {
+    let bus: FrameBus
+    let framebuffer: any Framebuffer
+    let rotation: Int
+    let mirror: Bool
+    let stats: DisplayStats
+    let logger: Logger
+    let diagnostics: Bool
+
+    public init(
+        bus: FrameBus, framebuffer: any Framebuffer, rotation: Int, mirror: Bool, stats: DisplayStats,
+        diagnostics: Bool = false, logger: Logger
+    ) {
+        self.bus = bus
+        self.framebuffer = framebuffer
+        self.rotation = rotation
+        self.mirror = mirror
+        self.stats = stats
+        self.diagnostics = diagnostics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        // The freshest frame matters, not every frame: a queue of one, older frames dropped.
+        let frames = bus.subscribe("display", capacity: 1)
+        try await cancelWhenGracefulShutdown { try await show(frames) }
+    }
+
+    private func decode(_ frame: Frame, with decoder: JPEGDecoder, into output: PixelBuffer, scale: JPEGScale) throws {
+        switch frame.format {
+        case .mjpeg:
+            try frame.bytes.withUnsafeBytes { bytes in
+                _ = try decoder.decode(bytes, into: output, scale: scale)
+            }
+        case .yuyv:
+            throw ImagingError(.codec, "YUYV display is not implemented yet")
+        }
+    }
+
+    /// The display loop; its decoder and canvas live on this task alone.
+    private func show(_ frames: AsyncStream<Frame>) async throws {
+        let geometry = framebuffer.geometry
+        let renderer = MirrorRenderer(
+            width: geometry.width, height: geometry.height, rotation: rotation, mirror: mirror)
+        let decoder = try JPEGDecoder()
+        let decoded = PixelBuffer()
+        renderer.drawMessage("Starting camera", detail: "One moment")
+        framebuffer.show(renderer.canvas.pixels)
+        logger.info(
+            "display ready",
+            metadata: [
+                "device": "\(framebuffer.name)", "size": "\(geometry.width)x\(geometry.height)",
+                "layout": "\(geometry.layout)",
+            ])
+        for await frame in frames {
+            let started = MonotonicInstant.now()
+            do {
+                try decode(
+                    frame, with: decoder, into: decoded,
+                    scale: renderer.decodeScale(
+                        frameWidth: frame.width, frameHeight: frame.height))
+            } catch {
+                stats.recordDecodeError()
+                logger.debug("frame not shown", metadata: ["sequence": "\(frame.sequence)", "error": "\(error)"])
+                continue
+            }
+            var overlay = MirrorRenderer.Overlay()
+            if diagnostics {
+                let summary = stats.summary()
+                overlay.diagnostics = "\(Int(summary.fps.rounded())) fps · p99 \(Int(summary.p99.rounded())) ms"
+            }
+            renderer.drawLive(decoded, overlay: overlay)
+            framebuffer.show(renderer.canvas.pixels)
+            let now = MonotonicInstant.now()
+            stats.recordShown(latency: now.since(frame.timestamp), compose: now.since(started), at: now)
+        }
+        renderer.drawMessage("Mirror stopped", detail: "Staff: restart with mirrorctl")
+        framebuffer.show(renderer.canvas.pixels)
+    }
+}

@@ -1,0 +1,73 @@
+import AsyncHTTPClient
+import Foundation
+import MirrorCore
+import NIOCore
+
+/// A failure `mirrorctl` reports and exits on, with the exit code scripts can test.
+public struct CLIError: Error, CustomStringConvertible {
+    public var message: String
+    /// sysexits(3): 69 unavailable, 65 bad data, 73 cannot create output, 1 other.
+    public var exitCode: Int32
+
+    public init(_ message: String, exitCode: Int32 = 1) {
+        self.message = message
+        self.exitCode = exitCode
+    }
+
+    public var description: String { message }
+}
+
+/// Talks to `mirrord`'s local API over its Unix domain socket.
+struct DaemonClient {
+    static let defaultSocket = "/run/mirrord/mirrord.sock"
+    let socket: String
+
+    /// GETs `path` and returns the body; non-2xx answers become a ``CLIError`` quoting the daemon.
+    func get(_ path: String, limit: Int = 64 << 20) async throws -> (body: [UInt8], contentType: String?) {
+        guard let url = URL(httpURLWithSocketPath: socket, uri: path) else {
+            throw CLIError("invalid socket path \(socket)", exitCode: 64)
+        }
+        // The HTTP client retries a refused connection until its deadline; a direct probe answers at once.
+        if let code = UnixSocket.probe(socket) {
+            throw CLIError(
+                "cannot reach mirrord at \(socket): \(String(cString: strerror(code))) (is mirrord running? "
+                    + "pass --socket or set MIRRORD_SOCKET)", exitCode: 69)
+        }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let request = HTTPClientRequest(url: url.absoluteString)
+            let response = try await client.execute(request, timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: limit)
+            try await client.shutdown()
+            let bytes = Array(body.readableBytesView)
+            guard (200..<300).contains(response.status.code) else {
+                let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                throw CLIError("mirrord answered \(response.status.code) for \(path): \(text)", exitCode: 69)
+            }
+            return (bytes, response.headers.first(name: "content-type"))
+        } catch let error as CLIError {
+            try? await client.shutdown()
+            throw error
+        } catch {
+            try? await client.shutdown()
+            throw CLIError(
+                "cannot reach mirrord at \(socket): \(Self.explain(error)) (is mirrord running? "
+                    + "pass --socket or set MIRRORD_SOCKET)", exitCode: 69)
+        }
+    }
+
+    func getJSON<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
+        let (body, _) = try await get(path)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body))
+        } catch {
+            throw CLIError(
+                "mirrord sent an answer this mirrorctl cannot read (versions differ?): \(error)", exitCode: 65)
+        }
+    }
+
+    private static func explain(_ error: any Error) -> String {
+        let text = "\(error)"
+        return text.count > 200 ? String(text.prefix(200)) + "…" : text
+    }
+}

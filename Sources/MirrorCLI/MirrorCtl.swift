@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import MirrorCore
+
+/// Options every command that talks to the daemon shares.
+struct DaemonOptions: ParsableArguments {
+    @Option(help: "mirrord's Unix socket (default: $MIRRORD_SOCKET, else \(DaemonClient.defaultSocket)).")
+    var socket: String?
+
+    var client: DaemonClient {
+        DaemonClient(
+            socket: socket ?? ProcessInfo.processInfo.environment["MIRRORD_SOCKET"] ?? DaemonClient.defaultSocket)
+    }
+}
+
+/// `mirrorctl`: the store staff's and head office's tool for the mirror.
+public struct MirrorCtl: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "mirrorctl",
+        abstract: "Run, check and fix a fitting-room mirror.",
+        version: MirrorVersion.current,
+        subcommands: [Status.self, Screenshot.self])
+
+    public init() {}
+
+    /// Runs the command line, turning ``CLIError`` into one line on stderr and its exit code.
+    public static func run(arguments: [String]? = nil) async -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            Foundation.exit(0)
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("mirrorctl: \(error.message)\n".utf8))
+            Foundation.exit(error.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show what the mirror is doing.")
+
+    @OptionGroup var daemon: DaemonOptions
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func run() async throws {
+        let status = try await daemon.client.getJSON("/v1/status", as: StatusReport.self)
+        print(json ? try StatusFormatter.json(status) : StatusFormatter.human(status), terminator: "")
+    }
+}
+
+struct Screenshot: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Save what the mirror's panel shows as a PNG file.")
+
+    @OptionGroup var daemon: DaemonOptions
+    @Argument(help: "The PNG file to write.") var file: String
+    @Flag(help: "Print JSON instead of a sentence.") var json = false
+
+    func run() async throws {
+        let (png, _) = try await daemon.client.get("/v1/screenshot")
+        guard png.count > 24, png.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
+            throw CLIError("mirrord sent something that is not a PNG image", exitCode: 65)
+        }
+        do {
+            try Data(png).write(to: URL(fileURLWithPath: file), options: .atomic)
+        } catch {
+            throw CLIError("cannot write \(file): \(error.localizedDescription)", exitCode: 73)
+        }
+        // PNG IHDR: width and height are big-endian at bytes 16 and 20.
+        let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }
+        let height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
+        if json {
+            struct Written: Encodable {
+                var file: String
+                var width: Int
+                var height: Int
+                var bytes: Int
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let data = try encoder.encode(Written(file: file, width: width, height: height, bytes: png.count))
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("wrote \(file) (\(width)x\(height), \(png.count) bytes)")
+        }
+    }
+}

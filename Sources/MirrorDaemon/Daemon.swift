@@ -1,0 +1,209 @@
+import Foundation
+import Logging
+import MirrorAPI
+import MirrorCapture
+import MirrorConfig
+import MirrorCore
+import MirrorDisplay
+import MirrorImaging
+import Prometheus
+import ServiceLifecycle
+
+/// Why `mirrord` could not start, said in one line with what to do.
+public struct DaemonError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Assembles and runs the device daemon: capture → frame bus → display, the local API and metrics,
+/// as one `ServiceGroup` that stops cleanly on SIGTERM or SIGINT.
+public struct Daemon: Sendable {
+    public let config: DaemonConfig
+    public let logger: Logger
+
+    public init(config: DaemonConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    /// Runs until a shutdown signal; throws ``DaemonError`` when a resource cannot be had.
+    public func run() async throws {
+        let lock = try prepareStateDirectory()
+        defer { close(lock) }
+        try checkSocket(config.api.socket)
+        if let listen = config.api.metricsListen { try checkPort(listen) }
+
+        let registry = PrometheusCollectorRegistry()
+        let profile = config.profile
+        let framebuffer: any Framebuffer
+        switch profile.panel.device {
+        case .file(let path):
+            do {
+                framebuffer = try FileFramebuffer(
+                    path: path, width: profile.panel.width, height: profile.panel.height,
+                    layout: PixelLayout(profile.panel.pixelFormat))
+            } catch {
+                throw DaemonError("display: \(error)")
+            }
+        }
+        let device: any CaptureDevice
+        switch profile.camera.source {
+        case .replay(let file, let loop):
+            do { _ = try ReplayDevice.load(file) } catch { throw DaemonError("camera: \(error)") }
+            device = ReplayDevice(path: file, fps: profile.camera.fps, loop: loop)
+        }
+
+        let bus = FrameBus()
+        let state = DaemonState(
+            profile: profile, bus: bus, device: device, framebuffer: framebuffer,
+            captureStats: CaptureStats(registry: registry), displayStats: DisplayStats(registry: registry))
+        registry.makeGauge(
+            descriptor: .init(
+                metricName: "mirror_build", unitName: "info",
+                helpText: "The running version and device profile; always 1."),
+            labels: [("version", MirrorVersion.current), ("profile", profile.name)]
+        ).set(1.0)
+
+        var services: [any Service] = [
+            CaptureService(device: device, bus: bus, stats: state.captureStats, logger: logger),
+            DisplayService(
+                bus: bus, framebuffer: framebuffer, rotation: profile.camera.rotation, mirror: profile.panel.mirror,
+                stats: state.displayStats, logger: logger),
+            LocalAPI.control(socket: config.api.socket, daemon: state, registry: registry, logger: quiet(logger)),
+        ]
+        if let listen = config.api.metricsListen {
+            services.append(
+                LocalAPI.metrics(
+                    host: listen.host, port: listen.port, daemon: state, registry: registry, logger: quiet(logger)))
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        logger.info(
+            "mirrord started",
+            metadata: [
+                "version": "\(MirrorVersion.current)", "profile": "\(profile.name)", "socket": "\(config.api.socket)",
+                "pid": "\(getpid())",
+            ])
+        defer { unlink(config.api.socket) }
+        try await group.run()
+        logger.info("mirrord stopped")
+    }
+
+    /// Creates the state directory and takes its lock, so that two daemons never share one.
+    private func prepareStateDirectory() throws -> Int32 {
+        let directory = config.stateDirectory
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw DaemonError("cannot create state_dir \(directory): \(error.localizedDescription)")
+        }
+        let path = "\(directory)/mirrord.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            throw DaemonError(
+                "cannot open \(path): \(String(cString: strerror(errno))) (make state_dir writable by mirrord)")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw DaemonError("another mirrord is already running with state_dir \(directory) (stop it first)")
+        }
+        return fd
+    }
+
+    /// Refuses a socket path another process is serving; a stale file is replaced at bind.
+    private func checkSocket(_ path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw DaemonError("cannot create the socket's folder \(folder): \(error.localizedDescription)")
+        }
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        if UnixSocket.isServing(path) {
+            throw DaemonError("socket \(path) is in use by another process (stop it or change api.socket)")
+        }
+    }
+
+    private func checkPort(_ listen: DaemonConfig.HostPort) throws {
+        if let problem = TCPPort.bindProblem(host: listen.host, port: listen.port) {
+            throw DaemonError("cannot listen on \(listen): \(problem) (free the port or change api.metrics_listen)")
+        }
+    }
+
+    private func quiet(_ logger: Logger) -> Logger {
+        var copy = logger
+        copy.logLevel = max(logger.logLevel, .notice)
+        return copy
+    }
+}
+
+extension PixelLayout {
+    init(_ format: PanelPixelFormat) {
+        switch format {
+        case .xrgb8888: self = .xrgb8888
+        case .xbgr8888: self = .xbgr8888
+        case .rgb565: self = .rgb565
+        }
+    }
+}
+
+/// The daemon's shared state, as the local API sees it.
+final class DaemonState: DaemonFacade {
+    let profile: DeviceProfile
+    let bus: FrameBus
+    let device: any CaptureDevice
+    let framebuffer: any Framebuffer
+    let captureStats: CaptureStats
+    let displayStats: DisplayStats
+    let started = MonotonicInstant.now()
+
+    init(
+        profile: DeviceProfile, bus: FrameBus, device: any CaptureDevice, framebuffer: any Framebuffer,
+        captureStats: CaptureStats, displayStats: DisplayStats
+    ) {
+        self.profile = profile
+        self.bus = bus
+        self.device = device
+        self.framebuffer = framebuffer
+        self.captureStats = captureStats
+        self.displayStats = displayStats
+    }
+
+    func status() -> StatusReport {
+        let display = displayStats.summary()
+        let geometry = framebuffer.geometry
+        return StatusReport(
+            version: MirrorVersion.current, profile: profile.name,
+            uptimeSeconds: (Double(MonotonicInstant.now().since(started).components.seconds)),
+            camera: captureStats.report(device: device.name),
+            display: .init(
+                device: framebuffer.name, width: geometry.width, height: geometry.height,
+                pixelFormat: "\(geometry.layout)", rotation: profile.camera.rotation,
+                fps: (display.fps * 10).rounded() / 10, framesShown: displayStats.shown,
+                latencyP50Ms: (display.p50 * 10).rounded() / 10, latencyP99Ms: (display.p99 * 10).rounded() / 10),
+            consumers: bus.stats())
+    }
+
+    func screenshotPNG() throws -> [UInt8] {
+        let image = PixelBuffer()
+        framebuffer.snapshot(into: image)
+        return try PNGWriter.encode(image)
+    }
+
+    func healthProblems() -> [String] {
+        var problems: [String] = []
+        let state = captureStats.state
+        if state != .streaming { problems.append("camera: \(state.rawValue)") }
+        let now = MonotonicInstant.now()
+        if state == .streaming, now.since(started) > .seconds(5),
+            displayStats.lastShown.map({ now.since($0) > .seconds(5) }) ?? true
+        {
+            problems.append("display: no frame shown for over 5 s")
+        }
+        return problems
+    }
+}

@@ -1,0 +1,3 @@
+import MirrorCLI
+
+await MirrorCtl.run()

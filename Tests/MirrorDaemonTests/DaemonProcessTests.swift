@@ -1,0 +1,236 @@
+import Foundation
+import Testing
+
+/// Runs the real `mirrord` and `mirrorctl` binaries, as staff and systemd would.
+enum Binaries {
+    /// The folder holding the built executables (next to the test bundle).
+    static let folder: String = {
+        var url = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("mirrord").path) {
+                return url.path
+            }
+            url.deleteLastPathComponent()
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug").path
+    }()
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    static func path(_ name: String) -> String { "\(folder)/\(name)" }
+}
+
+/// A finished process's exit status and output.
+struct Outcome {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `executable` to completion (at most `timeout`) and returns what it printed.
+func run(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)
+)
+    async throws -> Outcome
+{
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let deadline = ContinuousClock.now + timeout
+    while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    if process.isRunning {
+        process.terminate()
+        Issue.record("\(executable) \(arguments) did not finish within \(timeout)")
+    }
+    process.waitUntilExit()
+    return Outcome(
+        status: process.terminationStatus,
+        stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+        stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+}
+
+/// A daemon in a scratch state directory, with the demo profile.
+final class DaemonUnderTest {
+    let folder: String
+    let process = Process()
+    let stderr = Pipe()
+    var socket: String { "\(folder)/state/mirrord.sock" }
+
+    init(extraConfig: String = "", stateDirectory: String = "state") throws {
+        folder = NSTemporaryDirectory() + "mirrord-test-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let config = """
+            profile: \(Binaries.repository)/devices/demo-replay.yaml
+            state_dir: \(stateDirectory)
+            \(extraConfig)
+            """
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    var configPath: String { "\(folder)/mirrord.yaml" }
+
+    func start() throws {
+        process.executableURL = URL(fileURLWithPath: Binaries.path("mirrord"))
+        process.arguments = ["--config", configPath]
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Waits until `mirrorctl status` answers with the camera streaming.
+    func waitUntilStreaming(timeout: Duration = .seconds(20)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        var last = Outcome(status: -1, stdout: "", stderr: "")
+        while ContinuousClock.now < deadline && process.isRunning {
+            last = try await run(Binaries.path("mirrorctl"), ["status", "--json", "--socket", socket])
+            if last.status == 0 && last.stdout.contains("\"state\" : \"streaming\"") { return last.stdout }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("mirrord did not start streaming: \(last.stderr) \(logs())")
+    }
+
+    /// Sends `signal` and waits for the exit; returns the exit status.
+    func stop(_ signal: Int32 = SIGTERM, timeout: Duration = .seconds(10)) async throws -> Int32 {
+        kill(process.processIdentifier, signal)
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestFailure("mirrord ignored signal \(signal) for \(timeout)")
+        }
+        return process.terminationStatus
+    }
+
+    func logs() -> String {
+        String(decoding: stderr.fileHandleForReading.availableData, as: UTF8.self)
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+@Suite(.serialized) struct DaemonProcessTests {
+    @Test(arguments: [SIGTERM, SIGINT])
+    func runsTheDemoSliceAndStopsCleanlyOnSignal(signal: Int32) async throws {
+        let daemon = try DaemonUnderTest()
+        try daemon.start()
+        let status = try await daemon.waitUntilStreaming()
+        #expect(status.contains("\"pixelFormat\" : \"XRGB8888\""))
+
+        // Frames reach the file framebuffer: the screenshot is the panel's size and not blank.
+        let png = "\(daemon.folder)/shot.png"
+        let shot = try await run(Binaries.path("mirrorctl"), ["screenshot", png, "--socket", daemon.socket])
+        #expect(shot.status == 0, "\(shot.stderr)")
+        #expect(shot.stdout.contains("(1080x1920"))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: png))
+        #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+
+        #expect(try await daemon.stop(signal) == 0)
+        let logs = daemon.logs()
+        #expect(logs.contains("mirrord stopped"), "\(logs)")
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket), "socket removed on exit")
+    }
+
+    @Test func secondDaemonOnTheSameStateDirectoryIsRefused() async throws {
+        let first = try DaemonUnderTest()
+        try first.start()
+        _ = try await first.waitUntilStreaming()
+        let second = try await run(Binaries.path("mirrord"), ["--config", first.configPath])
+        #expect(second.status == 1)
+        #expect(
+            second.stderr
+                == "mirrord: another mirrord is already running with state_dir \(first.folder)/state (stop it first)\n")
+        #expect(try await first.stop() == 0)
+    }
+
+    @Test func socketServedByAnotherProcessIsRefused() async throws {
+        let first = try DaemonUnderTest()
+        try first.start()
+        _ = try await first.waitUntilStreaming()
+        let other = try DaemonUnderTest(extraConfig: "api:\n  socket: \(first.socket)")
+        let second = try await run(Binaries.path("mirrord"), ["--config", other.configPath])
+        #expect(second.status == 1)
+        #expect(second.stderr.hasPrefix("mirrord: socket \(first.socket) is in use by another process"))
+        #expect(try await first.stop() == 0)
+    }
+
+    @Test func busyMetricsPortIsRefused() async throws {
+        // Hold a port by listening on it.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                _ = bind(fd, $0, length)
+                _ = getsockname(fd, $0, &length)
+            }
+        }
+        listen(fd, 1)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let daemon = try DaemonUnderTest(extraConfig: "api:\n  metrics_listen: 127.0.0.1:\(port)")
+        let outcome = try await run(Binaries.path("mirrord"), ["--config", daemon.configPath])
+        #expect(outcome.status == 1)
+        #expect(
+            outcome.stderr
+                == "mirrord: cannot listen on 127.0.0.1:\(port): Address already in use (free the port or change api.metrics_listen)\n"
+        )
+    }
+
+    @Test func badConfigurationsExitWithOneLine() async throws {
+        let daemon = try DaemonUnderTest()
+        let missing = try await run(Binaries.path("mirrord"), ["--config", "\(daemon.folder)/none.yaml"])
+        #expect(missing.status == 78)
+        #expect(missing.stderr == "mirrord: \(daemon.folder)/none.yaml: no such config file (check the path)\n")
+
+        try "profile: [".write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        let malformed = try await run(Binaries.path("mirrord"), ["--config", daemon.configPath])
+        #expect(malformed.status == 78)
+        #expect(malformed.stderr.hasPrefix("mirrord: \(daemon.configPath): not valid YAML"))
+        #expect(malformed.stderr.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test func unwritableFramebufferExitsWithOneLine() async throws {
+        let daemon = try DaemonUnderTest()
+        try FileManager.default.createDirectory(
+            atPath: "\(daemon.folder)/state/framebuffer.raw", withIntermediateDirectories: true)
+        let outcome = try await run(Binaries.path("mirrord"), ["--config", daemon.configPath])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.hasPrefix("mirrord: display: cannot open the framebuffer file"))
+        #expect(outcome.stderr.contains("Is a directory"))
+        #expect(outcome.stderr.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test func stateDirectoryThatIsAFileExitsWithOneLine() async throws {
+        let daemon = try DaemonUnderTest(stateDirectory: "blocked")
+        try "x".write(toFile: "\(daemon.folder)/blocked", atomically: true, encoding: .utf8)
+        let outcome = try await run(Binaries.path("mirrord"), ["--config", daemon.configPath])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.hasPrefix("mirrord: cannot create state_dir \(daemon.folder)/blocked"))
+    }
+
+    @Test func mirrorctlWithoutADaemonSaysSo() async throws {
+        let outcome = try await run(Binaries.path("mirrorctl"), ["status", "--socket", "/nonexistent/mirrord.sock"])
+        #expect(outcome.status == 69)
+        #expect(outcome.stderr.hasPrefix("mirrorctl: cannot reach mirrord at /nonexistent/mirrord.sock"))
+        #expect(outcome.stderr.filter { $0 == "\n" }.count == 1)
+    }
+}

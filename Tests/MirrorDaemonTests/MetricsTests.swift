@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+private let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first {
+    FileManager.default.isExecutableFile(atPath: $0)
+}
+private let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
+/// A TCP port nobody listens on right now.
+private func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            _ = bind(fd, $0, length)
+            _ = getsockname(fd, $0, &length)
+        }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+@Suite(.serialized) struct MetricsTests {
+    /// In CI promtool must be there (the test script installs it); elsewhere the test says why it skips.
+    @Test(.enabled(if: promtool != nil || inCI, "promtool is not installed (Debian package prometheus)"))
+    func metricsPassPromtoolAndHealthIsServedOverTCP() async throws {
+        let tool = try #require(promtool, "promtool is required in CI")
+        let port = freePort()
+        let daemon = try DaemonUnderTest(extraConfig: "api:\n  metrics_listen: 127.0.0.1:\(port)")
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        try await Task.sleep(for: .seconds(1))
+
+        let (health, healthResponse) = try await URLSession.shared.data(
+            from: URL(string: "http://127.0.0.1:\(port)/healthz")!)
+        #expect((healthResponse as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: health, as: UTF8.self) == "ok\n")
+
+        let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        let text = String(decoding: metrics, as: UTF8.self)
+        for name in [
+            "mirror_capture_frames_total", "mirror_display_frames_total", "mirror_display_latency_seconds_bucket",
+            "mirror_build_info{", "mirror_capture_frames_per_second",
+        ] {
+            #expect(text.contains(name), "\(name) missing from /metrics")
+        }
+        // The status and screenshot routes are for the staff socket only, never on TCP.
+        let (_, statusResponse) = try await URLSession.shared.data(
+            from: URL(string: "http://127.0.0.1:\(port)/v1/status")!)
+        #expect((statusResponse as? HTTPURLResponse)?.statusCode == 404)
+
+        let file = "\(daemon.folder)/metrics.txt"
+        try metrics.write(to: URL(fileURLWithPath: file))
+        let check = try await run("/bin/sh", ["-c", "\(tool) check metrics < '\(file)'"])
+        #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)")
+        #expect(check.stdout.isEmpty && check.stderr.isEmpty, "promtool lint: \(check.stdout)\(check.stderr)")
+        #expect(try await daemon.stop() == 0)
+    }
+}

@@ -1,0 +1,37 @@
+# Shared by the project's scripts: installing what a fresh Debian 12 machine lacks, idempotently.
+# shellcheck shell=bash
+
+# Debian packages the build needs (C libraries, their pkg-config files, the UI font).
+BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev fonts-dejavu-core)
+# Tools the tests use besides the build: promtool checks /metrics.
+TEST_PACKAGES=(prometheus)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the named Debian packages that are not installed yet; does nothing when all are there.
+ensure_packages() {
+    local missing=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The Swift toolchain is not a Debian package: say so clearly when it is missing.
+ensure_swift() {
+    command -v swift >/dev/null 2>&1 || die "no Swift toolchain on PATH: install Swift 6.2 or newer (swift.org) and retry"
+    local version
+    version=$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([0-9]*\.[0-9]*\).*/\1/p' | head -n1)
+    case "$version" in
+        6.[2-9]*|[7-9].*) ;;
+        *) die "Swift $version found; this project needs Swift 6.2 or newer" ;;
+    esac
+}

@@ -32,6 +32,9 @@ let package = Package(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libturbojpeg",
             providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(
+            name: "CV4L2", path: "Sources/CV4L2", pkgConfig: "libv4l2",
+            providers: [.apt(["libv4l-dev"])]),
+        .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
 
@@ -49,7 +52,7 @@ let package = Package(
         .target(
             name: "MirrorCapture",
             dependencies: [
-                "MirrorCore", "MirrorImaging",
+                "MirrorCore", "MirrorImaging", "CV4L2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -84,7 +87,7 @@ let package = Package(
         .target(
             name: "MirrorCLI",
             dependencies: [
-                "MirrorCore",
+                "MirrorCore", "MirrorCapture", "MirrorImaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -152,6 +155,14 @@ let package = Package(
             name: "MirrorCLITests",
             dependencies: ["MirrorCLI"],
             exclude: ["Golden"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MirrorHardwareTests",
+            dependencies: [
+                "MirrorCapture", "MirrorCore", "MirrorImaging", "CV4L2",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorDaemonTests",

@@ -58,6 +58,14 @@ public enum StatusFormatter {
 
     static func fixed(_ value: Double) -> String { String(format: "%.1f", value) }
 
+    /// A number with at most two decimals and no trailing zeros: 30, 12.5, 29.97.
+    static func number(_ value: Double) -> String {
+        var text = String(format: "%.2f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
     static func duration(_ seconds: Double) -> String {
         let total = Int(seconds)
         let (h, m, s) = (total / 3600, total / 60 % 60, total % 60)

@@ -15,11 +15,19 @@ public struct DeviceProfile: Sendable, Equatable {
     public enum CameraSource: Sendable, Equatable {
         /// Recorded MJPEG frames played back on the camera's schedule (the demo and tests).
         case replay(file: String, loop: Bool)
+        /// A Video4Linux2 camera: a node or a stable `/dev/v4l/by-id/...` link.
+        case v4l2(device: String, formats: [String], buffers: Int, controls: [Control])
+    }
+
+    /// A camera control setting, e.g. `power_line_frequency: 1`.
+    public struct Control: Sendable, Equatable {
+        public var name: String
+        public var value: Int
     }
 
     public struct Camera: Sendable, Equatable {
         public var source: CameraSource
-        /// Frames per second requested from the camera (or played back).
+        /// Frames per second played back (replay); a V4L2 camera's rate is in its formats.
         public var fps: Double
         /// Degrees clockwise to turn camera frames so that up is up (cameras mounted sideways).
         public var rotation: Int
@@ -57,19 +65,33 @@ public struct DeviceProfile: Sendable, Equatable {
         guard var cam = try fields.section("camera") else {
             throw ConfigError(file: path, key: "camera", problem: "is missing", fix: "add a camera section")
         }
-        let kind = try cam.choice("source", ["replay"], default: "replay")
-        precondition(kind == "replay")
-        let sample = try cam.require("file", fix: "name the MJPEG file to replay, relative to the profile")
-        let samplePath = resolve(sample, against: base)
-        guard FileManager.default.isReadableFile(atPath: samplePath) else {
-            throw cam.error(
-                "file", "cannot read \(samplePath)",
-                fix: "check the path; it is relative to the profile's folder")
+        let kind = try cam.choice("source", ["replay", "v4l2"], default: "replay")
+        let source: CameraSource
+        var fps = 30.0
+        if kind == "replay" {
+            let sample = try cam.require("file", fix: "name the MJPEG file to replay, relative to the profile")
+            let samplePath = resolve(sample, against: base)
+            guard FileManager.default.isReadableFile(atPath: samplePath) else {
+                throw cam.error(
+                    "file", "cannot read \(samplePath)",
+                    fix: "check the path; it is relative to the profile's folder")
+            }
+            source = .replay(file: samplePath, loop: try cam.bool("loop", default: true))
+            fps = try cam.double("fps", default: 30, in: 1...120)
+        } else {
+            let device = try cam.require("device", fix: "name the camera, e.g. /dev/v4l/by-id/usb-...-video-index0")
+            let formats = try cam.strings("formats") ?? ["MJPG 1920x1080@30", "YUYV 1280x720@30"]
+            for (index, format) in formats.enumerated() where !Self.isFormat(format) {
+                throw cam.error(
+                    "formats", "item \(index + 1) '\(format)' is not FOURCC WIDTHxHEIGHT@FPS",
+                    fix: "e.g. MJPG 1920x1080@30 (MJPG and YUYV are supported)")
+            }
+            guard !formats.isEmpty else { throw cam.error("formats", "is empty") }
+            source = .v4l2(
+                device: device, formats: formats, buffers: try cam.int("buffers", default: 4, in: 2...32),
+                controls: try cam.integers("controls").map { Control(name: $0.name, value: $0.value) })
         }
-        let camera = Camera(
-            source: .replay(file: samplePath, loop: try cam.bool("loop", default: true)),
-            fps: try cam.double("fps", default: 30, in: 1...120),
-            rotation: try rotation(&cam))
+        let camera = Camera(source: source, fps: fps, rotation: try rotation(&cam))
         try cam.finish()
 
         guard var pan = try fields.section("panel") else {
@@ -90,6 +112,16 @@ public struct DeviceProfile: Sendable, Equatable {
         try pan.finish()
         try fields.finish()
         return DeviceProfile(name: name, summary: summary, file: path, camera: camera, panel: panel)
+    }
+
+    /// `FOURCC WIDTHxHEIGHT@FPS` with a format the project handles.
+    static func isFormat(_ text: String) -> Bool {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, ["MJPG", "YUYV"].contains(parts[0].uppercased()) else { return false }
+        let rate = parts[1].split(separator: "@")
+        guard rate.count == 2, let fps = Double(rate[1]), fps > 0, fps <= 240 else { return false }
+        let size = rate[0].split(separator: "x")
+        return size.count == 2 && Int(size[0]).map { $0 > 0 } == true && Int(size[1]).map { $0 > 0 } == true
     }
 
     private static func rotation(_ fields: inout YAMLFields) throws(ConfigError) -> Int {

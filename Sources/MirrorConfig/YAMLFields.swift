@@ -125,6 +125,35 @@ struct YAMLFields {
         return match
     }
 
+    /// A list of text items (a YAML sequence).
+    mutating func strings(_ key: String) throws(ConfigError) -> [String]? {
+        guard let node = value(key) else { return nil }
+        guard case .sequence(let items) = node else { throw error(key, "expected a list") }
+        var result: [String] = []
+        for (index, item) in items.enumerated() {
+            guard case .scalar(let scalar) = item else {
+                throw ConfigError(
+                    file: file, line: item.mark?.line, key: "\(dotted(key))[\(index)]", problem: "expected text")
+            }
+            result.append(scalar.string)
+        }
+        return result
+    }
+
+    /// Every key of a section with a whole-number value, in file order.
+    mutating func integers(_ key: String) throws(ConfigError) -> [(name: String, value: Int)] {
+        guard var section = try section(key) else { return [] }
+        var result: [(String, Int)] = []
+        for name in section.entries.map(\.key) {
+            section.used.insert(name)
+            guard let number = section.entries.first(where: { $0.key == name })?.value.int else {
+                throw section.error(name, "expected a whole number")
+            }
+            result.append((name, number))
+        }
+        return result
+    }
+
     mutating func section(_ key: String) throws(ConfigError) -> YAMLFields? {
         guard let node = value(key) else { return nil }
         return try YAMLFields(node, file: file, path: dotted(key))

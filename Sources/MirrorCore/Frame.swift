@@ -77,17 +77,20 @@ public struct Frame: Sendable {
     public var format: PixelFormat
     public var width: Int
     public var height: Int
+    /// Bytes per row for uncompressed formats (may exceed the pixels' width); 0 for MJPEG.
+    public var stride: Int
     public var bytes: FrameBytes
 
     public init(
         sequence: UInt64, timestamp: MonotonicInstant, format: PixelFormat, width: Int, height: Int,
-        bytes: FrameBytes
+        stride: Int = 0, bytes: FrameBytes
     ) {
         self.sequence = sequence
         self.timestamp = timestamp
         self.format = format
         self.width = width
         self.height = height
+        self.stride = stride
         self.bytes = bytes
     }
 }

@@ -52,6 +52,11 @@ public struct Daemon: Sendable {
         case .replay(let file, let loop):
             do { _ = try ReplayDevice.load(file) } catch { throw DaemonError("camera: \(error)") }
             device = ReplayDevice(path: file, fps: profile.camera.fps, loop: loop)
+        case .v4l2(let path, let formats, let buffers, let controls):
+            // A missing camera is not fatal: the capture service retries and the display says so.
+            device = V4L2Camera(
+                path: path, preferences: formats.compactMap(FormatPreference.init), bufferCount: buffers,
+                controls: controls.map { ($0.name, $0.value) })
         }
 
         let bus = FrameBus()

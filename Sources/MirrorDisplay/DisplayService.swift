@@ -120,7 +120,9 @@ public struct DisplayService: Service {
                 _ = try decoder.decode(bytes, into: output, scale: scale)
             }
         case .yuyv:
-            throw ImagingError(.codec, "YUYV display is not implemented yet")
+            try frame.bytes.withUnsafeBytes { bytes in
+                try YUYV.convert(bytes, width: frame.width, height: frame.height, stride: frame.stride, into: output)
+            }
         }
     }
 

@@ -135,6 +135,16 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        .executableTarget(
+            name: "mirror-bench",
+            dependencies: [
+                "MirrorCore", "MirrorCapture", "MirrorDisplay", "MirrorImaging", "MirrorTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
+
         .testTarget(
             name: "MirrorCoreTests",
             dependencies: ["MirrorCore"],

@@ -167,6 +167,14 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: strict),
         .testTarget(
+            name: "MirrorCaptureTests",
+            dependencies: [
+                "MirrorCapture", "MirrorCore", "MirrorImaging",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
             name: "MirrorHardwareTests",
             dependencies: [
                 "MirrorCapture", "MirrorCore", "MirrorImaging", "CV4L2",

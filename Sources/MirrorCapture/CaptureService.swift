@@ -61,25 +61,28 @@ public final class CaptureStats: Sendable {
         }
     }
 
-    /// Counts a frame and any gap before it.
-    func record(_ frame: Frame) {
+    /// Counts a frame and any gap before it; a corrupt frame is counted apart and never published.
+    func record(_ frame: Frame, corrupt: Bool = false) {
         let (gap, fps) = values.withLock { v -> (UInt64, Double) in
             var gap: UInt64 = 0
             if let last = v.lastSequence, frame.sequence > last + 1 { gap = frame.sequence - last - 1 }
             v.lastSequence = frame.sequence
-            v.captured += 1
             v.dropped += gap
-            v.rate.record(frame.timestamp)
+            if corrupt {
+                v.corrupt += 1
+            } else {
+                v.captured += 1
+                v.rate.record(frame.timestamp)
+            }
             return (gap, v.rate.rate(at: frame.timestamp))
         }
-        framesTotal.increment()
         if gap > 0 { droppedTotal.increment(by: Int64(gap)) }
-        fpsGauge.set(fps)
-    }
-
-    func recordCorrupt() {
-        values.withLock { $0.corrupt += 1 }
-        corruptTotal.increment()
+        if corrupt {
+            corruptTotal.increment()
+        } else {
+            framesTotal.increment()
+            fpsGauge.set(fps)
+        }
     }
 
     func recordReconnect() {
@@ -144,7 +147,7 @@ public struct CaptureService: Service {
                                 switch frame.bytes.withUnsafeBytes({ JPEGMarkers.inspect($0) }) {
                                 case .success(let info): frame.bytes = frame.bytes.prefix(info.length)
                                 case .failure:
-                                    stats.recordCorrupt()
+                                    stats.record(frame, corrupt: true)
                                     return
                                 }
                             }

@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import MirrorCore
+import MirrorImaging
+import Prometheus
+import Synchronization
+import Testing
+
+@testable import MirrorCapture
+
+private let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("devices/samples/turntable-360x640.mjpeg").path
+
+/// A camera that plays a script: frames, then a failure, then frames again on the next open.
+private final class ScriptedCamera: CaptureDevice {
+    let opens = Atomic<Int>(0)
+    let frames: [[UInt8]]
+    let failFirstOpens: Int
+
+    init(frames: [[UInt8]], failFirstOpens: Int) {
+        self.frames = frames
+        self.failFirstOpens = failFirstOpens
+    }
+
+    var name: String { "scripted" }
+
+    func stream(opened: @Sendable (StreamFormat) -> Void, deliver: @Sendable (Frame) -> Void)
+        async throws(CaptureError)
+    {
+        let open = opens.add(1, ordering: .relaxed).newValue
+        if open <= failFirstOpens { throw CaptureError(.notFound, "unplugged") }
+        opened(StreamFormat(format: .mjpeg, width: 8, height: 8, fps: 30))
+        for (index, bytes) in frames.enumerated() {
+            deliver(
+                Frame(
+                    sequence: UInt64(index * 2), timestamp: .now(), format: .mjpeg, width: 8, height: 8,
+                    bytes: FrameBytes(bytes)))
+        }
+    }
+}
+
+@Suite struct CaptureTests {
+    @Test func formatPreferencesParse() {
+        #expect(
+            FormatPreference("MJPG 1920x1080@30")
+                == FormatPreference(fourcc: "MJPG", width: 1920, height: 1080, fps: 30))
+        #expect(FormatPreference("yuyv 640x360@29.97")?.description == "YUYV 640x360@29.97")
+        for bad in ["MJPG", "MJPG 1920x1080", "MJPG 1920@30", "MJPG axb@30", "MJPG 1920x1080@0", "TOOLONG 1x1@1"] {
+            #expect(FormatPreference(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func controlNamesAreStableKeys() {
+        #expect(V4L2Device.key("Brightness") == "brightness")
+        #expect(V4L2Device.key("White Balance, Automatic") == "white_balance_automatic")
+        #expect(V4L2Device.key("Power Line Frequency") == "power_line_frequency")
+        #expect(V4L2Device.key("Exposure Time, Absolute ") == "exposure_time_absolute")
+    }
+
+    @Test func fourccCodesRoundTrip() {
+        #expect(fourccString(fourccCode("MJPG")) == "MJPG")
+        #expect(fourccCode("YUYV") == 0x5659_5559)
+    }
+
+    @Test func replayPlaysTheSampleAtItsRateAndLoops() async throws {
+        let device = ReplayDevice(path: sample, fps: 100, loop: true)
+        let loaded = try ReplayDevice.load(sample)
+        #expect(loaded.frames.count == 36 && loaded.damaged == 0 && loaded.width == 360 && loaded.height == 640)
+        let collected = Mutex<[UInt64]>([])
+        let task = Task {
+            try await device.stream(opened: {
+                #expect($0 == StreamFormat(format: .mjpeg, width: 360, height: 640, fps: 100))
+            }) {
+                frame in collected.withLock { $0.append(frame.sequence) }
+            }
+        }
+        let started = ContinuousClock.now
+        while collected.withLock({ $0.count }) < 50 { try await Task.sleep(for: .milliseconds(5)) }
+        let elapsed = ContinuousClock.now - started
+        task.cancel()
+        _ = await task.result
+        let sequences = collected.withLock { $0 }
+        #expect(Array(sequences.prefix(50)) == Array(0..<50), "looped past frame 35 without gaps")
+        #expect(elapsed >= .milliseconds(400), "paced at 100 fps, not as fast as possible")
+    }
+
+    @Test func replayOfAMissingOrNonJPEGFileFailsClearly() throws {
+        #expect {
+            _ = try ReplayDevice.load("/nonexistent.mjpeg")
+        } throws: { error in
+            (error as? CaptureError)?.code == .notFound
+        }
+        let junk = NSTemporaryDirectory() + "junk-\(UUID().uuidString).mjpeg"
+        try Data("not video".utf8).write(to: URL(fileURLWithPath: junk))
+        #expect {
+            _ = try ReplayDevice.load(junk)
+        } throws: { error in
+            "\(error)".contains("holds no whole JPEG frame")
+        }
+    }
+
+    @Test func serviceDropsCorruptFramesCountsGapsAndReconnects() async throws {
+        let good = try JPEGEncoder().encode(PixelBuffer(width: 8, height: 8))
+        let padded = good + [0, 0, 0, 0]
+        let truncated = Array(good.prefix(good.count / 2))
+        let camera = ScriptedCamera(frames: [good, truncated, padded, good], failFirstOpens: 2)
+        let stats = CaptureStats(registry: PrometheusCollectorRegistry())
+        let bus = FrameBus()
+        let frames = bus.subscribe("test", capacity: 16)
+        try await CaptureService(device: camera, bus: bus, stats: stats, logger: Logger(label: "test")).run()
+
+        var published: [Frame] = []
+        for await frame in frames { published.append(frame) }
+        #expect(published.count == 3, "the truncated frame never reaches consumers")
+        #expect(published.map(\.bytes.count) == [good.count, good.count, good.count], "padding after EOI trimmed")
+        #expect(stats.reconnects == 2)
+        let report = stats.report(device: camera.name)
+        #expect(report.framesCorrupt == 1)
+        // Sequences 0, 2, 4, 6: the driver skipped 1, 3 and 5. The corrupt frame is not a driver drop.
+        #expect(report.framesDropped == 3)
+        #expect(report.state == "stopped")
+    }
+}

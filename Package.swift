@@ -34,6 +34,7 @@ let package = Package(
         .systemLibrary(
             name: "CV4L2", path: "Sources/CV4L2", pkgConfig: "libv4l2",
             providers: [.apt(["libv4l-dev"])]),
+        .systemLibrary(name: "CLinuxFB", path: "Sources/CLinuxFB"),
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
@@ -61,7 +62,7 @@ let package = Package(
         .target(
             name: "MirrorDisplay",
             dependencies: [
-                "MirrorCore", "MirrorImaging", "CCairo",
+                "MirrorCore", "MirrorImaging", "CCairo", "CLinuxFB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -177,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "MirrorHardwareTests",
             dependencies: [
-                "MirrorCapture", "MirrorCore", "MirrorImaging", "CV4L2",
+                "MirrorCapture", "MirrorCore", "MirrorDisplay", "MirrorImaging", "CV4L2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -56,6 +56,6 @@ public protocol CaptureDevice: Sendable {
     /// Returns when the source ends (a replay without looping) or the task is cancelled; throws when
     /// the source fails. Frames carry the source's sequence numbers; gaps mean dropped frames.
     func stream(
-        opened: @Sendable (StreamFormat) -> Void, deliver: @Sendable (Frame) -> Void
+        opened: @escaping @Sendable (StreamFormat) -> Void, deliver: @escaping @Sendable (Frame) -> Void
     ) async throws(CaptureError)
 }

@@ -45,7 +45,7 @@ public struct ReplayDevice: CaptureDevice {
     }
 
     public func stream(
-        opened: @Sendable (StreamFormat) -> Void, deliver: @Sendable (Frame) -> Void
+        opened: @escaping @Sendable (StreamFormat) -> Void, deliver: @escaping @Sendable (Frame) -> Void
     ) async throws(CaptureError) {
         let sample = try Self.load(path)
         opened(StreamFormat(format: .mjpeg, width: sample.width, height: sample.height, fps: fps))

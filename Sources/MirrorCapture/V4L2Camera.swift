@@ -28,32 +28,27 @@ public struct V4L2Camera: CaptureDevice {
     public var name: String { path }
 
     public func stream(
-        opened: @Sendable (StreamFormat) -> Void, deliver: @Sendable (Frame) -> Void
+        opened: @escaping @Sendable (StreamFormat) -> Void, deliver: @escaping @Sendable (Frame) -> Void
     ) async throws(CaptureError) {
         let stop = StopFlag()
         do {
-            try await withoutActuallyEscaping(opened) { opened in
-                try await withoutActuallyEscaping(deliver) { deliver in
-                    try await withTaskCancellationHandler {
-                        try await withCheckedThrowingContinuation {
-                            (continuation: CheckedContinuation<Void, any Error>) in
-                            // A thread of its own: capture must not wait behind the cooperative pool.
-                            let thread = Thread {
-                                do {
-                                    try captureLoop(stop: stop, opened: opened, deliver: deliver)
-                                    continuation.resume()
-                                } catch {
-                                    continuation.resume(throwing: error)
-                                }
-                            }
-                            thread.name = "capture"
-                            thread.qualityOfService = .userInteractive
-                            thread.start()
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    // A thread of its own: capture must not wait behind the cooperative pool.
+                    let thread = Thread {
+                        do {
+                            try captureLoop(stop: stop, opened: opened, deliver: deliver)
+                            continuation.resume()
+                        } catch {
+                            continuation.resume(throwing: error)
                         }
-                    } onCancel: {
-                        stop.set()
                     }
+                    thread.name = "capture"
+                    thread.qualityOfService = .userInteractive
+                    thread.start()
                 }
+            } onCancel: {
+                stop.set()
             }
         } catch let error as CaptureError {
             throw error
@@ -63,7 +58,7 @@ public struct V4L2Camera: CaptureDevice {
     }
 
     private func captureLoop(
-        stop: StopFlag, opened: @Sendable (StreamFormat) -> Void, deliver: @Sendable (Frame) -> Void
+        stop: StopFlag, opened: @escaping @Sendable (StreamFormat) -> Void, deliver: @escaping @Sendable (Frame) -> Void
     ) throws(CaptureError) {
         let device = try V4L2Device.open(path)
         let format = try device.negotiate(preferences)

@@ -95,12 +95,7 @@ public final class V4L2Device {
     /// Opens `path` (a `/dev/videoN` node or a `/dev/v4l/by-id|by-path` link) and checks it can capture.
     public static func open(_ path: String) throws(CaptureError) -> V4L2Device {
         let fd = cv4l2_open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            let error = SystemCallError(call: "open", subject: path, errno: code)
-            throw CaptureError(
-                code == ENOENT || code == ENODEV ? .notFound : .io, "cannot open camera", underlying: error)
-        }
+        guard fd >= 0 else { throw openError(path, errno) }
         let device = V4L2Device(path: path, fd: fd, capabilities: try Self.query(fd, path: path))
         guard device.capabilities.isCapture else {
             throw CaptureError(
@@ -117,13 +112,20 @@ public final class V4L2Device {
     /// What the node at `path` is, whether or not it captures.
     public static func capabilities(of path: String) throws(CaptureError) -> V4L2Capabilities {
         let fd = cv4l2_open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw CaptureError(
-                .notFound, "cannot open camera", underlying: SystemCallError(call: "open", subject: path, errno: errno))
-        }
+        guard fd >= 0 else { throw openError(path, errno) }
         let capabilities = try query(fd, path: path)
         v4l2_close(fd)
         return capabilities
+    }
+
+    /// libv4l2 queries the node while opening it, so a node that is not V4L2 fails here with ENOTTY.
+    private static func openError(_ path: String, _ code: Int32) -> CaptureError {
+        let error = SystemCallError(call: "open", subject: path, errno: code)
+        switch code {
+        case ENOTTY, EINVAL: return CaptureError(.unsupported, "\(path) is not a V4L2 device", underlying: error)
+        case ENOENT, ENODEV, ENXIO: return CaptureError(.notFound, "cannot open camera", underlying: error)
+        default: return CaptureError(.io, "cannot open camera", underlying: error)
+        }
     }
 
     private init(path: String, fd: Int32, capabilities: V4L2Capabilities) {

@@ -36,6 +36,8 @@ public struct DeviceProfile: Sendable, Equatable {
     public enum PanelDevice: Sendable, Equatable {
         /// A file of exactly one frame of pixels, mapped like a framebuffer (demo and tests).
         case file(path: String)
+        /// A Linux framebuffer: `/dev/fbN`, or `name:<driver>` as /sys/class/graphics/fbN/name says.
+        case framebuffer(String)
     }
 
     public struct Panel: Sendable, Equatable {
@@ -98,13 +100,15 @@ public struct DeviceProfile: Sendable, Equatable {
             throw ConfigError(file: path, key: "panel", problem: "is missing", fix: "add a panel section")
         }
         let device = try pan.string("device", default: "file")
-        guard device == "file" else {
-            throw pan.error("device", "'\(device)' is not supported yet", fix: "use 'file'")
+        guard device == "file" || device.hasPrefix("/dev/") || device.hasPrefix("name:") else {
+            throw pan.error(
+                "device", "'\(device)' is not a panel", fix: "use file, /dev/fbN or name:<driver name>")
         }
         let formatName = try pan.choice(
             "pixel_format", PanelPixelFormat.allCases.map(\.rawValue), default: "XRGB8888")
         let panel = Panel(
-            device: .file(path: resolve("framebuffer.raw", against: stateDirectory)),
+            device: device == "file"
+                ? .file(path: resolve("framebuffer.raw", against: stateDirectory)) : .framebuffer(device),
             width: try pan.int("width", default: 1080, in: 64...8192),
             height: try pan.int("height", default: 1920, in: 64...8192),
             pixelFormat: PanelPixelFormat(rawValue: formatName)!,

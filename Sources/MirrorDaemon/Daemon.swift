@@ -46,6 +46,12 @@ public struct Daemon: Sendable {
             } catch {
                 throw DaemonError("display: \(error)")
             }
+        case .framebuffer(let device):
+            do {
+                framebuffer = try LinuxFramebuffer(device)
+            } catch {
+                throw DaemonError("display: \(error)")
+            }
         }
         let device: any CaptureDevice
         switch profile.camera.source {

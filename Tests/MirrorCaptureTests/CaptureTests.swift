@@ -24,7 +24,7 @@ private final class ScriptedCamera: CaptureDevice {
 
     var name: String { "scripted" }
 
-    func stream(opened: @Sendable (StreamFormat) -> Void, deliver: @Sendable (Frame) -> Void)
+    func stream(opened: @escaping @Sendable (StreamFormat) -> Void, deliver: @escaping @Sendable (Frame) -> Void)
         async throws(CaptureError)
     {
         let open = opens.add(1, ordering: .relaxed).newValue

@@ -5,19 +5,25 @@ import MirrorCore
 import Synchronization
 import Testing
 
+/// Every test that needs the guest's devices, one at a time: they share vivid, which some unplug.
+@Suite(.serialized, .enabled(if: Guest.active, Comment(rawValue: Guest.reason)))
+struct HardwareTests {}
+
 /// The kernel devices of the QEMU guest (scripts/vm/run): vivid for uncompressed capture, v4l2loopback
 /// fed with MJPEG. Outside the guest these tests skip and say why; inside it they must find the devices.
 enum Guest {
     static let active = ProcessInfo.processInfo.environment["MIRROR_IN_GUEST"] == "1"
     static let reason = "needs real V4L2 devices: runs inside the QEMU guest (scripts/vm/run), as .ci/run does"
 
-    /// The first capture node whose driver is `driver`.
-    static func node(driver: String, capture: Bool = true) throws -> String {
+    /// The first node whose driver is `driver` and, unless nil, whose capture capability is `capture`.
+    static func node(driver: String, capture: Bool? = true) throws -> String {
+        var seen: [String] = []
         for path in videoNodes() {
             guard let caps = try? V4L2Device.capabilities(of: path) else { continue }
-            if caps.driver == driver && caps.isCapture == capture { return path }
+            seen.append("\(path)=\(caps.driver)\(caps.isCapture ? "(capture)" : "")")
+            if caps.driver == driver && (capture == nil || caps.isCapture == capture) { return path }
         }
-        throw GuestError("no \(capture ? "capture" : "non-capture") node of driver \(driver) in \(videoNodes())")
+        throw GuestError("no node of driver \(driver) (capture: \(String(describing: capture))) in \(seen)")
     }
 
     static func videoNodes() -> [String] {

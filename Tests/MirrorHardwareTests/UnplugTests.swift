@@ -5,70 +5,73 @@ import MirrorCore
 import Prometheus
 import Testing
 
-@Suite(.serialized, .enabled(if: Guest.active, Comment(rawValue: Guest.reason)))
-struct UnplugTests {
-    /// vivid is a platform device: unbinding its driver removes the camera under an open stream, as
-    /// pulling a USB cable does; binding it again brings it back.
-    static let driver = "/sys/bus/platform/drivers/vivid"
+extension HardwareTests {
+    @Suite struct UnplugTests {
+        /// vivid is a platform device: unbinding its driver removes the camera under an open stream, as
+        /// pulling a USB cable does; binding it again brings it back.
+        static let driver = "/sys/bus/platform/drivers/vivid"
 
-    private func waitFor(_ timeout: Duration, _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
-    @Test func recoversFromTwentyUnplugsWithoutLeaking() async throws {
-        let node = try Guest.node(driver: "vivid")
-        let stats = CaptureStats(registry: PrometheusCollectorRegistry())
-        let bus = FrameBus()
-        let frames = bus.subscribe("test", capacity: 4)
-        let drain = Task { for await _ in frames {} }
-        let camera = V4L2Camera(
-            path: node, preferences: [FormatPreference("YUYV 640x360@30")!], stallTimeout: .seconds(1))
-        var logger = Logger(label: "unplug-test")
-        logger.logLevel = .error
-        let service = Task { [logger] in
-            try await CaptureService(device: camera, bus: bus, stats: stats, logger: logger).run()
-        }
-        defer {
-            service.cancel()
-            drain.cancel()
-        }
-        #expect(try await waitFor(.seconds(10)) { stats.captured > 10 }, "capture never started")
-        let platformDevice = try #require(
-            try FileManager.default.contentsOfDirectory(atPath: Self.driver).first { $0.hasPrefix("vivid.") })
-
-        // Warm up one cycle before taking the baseline (first reconnect allocates the backoff path).
-        var recoveries: [Double] = []
-        var baseline = (files: 0, memory: 0)
-        for cycle in 0...20 {
-            try Guest.sysfs("\(Self.driver)/unbind", platformDevice)
-            #expect(try await waitFor(.seconds(5)) { stats.state == .reconnecting }, "cycle \(cycle): unplug not seen")
-            let before = stats.captured
-            let replugged = ContinuousClock.now
-            try Guest.sysfs("\(Self.driver)/bind", platformDevice)
-            let recovered = try await waitFor(.seconds(10)) { stats.captured > before + 1 }
-            #expect(recovered, "cycle \(cycle): no frames after replug")
-            if cycle == 0 {
-                baseline = (Guest.openFiles(), Guest.residentKB())
-            } else {
-                let elapsed = ContinuousClock.now - replugged
-                recoveries.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        private func waitFor(_ timeout: Duration, _ condition: () -> Bool) async throws -> Bool {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                if condition() { return true }
+                try await Task.sleep(for: .milliseconds(10))
             }
+            return condition()
         }
-        let files = Guest.openFiles()
-        let memory = Guest.residentKB()
-        let sorted = recoveries.sorted()
-        print(
-            "unplug/replug x20: recovered \(sorted.count)/20, first frame after replug p50 "
-                + String(format: "%.2f s, max %.2f s", sorted[sorted.count / 2], sorted.last!)
-                + "; fds \(baseline.files) -> \(files), RSS \(baseline.memory) -> \(memory) kB, reconnects "
-                + "\(stats.reconnects)")
-        #expect(files == baseline.files, "file descriptors leaked")
-        #expect(memory - baseline.memory < 2048, "RSS grew by \(memory - baseline.memory) kB over 20 cycles")
-        #expect(stats.reconnects >= 21)
+
+        @Test func recoversFromTwentyUnplugsWithoutLeaking() async throws {
+            let node = try Guest.node(driver: "vivid")
+            let stats = CaptureStats(registry: PrometheusCollectorRegistry())
+            let bus = FrameBus()
+            let frames = bus.subscribe("test", capacity: 4)
+            let drain = Task { for await _ in frames {} }
+            let camera = V4L2Camera(
+                path: node, preferences: [FormatPreference("YUYV 640x360@30")!], stallTimeout: .seconds(1))
+            var logger = Logger(label: "unplug-test")
+            logger.logLevel = .error
+            let service = Task { [logger] in
+                try await CaptureService(device: camera, bus: bus, stats: stats, logger: logger).run()
+            }
+            defer {
+                service.cancel()
+                drain.cancel()
+            }
+            #expect(try await waitFor(.seconds(10)) { stats.captured > 10 }, "capture never started")
+            let platformDevice = try #require(
+                try FileManager.default.contentsOfDirectory(atPath: Self.driver).first { $0.hasPrefix("vivid.") })
+
+            // Warm up one cycle before taking the baseline (first reconnect allocates the backoff path).
+            var recoveries: [Double] = []
+            var baseline = (files: 0, memory: 0)
+            for cycle in 0...20 {
+                try Guest.sysfs("\(Self.driver)/unbind", platformDevice)
+                #expect(
+                    try await waitFor(.seconds(5)) { stats.state == .reconnecting }, "cycle \(cycle): unplug not seen")
+                let before = stats.captured
+                let replugged = ContinuousClock.now
+                try Guest.sysfs("\(Self.driver)/bind", platformDevice)
+                let recovered = try await waitFor(.seconds(10)) { stats.captured > before + 1 }
+                #expect(recovered, "cycle \(cycle): no frames after replug")
+                if cycle == 0 {
+                    baseline = (Guest.openFiles(), Guest.residentKB())
+                } else {
+                    let elapsed = ContinuousClock.now - replugged
+                    recoveries.append(
+                        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                }
+            }
+            let files = Guest.openFiles()
+            let memory = Guest.residentKB()
+            let sorted = recoveries.sorted()
+            print(
+                "unplug/replug x20: recovered \(sorted.count)/20, first frame after replug p50 "
+                    + String(format: "%.2f s, max %.2f s", sorted[sorted.count / 2], sorted.last!)
+                    + "; fds \(baseline.files) -> \(files), RSS \(baseline.memory) -> \(memory) kB, reconnects "
+                    + "\(stats.reconnects)")
+            #expect(files == baseline.files, "file descriptors leaked")
+            #expect(memory - baseline.memory < 2048, "RSS grew by \(memory - baseline.memory) kB over 20 cycles")
+            #expect(stats.reconnects >= 21)
+        }
     }
 }

@@ -160,7 +160,11 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MirrorDisplayTests",
-            dependencies: ["MirrorDisplay", "MirrorImaging", "MirrorTesting"],
+            dependencies: [
+                "MirrorDisplay", "MirrorImaging", "MirrorTesting", "MirrorCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorCLITests",

@@ -19,6 +19,7 @@ public final class CaptureStats: Sendable {
         var corrupt: UInt64 = 0
         var reconnects: UInt64 = 0
         var lastSequence: UInt64?
+        var lastError: String?
         var rate = RateMeter()
     }
 
@@ -102,6 +103,10 @@ public final class CaptureStats: Sendable {
     }
 
     public var state: State { values.withLock { $0.state } }
+    /// The last failure, in a few words, while reconnecting.
+    public var lastError: String? { values.withLock { $0.lastError } }
+
+    func setError(_ text: String?) { values.withLock { $0.lastError = text } }
     public var reconnects: UInt64 { values.withLock { $0.reconnects } }
     public var captured: UInt64 { values.withLock { $0.captured } }
 }
@@ -133,6 +138,7 @@ public struct CaptureService: Service {
                     try await device.stream(
                         opened: { format in
                             stats.set(.streaming, format: format)
+                            stats.setError(nil)
                             logger.info(
                                 "camera streaming",
                                 metadata: [
@@ -159,6 +165,7 @@ public struct CaptureService: Service {
                 } catch {
                     if stats.state == .streaming { backoff = .milliseconds(250) }
                     stats.set(.reconnecting)
+                    stats.setError((error as? CaptureError).map { $0.code == .notFound ? "unplugged" : $0.code.rawValue })
                     stats.recordReconnect()
                     logger.warning(
                         "camera failed; reopening",

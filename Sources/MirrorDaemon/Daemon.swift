@@ -80,7 +80,10 @@ public struct Daemon: Sendable {
             CaptureService(device: device, bus: bus, stats: state.captureStats, logger: logger),
             DisplayService(
                 bus: bus, framebuffer: framebuffer, rotation: profile.camera.rotation, mirror: profile.panel.mirror,
-                stats: state.displayStats, logger: logger),
+                stats: state.displayStats,
+                cameraProblem: { [captureStats = state.captureStats] in
+                    captureStats.state == .reconnecting ? "Camera \(captureStats.lastError ?? "reconnecting")" : nil
+                }, logger: logger),
             LocalAPI.control(socket: config.api.socket, daemon: state, registry: registry, logger: quiet(logger)),
         ]
         if let listen = config.api.metricsListen {

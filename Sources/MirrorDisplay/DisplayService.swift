@@ -10,6 +10,7 @@ public final class DisplayStats: Sendable {
     private struct Values {
         var shown: UInt64 = 0
         var lastShown: MonotonicInstant?
+        var cameraLost = false
         var decodeErrors: UInt64 = 0
         var rate = RateMeter()
         /// The last 256 capture-to-screen latencies in nanoseconds (a ring), for p50/p99 in status.
@@ -23,6 +24,7 @@ public final class DisplayStats: Sendable {
     private let decodeErrorsTotal: Counter
     private let latency: DurationHistogram
     private let composeTime: DurationHistogram
+    private let cameraLostGauge: Gauge
 
     public init(registry: PrometheusCollectorRegistry) {
         shownTotal = registry.makeCounter(
@@ -38,6 +40,10 @@ public final class DisplayStats: Sendable {
                 metricName: "mirror_display_latency", unitName: "seconds",
                 helpText: "Time from the camera's capture timestamp to the frame being on the panel."),
             buckets: buckets)
+        cameraLostGauge = registry.makeGauge(
+            descriptor: .init(
+                metricName: "mirror_display_camera_lost", unitName: "",
+                helpText: "1 while the panel shows the camera-reconnecting screen, else 0."))
         composeTime = registry.makeDurationHistogram(
             descriptor: .init(
                 metricName: "mirror_display_compose", unitName: "seconds",
@@ -59,6 +65,14 @@ public final class DisplayStats: Sendable {
         self.latency.record(latency)
         composeTime.record(compose)
     }
+
+    func setCameraLost(_ lost: Bool) {
+        values.withLock { $0.cameraLost = lost }
+        cameraLostGauge.set(lost ? 1.0 : 0.0)
+    }
+
+    /// Whether the panel shows the camera-lost screen.
+    public var cameraLost: Bool { values.withLock { $0.cameraLost } }
 
     func recordDecodeError() {
         values.withLock { $0.decodeErrors += 1 }
@@ -93,10 +107,15 @@ public struct DisplayService: Service {
     let stats: DisplayStats
     let logger: Logger
     let diagnostics: Bool
+    /// Why no frames come, for the "camera lost" screen (e.g. the capture state); empty when unknown.
+    let cameraProblem: @Sendable () -> String?
+    /// How long without a frame before the panel says the camera is lost.
+    let staleAfter: Duration
 
     public init(
         bus: FrameBus, framebuffer: any Framebuffer, rotation: Int, mirror: Bool, stats: DisplayStats,
-        diagnostics: Bool = false, logger: Logger
+        diagnostics: Bool = false, staleAfter: Duration = .milliseconds(1500),
+        cameraProblem: @escaping @Sendable () -> String? = { nil }, logger: Logger
     ) {
         self.bus = bus
         self.framebuffer = framebuffer
@@ -104,13 +123,44 @@ public struct DisplayService: Service {
         self.mirror = mirror
         self.stats = stats
         self.diagnostics = diagnostics
+        self.staleAfter = staleAfter
+        self.cameraProblem = cameraProblem
         self.logger = logger
     }
 
     public func run() async throws {
         // The freshest frame matters, not every frame: a queue of one, older frames dropped.
         let frames = bus.subscribe("display", capacity: 1)
-        try await cancelWhenGracefulShutdown { try await show(frames) }
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await watchForLostCamera() }
+                try await show(frames)
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// While no frame arrives, shows the camera-lost screen (with its own canvas: the live loop's
+    /// belongs to the live loop). The next live frame simply draws over it.
+    private func watchForLostCamera() async throws {
+        let geometry = framebuffer.geometry
+        let renderer = MirrorRenderer(
+            width: geometry.width, height: geometry.height, rotation: rotation, mirror: mirror)
+        let started = MonotonicInstant.now()
+        var showing = false
+        while !Task.isCancelled {
+            try await Task.sleep(for: .milliseconds(250))
+            let now = MonotonicInstant.now()
+            let stale = now.since(stats.lastShown ?? started) > staleAfter
+            if stale {
+                renderer.drawMessage(
+                    "Camera reconnecting…", detail: cameraProblem() ?? "The mirror will be back in a moment")
+                framebuffer.show(renderer.canvas.pixels)
+                if !showing { logger.warning("display: no camera frames, showing the reconnecting screen") }
+            }
+            showing = stale
+            stats.setCameraLost(stale)
+        }
     }
 
     private func decode(_ frame: Frame, with decoder: JPEGDecoder, into output: PixelBuffer, scale: JPEGScale) throws {

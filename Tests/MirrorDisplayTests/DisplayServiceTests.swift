@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import MirrorCore
+import MirrorDisplay
+import MirrorImaging
+import Prometheus
+import Testing
+
+@Suite struct DisplayServiceTests {
+    @Test func showsCameraLostScreenWithoutFramesAndLiveViewWhenTheyReturn() async throws {
+        let folder = NSTemporaryDirectory() + "mirror-display-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let framebuffer = try FileFramebuffer(path: "\(folder)/fb.raw", width: 90, height: 160, layout: .xrgb8888)
+        let bus = FrameBus()
+        let stats = DisplayStats(registry: PrometheusCollectorRegistry())
+        let service = DisplayService(
+            bus: bus, framebuffer: framebuffer, rotation: 0, mirror: true, stats: stats,
+            staleAfter: .milliseconds(300), cameraProblem: { "Camera unplugged" }, logger: Logger(label: "test"))
+        let task = Task { try await service.run() }
+        defer { task.cancel() }
+
+        // No frames: the panel turns to the camera-lost screen (dark background).
+        try await waitFor { stats.cameraLost }
+        let screen = PixelBuffer()
+        framebuffer.snapshot(into: screen)
+        #expect(screen.pixel(x: 45, y: 150) & 0xFF_FFFF == 0x11_1214)
+
+        // A green camera frame: the live view replaces the message.
+        let image = PixelBuffer(width: 32, height: 32)
+        image.fill(0x00_C000)
+        let jpeg = try JPEGEncoder().encode(image, quality: 95)
+        for sequence in 0..<20 {
+            bus.publish(
+                Frame(
+                    sequence: UInt64(sequence), timestamp: .now(), format: .mjpeg, width: 32, height: 32,
+                    bytes: FrameBytes(jpeg)))
+            try await Task.sleep(for: .milliseconds(30))
+        }
+        try await waitFor { !stats.cameraLost && stats.shown > 0 }
+        framebuffer.snapshot(into: screen)
+        let centre = screen.pixel(x: 45, y: 80)
+        #expect((centre >> 8) & 0xFF > 0xA0 && (centre >> 16) & 0xFF < 0x30, "live green frame on the panel")
+    }
+
+    private func waitFor(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(condition())
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// The real programs on the guest's real devices: `mirrorctl camera …` and `mirrord` with a V4L2
+/// camera and the bochs-drm framebuffer.
+extension HardwareTests {
+    @Suite struct ProgramsInGuestTests {
+        static let folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            .deletingLastPathComponent().path
+        static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+
+        func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "\(Self.folder)/\(program)")
+            process.arguments = arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, output)
+        }
+
+        @Test func mirrorctlCameraCommands() throws {
+            let camera = try Guest.node(driver: "vivid")
+            let list = try run("mirrorctl", ["camera", "list"])
+            #expect(list.status == 0 && list.output.contains(camera) && list.output.contains("vivid"), "\(list.output)")
+
+            let formats = try run("mirrorctl", ["camera", "formats", camera, "--json"])
+            #expect(formats.status == 0 && formats.output.contains("\"fourcc\" : \"YUYV\""), "\(formats.output)")
+
+            let set = try run("mirrorctl", ["camera", "set", camera, "brightness=150", "contrast=100"])
+            #expect(set.status == 0 && set.output.contains("brightness = 150"), "\(set.output)")
+            let controls = try run("mirrorctl", ["camera", "controls", camera])
+            #expect(controls.output.contains("brightness"), "\(controls.output)")
+            let wrong = try run("mirrorctl", ["camera", "set", camera, "brightness=9999"])
+            #expect(wrong.status == 65 && wrong.output.contains("out of range"), "\(wrong.output)")
+
+            let out = NSTemporaryDirectory() + "capture-\(UUID().uuidString)"
+            let capture = try run(
+                "mirrorctl",
+                [
+                    "camera", "capture", "--device", camera, "--frames", "30", "--out", out, "--format",
+                    "YUYV 640x360@30",
+                ])
+            print(capture.output)
+            #expect(capture.status == 0 && capture.output.contains("captured 30 frames"), "\(capture.output)")
+            #expect(capture.output.contains("dropped 0"))
+            let files = try FileManager.default.contentsOfDirectory(atPath: out)
+            #expect(files.count == 30 && files.allSatisfy { $0.hasSuffix(".yuyv") })
+
+            let refused = try run("mirrorctl", ["camera", "formats", try Guest.node(driver: "vivid", capture: false)])
+            #expect(refused.status == 65 && refused.output.contains("is not a video capture device"))
+        }
+
+        @Test func mirrordStreamsFromV4L2ToTheFramebuffer() async throws {
+            let state = NSTemporaryDirectory() + "mirrord-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+            let config = "\(state)/mirrord.yaml"
+            try "profile: \(Self.repository)/devices/qemu-vivid.yaml\nstate_dir: \(state)\n"
+                .write(toFile: config, atomically: true, encoding: .utf8)
+            let daemon = Process()
+            daemon.executableURL = URL(fileURLWithPath: "\(Self.folder)/mirrord")
+            daemon.arguments = ["--config", config]
+            let log = Pipe()
+            daemon.standardError = log
+            try daemon.run()
+            defer { if daemon.isRunning { daemon.terminate() } }
+
+            var status = ""
+            for _ in 0..<150 {
+                let answer = try run("mirrorctl", ["status", "--json", "--socket", "\(state)/mirrord.sock"])
+                status = answer.output
+                if answer.status == 0 && status.contains("\"framesShown\" : ")
+                    && !status.contains("\"framesShown\" : 0,")
+                    && status.contains("\"state\" : \"streaming\"")
+                {
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            print(try run("mirrorctl", ["status", "--socket", "\(state)/mirrord.sock"]).output)
+            #expect(status.contains("\"format\" : \"YUYV\""), "\(status)")
+            #expect(status.contains(#""device" : "\/dev\/fb0""#), "\(status)")
+            #expect(!status.contains("\"framesShown\" : 0,"), "\(status)")
+            let shot = try run("mirrorctl", ["screenshot", "\(state)/shot.png", "--socket", "\(state)/mirrord.sock"])
+            #expect(shot.status == 0 && shot.output.contains("1080x1920"), "\(shot.output)")
+
+            daemon.interrupt()
+            daemon.waitUntilExit()
+            #expect(daemon.terminationStatus == 0)
+        }
+    }
+}

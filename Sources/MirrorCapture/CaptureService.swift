@@ -165,7 +165,8 @@ public struct CaptureService: Service {
                 } catch {
                     if stats.state == .streaming { backoff = .milliseconds(250) }
                     stats.set(.reconnecting)
-                    stats.setError((error as? CaptureError).map { $0.code == .notFound ? "unplugged" : $0.code.rawValue })
+                    stats.setError(
+                        (error as? CaptureError).map { $0.code == .notFound ? "unplugged" : $0.code.rawValue })
                     stats.recordReconnect()
                     logger.warning(
                         "camera failed; reopening",

@@ -15,6 +15,8 @@ public struct DeviceProfile: Sendable, Equatable {
     public enum CameraSource: Sendable, Equatable {
         /// Recorded MJPEG frames played back on the camera's schedule (the demo and tests).
         case replay(file: String, loop: Bool)
+        /// Synthetic colour bars with a burned-in frame counter (tests, and a panel check without a camera).
+        case testPattern(width: Int, height: Int)
         /// A Video4Linux2 camera: a node or a stable `/dev/v4l/by-id/...` link.
         case v4l2(device: String, formats: [String], buffers: Int, controls: [Control])
     }
@@ -67,7 +69,7 @@ public struct DeviceProfile: Sendable, Equatable {
         guard var cam = try fields.section("camera") else {
             throw ConfigError(file: path, key: "camera", problem: "is missing", fix: "add a camera section")
         }
-        let kind = try cam.choice("source", ["replay", "v4l2"], default: "replay")
+        let kind = try cam.choice("source", ["replay", "v4l2", "test-pattern"], default: "replay")
         let source: CameraSource
         var fps = 30.0
         if kind == "replay" {
@@ -79,6 +81,11 @@ public struct DeviceProfile: Sendable, Equatable {
                     fix: "check the path; it is relative to the profile's folder")
             }
             source = .replay(file: samplePath, loop: try cam.bool("loop", default: true))
+            fps = try cam.double("fps", default: 30, in: 1...120)
+        } else if kind == "test-pattern" {
+            source = .testPattern(
+                width: try cam.int("width", default: 640, in: 96...3840) & ~1,
+                height: try cam.int("height", default: 360, in: 32...2160))
             fps = try cam.double("fps", default: 30, in: 1...120)
         } else {
             let device = try cam.require("device", fix: "name the camera, e.g. /dev/v4l/by-id/usb-...-video-index0")

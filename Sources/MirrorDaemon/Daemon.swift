@@ -58,6 +58,8 @@ public struct Daemon: Sendable {
         case .replay(let file, let loop):
             do { _ = try ReplayDevice.load(file) } catch { throw DaemonError("camera: \(error)") }
             device = ReplayDevice(path: file, fps: profile.camera.fps, loop: loop)
+        case .testPattern(let width, let height):
+            device = TestPatternDevice(width: width, height: height, fps: profile.camera.fps)
         case .v4l2(let path, let formats, let buffers, let controls):
             // A missing camera is not fatal: the capture service retries and the display says so.
             device = V4L2Camera(

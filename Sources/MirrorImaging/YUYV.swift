@@ -35,10 +35,41 @@ public enum YUYV {
     }
 
     @inline(__always)
-    private static func pack(_ red: Int32, _ green: Int32, _ blue: Int32) -> UInt32 {
+    static func pack(_ red: Int32, _ green: Int32, _ blue: Int32) -> UInt32 {
         UInt32(clamp(red >> 8)) << 16 | UInt32(clamp(green >> 8)) << 8 | UInt32(clamp(blue >> 8))
     }
 
     @inline(__always)
     private static func clamp(_ value: Int32) -> Int32 { min(max(value, 0), 255) }
+}
+
+/// Converts NV12 (a luma plane, then interleaved U/V at half resolution; BT.601 limited range) to
+/// XRGB8888, the same way as ``YUYV``.
+public enum NV12 {
+    /// `source` holds `height` luma rows of `stride` bytes followed by `height / 2` chroma rows.
+    public static func convert(
+        _ source: UnsafeRawBufferPointer, width: Int, height: Int, stride: Int, into output: PixelBuffer
+    ) throws(ImagingError) {
+        let rowBytes = max(stride, width)
+        guard width > 0, height > 0, width % 2 == 0, height % 2 == 0 else {
+            throw ImagingError(.codec, "NV12 frame of \(width)x\(height): sizes must be even")
+        }
+        guard source.count >= rowBytes * height * 3 / 2 else {
+            throw ImagingError(.invalidJPEG, "NV12 frame too short: \(source.count) bytes for \(width)x\(height)")
+        }
+        output.reshape(width: width, height: height)
+        let luma = source.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let chroma = luma + rowBytes * height
+        for y in 0..<height {
+            let row = luma + y * rowBytes
+            let uv = chroma + (y / 2) * rowBytes
+            let out = (output.base + y * output.stride).assumingMemoryBound(to: UInt32.self)
+            for x in 0..<width {
+                let c = (Int32(row[x]) - 16) * 298
+                let u = Int32(uv[x & ~1]) - 128
+                let v = Int32(uv[x | 1]) - 128
+                out[x] = YUYV.pack(c + 409 * v + 128, c - 100 * u - 208 * v + 128, c + 516 * u + 128)
+            }
+        }
+    }
 }

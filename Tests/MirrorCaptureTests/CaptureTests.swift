@@ -121,3 +121,34 @@ private final class ScriptedCamera: CaptureDevice {
         #expect(report.state == "stopped")
     }
 }
+
+@Suite struct TestPatternTests {
+    @Test func everyFrameCarriesItsCounter() async throws {
+        let device = TestPatternDevice(width: 192, height: 64, fps: 200, frameLimit: 40)
+        let counters = Mutex<[UInt64]>([])
+        try await device.stream(opened: { _ in }) { frame in
+            let counter = frame.bytes.withUnsafeBytes { TestPatternDevice.counter(in: $0, width: 192) }
+            #expect(counter == frame.sequence)
+            counters.withLock { $0.append(counter) }
+        }
+        #expect(counters.withLock { $0 } == Array(0..<40))
+    }
+
+    @Test func patternConvertsToColourBars() throws {
+        let bars = TestPatternDevice.bars(width: 64, height: 4)
+        let image = PixelBuffer()
+        try bars.withUnsafeBytes { try YUYV.convert($0, width: 64, height: 4, stride: 128, into: image) }
+        let white = image.pixel(x: 2, y: 0) & 0xFF_FFFF
+        let blue = image.pixel(x: 6 * 8 + 2, y: 0) & 0xFF_FFFF
+        #expect(white == 0xFF_FFFF)
+        #expect(blue & 0xFF > 0xE0 && (blue >> 16) & 0xFF < 0x10, "bar 7 is blue: \(String(blue, radix: 16))")
+    }
+
+    @Test func nv12ConvertsLikeYUYV() throws {
+        // 2x2 mid-grey luma with neutral chroma: grey out.
+        let frame: [UInt8] = [126, 126, 126, 126, 128, 128]
+        let image = PixelBuffer()
+        try frame.withUnsafeBytes { try NV12.convert($0, width: 2, height: 2, stride: 2, into: image) }
+        #expect(image.pixel(x: 1, y: 1) & 0xFF_FFFF == 0x80_8080)
+    }
+}

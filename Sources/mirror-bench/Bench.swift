@@ -13,7 +13,7 @@ import Prometheus
 struct MirrorBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirror-bench", abstract: "Performance figures of the mirror's hot paths.",
-        subcommands: [Decode.self, MakeJPEG.self, Replay.self])
+        subcommands: [Decode.self, MakeJPEG.self, Replay.self, Compose.self])
 }
 
 /// Seconds of CPU (user + system) this process has used.
@@ -155,5 +155,38 @@ struct Replay: AsyncParsableCommand {
         for consumer in stats {
             print("  \(consumer.name): received \(consumer.received), dropped \(consumer.dropped)")
         }
+    }
+}
+
+struct Compose: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time composing one live-view frame (scale, rotate, mirror, overlay) and packing it to a panel.")
+    @Option var frameWidth = 1920
+    @Option var frameHeight = 1080
+    @Option var rotation = 90
+    @Option var frames = 100
+
+    func run() throws {
+        let frame = PixelBuffer(width: frameWidth, height: frameHeight)
+        frame.fill(0x80_6040)
+        let renderer = MirrorRenderer(width: 1080, height: 1920, rotation: rotation, mirror: true)
+        let panel = PixelBuffer(width: 1080, height: 1920)
+        func time(_ body: () -> Void) -> Double {
+            let start = ContinuousClock.now
+            for _ in 0..<frames { body() }
+            let elapsed = ContinuousClock.now - start
+            return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * 1000
+                / Double(frames)
+        }
+        let compose = time { renderer.drawLive(frame, overlay: .init()) }
+        let pack = time {
+            PixelPacking.pack(
+                renderer.canvas.pixels, into: panel.base, stride: panel.stride, width: 1080, height: 1920,
+                layout: .xbgr8888)
+        }
+        print(
+            String(
+                format: "compose %dx%d rot %d -> 1080x1920: %.2f ms/frame; pack to XBGR8888: %.2f ms/frame",
+                frameWidth, frameHeight, rotation, compose, pack))
     }
 }

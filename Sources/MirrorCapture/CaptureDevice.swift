@@ -1,32 +1,17 @@
 import MirrorCore
 
 /// Why capture stopped or could not start.
-public struct CaptureError: Error, CustomStringConvertible, Sendable {
-    public enum Code: String, Sendable {
-        /// The device or file is not there (unplugged, wrong path).
-        case notFound
-        /// It is there but is not a usable camera or sample.
-        case unsupported
-        /// It went away while streaming.
-        case disconnected
-        case io
-    }
-
-    public var code: Code
-    public var message: String
-    public var underlying: (any Error & Sendable)?
-
-    public init(_ code: Code, _ message: String, underlying: (any Error & Sendable)? = nil) {
-        self.code = code
-        self.message = message
-        self.underlying = underlying
-    }
-
-    public var description: String {
-        if let underlying { return "\(message): \(underlying)" }
-        return message
-    }
+public enum CaptureErrorCode: String, Sendable {
+    /// The device or file is not there (unplugged, wrong path).
+    case notFound
+    /// It is there but is not a usable camera or sample.
+    case unsupported
+    /// It went away while streaming.
+    case disconnected
+    case io
 }
+
+public typealias CaptureError = MirrorError<CaptureErrorCode>
 
 /// What a camera agreed to deliver.
 public struct StreamFormat: Sendable, Equatable {

@@ -159,7 +159,8 @@ public final class V4L2Device {
         }
         let flags = caps.capabilities & UInt32(V4L2_CAP_DEVICE_CAPS) != 0 ? caps.device_caps : caps.capabilities
         return V4L2Capabilities(
-            path: path, driver: cString(caps.driver), card: cString(caps.card), busInfo: cString(caps.bus_info),
+            path: path, driver: String(cTuple: caps.driver), card: String(cTuple: caps.card),
+            busInfo: String(cTuple: caps.bus_info),
             isCapture: flags & UInt32(V4L2_CAP_VIDEO_CAPTURE) != 0, canStream: flags & UInt32(V4L2_CAP_STREAMING) != 0)
     }
 
@@ -178,7 +179,7 @@ public final class V4L2Device {
             if description.flags & UInt32(V4L2_FMT_FLAG_EMULATED) != 0 { continue }
             result.append(
                 V4L2FormatDescription(
-                    fourcc: fourccString(description.pixelformat), description: cString(description.description),
+                    fourcc: fourccString(description.pixelformat), description: String(cTuple: description.description),
                     compressed: description.flags & UInt32(V4L2_FMT_FLAG_COMPRESSED) != 0,
                     sizes: sizes(description.pixelformat)))
         }
@@ -408,7 +409,7 @@ public final class V4L2Device {
             default: continue  // classes, strings and compound controls are not camera settings
             }
             var control = CameraControl(
-                name: Self.key(cString(query.name)), label: cString(query.name), id: query.id, type: kind,
+                name: Self.key(String(cTuple: query.name)), label: String(cTuple: query.name), id: query.id, type: kind,
                 minimum: Int(query.minimum), maximum: Int(query.maximum), step: Int(query.step),
                 defaultValue: Int(query.default_value), value: nil, menu: nil,
                 readOnly: query.flags & UInt32(V4L2_CTRL_FLAG_READ_ONLY) != 0)
@@ -430,7 +431,7 @@ public final class V4L2Device {
             item.id = query.id
             item.index = UInt32(index)
             guard (try? ioctl("VIDIOC_QUERYMENU", cv4l2_querymenu(), &item)) != nil else { continue }
-            entries["\(index)"] = integer ? "\(item.value)" : cString(item.name)
+            entries["\(index)"] = integer ? "\(item.value)" : String(cTuple: item.name)
         }
         return entries
     }
@@ -491,14 +492,6 @@ extension PixelFormat {
         case "YUYV": self = .yuyv
         default: return nil
         }
-    }
-}
-
-/// Text of a fixed-size C char array (the kernel's NUL-padded strings).
-func cString<T>(_ tuple: T) -> String {
-    withUnsafeBytes(of: tuple) { raw in
-        let bytes = raw.prefix { $0 != 0 }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -3,26 +3,11 @@ import MirrorImaging
 import Synchronization
 
 /// Why the display could not be used.
-public struct DisplayError: Error, CustomStringConvertible, Sendable {
-    public enum Code: String, Sendable {
-        case open, layout, drawing
-    }
-
-    public var code: Code
-    public var message: String
-    public var underlying: (any Error & Sendable)?
-
-    public init(_ code: Code, _ message: String, underlying: (any Error & Sendable)? = nil) {
-        self.code = code
-        self.message = message
-        self.underlying = underlying
-    }
-
-    public var description: String {
-        if let underlying { return "\(message): \(underlying)" }
-        return message
-    }
+public enum DisplayErrorCode: String, Sendable {
+    case open, layout, drawing
 }
+
+public typealias DisplayError = MirrorError<DisplayErrorCode>
 
 /// The shape of a framebuffer's visible memory, as `FBIOGET_VSCREENINFO`/`FBIOGET_FSCREENINFO` give it.
 public struct FramebufferGeometry: Sendable, Equatable {

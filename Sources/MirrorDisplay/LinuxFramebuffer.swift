@@ -64,7 +64,7 @@ public final class LinuxFramebuffer: Framebuffer, @unchecked Sendable {
         self.memory = mapped
         self.length = length
         self.variable = variable
-        self.driverName = cString(fixed.id)
+        self.driverName = String(cTuple: fixed.id)
         self.geometry = FramebufferGeometry(
             width: Int(variable.xres), height: height, stride: stride, layout: layout)
         // Two screens fit: try to pan; drivers that cannot pan fail the ioctl and we copy instead.
@@ -150,9 +150,4 @@ final class ConsoleMode: Sendable {
         _ = ioctl(fd, UInt(KDSETMODE), Int32(KD_TEXT))
         close(fd)
     }
-}
-
-/// Text of a fixed-size C char array.
-func cString<T>(_ tuple: T) -> String {
-    withUnsafeBytes(of: tuple) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
 }

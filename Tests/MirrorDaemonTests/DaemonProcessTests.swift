@@ -119,6 +119,23 @@ final class DaemonUnderTest {
     }
 }
 
+/// A TCP socket listening on a free loopback port, and the port.
+func listeningSocket() -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            _ = bind(fd, $0, length)
+            _ = getsockname(fd, $0, &length)
+        }
+    }
+    listen(fd, 1)
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
@@ -171,21 +188,8 @@ struct TestFailure: Error, CustomStringConvertible {
 
     @Test func busyMetricsPortIsRefused() async throws {
         // Hold a port by listening on it.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = listeningSocket()
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                _ = bind(fd, $0, length)
-                _ = getsockname(fd, $0, &length)
-            }
-        }
-        listen(fd, 1)
-        let port = Int(UInt16(bigEndian: address.sin_port))
         let daemon = try DaemonUnderTest(extraConfig: "api:\n  metrics_listen: 127.0.0.1:\(port)")
         let outcome = try await run(Binaries.path("mirrord"), ["--config", daemon.configPath])
         #expect(outcome.status == 1)

@@ -12,19 +12,9 @@ private let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
 
 /// A TCP port nobody listens on right now.
 private func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            _ = bind(fd, $0, length)
-            _ = getsockname(fd, $0, &length)
-        }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
+    let (fd, port) = listeningSocket()
+    close(fd)
+    return port
 }
 
 @Suite(.serialized) struct MetricsTests {

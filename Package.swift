@@ -43,6 +43,9 @@ let package = Package(
             name: "MirrorCore",
             swiftSettings: strict),
         .target(
+            name: "MirrorSession",
+            swiftSettings: strict),
+        .target(
             name: "MirrorConfig",
             dependencies: ["MirrorCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
@@ -149,6 +152,10 @@ let package = Package(
         .testTarget(
             name: "MirrorCoreTests",
             dependencies: ["MirrorCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MirrorSessionTests",
+            dependencies: ["MirrorSession"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorConfigTests",

@@ -1,0 +1,137 @@
+/// The fitting-room session as a pure state machine: events in, state and actions out, no I/O.
+///
+/// The daemon feeds it touch, API, presence and recorder events and carries out the actions it
+/// returns (draw a screen, start the recorder, purge what the session kept). Privacy rule built in:
+/// nothing is ever recorded before the shopper accepts consent in this session.
+public struct Session: Sendable, Equatable {
+    public enum State: Sendable, Equatable {
+        /// Nobody in front of the mirror: the attract screen.
+        case idle
+        /// Someone is there; the live mirror shows, nothing is kept.
+        case live
+        /// Asking before the first recording: what is recorded, for how long, who sees it.
+        case consent
+        /// Counting down before recording starts (seconds left).
+        case countdown(Int)
+        case recording
+        /// Watching clip `index` of this session (loop, slow motion, scrub).
+        case review(clip: Int)
+        /// Two or more clips side by side.
+        case compare(clips: [Int])
+        /// A size or colour request went to staff; back to the live view after the confirmation.
+        case staffOnTheWay
+    }
+
+    public enum Event: Sendable, Equatable {
+        case presenceDetected
+        /// Nobody seen for the presence timeout.
+        case presenceLost
+        /// Record pressed (touch, API or CLI).
+        case recordRequested
+        case consentAccepted
+        case consentDeclined
+        /// One second of countdown passed.
+        case tick
+        /// The recorder finished clip number `index` (0 is the session's first clip).
+        case clipSaved(index: Int)
+        case clipFailed
+        case reviewRequested(clip: Int)
+        case compareRequested(clips: [Int])
+        case staffRequested
+        /// Back to the live mirror (close review, compare, confirmation).
+        case back
+        /// The shopper or staff ended the session.
+        case endSession
+        /// Consent withdrawn mid-session: stop and delete.
+        case consentWithdrawn
+    }
+
+    public enum Action: Sendable, Equatable {
+        case show(State)
+        case startRecording
+        case stopRecording
+        case sendStaffRequest
+        /// Delete everything this session kept (clips, crops, embeddings) and forget its consent.
+        case purgeSession
+        /// Record the shopper's consent decision (for the audit trail).
+        case recordConsent(accepted: Bool)
+    }
+
+    public private(set) var state: State = .idle
+    /// Consent given in this session; reset when the session ends.
+    public private(set) var consented = false
+    /// Clips recorded in this session.
+    public private(set) var clips: [Int] = []
+    /// Seconds of countdown before recording.
+    public let countdownSeconds: Int
+
+    public init(countdownSeconds: Int = 3) {
+        precondition(countdownSeconds >= 0)
+        self.countdownSeconds = countdownSeconds
+    }
+
+    /// Applies `event` and returns what to do, in order. Events that do not apply change nothing.
+    public mutating func handle(_ event: Event) -> [Action] {
+        switch (state, event) {
+        case (.idle, .presenceDetected):
+            return enter(.live)
+        case (.live, .recordRequested), (.review, .recordRequested), (.compare, .recordRequested):
+            return consented ? startCountdown() : enter(.consent)
+        case (.consent, .consentAccepted):
+            consented = true
+            return [.recordConsent(accepted: true)] + startCountdown()
+        case (.consent, .consentDeclined):
+            return [.recordConsent(accepted: false)] + enter(.live)
+        case (.countdown(let left), .tick):
+            if left > 1 { return enter(.countdown(left - 1)) }
+            return enter(.recording) + [.startRecording]
+        case (.countdown, .back):
+            return enter(.live)
+        case (.recording, .clipSaved(let index)):
+            clips.append(index)
+            return enter(.review(clip: index))
+        case (.recording, .clipFailed):
+            return enter(.live)
+        case (.recording, .back):
+            return [.stopRecording]  // the recorder answers with clipSaved or clipFailed
+        case (.live, .reviewRequested(let clip)), (.compare, .reviewRequested(let clip)),
+            (.review, .reviewRequested(let clip)):
+            guard clips.contains(clip) else { return [] }
+            return enter(.review(clip: clip))
+        case (.live, .compareRequested(let wanted)), (.review, .compareRequested(let wanted)):
+            let chosen = Array(wanted.filter { clips.contains($0) }.prefix(4))
+            guard chosen.count >= 2 else { return [] }
+            return enter(.compare(clips: chosen))
+        case (.live, .staffRequested), (.review, .staffRequested), (.compare, .staffRequested):
+            return [.sendStaffRequest] + enter(.staffOnTheWay)
+        case (.review, .back), (.compare, .back), (.staffOnTheWay, .back), (.consent, .back):
+            return enter(.live)
+        case (_, .consentWithdrawn):
+            guard state != .idle else { return [] }
+            return end(stopping: state == .recording)
+        case (.idle, _):
+            return []
+        case (_, .presenceLost), (_, .endSession):
+            return end(stopping: state == .recording)
+        default:
+            return []
+        }
+    }
+
+    private mutating func enter(_ next: State) -> [Action] {
+        state = next
+        return [.show(next)]
+    }
+
+    private mutating func startCountdown() -> [Action] {
+        guard countdownSeconds > 0 else { return enter(.recording) + [.startRecording] }
+        return enter(.countdown(countdownSeconds))
+    }
+
+    /// Ends the session: whatever it kept is purged, consent is forgotten.
+    private mutating func end(stopping: Bool) -> [Action] {
+        consented = false
+        clips = []
+        return (stopping ? [.stopRecording] : []) + [.purgeSession] + enter(.idle)
+    }
+}

@@ -1,0 +1,80 @@
+import MirrorSession
+import Testing
+
+@Suite struct SessionTests {
+    @Test func firstRecordingAsksForConsentThenCountsDown() {
+        var session = Session(countdownSeconds: 2)
+        #expect(session.handle(.presenceDetected) == [.show(.live)])
+        #expect(session.handle(.recordRequested) == [.show(.consent)])
+        #expect(session.handle(.consentAccepted) == [.recordConsent(accepted: true), .show(.countdown(2))])
+        #expect(session.handle(.tick) == [.show(.countdown(1))])
+        #expect(session.handle(.tick) == [.show(.recording), .startRecording])
+        #expect(session.handle(.clipSaved(index: 0)) == [.show(.review(clip: 0))])
+        // Consent holds for the session: the second recording goes straight to the countdown.
+        #expect(session.handle(.recordRequested) == [.show(.countdown(2))])
+    }
+
+    @Test func declinedConsentNeverRecords() {
+        var session = Session()
+        _ = session.handle(.presenceDetected)
+        _ = session.handle(.recordRequested)
+        let actions = session.handle(.consentDeclined)
+        #expect(actions == [.recordConsent(accepted: false), .show(.live)])
+        #expect(!session.consented)
+        // Asking again asks for consent again; ticks outside a countdown do nothing.
+        #expect(session.handle(.tick) == [])
+        #expect(session.handle(.recordRequested) == [.show(.consent)])
+    }
+
+    /// Whatever the order of events, recording starts only after consent in the same session.
+    @Test func noRecordingWithoutConsentUnderAnyEventSequence() {
+        let events: [Session.Event] = [
+            .presenceDetected, .presenceLost, .recordRequested, .consentAccepted, .consentDeclined, .tick,
+            .clipSaved(index: 0), .clipFailed, .reviewRequested(clip: 0), .compareRequested(clips: [0, 1]),
+            .staffRequested, .back, .endSession, .consentWithdrawn,
+        ]
+        var generator = SystemRandomNumberGenerator()
+        var violations = 0
+        for _ in 0..<2000 {
+            var session = Session(countdownSeconds: 1)
+            var consentedHere = false
+            for _ in 0..<30 {
+                let event = events.randomElement(using: &generator)!
+                let actions = session.handle(event)
+                if actions.contains(.recordConsent(accepted: true)) { consentedHere = true }
+                if actions.contains(.purgeSession) { consentedHere = false }
+                if actions.contains(.startRecording) && !consentedHere { violations += 1 }
+            }
+        }
+        #expect(violations == 0)
+    }
+
+    @Test func leavingOrWithdrawingPurgesTheSession() {
+        var session = Session(countdownSeconds: 0)
+        _ = session.handle(.presenceDetected)
+        _ = session.handle(.recordRequested)
+        #expect(
+            session.handle(.consentAccepted) == [.recordConsent(accepted: true), .show(.recording), .startRecording])
+        #expect(session.handle(.consentWithdrawn) == [.stopRecording, .purgeSession, .show(.idle)])
+        #expect(session.clips.isEmpty && !session.consented)
+
+        _ = session.handle(.presenceDetected)
+        #expect(session.handle(.presenceLost) == [.purgeSession, .show(.idle)])
+    }
+
+    @Test func compareNeedsTwoOfThisSessionsClipsAndShowsAtMostFour() {
+        var session = Session(countdownSeconds: 0)
+        _ = session.handle(.presenceDetected)
+        _ = session.handle(.recordRequested)
+        _ = session.handle(.consentAccepted)
+        _ = session.handle(.clipSaved(index: 0))
+        #expect(session.handle(.compareRequested(clips: [0, 7])) == [], "clip 7 is not this session's")
+        for index in 1...4 {
+            _ = session.handle(.recordRequested)
+            _ = session.handle(.clipSaved(index: index))
+        }
+        #expect(session.handle(.compareRequested(clips: [0, 1, 2, 3, 4])) == [.show(.compare(clips: [0, 1, 2, 3]))])
+        #expect(session.handle(.staffRequested) == [.sendStaffRequest, .show(.staffOnTheWay)])
+        #expect(session.handle(.back) == [.show(.live)])
+    }
+}

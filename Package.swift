@@ -172,6 +172,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            exclude: ["Golden"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorCLITests",

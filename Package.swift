@@ -34,7 +34,7 @@ let package = Package(
         .systemLibrary(
             name: "CV4L2", path: "Sources/CV4L2", pkgConfig: "libv4l2",
             providers: [.apt(["libv4l-dev"])]),
-        .systemLibrary(name: "CLinuxFB", path: "Sources/CLinuxFB"),
+        .systemLibrary(name: "CLinuxUAPI", path: "Sources/CLinuxUAPI"),
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "MirrorDisplay",
             dependencies: [
-                "MirrorCore", "MirrorImaging", "CCairo", "CLinuxFB",
+                "MirrorCore", "MirrorImaging", "CCairo", "CLinuxUAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -168,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "MirrorDisplayTests",
             dependencies: [
-                "MirrorDisplay", "MirrorImaging", "MirrorTesting", "MirrorCore",
+                "MirrorDisplay", "MirrorImaging", "MirrorTesting", "MirrorCore", "CLinuxUAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -190,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "MirrorHardwareTests",
             dependencies: [
-                "MirrorCapture", "MirrorCore", "MirrorDisplay", "MirrorImaging", "CV4L2",
+                "MirrorCapture", "MirrorCore", "MirrorDisplay", "MirrorImaging", "CV4L2", "CLinuxUAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -1,4 +1,4 @@
-import CLinuxFB
+import CLinuxUAPI
 import Foundation
 import MirrorCore
 import MirrorImaging
@@ -114,7 +114,7 @@ public final class LinuxFramebuffer: Framebuffer, @unchecked Sendable {
                 pan.xoffset = 0
                 pan.yoffset = UInt32(target * geometry.height)
                 var zero: UInt32 = 0
-                _ = ioctl(fd, clinuxfb_waitforvsync(), &zero)  // not every driver has it; tearing is the fallback
+                _ = ioctl(fd, clinux_fbio_waitforvsync(), &zero)  // not every driver has it; tearing is the fallback
                 if ioctl(fd, UInt(FBIOPAN_DISPLAY), &pan) == 0 { shown = target }
             }
         }

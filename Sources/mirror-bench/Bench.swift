@@ -108,6 +108,7 @@ struct Replay: AsyncParsableCommand {
     @Option(help: "Seconds to run.") var seconds = 60.0
     @Option var width = 1080
     @Option var height = 1920
+    @Option(help: "Degrees clockwise to turn camera frames (90 for a sideways 1080p camera).") var rotation = 0
     @Flag(help: "Leave the display out, to measure capture and the bus alone.") var noDisplay = false
 
     func run() async throws {
@@ -134,7 +135,7 @@ struct Replay: AsyncParsableCommand {
         let capture = CaptureService(
             device: ReplayDevice(path: sample, fps: fps), bus: bus, stats: captureStats, logger: logger)
         let display = DisplayService(
-            bus: bus, framebuffer: framebuffer, rotation: 0, mirror: true, stats: displayStats, logger: logger)
+            bus: bus, framebuffer: framebuffer, rotation: rotation, mirror: true, stats: displayStats, logger: logger)
         let cpuStart = cpuSeconds()
         var tasks = [Task { try await capture.run() }]
         if !noDisplay { tasks.append(Task { try await display.run() }) }

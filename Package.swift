@@ -43,6 +43,10 @@ let package = Package(
             name: "MirrorCore",
             swiftSettings: strict),
         .target(
+            name: "MirrorRecorder",
+            dependencies: ["MirrorCore", "MirrorImaging"],
+            swiftSettings: strict),
+        .target(
             name: "MirrorSession",
             swiftSettings: strict),
         .target(
@@ -152,6 +156,10 @@ let package = Package(
         .testTarget(
             name: "MirrorCoreTests",
             dependencies: ["MirrorCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MirrorRecorderTests",
+            dependencies: ["MirrorRecorder", "MirrorImaging", "MirrorTesting"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorSessionTests",

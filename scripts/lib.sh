@@ -3,8 +3,8 @@
 
 # Debian packages the build needs (C libraries, their pkg-config files, the UI font).
 BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev libv4l-dev fonts-dejavu-core)
-# Tools the tests use besides the build: promtool checks /metrics.
-TEST_PACKAGES=(prometheus)
+# Tools the tests use besides the build: promtool checks /metrics, ffprobe checks recorded clips.
+TEST_PACKAGES=(prometheus ffmpeg)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -159,7 +159,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MirrorRecorderTests",
-            dependencies: ["MirrorRecorder", "MirrorImaging", "MirrorTesting"],
+            dependencies: ["MirrorRecorder", "MirrorImaging", "MirrorTesting", "MirrorCore"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorSessionTests",

@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // C libraries from Debian packages: a module map and a header of shims each.
@@ -44,7 +46,11 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "MirrorRecorder",
-            dependencies: ["MirrorCore", "MirrorImaging"],
+            dependencies: ["MirrorCore", "MirrorImaging", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        .target(
+            name: "MirrorStore",
+            dependencies: ["MirrorCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "MirrorSession",
@@ -160,6 +166,10 @@ let package = Package(
         .testTarget(
             name: "MirrorRecorderTests",
             dependencies: ["MirrorRecorder", "MirrorImaging", "MirrorTesting", "MirrorCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MirrorStoreTests",
+            dependencies: ["MirrorStore", "MirrorCore"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorSessionTests",

@@ -1,0 +1,2 @@
+import MirrorStore
+import Testing

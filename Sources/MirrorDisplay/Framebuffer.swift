@@ -37,6 +37,12 @@ public protocol Framebuffer: AnyObject, Sendable {
     func show(_ canvas: PixelBuffer)
     /// Reads back what the screen shows now, as XRGB8888.
     func snapshot(into canvas: PixelBuffer)
+    /// How it shows frames, for `mirrorctl display info` (buffering, vsync, console).
+    var features: [String] { get }
+}
+
+extension Framebuffer {
+    public var features: [String] { ["file-backed (demo and tests)"] }
 }
 
 /// A framebuffer backed by a memory-mapped file: the demo's and the tests' panel, drawn by the same

@@ -17,6 +17,8 @@ public final class LinuxFramebuffer: Framebuffer, @unchecked Sendable {
     public let driverName: String
     /// Whether frames are flipped by panning between two buffers.
     public let doubleBuffered: Bool
+    /// Whether the driver waits for vertical blank (FBIO_WAITFORVSYNC); without it frames may tear.
+    public let vsync: Bool
     private let fd: Int32
     private let memory: UnsafeMutableRawPointer
     private let length: Int
@@ -75,6 +77,8 @@ public final class LinuxFramebuffer: Framebuffer, @unchecked Sendable {
             canPan = ioctl(fd, UInt(FBIOPAN_DISPLAY), &probe) == 0
         }
         self.doubleBuffered = canPan
+        var zero: UInt32 = 0
+        self.vsync = ioctl(fd, clinux_fbio_waitforvsync(), &zero) == 0
         self.console = graphicsConsole ? ConsoleMode.enterGraphics() : nil
     }
 
@@ -85,6 +89,13 @@ public final class LinuxFramebuffer: Framebuffer, @unchecked Sendable {
     }
 
     public var name: String { path }
+
+    public var features: [String] {
+        [
+            doubleBuffered ? "double-buffered (pan)" : "single buffer (copy)", vsync ? "vsync" : "no vsync",
+            console != nil ? "console in graphics mode" : "no console",
+        ]
+    }
 
     /// `/dev/fbN` for `name:<driver>` (matched against /sys/class/graphics/fbN/name), else `device` itself.
     static func resolve(_ device: String) throws(DisplayError) -> String {
@@ -114,7 +125,7 @@ public final class LinuxFramebuffer: Framebuffer, @unchecked Sendable {
                 pan.xoffset = 0
                 pan.yoffset = UInt32(target * geometry.height)
                 var zero: UInt32 = 0
-                _ = ioctl(fd, clinux_fbio_waitforvsync(), &zero)  // not every driver has it; tearing is the fallback
+                if vsync { _ = ioctl(fd, clinux_fbio_waitforvsync(), &zero) }
                 if ioctl(fd, UInt(FBIOPAN_DISPLAY), &pan) == 0 { shown = target }
             }
         }
@@ -143,10 +154,13 @@ final class ConsoleMode: Sendable {
             close(fd)
             return nil
         }
+        // A crash must not leave the panel on a frozen picture with no console: see the shim.
+        clinux_restore_console_on_crash(fd)
         return ConsoleMode(fd: fd)
     }
 
     func restore() {
+        clinux_restore_console_on_crash(-1)
         _ = ioctl(fd, UInt(KDSETMODE), Int32(KD_TEXT))
         close(fd)
     }

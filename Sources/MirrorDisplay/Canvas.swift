@@ -8,6 +8,9 @@ public final class Canvas {
     public let pixels: PixelBuffer
     let surface: OpaquePointer
     let cr: OpaquePointer
+    /// What the last screen put where: every line of text and every button, in drawing order.
+    /// Touch hit-testing reads the buttons; layout tests check that nothing overlaps or leaves the panel.
+    public private(set) var layout: [LayoutBox] = []
 
     public init(width: Int, height: Int) {
         pixels = PixelBuffer(width: width, height: height)
@@ -33,7 +36,22 @@ public final class Canvas {
     /// Finishes drawing so the pixels can be read.
     public func flush() { cairo_surface_flush(surface) }
 
+    /// Forgets the recorded layout (a new screen starts).
+    func beginLayout() { layout.removeAll(keepingCapacity: true) }
+
+    /// The button under the point (panel pixels), if any; the topmost wins.
+    public func button(atX x: Double, y: Double) -> String? {
+        for box in layout.reversed() {
+            if case .button(let id) = box.kind, box.contains(x: x, y: y) { return id }
+        }
+        return nil
+    }
+
     // MARK: Drawing helpers used by the screens
+
+    func record(_ kind: LayoutBox.Kind, x: Double, y: Double, width: Double, height: Double) {
+        layout.append(LayoutBox(kind: kind, x: x, y: y, width: width, height: height))
+    }
 
     func fill(_ color: Color) {
         color.set(on: cr)
@@ -69,8 +87,14 @@ public final class Canvas {
         if tracking == 0 {
             var extents = cairo_text_extents_t()
             cairo_text_extents(cr, string, &extents)
-            cairo_move_to(cr, x - extents.x_advance * anchor, y)
+            // Whole-pixel origins: glyphs then render the same whatever was drawn before (Cairo caches
+            // glyphs per sub-pixel phase), so golden images are stable.
+            let left = (x - extents.x_advance * anchor).rounded()
+            cairo_move_to(cr, left, y.rounded())
             cairo_show_text(cr, string)
+            record(
+                .text(string), x: left + extents.x_bearing, y: y + extents.y_bearing, width: extents.width,
+                height: extents.height)
             return
         }
         // Letter-spaced text (brand marks): advance glyph by glyph.
@@ -81,18 +105,74 @@ public final class Canvas {
             total += extents.x_advance + tracking
         }
         var pen = x - (total - tracking) * anchor
+        record(.text(string), x: pen, y: y - size * 0.75, width: total - tracking, height: size * 0.75)
         for character in string {
-            cairo_move_to(cr, pen, y)
+            cairo_move_to(cr, pen.rounded(), y.rounded())
             cairo_show_text(cr, String(character))
             cairo_text_extents(cr, String(character), &extents)
             pen += extents.x_advance + tracking
         }
     }
 
+    /// The advance width of `string` at `size`.
+    func textWidth(_ string: String, size: Double, bold: Bool = false) -> Double {
+        cairo_select_font_face(
+            cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_set_font_size(cr, size)
+        var extents = cairo_text_extents_t()
+        cairo_text_extents(cr, string, &extents)
+        return extents.x_advance
+    }
+
+    /// `string` shortened with an ellipsis until it fits `width` at `size` (names from the catalogue
+    /// can be long; the layout must never overflow).
+    func fitted(_ string: String, width: Double, size: Double, bold: Bool = false) -> String {
+        guard textWidth(string, size: size, bold: bold) > width else { return string }
+        var characters = Array(string)
+        while !characters.isEmpty {
+            characters.removeLast()
+            let candidate = String(characters).trimmingTrailingSpaces + "…"
+            if textWidth(candidate, size: size, bold: bold) <= width { return candidate }
+        }
+        return ""
+    }
+
     /// Encodes the canvas as PNG (Cairo's encoder).
     public func pngData() throws(DisplayError) -> [UInt8] {
         flush()
         return try PNGWriter.encode(surface)
+    }
+}
+
+/// Where a screen drew one element, in panel pixels.
+public struct LayoutBox: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case text(String)
+        /// A touch target; the id names the event it sends.
+        case button(String)
+    }
+
+    public var kind: Kind
+    public var x: Double
+    public var y: Double
+    public var width: Double
+    public var height: Double
+
+    public func contains(x px: Double, y py: Double) -> Bool {
+        px >= x && px < x + width && py >= y && py < y + height
+    }
+
+    /// Whether the two boxes share any area (touching edges do not count).
+    public func overlaps(_ other: LayoutBox) -> Bool {
+        x < other.x + other.width && other.x < x + width && y < other.y + other.height && other.y < y + height
+    }
+}
+
+extension String {
+    fileprivate var trimmingTrailingSpaces: String {
+        var copy = self
+        while copy.last == " " { copy.removeLast() }
+        return copy
     }
 }
 

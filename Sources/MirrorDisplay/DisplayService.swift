@@ -106,7 +106,10 @@ public struct DisplayService: Service {
     let mirror: Bool
     let stats: DisplayStats
     let logger: Logger
-    let diagnostics: Bool
+    /// What to draw over (or instead of) the camera image.
+    let scene: DisplayScene
+    /// Lines of the staff diagnostic panel besides fps and latency (versions, camera).
+    let diagnosticsDetail: @Sendable () -> [String]
     /// Why no frames come, for the "camera lost" screen (e.g. the capture state); empty when unknown.
     let cameraProblem: @Sendable () -> String?
     /// How long without a frame before the panel says the camera is lost.
@@ -114,7 +117,8 @@ public struct DisplayService: Service {
 
     public init(
         bus: FrameBus, framebuffer: any Framebuffer, rotation: Int, mirror: Bool, stats: DisplayStats,
-        diagnostics: Bool = false, staleAfter: Duration = .milliseconds(1500),
+        scene: DisplayScene = DisplayScene(), diagnosticsDetail: @escaping @Sendable () -> [String] = { [] },
+        staleAfter: Duration = .milliseconds(1500),
         cameraProblem: @escaping @Sendable () -> String? = { nil }, logger: Logger
     ) {
         self.bus = bus
@@ -122,7 +126,8 @@ public struct DisplayService: Service {
         self.rotation = rotation
         self.mirror = mirror
         self.stats = stats
-        self.diagnostics = diagnostics
+        self.scene = scene
+        self.diagnosticsDetail = diagnosticsDetail
         self.staleAfter = staleAfter
         self.cameraProblem = cameraProblem
         self.logger = logger
@@ -153,14 +158,26 @@ public struct DisplayService: Service {
             let now = MonotonicInstant.now()
             let stale = now.since(stats.lastShown ?? started) > staleAfter
             if stale {
-                renderer.drawMessage(
-                    "Camera reconnecting…", detail: cameraProblem() ?? "The mirror will be back in a moment")
+                renderer.draw(
+                    .cameraLost(detail: cameraProblem() ?? "The mirror will be back in a moment"), images: [],
+                    diagnostics: diagnosticsLines())
                 framebuffer.show(renderer.canvas.pixels)
+                scene.publish([])
                 if !showing { logger.warning("display: no camera frames, showing the reconnecting screen") }
             }
             showing = stale
             stats.setCameraLost(stale)
         }
+    }
+
+    /// The staff panel's lines, or nil while it is off.
+    private func diagnosticsLines() -> [String]? {
+        guard scene.diagnostics else { return nil }
+        let summary = stats.summary()
+        return [
+            String(
+                format: "display %.1f fps  p50 %.1f ms  p99 %.1f ms", summary.fps, summary.p50, summary.p99)
+        ] + diagnosticsDetail()
     }
 
     private func decode(_ frame: Frame, with decoder: JPEGDecoder, into output: PixelBuffer, scale: JPEGScale) throws {
@@ -191,25 +208,41 @@ public struct DisplayService: Service {
                 "device": "\(framebuffer.name)", "size": "\(geometry.width)x\(geometry.height)",
                 "layout": "\(geometry.layout)",
             ])
+        var playbackBuffers: [PixelBuffer] = []
         for await frame in frames {
             let started = MonotonicInstant.now()
-            do {
-                try decode(
-                    frame, with: decoder, into: decoded,
-                    scale: renderer.decodeScale(
-                        frameWidth: frame.width, frameHeight: frame.height))
-            } catch {
-                stats.recordDecodeError()
-                logger.debug("frame not shown", metadata: ["sequence": "\(frame.sequence)", "error": "\(error)"])
-                continue
+            let content = scene.current
+            var images: [PixelBuffer] = []
+            if !content.screen.showsImages {
+                // Nothing of the camera shows: no decode at all.
+            } else if !content.playback.isEmpty {
+                while playbackBuffers.count < content.playback.count { playbackBuffers.append(PixelBuffer()) }
+                for (source, buffer) in zip(content.playback, playbackBuffers) {
+                    guard let recorded = source.frame(at: started) else { continue }
+                    do {
+                        try decode(
+                            recorded, with: decoder, into: buffer,
+                            scale: renderer.decodeScale(frameWidth: recorded.width, frameHeight: recorded.height))
+                        images.append(buffer)
+                    } catch {
+                        stats.recordDecodeError()
+                    }
+                }
+            } else {
+                do {
+                    try decode(
+                        frame, with: decoder, into: decoded,
+                        scale: renderer.decodeScale(frameWidth: frame.width, frameHeight: frame.height))
+                    images = [decoded]
+                } catch {
+                    stats.recordDecodeError()
+                    logger.debug("frame not shown", metadata: ["sequence": "\(frame.sequence)", "error": "\(error)"])
+                    continue
+                }
             }
-            var overlay = MirrorRenderer.Overlay()
-            if diagnostics {
-                let summary = stats.summary()
-                overlay.diagnostics = "\(Int(summary.fps.rounded())) fps · p99 \(Int(summary.p99.rounded())) ms"
-            }
-            renderer.drawLive(decoded, overlay: overlay)
+            renderer.draw(content.screen, images: images, diagnostics: diagnosticsLines())
             framebuffer.show(renderer.canvas.pixels)
+            scene.publish(renderer.canvas.layout)
             let now = MonotonicInstant.now()
             stats.recordShown(latency: now.since(frame.timestamp), compose: now.since(started), at: now)
         }

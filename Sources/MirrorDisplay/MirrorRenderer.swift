@@ -15,10 +15,10 @@ public final class MirrorRenderer {
     /// What the overlay shows besides the picture.
     public struct Overlay: Sendable {
         public var hint: String
-        /// Staff diagnostics in a corner (fps, latency), or nil for none.
-        public var diagnostics: String?
+        /// Staff diagnostics in a corner (fps, latency, versions), one entry per line, or nil for none.
+        public var diagnostics: [String]?
 
-        public init(hint: String = "Tap the mirror to record your look", diagnostics: String? = nil) {
+        public init(hint: String = "Tap the mirror to record your look", diagnostics: [String]? = nil) {
             self.hint = hint
             self.diagnostics = diagnostics
         }
@@ -54,12 +54,23 @@ public final class MirrorRenderer {
 
     /// Draws the live view: `frame` rotated upright, scaled to cover the panel, flipped like a mirror.
     public func drawLive(_ frame: PixelBuffer, overlay: Overlay) {
+        canvas.beginLayout()
+        drawImage(frame, x: 0, y: 0, width: Double(canvas.width), height: Double(canvas.height))
+        drawOverlay(overlay)
+        canvas.flush()
+    }
+
+    /// Draws a camera image upright, mirrored and scaled to cover the rectangle (clipped to it).
+    func drawImage(_ frame: PixelBuffer, x: Double, y: Double, width: Double, height: Double) {
         let cr = canvas.cr
         let surface = surface(for: frame)
         cairo_surface_mark_dirty(surface)
-        let scale = coverScale(frameWidth: frame.width, frameHeight: frame.height)
+        let (w, h) = uprightSize(width: frame.width, height: frame.height)
+        let scale = max(width / Double(w), height / Double(h))
         cairo_save(cr)
-        cairo_translate(cr, Double(canvas.width) / 2, Double(canvas.height) / 2)
+        cairo_rectangle(cr, x, y, width, height)
+        cairo_clip(cr)
+        cairo_translate(cr, x + width / 2, y + height / 2)
         if mirror { cairo_scale(cr, -1, 1) }
         cairo_rotate(cr, Double(rotation) * .pi / 180)
         cairo_scale(cr, scale, scale)
@@ -69,12 +80,11 @@ public final class MirrorRenderer {
         cairo_set_operator(cr, CAIRO_OPERATOR_SOURCE)
         cairo_paint(cr)
         cairo_restore(cr)
-        drawOverlay(overlay)
-        canvas.flush()
     }
 
     /// A full-screen message, e.g. while the camera reconnects.
-    public func drawMessage(_ title: String, detail: String) {
+    public func drawMessage(_ title: String, detail: String, diagnostics: [String]? = nil) {
+        canvas.beginLayout()
         let unit = Double(min(canvas.width, canvas.height)) / 1080
         canvas.fill(Color(hex: 0x111214))
         drawBrand(unit: unit)
@@ -83,6 +93,7 @@ public final class MirrorRenderer {
         canvas.text(
             detail, x: Double(canvas.width) / 2, y: middle + 70 * unit, size: 32 * unit,
             color: Color(1, 1, 1, 0.6), anchor: 0.5)
+        if let diagnostics { drawDiagnostics(diagnostics) }
         canvas.flush()
     }
 
@@ -94,17 +105,35 @@ public final class MirrorRenderer {
         let band = 260 * unit
         canvas.verticalGradient(
             y: height - band, height: band, top: Color(0, 0, 0, 0), bottom: Color(0, 0, 0, 0.55))
-        canvas.text(
-            overlay.hint, x: Double(canvas.width) / 2, y: height - 90 * unit, size: 40 * unit, color: .white,
-            anchor: 0.5)
-        if let diagnostics = overlay.diagnostics {
+        if !overlay.hint.isEmpty {
             canvas.text(
-                diagnostics, x: Double(canvas.width) - 36 * unit, y: 72 * unit, size: 24 * unit,
-                color: Color(1, 1, 1, 0.75), anchor: 1)
+                overlay.hint, x: Double(canvas.width) / 2, y: height - 90 * unit, size: 40 * unit, color: .white,
+                anchor: 0.5)
+        }
+        if let diagnostics = overlay.diagnostics { drawDiagnostics(diagnostics) }
+    }
+
+    /// The staff panel: small monospaced lines on a dark card in the top-right corner.
+    func drawDiagnostics(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        let unit = Double(min(canvas.width, canvas.height)) / 1080
+        let size = 22 * unit
+        let lineHeight = 32 * unit
+        let cardWidth = 600 * unit
+        let cardX = Double(canvas.width) - cardWidth - 24 * unit
+        let cardY = 110 * unit
+        canvas.roundedRectangle(
+            x: cardX, y: cardY, width: cardWidth, height: Double(lines.count) * lineHeight + 28 * unit,
+            radius: 14 * unit, color: Color(0, 0, 0, 0.7))
+        for (index, line) in lines.enumerated() {
+            canvas.text(
+                canvas.fitted(line, width: cardWidth - 40 * unit, size: size), x: cardX + 20 * unit,
+                y: cardY + 14 * unit + Double(index + 1) * lineHeight - 8 * unit, size: size,
+                color: Color(0.75, 1, 0.8, 0.95))
         }
     }
 
-    private func drawBrand(unit: Double) {
+    func drawBrand(unit: Double) {
         canvas.text(
             "MIRROR", x: 40 * unit, y: 76 * unit, size: 30 * unit, color: Color(1, 1, 1, 0.9), bold: true,
             tracking: 8 * unit)

@@ -5,116 +5,476 @@ import MirrorImaging
 public enum Screen: Sendable, Equatable {
     /// Nobody there: the invitation.
     case attract
+    /// The plain live mirror with its hint.
+    case live(hint: String)
     /// Before the first recording: what is recorded, for how long, who can see it.
     case consent(clipSeconds: Int, keepHours: Int)
     /// Seconds left before recording starts.
     case countdown(Int)
     /// Recording: fraction done and seconds left.
     case recording(progress: Double, secondsLeft: Int)
+    /// Watching a recorded look (drawn over the clip's frame).
+    case review(Review)
+    /// Two to four looks side by side (drawn over their frames), with their labels.
+    case compare(labels: [String])
+    /// What the mirror recognised and what it suggests.
+    case suggestions(Suggestions)
     /// A staff request was sent.
     case staffOnTheWay(request: String)
+    /// The camera stopped; why, in a few words.
+    case cameraLost(detail: String)
+    /// Colour bars, grey ramp, edge markers and the panel's facts: for checking a panel's setup.
+    case testPattern(lines: [String])
+
+    /// Playback state shown on the review screen.
+    public struct Review: Sendable, Equatable {
+        public var look: Int
+        public var looks: Int
+        /// Position in the clip, 0…1.
+        public var position: Double
+        public var slowMotion: Bool
+
+        public init(look: Int, looks: Int, position: Double, slowMotion: Bool) {
+            self.look = look
+            self.looks = looks
+            self.position = position
+            self.slowMotion = slowMotion
+        }
+    }
+
+    /// A garment card: from the catalogue, with stock for this store.
+    public struct Garment: Sendable, Equatable {
+        public var name: String
+        public var price: String
+        /// Sizes in the catalogue order and whether this store has each in stock.
+        public var sizes: [Size]
+        /// Colours available, as 0xRRGGBB; the first is the one shown.
+        public var colours: [UInt32]
+
+        public struct Size: Sendable, Equatable {
+            public var label: String
+            public var inStock: Bool
+            public init(_ label: String, inStock: Bool) {
+                self.label = label
+                self.inStock = inStock
+            }
+        }
+
+        public init(name: String, price: String, sizes: [Size], colours: [UInt32]) {
+            self.name = name
+            self.price = price
+            self.sizes = sizes
+            self.colours = colours
+        }
+    }
+
+    /// The recognised garments (names) and up to three suggestion cards.
+    public struct Suggestions: Sendable, Equatable {
+        public var recognised: [String]
+        public var cards: [Garment]
+        public init(recognised: [String], cards: [Garment]) {
+            self.recognised = recognised
+            self.cards = cards
+        }
+    }
+
+    /// Whether the screen shows camera images (live or recorded) beneath it.
+    public var showsImages: Bool {
+        switch self {
+        case .attract, .cameraLost, .testPattern: false
+        default: true
+        }
+    }
+}
+
+/// Button ids: what a tap on each button asks for (the session maps them to its events).
+public enum ButtonID {
+    public static let start = "start"
+    public static let accept = "accept"
+    public static let decline = "decline"
+    public static let cancel = "cancel"
+    public static let stop = "stop"
+    public static let slowMotion = "slow-motion"
+    public static let compare = "compare"
+    public static let recordAgain = "record"
+    public static let suggestions = "suggestions"
+    public static let staff = "staff"
+    public static let done = "back"
 }
 
 extension MirrorRenderer {
-    /// Draws `screen`; screens that keep the mirror visible draw over `live` (dimmed where text sits).
-    public func draw(_ screen: Screen, live: PixelBuffer?) {
+    /// Draws `screen` over `images`: the live or recorded frame (compare: one per look); screens that
+    /// show no images ignore them. `diagnostics` adds the staff panel.
+    public func draw(_ screen: Screen, images: [PixelBuffer], diagnostics: [String]? = nil) {
+        canvas.beginLayout()
         let unit = Double(min(canvas.width, canvas.height)) / 1080
         let width = Double(canvas.width)
         let height = Double(canvas.height)
-        if let live, screen != .attract {
-            drawLive(live, overlay: .init(hint: ""))
+        if case .compare = screen, images.count >= 2 {
+            canvas.fill(Color(hex: 0x0B0B0D))  // the gaps between the looks
+            drawGrid(images)
+        } else if screen.showsImages, let first = images.first {
+            drawImage(first, x: 0, y: 0, width: width, height: height)
         } else {
             canvas.verticalGradient(y: 0, height: height, top: Color(hex: 0x1B1A1F), bottom: Color(hex: 0x0B0B0D))
         }
+        let layout = Layout(width: width, height: height, unit: unit)
         switch screen {
-        case .attract:
-            canvas.text(
-                "MIRROR", x: width / 2, y: height * 0.36, size: 54 * unit, color: Palette.gold, bold: true, anchor: 0.5,
-                tracking: 22 * unit)
-            canvas.text(
-                "See your look from every side", x: width / 2, y: height * 0.36 + 110 * unit, size: 56 * unit,
-                color: .white, anchor: 0.5)
-            canvas.text(
-                "Step in front of the mirror and tap to begin", x: width / 2, y: height * 0.36 + 180 * unit,
-                size: 32 * unit, color: Palette.muted, anchor: 0.5)
-            canvas.roundedRectangle(
-                x: width / 2 - 230 * unit, y: height * 0.62, width: 460 * unit, height: 110 * unit, radius: 55 * unit,
-                color: Palette.gold)
-            canvas.text(
-                "Tap to start", x: width / 2, y: height * 0.62 + 70 * unit, size: 40 * unit, color: Palette.ink,
-                bold: true, anchor: 0.5)
+        case .attract: drawAttract(layout)
+        case .live(let hint): drawLiveHint(hint, layout)
         case .consent(let clipSeconds, let keepHours):
-            let top = height * 0.42
-            canvas.roundedRectangle(
-                x: 60 * unit, y: top, width: width - 120 * unit, height: 860 * unit, radius: 36 * unit,
-                color: Palette.sheet)
-            let left = 120 * unit
-            canvas.text("Record this look?", x: left, y: top + 120 * unit, size: 58 * unit, color: .white, bold: true)
-            let lines = [
-                "The mirror films you for \(clipSeconds) seconds while you turn.",
-                "Only you can watch it, here on this mirror.",
-                "It is deleted \(keepHours) hours after you leave,",
-                "unless you save it to your profile.",
-                "No face recognition. Nothing is shared without your OK.",
-            ]
-            for (index, line) in lines.enumerated() {
-                canvas.text(
-                    line, x: left, y: top + (220 + Double(index) * 62) * unit, size: 34 * unit, color: Palette.muted)
-            }
-            let buttonY = top + 620 * unit
-            let buttonWidth = (width - 300 * unit) / 2
-            canvas.roundedRectangle(
-                x: left, y: buttonY, width: buttonWidth, height: 120 * unit, radius: 60 * unit, color: Palette.quiet)
+            drawConsent(clipSeconds: clipSeconds, keepHours: keepHours, layout)
+        case .countdown(let seconds): drawCountdown(seconds, layout)
+        case .recording(let progress, let secondsLeft): drawRecording(progress, secondsLeft, layout)
+        case .review(let review): drawReview(review, layout)
+        case .compare(let labels): drawCompare(labels, count: images.count, layout)
+        case .suggestions(let suggestions): drawSuggestions(suggestions, layout)
+        case .staffOnTheWay(let request): drawStaff(request, layout)
+        case .testPattern(let lines): drawTestPattern(lines, layout)
+        case .cameraLost(let detail):
+            drawBrand(unit: unit)
             canvas.text(
-                "No, thanks", x: left + buttonWidth / 2, y: buttonY + 76 * unit, size: 40 * unit, color: .white,
-                anchor: 0.5)
-            let acceptX = width - left - buttonWidth
-            canvas.roundedRectangle(
-                x: acceptX, y: buttonY, width: buttonWidth, height: 120 * unit, radius: 60 * unit, color: Palette.gold)
+                "Camera reconnecting…", x: width / 2, y: height / 2, size: 56 * unit, color: .white, anchor: 0.5)
             canvas.text(
-                "Record", x: acceptX + buttonWidth / 2, y: buttonY + 76 * unit, size: 40 * unit, color: Palette.ink,
-                bold: true, anchor: 0.5)
-        case .countdown(let seconds):
-            canvas.circle(x: width / 2, y: height / 2, radius: 190 * unit, color: Color(0, 0, 0, 0.45))
-            canvas.text(
-                "\(seconds)", x: width / 2, y: height / 2 + 90 * unit, size: 260 * unit, color: .white, bold: true,
-                anchor: 0.5)
-            canvas.text(
-                "Get ready to turn slowly", x: width / 2, y: height / 2 + 320 * unit, size: 44 * unit, color: .white,
-                anchor: 0.5)
-        case .recording(let progress, let secondsLeft):
-            canvas.verticalGradient(
-                y: height - 300 * unit, height: 300 * unit, top: Color(0, 0, 0, 0), bottom: Color(0, 0, 0, 0.6))
-            // Top right: the brand mark holds the top left.
-            canvas.circle(x: width - 150 * unit, y: 64 * unit, radius: 18 * unit, color: Palette.record)
-            canvas.text(
-                "REC", x: width - 40 * unit, y: 77 * unit, size: 36 * unit, color: .white, bold: true, anchor: 1)
-            canvas.text(
-                "Turn slowly all the way round", x: width / 2, y: height - 170 * unit, size: 44 * unit, color: .white,
-                anchor: 0.5)
-            let barWidth = width - 160 * unit
-            canvas.roundedRectangle(
-                x: 80 * unit, y: height - 110 * unit, width: barWidth, height: 16 * unit, radius: 8 * unit,
-                color: Color(1, 1, 1, 0.25))
-            canvas.roundedRectangle(
-                x: 80 * unit, y: height - 110 * unit, width: max(16 * unit, barWidth * min(max(progress, 0), 1)),
-                height: 16 * unit, radius: 8 * unit, color: Palette.gold)
-            canvas.text(
-                "\(secondsLeft) s", x: width - 80 * unit, y: height - 130 * unit, size: 30 * unit, color: Palette.muted,
-                anchor: 1)
-        case .staffOnTheWay(let request):
-            let top = height * 0.58
-            canvas.roundedRectangle(
-                x: 60 * unit, y: top, width: width - 120 * unit, height: 420 * unit, radius: 36 * unit,
-                color: Palette.sheet)
-            canvas.circle(x: width / 2, y: top + 110 * unit, radius: 50 * unit, color: Palette.gold)
-            canvas.check(x: width / 2, y: top + 110 * unit, size: 50 * unit, color: Palette.ink)
-            canvas.text(
-                "Someone is on the way", x: width / 2, y: top + 240 * unit, size: 52 * unit, color: .white, bold: true,
-                anchor: 0.5)
-            canvas.text(request, x: width / 2, y: top + 320 * unit, size: 36 * unit, color: Palette.muted, anchor: 0.5)
+                canvas.fitted(detail, width: width - 120 * unit, size: 32 * unit), x: width / 2,
+                y: height / 2 + 70 * unit, size: 32 * unit, color: Color(1, 1, 1, 0.6), anchor: 0.5)
         }
+        if let diagnostics { drawDiagnostics(diagnostics) }
         canvas.flush()
+    }
+
+    /// Convenience for screens over a single image.
+    public func draw(_ screen: Screen, live: PixelBuffer?) {
+        draw(screen, images: live.map { [$0] } ?? [])
+    }
+
+    /// The panel's proportions: sheets are at most 1000 units wide and sit at the bottom, so the same
+    /// layout works portrait (1080x1920 first, 720x1280) and landscape (1920x1080).
+    struct Layout {
+        let width: Double
+        let height: Double
+        let unit: Double
+        var sheetWidth: Double { min(width - 120 * unit, 1000 * unit) }
+        var sheetX: Double { (width - sheetWidth) / 2 }
+        /// The top of a bottom sheet of the given height, 60 units above the bottom edge.
+        func sheetTop(height sheet: Double) -> Double { height - sheet - 60 * unit }
+    }
+
+    private func drawAttract(_ l: Layout) {
+        let unit = l.unit
+        let top = min(l.height * 0.36, l.height - 520 * unit)
+        canvas.text(
+            "MIRROR", x: l.width / 2, y: top, size: 54 * unit, color: Palette.gold, bold: true, anchor: 0.5,
+            tracking: 22 * unit)
+        canvas.text(
+            "See your look from every side", x: l.width / 2, y: top + 110 * unit, size: 56 * unit, color: .white,
+            anchor: 0.5)
+        canvas.text(
+            "Step in front of the mirror and tap to begin", x: l.width / 2, y: top + 180 * unit, size: 32 * unit,
+            color: Palette.muted, anchor: 0.5)
+        let buttonY = min(l.height * 0.62, top + 300 * unit)
+        button(
+            ButtonID.start, "Tap to start", x: l.width / 2 - 230 * unit, y: buttonY, width: 460 * unit,
+            height: 110 * unit, unit: unit, primary: true)
+    }
+
+    private func drawLiveHint(_ hint: String, _ l: Layout) {
+        let unit = l.unit
+        canvas.verticalGradient(y: 0, height: 200 * unit, top: Color(0, 0, 0, 0.45), bottom: Color(0, 0, 0, 0))
+        drawBrand(unit: unit)
+        let band = 260 * unit
+        canvas.verticalGradient(
+            y: l.height - band, height: band, top: Color(0, 0, 0, 0), bottom: Color(0, 0, 0, 0.55))
+        if !hint.isEmpty {
+            canvas.text(hint, x: l.width / 2, y: l.height - 90 * unit, size: 40 * unit, color: .white, anchor: 0.5)
+        }
+    }
+
+    private func drawConsent(clipSeconds: Int, keepHours: Int, _ l: Layout) {
+        let unit = l.unit
+        let top = l.sheetTop(height: 820 * unit)
+        drawBrand(unit: unit)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: 820 * unit, radius: 36 * unit, color: Palette.sheet)
+        let left = l.sheetX + 60 * unit
+        canvas.text("Record this look?", x: left, y: top + 120 * unit, size: 58 * unit, color: .white, bold: true)
+        let lines = [
+            "The mirror films you for \(clipSeconds) seconds while you turn.",
+            "Only you can watch it, here on this mirror.",
+            "It is deleted \(keepHours) hours after you leave,",
+            "unless you save it to your profile.",
+            "No face recognition. Nothing is shared without your OK.",
+        ]
+        for (index, line) in lines.enumerated() {
+            canvas.text(
+                canvas.fitted(line, width: l.sheetWidth - 120 * unit, size: 34 * unit), x: left,
+                y: top + (220 + Double(index) * 62) * unit, size: 34 * unit, color: Palette.muted)
+        }
+        let buttonY = top + 620 * unit
+        let buttonWidth = (l.sheetWidth - 180 * unit) / 2
+        button(
+            ButtonID.decline, "No, thanks", x: left, y: buttonY, width: buttonWidth, height: 120 * unit, unit: unit,
+            primary: false)
+        button(
+            ButtonID.accept, "Record", x: l.sheetX + l.sheetWidth - 60 * unit - buttonWidth, y: buttonY,
+            width: buttonWidth, height: 120 * unit, unit: unit, primary: true)
+    }
+
+    private func drawCountdown(_ seconds: Int, _ l: Layout) {
+        let unit = l.unit
+        drawBrand(unit: unit)
+        let middle = l.height / 2 - 60 * unit
+        canvas.circle(x: l.width / 2, y: middle, radius: 190 * unit, color: Color(0, 0, 0, 0.45))
+        canvas.text(
+            "\(seconds)", x: l.width / 2, y: middle + 90 * unit, size: 260 * unit, color: .white, bold: true,
+            anchor: 0.5)
+        canvas.text(
+            "Get ready to turn slowly", x: l.width / 2, y: middle + 290 * unit, size: 44 * unit, color: .white,
+            anchor: 0.5)
+        button(
+            ButtonID.cancel, "Cancel", x: l.width / 2 - 150 * unit, y: l.height - 200 * unit, width: 300 * unit,
+            height: 96 * unit, unit: unit, primary: false)
+    }
+
+    private func drawRecording(_ progress: Double, _ secondsLeft: Int, _ l: Layout) {
+        let unit = l.unit
+        drawBrand(unit: unit)
+        canvas.verticalGradient(
+            y: l.height - 300 * unit, height: 300 * unit, top: Color(0, 0, 0, 0), bottom: Color(0, 0, 0, 0.6))
+        // Top right: the brand mark holds the top left.
+        canvas.circle(x: l.width - 150 * unit, y: 64 * unit, radius: 18 * unit, color: Palette.record)
+        canvas.text(
+            "REC", x: l.width - 40 * unit, y: 77 * unit, size: 36 * unit, color: .white, bold: true, anchor: 1)
+        canvas.text(
+            "Turn slowly all the way round", x: l.width / 2, y: l.height - 170 * unit, size: 44 * unit,
+            color: .white, anchor: 0.5)
+        progressBar(progress, x: 80 * unit, y: l.height - 110 * unit, width: l.width - 160 * unit, unit: unit)
+        canvas.text(
+            "\(secondsLeft) s", x: l.width - 80 * unit, y: l.height - 60 * unit, size: 30 * unit, color: Palette.muted,
+            anchor: 1)
+    }
+
+    private func drawReview(_ review: Screen.Review, _ l: Layout) {
+        let unit = l.unit
+        canvas.verticalGradient(y: 0, height: 200 * unit, top: Color(0, 0, 0, 0.45), bottom: Color(0, 0, 0, 0))
+        drawBrand(unit: unit)
+        canvas.text(
+            "Look \(review.look) of \(review.looks)", x: l.width - 40 * unit, y: 76 * unit, size: 30 * unit,
+            color: .white, bold: true, anchor: 1)
+        let top = l.sheetTop(height: 300 * unit)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: 300 * unit, radius: 36 * unit, color: Palette.sheet)
+        let inner = l.sheetWidth - 120 * unit
+        progressBar(review.position, x: l.sheetX + 60 * unit, y: top + 60 * unit, width: inner, unit: unit)
+        canvas.text(
+            review.slowMotion ? "Slow motion · swipe to scrub" : "Swipe to scrub", x: l.width / 2,
+            y: top + 130 * unit, size: 28 * unit, color: Palette.muted, anchor: 0.5)
+        let gap = 20 * unit
+        let buttonWidth = (inner - 3 * gap) / 4
+        let labels = [
+            (ButtonID.slowMotion, review.slowMotion ? "Normal" : "Slow"), (ButtonID.compare, "Compare"),
+            (ButtonID.suggestions, "Styles"), (ButtonID.done, "Done"),
+        ]
+        for (index, (id, label)) in labels.enumerated() {
+            button(
+                id, label, x: l.sheetX + 60 * unit + Double(index) * (buttonWidth + gap), y: top + 170 * unit,
+                width: buttonWidth, height: 90 * unit, unit: unit, primary: id == ButtonID.done)
+        }
+    }
+
+    /// Two looks side by side; three or four in a grid.
+    private func drawGrid(_ images: [PixelBuffer]) {
+        let cells = gridCells(count: images.count)
+        for (image, cell) in zip(images, cells) {
+            drawImage(image, x: cell.x, y: cell.y, width: cell.width, height: cell.height)
+        }
+    }
+
+    private func gridCells(count: Int) -> [(x: Double, y: Double, width: Double, height: Double)] {
+        let width = Double(canvas.width)
+        let height = Double(canvas.height)
+        let columns = count <= 2 ? 2 : 2
+        let rows = count <= 2 ? 1 : 2
+        let gap = 6.0
+        let cellWidth = (width - gap * Double(columns - 1)) / Double(columns)
+        let cellHeight = (height - gap * Double(rows - 1)) / Double(rows)
+        return (0..<count).map { index in
+            (
+                Double(index % columns) * (cellWidth + gap), Double(index / columns) * (cellHeight + gap), cellWidth,
+                cellHeight
+            )
+        }
+    }
+
+    private func drawCompare(_ labels: [String], count: Int, _ l: Layout) {
+        let unit = l.unit
+        canvas.verticalGradient(y: 0, height: 200 * unit, top: Color(0, 0, 0, 0.45), bottom: Color(0, 0, 0, 0))
+        drawBrand(unit: unit)
+        for (label, cell) in zip(labels, gridCells(count: max(count, 2))) {
+            let chipWidth = min(cell.width - 40 * unit, canvas.textWidth(label, size: 30 * unit) + 60 * unit)
+            let chipY = cell.y + cell.height - (cell.y + cell.height >= l.height - 1 ? 260 : 100) * unit
+            canvas.roundedRectangle(
+                x: cell.x + (cell.width - chipWidth) / 2, y: chipY, width: chipWidth, height: 60 * unit,
+                radius: 30 * unit, color: Palette.sheet)
+            canvas.text(
+                canvas.fitted(label, width: chipWidth - 40 * unit, size: 30 * unit), x: cell.x + cell.width / 2,
+                y: chipY + 41 * unit, size: 30 * unit, color: .white, anchor: 0.5)
+        }
+        button(
+            ButtonID.done, "Done", x: l.width / 2 - 150 * unit, y: l.height - 150 * unit, width: 300 * unit,
+            height: 96 * unit, unit: unit, primary: true)
+    }
+
+    private func drawSuggestions(_ suggestions: Screen.Suggestions, _ l: Layout) {
+        let unit = l.unit
+        drawBrand(unit: unit)
+        let sheetHeight = 900 * unit
+        let top = l.sheetTop(height: sheetHeight)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: sheetHeight, radius: 36 * unit, color: Palette.sheet)
+        let left = l.sheetX + 50 * unit
+        let inner = l.sheetWidth - 100 * unit
+        canvas.text("We spotted", x: left, y: top + 80 * unit, size: 30 * unit, color: Palette.muted)
+        // Recognised garments as chips on one line; what does not fit is summed up.
+        var chipX = left
+        for (index, name) in suggestions.recognised.enumerated() {
+            let label = canvas.fitted(name, width: inner / 2, size: 30 * unit)
+            let chipWidth = canvas.textWidth(label, size: 30 * unit) + 48 * unit
+            let remaining = suggestions.recognised.count - index
+            if chipX + chipWidth > left + inner - (remaining > 1 ? 120 * unit : 0) {
+                canvas.text("+\(remaining)", x: chipX + 10 * unit, y: top + 152 * unit, size: 30 * unit, color: .white)
+                break
+            }
+            canvas.roundedRectangle(
+                x: chipX, y: top + 110 * unit, width: chipWidth, height: 60 * unit, radius: 30 * unit,
+                color: Palette.quiet)
+            canvas.text(label, x: chipX + 24 * unit, y: top + 152 * unit, size: 30 * unit, color: .white)
+            chipX += chipWidth + 16 * unit
+        }
+        canvas.text("Complete the look", x: left, y: top + 250 * unit, size: 40 * unit, color: .white, bold: true)
+        let cards = Array(suggestions.cards.prefix(3))
+        let gap = 24 * unit
+        let cardWidth = (inner - 2 * gap) / 3
+        for (index, card) in cards.enumerated() {
+            drawCard(card, x: left + Double(index) * (cardWidth + gap), y: top + 290 * unit, width: cardWidth, unit)
+        }
+        let buttonWidth = (inner - gap) / 2
+        button(
+            ButtonID.staff, "Ask for a size", x: left, y: top + sheetHeight - 130 * unit, width: buttonWidth,
+            height: 96 * unit, unit: unit, primary: false)
+        button(
+            ButtonID.done, "Back to mirror", x: left + buttonWidth + gap, y: top + sheetHeight - 130 * unit,
+            width: buttonWidth, height: 96 * unit, unit: unit, primary: true)
+    }
+
+    private func drawCard(_ card: Screen.Garment, x: Double, y: Double, width: Double, _ unit: Double) {
+        canvas.roundedRectangle(
+            x: x, y: y, width: width, height: 440 * unit, radius: 24 * unit, color: Color(1, 1, 1, 0.08))
+        // The garment's main colour stands in for a product photo until the catalogue sends images.
+        canvas.roundedRectangle(
+            x: x + 16 * unit, y: y + 16 * unit, width: width - 32 * unit, height: 170 * unit, radius: 16 * unit,
+            color: Color(hex: card.colours.first ?? 0x444444))
+        let pad = 20 * unit
+        canvas.text(
+            canvas.fitted(card.name, width: width - 2 * pad, size: 28 * unit, bold: true), x: x + pad,
+            y: y + 232 * unit, size: 28 * unit, color: .white, bold: true)
+        canvas.text(card.price, x: x + pad, y: y + 274 * unit, size: 28 * unit, color: Palette.gold)
+        // Sizes: in stock bright, out of stock dimmed; as many as fit.
+        var sizeX = x + pad
+        for size in card.sizes {
+            let label = size.label
+            let chip = max(44 * unit, canvas.textWidth(label, size: 22 * unit) + 20 * unit)
+            guard sizeX + chip <= x + width - pad else { break }
+            canvas.roundedRectangle(
+                x: sizeX, y: y + 300 * unit, width: chip, height: 44 * unit, radius: 10 * unit,
+                color: size.inStock ? Color(1, 1, 1, 0.22) : Color(1, 1, 1, 0.05))
+            canvas.text(
+                label, x: sizeX + chip / 2, y: y + 330 * unit, size: 22 * unit,
+                color: size.inStock ? .white : Color(1, 1, 1, 0.35), anchor: 0.5)
+            sizeX += chip + 8 * unit
+        }
+        var swatchX = x + pad + 16 * unit
+        for colour in card.colours.prefix(6) {
+            guard swatchX + 16 * unit <= x + width - pad else { break }
+            canvas.circle(x: swatchX, y: y + 392 * unit, radius: 18 * unit, color: Color(1, 1, 1, 0.5))
+            canvas.circle(x: swatchX, y: y + 392 * unit, radius: 16 * unit, color: Color(hex: colour))
+            swatchX += 44 * unit
+        }
+    }
+
+    private func drawTestPattern(_ lines: [String], _ l: Layout) {
+        let unit = l.unit
+        let bars: [UInt32] = [0xFFFFFF, 0xFFFF00, 0x00FFFF, 0x00FF00, 0xFF00FF, 0xFF0000, 0x0000FF, 0x000000]
+        let barWidth = l.width / Double(bars.count)
+        for (index, bar) in bars.enumerated() {
+            canvas.rectangle(
+                x: Double(index) * barWidth, y: 0, width: barWidth + 1, height: l.height * 0.5, color: Color(hex: bar))
+        }
+        // A 16-step grey ramp: banding or swapped channels show at once.
+        for step in 0..<16 {
+            let level = Double(step) / 15
+            canvas.rectangle(
+                x: Double(step) * l.width / 16, y: l.height * 0.5, width: l.width / 16 + 1, height: l.height * 0.12,
+                color: Color(level, level, level))
+        }
+        canvas.rectangle(x: 0, y: l.height * 0.62, width: l.width, height: l.height * 0.38, color: Color(hex: 0x202024))
+        // One-pixel white frame on the outermost pixels: all four edges must be visible on the glass.
+        for (x, y, w, h) in [
+            (0.0, 0.0, l.width, 1.0), (0.0, l.height - 1, l.width, 1.0), (0.0, 0.0, 1.0, l.height),
+            (l.width - 1, 0.0, 1.0, l.height),
+        ] {
+            canvas.rectangle(x: x, y: y, width: w, height: h, color: .white)
+        }
+        canvas.text(
+            "TEST PATTERN", x: l.width / 2, y: l.height * 0.62 + 90 * unit, size: 48 * unit, color: .white,
+            bold: true, anchor: 0.5)
+        for (index, line) in lines.enumerated() {
+            canvas.text(
+                canvas.fitted(line, width: l.width - 120 * unit, size: 30 * unit), x: l.width / 2,
+                y: l.height * 0.62 + (150 + Double(index) * 46) * unit, size: 30 * unit, color: Palette.muted,
+                anchor: 0.5)
+        }
+    }
+
+    private func drawStaff(_ request: String, _ l: Layout) {
+        let unit = l.unit
+        drawBrand(unit: unit)
+        let top = l.sheetTop(height: 420 * unit)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: 420 * unit, radius: 36 * unit, color: Palette.sheet)
+        canvas.circle(x: l.width / 2, y: top + 110 * unit, radius: 50 * unit, color: Palette.gold)
+        canvas.check(x: l.width / 2, y: top + 110 * unit, size: 50 * unit, color: Palette.ink)
+        canvas.text(
+            "Someone is on the way", x: l.width / 2, y: top + 240 * unit, size: 52 * unit, color: .white, bold: true,
+            anchor: 0.5)
+        canvas.text(
+            canvas.fitted(request, width: l.sheetWidth - 120 * unit, size: 36 * unit), x: l.width / 2,
+            y: top + 320 * unit, size: 36 * unit, color: Palette.muted, anchor: 0.5)
+    }
+
+    private func progressBar(_ progress: Double, x: Double, y: Double, width: Double, unit: Double) {
+        canvas.roundedRectangle(
+            x: x, y: y, width: width, height: 16 * unit, radius: 8 * unit, color: Color(1, 1, 1, 0.25))
+        canvas.roundedRectangle(
+            x: x, y: y, width: max(16 * unit, width * min(max(progress, 0), 1)), height: 16 * unit, radius: 8 * unit,
+            color: Palette.gold)
+    }
+
+    /// A touch button: a pill with a centred label that shrinks to fit; recorded for hit-testing.
+    private func button(
+        _ id: String, _ label: String, x: Double, y: Double, width: Double, height: Double, unit: Double,
+        primary: Bool
+    ) {
+        canvas.roundedRectangle(
+            x: x, y: y, width: width, height: height, radius: height / 2,
+            color: primary ? Palette.gold : Palette.quiet)
+        var size = min(40 * unit, height * 0.36)
+        while size > 18 * unit, canvas.textWidth(label, size: size, bold: primary) > width - 32 * unit { size -= unit }
+        canvas.text(
+            canvas.fitted(label, width: width - 32 * unit, size: size, bold: primary), x: x + width / 2,
+            y: y + height / 2 + size * 0.36, size: size, color: primary ? Palette.ink : .white, bold: primary,
+            anchor: 0.5)
+        canvas.record(.button(id), x: x, y: y, width: width, height: height)
     }
 }
 

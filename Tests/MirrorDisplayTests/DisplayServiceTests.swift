@@ -15,7 +15,7 @@ import Testing
         let stats = DisplayStats(registry: PrometheusCollectorRegistry())
         let service = DisplayService(
             bus: bus, framebuffer: framebuffer, rotation: 0, mirror: true, stats: stats,
-            staleAfter: .milliseconds(300), cameraProblem: { "Camera unplugged" }, logger: Logger(label: "test"))
+            staleAfter: .seconds(1), cameraProblem: { "Camera unplugged" }, logger: Logger(label: "test"))
         let task = Task { try await service.run() }
         defer { task.cancel() }
 
@@ -23,27 +23,34 @@ import Testing
         try await waitFor { stats.cameraLost }
         let screen = PixelBuffer()
         framebuffer.snapshot(into: screen)
-        #expect(screen.pixel(x: 45, y: 150) & 0xFF_FFFF == 0x11_1214)
+        let background = screen.pixel(x: 45, y: 150)
+        #expect([0, 8, 16].allSatisfy { (background >> $0) & 0xFF < 0x30 }, "dark camera-lost screen")
 
         // A green camera frame: the live view replaces the message.
         let image = PixelBuffer(width: 32, height: 32)
         image.fill(0x00_C000)
         let jpeg = try JPEGEncoder().encode(image, quality: 95)
-        for sequence in 0..<20 {
-            bus.publish(
-                Frame(
-                    sequence: UInt64(sequence), timestamp: .now(), format: .mjpeg, width: 32, height: 32,
-                    bytes: FrameBytes(jpeg)))
-            try await Task.sleep(for: .milliseconds(30))
+        // Frames keep coming while the test looks (a pause longer than staleAfter is a lost camera again).
+        let camera = Task {
+            var sequence: UInt64 = 0
+            while !Task.isCancelled {
+                bus.publish(
+                    Frame(
+                        sequence: sequence, timestamp: .now(), format: .mjpeg, width: 32, height: 32,
+                        bytes: FrameBytes(jpeg)))
+                sequence += 1
+                try? await Task.sleep(for: .milliseconds(30))
+            }
         }
-        try await waitFor { !stats.cameraLost && stats.shown > 0 }
+        defer { camera.cancel() }
+        try await waitFor { !stats.cameraLost && stats.shown > 2 }
         framebuffer.snapshot(into: screen)
         let centre = screen.pixel(x: 45, y: 80)
         #expect((centre >> 8) & 0xFF > 0xA0 && (centre >> 16) & 0xFF < 0x30, "live green frame on the panel")
     }
 
     private func waitFor(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(15)
         while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(condition())
     }

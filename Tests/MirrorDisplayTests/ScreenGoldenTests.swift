@@ -7,10 +7,34 @@ import Testing
 /// Every screen rendered at 1080x1920 and compared with a committed PNG (MIRROR_UPDATE_GOLDEN=1 rewrites
 /// them after a deliberate design change; look at the new ones before committing).
 @Suite struct ScreenGoldenTests {
-    static let screens: [(String, Screen?)] = [
-        ("live", nil), ("attract", .attract), ("consent", .consent(clipSeconds: 8, keepHours: 24)),
+    static let suggestions = Screen.Suggestions(
+        recognised: ["Knit top", "Wide-leg trousers", "Leather belt"],
+        cards: [
+            .init(
+                name: "Relaxed linen blazer in sand", price: "€89.95",
+                sizes: [
+                    .init("XS", inStock: false), .init("S", inStock: true), .init("M", inStock: true),
+                    .init("L", inStock: false),
+                ], colours: [0xC8B79A, 0x2F3A4A, 0xF2EEE6]),
+            .init(
+                name: "Suede loafers", price: "€119.00",
+                sizes: [.init("38", inStock: true), .init("39", inStock: true), .init("40", inStock: false)],
+                colours: [0x6B4A33, 0x1E1E1E]),
+            .init(
+                name: "Silk scarf", price: "€39.95", sizes: [.init("One size", inStock: true)],
+                colours: [0xB5523B, 0xE3C16F, 0x3D5A80, 0x9A8C98]),
+        ])
+
+    static let screens: [(String, Screen)] = [
+        ("live", .live(hint: "Tap the mirror to record your look")), ("attract", .attract),
+        ("consent", .consent(clipSeconds: 8, keepHours: 24)),
         ("countdown", .countdown(3)), ("recording", .recording(progress: 0.4, secondsLeft: 5)),
+        ("review", .review(.init(look: 1, looks: 2, position: 0.35, slowMotion: true))),
+        ("compare", .compare(labels: ["Look 1", "Look 2"])),
+        ("suggestions", .suggestions(suggestions)),
         ("staff", .staffOnTheWay(request: "Knit top, size M, terracotta")),
+        ("camera-lost", .cameraLost(detail: "Camera unplugged")),
+        ("test-pattern", .testPattern(lines: ["/dev/fb0 1080x1920 XRGB8888", "double-buffered (pan) · vsync"])),
     ]
 
     static func liveFrame() -> PixelBuffer {
@@ -23,27 +47,67 @@ import Testing
     func screenMatchesGolden(name: String) throws {
         let screen = Self.screens.first { $0.0 == name }!.1
         let renderer = MirrorRenderer(width: 1080, height: 1920, rotation: 0, mirror: true)
-        if let screen {
-            renderer.draw(screen, live: Self.liveFrame())
-        } else {
-            renderer.drawLive(Self.liveFrame(), overlay: .init())
-        }
+        renderer.draw(screen, images: Self.images(for: screen))
         try expectGolden(renderer.canvas.pixels, "screen-\(name).png")
     }
 
-    @Test func cameraLostMatchesGolden() throws {
+    @Test func diagnosticsPanelMatchesGolden() throws {
         let renderer = MirrorRenderer(width: 1080, height: 1920, rotation: 0, mirror: true)
-        renderer.drawMessage("Camera reconnecting…", detail: "Camera unplugged")
-        try expectGolden(renderer.canvas.pixels, "screen-camera-lost.png")
+        renderer.draw(
+            .live(hint: "Tap the mirror to record your look"), images: [Self.liveFrame()],
+            diagnostics: [
+                "display 29.9 fps  p50 7.4 ms  p99 11.2 ms", "camera /dev/video0 MJPG 1920x1080 30.0 fps",
+                "mirrord 0.1.0 · profile uvc-1080p-portrait",
+            ])
+        try expectGolden(renderer.canvas.pixels, "screen-diagnostics.png")
     }
 
-    @Test(arguments: [(720, 1280), (1920, 1080)])
-    func screensRenderAtOtherPanelSizes(width: Int, height: Int) {
-        let renderer = MirrorRenderer(width: width, height: height, rotation: 0, mirror: true)
-        for (_, screen) in Self.screens {
-            if let screen { renderer.draw(screen, live: Self.liveFrame()) }
+    static func images(for screen: Screen) -> [PixelBuffer] {
+        guard case .compare(let labels) = screen else { return [liveFrame()] }
+        return labels.indices.map { index in
+            let frame = PixelBuffer()
+            TurntableScene().render(index * 9, into: frame)
+            return frame
         }
-        #expect(renderer.canvas.width == width)
+    }
+
+    /// At the design size and the two others: every text and button stays on the panel, no two texts
+    /// overlap, no two buttons overlap, and each button's label sits inside it.
+    @Test(arguments: [(1080, 1920), (720, 1280), (1920, 1080)])
+    func layoutHasNoOverlapOrOverflow(width: Int, height: Int) {
+        let renderer = MirrorRenderer(width: width, height: height, rotation: 0, mirror: true)
+        for (name, screen) in Self.screens {
+            renderer.draw(screen, images: Self.images(for: screen), diagnostics: ["display 30 fps", "mirrord 0.1.0"])
+            let boxes = renderer.canvas.layout
+            for box in boxes {
+                #expect(
+                    box.x >= 0 && box.y >= 0 && box.x + box.width <= Double(width)
+                        && box.y + box.height <= Double(height),
+                    "\(name) at \(width)x\(height): \(box) leaves the panel")
+            }
+            let texts = boxes.filter { if case .text = $0.kind { true } else { false } }
+            let buttons = boxes.filter { if case .button = $0.kind { true } else { false } }
+            for (i, a) in texts.enumerated() {
+                for b in texts[(i + 1)...] where a.overlaps(b) {
+                    Issue.record("\(name) at \(width)x\(height): \(a.kind) overlaps \(b.kind)")
+                }
+            }
+            for (i, a) in buttons.enumerated() {
+                for b in buttons[(i + 1)...] where a.overlaps(b) {
+                    Issue.record("\(name) at \(width)x\(height): \(a.kind) overlaps \(b.kind)")
+                }
+            }
+            #expect(!texts.isEmpty || name == "live")
+        }
+    }
+
+    @Test func buttonsAreFoundWhereTheyAreDrawn() {
+        let renderer = MirrorRenderer(width: 1080, height: 1920, rotation: 0, mirror: true)
+        renderer.draw(.consent(clipSeconds: 8, keepHours: 24), live: Self.liveFrame())
+        let boxes = renderer.canvas.layout
+        let accept = boxes.first { $0.kind == .button(ButtonID.accept) }!
+        #expect(renderer.canvas.button(atX: accept.x + 10, y: accept.y + 10) == ButtonID.accept)
+        #expect(renderer.canvas.button(atX: 5, y: 5) == nil)
     }
 
     private func expectGolden(_ image: PixelBuffer, _ name: String) throws {
@@ -66,7 +130,9 @@ import Testing
                 }
             }
         }
-        // Up to 0.1 % of pixels may differ by more than 2 levels (anti-aliasing across library builds).
-        #expect(differing <= image.width * image.height / 1000, "\(name): \(differing) pixels differ")
+        // Up to 0.5 % of pixels may differ by more than 2 levels: glyph anti-aliasing varies with library
+        // builds and with what Cairo's process-wide glyph cache already holds (seen: up to 0.22 %). A
+        // moved line of text or button changes several times that.
+        #expect(differing <= image.width * image.height / 200, "\(name): \(differing) pixels differ")
     }
 }

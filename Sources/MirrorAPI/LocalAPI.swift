@@ -11,6 +11,19 @@ public protocol DaemonFacade: Sendable {
     func screenshotPNG() throws -> [UInt8]
     /// Empty when every service is healthy, else one line per problem.
     func healthProblems() -> [String]
+
+    func ui() -> UIReport
+    /// Presses the on-screen button `id`; false when the screen has no such button.
+    func press(_ id: String) -> Bool
+    /// A tap at (x, y), each 0…1 from the top left of the panel.
+    func tap(x: Double, y: Double)
+    func swipe(forward: Bool)
+    /// A session event by name (`start`, `record`, `back`, `end`, `withdraw`, …); false when unknown.
+    func event(_ name: String) -> Bool
+    func display() -> DisplayInfo
+    func setDiagnostics(_ shown: Bool)
+    /// Shows the panel test pattern for `seconds`.
+    func showTestPattern(seconds: Int)
 }
 
 /// The daemon's HTTP API: on a Unix socket for `mirrorctl` (everything), and optionally on TCP for
@@ -30,9 +43,65 @@ public enum LocalAPI {
             return Response(
                 status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
         }
+        addControls(router, daemon: daemon)
         return Application(
             router: router, configuration: .init(address: .unixDomainSocket(path: socket), serverName: nil),
             logger: logger)
+    }
+
+    /// The interface and display controls: what the touch screen can do, for kiosks, tests and staff.
+    private static func addControls(_ router: Router<BasicRequestContext>, daemon: some DaemonFacade) {
+        router.get("/v1/ui") { _, _ -> Response in try json(daemon.ui()) }
+        router.post("/v1/ui/press/:button") { _, context -> Response in
+            let button = try context.parameters.require("button")
+            guard daemon.press(button) else {
+                throw HTTPError(.conflict, message: "no button '\(button)' on the screen now (see mirrorctl ui state)")
+            }
+            return try json(daemon.ui())
+        }
+        router.post("/v1/ui/tap") { request, _ -> Response in
+            guard let x = request.uri.queryParameters.get("x", as: Double.self),
+                let y = request.uri.queryParameters.get("y", as: Double.self), (0...1).contains(x), (0...1).contains(y)
+            else {
+                throw HTTPError(.badRequest, message: "give x and y between 0 and 1, e.g. /v1/ui/tap?x=0.5&y=0.9")
+            }
+            daemon.tap(x: x, y: y)
+            return try json(daemon.ui())
+        }
+        router.post("/v1/ui/swipe/:direction") { _, context -> Response in
+            let direction = try context.parameters.require("direction")
+            guard ["forward", "back"].contains(direction) else {
+                throw HTTPError(.badRequest, message: "swipe forward or back")
+            }
+            daemon.swipe(forward: direction == "forward")
+            return try json(daemon.ui())
+        }
+        router.post("/v1/ui/event/:name") { _, context -> Response in
+            let name = try context.parameters.require("name")
+            guard daemon.event(name) else {
+                throw HTTPError(
+                    .badRequest,
+                    message:
+                        "unknown event '\(name)' (start, record, accept, decline, back, staff, suggestions, end, withdraw)"
+                )
+            }
+            return try json(daemon.ui())
+        }
+        router.get("/v1/display") { _, _ -> Response in try json(daemon.display()) }
+        router.post("/v1/display/diagnostics/:state") { _, context -> Response in
+            let state = try context.parameters.require("state")
+            guard ["on", "off"].contains(state) else { throw HTTPError(.badRequest, message: "use on or off") }
+            daemon.setDiagnostics(state == "on")
+            return try json(daemon.ui())
+        }
+        router.post("/v1/display/test-pattern") { request, _ -> Response in
+            let seconds = request.uri.queryParameters.get("seconds", as: Int.self) ?? 10
+            guard (1...600).contains(seconds) else {
+                throw HTTPError(.badRequest, message: "seconds must be 1 to 600")
+            }
+            daemon.showTestPattern(seconds: seconds)
+            return try json(daemon.display())
+        }
     }
 
     /// A server with `/healthz` and `/metrics` only, for scraping over TCP.

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import MirrorCore
 import NIOCore
+import NIOHTTP1
 
 /// A failure `mirrorctl` reports and exits on, with the exit code scripts can test.
 public struct CLIError: Error, CustomStringConvertible {
@@ -24,6 +25,18 @@ struct DaemonClient {
 
     /// GETs `path` and returns the body; non-2xx answers become a ``CLIError`` quoting the daemon.
     func get(_ path: String, limit: Int = 64 << 20) async throws -> (body: [UInt8], contentType: String?) {
+        try await send(.GET, path, limit: limit)
+    }
+
+    /// POSTs to `path` (an action) and decodes the JSON answer.
+    func post<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
+        let (body, _) = try await send(.POST, path, limit: 1 << 20)
+        return try decode(body, as: T.self)
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, limit: Int) async throws -> (
+        body: [UInt8], contentType: String?
+    ) {
         guard let url = URL(httpURLWithSocketPath: socket, uri: path) else {
             throw CLIError("invalid socket path \(socket)", exitCode: 64)
         }
@@ -35,14 +48,18 @@ struct DaemonClient {
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            let request = HTTPClientRequest(url: url.absoluteString)
+            var request = HTTPClientRequest(url: url.absoluteString)
+            request.method = method
             let response = try await client.execute(request, timeout: .seconds(10))
             let body = try await response.body.collect(upTo: limit)
             try await client.shutdown()
             let bytes = Array(body.readableBytesView)
             guard (200..<300).contains(response.status.code) else {
                 let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                throw CLIError("mirrord answered \(response.status.code) for \(path): \(text)", exitCode: 69)
+                // 4xx: the request was refused (bad data); 5xx: the daemon could not do it.
+                throw CLIError(
+                    "mirrord answered \(response.status.code) for \(path): \(text)",
+                    exitCode: (400..<500).contains(response.status.code) ? 65 : 69)
             }
             return (bytes, response.headers.first(name: "content-type"))
         } catch let error as CLIError {
@@ -58,6 +75,10 @@ struct DaemonClient {
 
     func getJSON<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
         let (body, _) = try await get(path)
+        return try decode(body, as: T.self)
+    }
+
+    private func decode<T: Decodable>(_ body: [UInt8], as type: T.Type) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: Data(body))
         } catch {

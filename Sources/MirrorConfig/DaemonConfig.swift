@@ -15,8 +15,31 @@ public struct DaemonConfig: Sendable, Equatable {
         public var description: String { "\(host):\(port)" }
     }
 
+    /// How a shopper's session runs on the mirror.
+    public struct SessionSettings: Sendable, Equatable {
+        /// Seconds of countdown before a recording starts.
+        public var countdownSeconds: Int = 3
+        /// Seconds without a touch or API action after which the session ends and is purged.
+        public var idleTimeoutSeconds: Int = 120
+        /// Show the staff diagnostic panel (fps, latency, versions) from start-up.
+        public var diagnostics = false
+    }
+
+    /// What a clip is and how long it is kept.
+    public struct RecordingSettings: Sendable, Equatable {
+        public var clipSeconds = 8
+        /// Seconds of frames before the trigger that a clip starts with.
+        public var preRollSeconds = 2.0
+        /// Hours a clip is kept after its session ends, unless saved to the shopper's profile (72 at most).
+        public var keepHours = 24
+        /// Disk space clips may take, in megabytes; the oldest expired clips go first.
+        public var quotaMegabytes = 2048
+    }
+
     public var file: String
     public var stateDirectory: String
+    public var session = SessionSettings()
+    public var recording = RecordingSettings()
     public var logLevel: String
     public var api: API
     public var profile: DeviceProfile
@@ -50,13 +73,30 @@ public struct DaemonConfig: Sendable, Equatable {
             try section.finish()
         }
 
+        var session = SessionSettings()
+        if var section = try fields.section("session") {
+            session.countdownSeconds = try section.int("countdown_seconds", default: 3, in: 0...10)
+            session.idleTimeoutSeconds = try section.int("idle_timeout_seconds", default: 120, in: 10...3600)
+            session.diagnostics = try section.bool("diagnostics", default: false)
+            try section.finish()
+        }
+        var recording = RecordingSettings()
+        if var section = try fields.section("recording") {
+            recording.clipSeconds = try section.int("clip_seconds", default: 8, in: 2...30)
+            recording.preRollSeconds = try section.double("pre_roll_seconds", default: 2, in: 0...10)
+            recording.keepHours = try section.int("keep_hours", default: 24, in: 1...72)
+            recording.quotaMegabytes = try section.int("quota_mb", default: 2048, in: 16...1_000_000)
+            try section.finish()
+        }
+
         let profilePath = resolve(
             try fields.require("profile", fix: "name a device profile, e.g. ../devices/demo-replay.yaml"),
             against: base)
         try fields.finish()
         let profile = try DeviceProfile.load(path: profilePath, stateDirectory: stateDirectory)
         return DaemonConfig(
-            file: path, stateDirectory: stateDirectory, logLevel: logLevel, api: api, profile: profile)
+            file: path, stateDirectory: stateDirectory, session: session, recording: recording, logLevel: logLevel,
+            api: api, profile: profile)
     }
 
     static func parseHostPort(_ text: String) -> HostPort? {

@@ -51,11 +51,27 @@ public struct DeviceProfile: Sendable, Equatable {
         public var mirror: Bool
     }
 
+    /// The touch sensor on the glass.
+    public enum TouchDevice: Sendable, Equatable {
+        /// None fitted: the local API drives the interface (kiosks, tests).
+        case none
+        /// The first input device reporting multitouch positions.
+        case auto
+        case path(String)
+    }
+
+    public struct Touch: Sendable, Equatable {
+        public var device: TouchDevice
+        /// Degrees clockwise the sensor is turned relative to the picture.
+        public var rotation: Int
+    }
+
     public var name: String
     public var summary: String
     public var file: String
     public var camera: Camera
     public var panel: Panel
+    public var touch = Touch(device: .none, rotation: 0)
 
     /// Loads and validates the profile at `path`; `stateDirectory` holds file-backed panels.
     public static func load(path: String, stateDirectory: String) throws(ConfigError) -> DeviceProfile {
@@ -121,8 +137,19 @@ public struct DeviceProfile: Sendable, Equatable {
             pixelFormat: PanelPixelFormat(rawValue: formatName)!,
             mirror: try pan.bool("mirror", default: true))
         try pan.finish()
+        var touch = Touch(device: .none, rotation: 0)
+        if var section = try fields.section("touch") {
+            let device = try section.string("device", default: "auto")
+            guard ["auto", "none"].contains(device) || device.hasPrefix("/dev/") else {
+                throw section.error(
+                    "device", "'\(device)' is not a touch device", fix: "use auto, none or /dev/input/eventN")
+            }
+            touch.device = device == "auto" ? .auto : device == "none" ? .none : .path(device)
+            touch.rotation = try rotation(&section)
+            try section.finish()
+        }
         try fields.finish()
-        return DeviceProfile(name: name, summary: summary, file: path, camera: camera, panel: panel)
+        return DeviceProfile(name: name, summary: summary, file: path, camera: camera, panel: panel, touch: touch)
     }
 
     /// `FOURCC WIDTHxHEIGHT@FPS` with a format the project handles.

@@ -31,6 +31,13 @@ public struct MonotonicInstant: Sendable, Hashable, Comparable, Codable {
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
+    /// The instant `duration` later (negative durations go earlier, not before zero).
+    public func advanced(by duration: Duration) -> MonotonicInstant {
+        let (seconds, attoseconds) = duration.components
+        let delta = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        return MonotonicInstant(nanoseconds: UInt64(max(0, Int64(nanoseconds) + delta)))
+    }
+
     /// Time elapsed from `earlier` to `self`, zero if `earlier` is later.
     public func since(_ earlier: MonotonicInstant) -> Duration {
         guard nanoseconds > earlier.nanoseconds else { return .zero }

@@ -68,9 +68,15 @@ public struct Daemon: Sendable {
         }
 
         let bus = FrameBus()
+        let scene = DisplayScene(diagnostics: config.session.diagnostics)
+        let recorder = try ClipRecorder(config: config, bus: bus, registry: registry, logger: logger)
+        let controller = SessionController(
+            scene: scene, settings: config.session, recording: config.recording, recorder: recorder,
+            panel: (framebuffer.geometry.width, framebuffer.geometry.height), logger: logger)
         let state = DaemonState(
             profile: profile, bus: bus, device: device, framebuffer: framebuffer,
-            captureStats: CaptureStats(registry: registry), displayStats: DisplayStats(registry: registry))
+            captureStats: CaptureStats(registry: registry), displayStats: DisplayStats(registry: registry),
+            controller: controller)
         registry.makeGauge(
             descriptor: .init(
                 metricName: "mirror_build", unitName: "info",
@@ -82,10 +88,20 @@ public struct Daemon: Sendable {
             CaptureService(device: device, bus: bus, stats: state.captureStats, logger: logger),
             DisplayService(
                 bus: bus, framebuffer: framebuffer, rotation: profile.camera.rotation, mirror: profile.panel.mirror,
-                stats: state.displayStats,
+                stats: state.displayStats, scene: scene,
+                diagnosticsDetail: { [captureStats = state.captureStats, profile] in
+                    let camera = captureStats.report(device: "")
+                    return [
+                        "camera \(camera.format) \(camera.width)x\(camera.height) "
+                            + "\((camera.fps * 10).rounded() / 10) fps, \(camera.framesDropped) dropped",
+                        "mirrord \(MirrorVersion.current) · \(profile.name)",
+                    ]
+                },
                 cameraProblem: { [captureStats = state.captureStats] in
                     captureStats.state == .reconnecting ? "Camera \(captureStats.lastError ?? "reconnecting")" : nil
                 }, logger: logger),
+            recorder,
+            SessionService(controller: controller, touch: profile.touch, logger: logger),
             LocalAPI.control(socket: config.api.socket, daemon: state, registry: registry, logger: quiet(logger)),
         ]
         if let listen = config.api.metricsListen {
@@ -175,12 +191,14 @@ final class DaemonState: DaemonFacade {
     let framebuffer: any Framebuffer
     let captureStats: CaptureStats
     let displayStats: DisplayStats
+    let controller: SessionController
     let started = MonotonicInstant.now()
 
     init(
         profile: DeviceProfile, bus: FrameBus, device: any CaptureDevice, framebuffer: any Framebuffer,
-        captureStats: CaptureStats, displayStats: DisplayStats
+        captureStats: CaptureStats, displayStats: DisplayStats, controller: SessionController
     ) {
+        self.controller = controller
         self.profile = profile
         self.bus = bus
         self.device = device
@@ -208,6 +226,60 @@ final class DaemonState: DaemonFacade {
         let image = PixelBuffer()
         framebuffer.snapshot(into: image)
         return try PNGWriter.encode(image)
+    }
+
+    func ui() -> UIReport {
+        let buttons = controller.scene.layout.compactMap { box -> String? in
+            if case .button(let id) = box.kind { id } else { nil }
+        }
+        let state =
+            switch controller.state {
+            case .idle: "idle"
+            case .live: "live"
+            case .consent: "consent"
+            case .countdown: "countdown"
+            case .recording: "recording"
+            case .review: "review"
+            case .compare: "compare"
+            case .suggestions: "suggestions"
+            case .staffOnTheWay: "staffOnTheWay"
+            }
+        return UIReport(
+            state: state, session: controller.sessionID, clips: controller.clips, buttons: buttons,
+            diagnostics: controller.scene.diagnostics)
+    }
+
+    func press(_ id: String) -> Bool { controller.press(id) }
+    func tap(x: Double, y: Double) { controller.tap(x: x, y: y) }
+    func swipe(forward: Bool) { controller.swipe(forward: forward) }
+
+    func event(_ name: String) -> Bool {
+        guard let event = SessionController.event(named: name) else { return false }
+        controller.send(event)
+        return true
+    }
+
+    func display() -> DisplayInfo {
+        let geometry = framebuffer.geometry
+        let layout = geometry.layout
+        func field(_ channel: PixelLayout.Channel) -> String { "\(channel.offset):\(channel.length)" }
+        return DisplayInfo(
+            device: framebuffer.name, width: geometry.width, height: geometry.height, stride: geometry.stride,
+            bitsPerPixel: layout.bitsPerPixel, pixelFormat: "\(layout)", red: field(layout.red),
+            green: field(layout.green), blue: field(layout.blue), features: framebuffer.features,
+            rotation: profile.camera.rotation, mirror: profile.panel.mirror)
+    }
+
+    func setDiagnostics(_ shown: Bool) { controller.scene.diagnostics = shown }
+
+    func showTestPattern(seconds: Int) {
+        let info = display()
+        controller.showTestPattern(
+            seconds: seconds,
+            lines: [
+                "\(info.device) \(info.width)x\(info.height) \(info.pixelFormat) stride \(info.stride)",
+                info.features.joined(separator: " · "), "mirrord \(MirrorVersion.current) · \(profile.name)",
+            ])
     }
 
     func healthProblems() -> [String] {

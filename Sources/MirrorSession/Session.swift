@@ -18,6 +18,8 @@ public struct Session: Sendable, Equatable {
         case review(clip: Int)
         /// Two or more clips side by side.
         case compare(clips: [Int])
+        /// What the mirror recognised and suggests, over the live view.
+        case suggestions
         /// A size or colour request went to staff; back to the live view after the confirmation.
         case staffOnTheWay
     }
@@ -37,6 +39,7 @@ public struct Session: Sendable, Equatable {
         case clipFailed
         case reviewRequested(clip: Int)
         case compareRequested(clips: [Int])
+        case suggestionsRequested
         case staffRequested
         /// Back to the live mirror (close review, compare, confirmation).
         case back
@@ -75,7 +78,8 @@ public struct Session: Sendable, Equatable {
         switch (state, event) {
         case (.idle, .presenceDetected):
             return enter(.live)
-        case (.live, .recordRequested), (.review, .recordRequested), (.compare, .recordRequested):
+        case (.live, .recordRequested), (.review, .recordRequested), (.compare, .recordRequested),
+            (.suggestions, .recordRequested):
             return consented ? startCountdown() : enter(.consent)
         case (.consent, .consentAccepted):
             consented = true
@@ -102,9 +106,12 @@ public struct Session: Sendable, Equatable {
             let chosen = Array(wanted.filter { clips.contains($0) }.prefix(4))
             guard chosen.count >= 2 else { return [] }
             return enter(.compare(clips: chosen))
-        case (.live, .staffRequested), (.review, .staffRequested), (.compare, .staffRequested):
+        case (.live, .suggestionsRequested), (.review, .suggestionsRequested):
+            return enter(.suggestions)
+        case (.live, .staffRequested), (.review, .staffRequested), (.compare, .staffRequested),
+            (.suggestions, .staffRequested):
             return [.sendStaffRequest] + enter(.staffOnTheWay)
-        case (.review, .back), (.compare, .back), (.staffOnTheWay, .back), (.consent, .back):
+        case (.review, .back), (.compare, .back), (.staffOnTheWay, .back), (.consent, .back), (.suggestions, .back):
             return enter(.live)
         case (_, .consentWithdrawn):
             guard state != .idle else { return [] }

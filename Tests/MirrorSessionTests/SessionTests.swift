@@ -78,3 +78,23 @@ import Testing
         #expect(session.handle(.back) == [.show(.live)])
     }
 }
+
+@Suite struct SuggestionsStateTests {
+    @Test func suggestionsOpenFromLiveAndLeadToStaff() {
+        var session = Session(countdownSeconds: 0)
+        _ = session.handle(.presenceDetected)
+        #expect(session.handle(.suggestionsRequested) == [.show(.suggestions)])
+        #expect(session.handle(.staffRequested) == [.sendStaffRequest, .show(.staffOnTheWay)])
+        _ = session.handle(.back)
+        _ = session.handle(.suggestionsRequested)
+        #expect(session.handle(.back) == [.show(.live)])
+        #expect(session.handle(.suggestionsRequested) == [.show(.suggestions)])
+        #expect(session.handle(.recordRequested) == [.show(.consent)])
+    }
+
+    @Test func suggestionsNeedSomeoneThere() {
+        var session = Session()
+        #expect(session.handle(.suggestionsRequested).isEmpty)
+        #expect(session.state == .idle)
+    }
+}

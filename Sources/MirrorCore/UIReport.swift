@@ -1,0 +1,60 @@
+/// The session and screen as `GET /v1/ui` reports them; `mirrorctl ui state` prints it.
+public struct UIReport: Codable, Sendable, Equatable {
+    /// The session state: `idle`, `live`, `consent`, `countdown`, `recording`, `review`, `compare`,
+    /// `suggestions` or `staffOnTheWay`.
+    public var state: String
+    /// The session's id while someone uses the mirror.
+    public var session: String?
+    /// Clip numbers recorded in this session.
+    public var clips: [Int]
+    /// The buttons on the panel now, by id.
+    public var buttons: [String]
+    public var diagnostics: Bool
+
+    public init(state: String, session: String?, clips: [Int], buttons: [String], diagnostics: Bool) {
+        self.state = state
+        self.session = session
+        self.clips = clips
+        self.buttons = buttons
+        self.diagnostics = diagnostics
+    }
+}
+
+/// The panel as `GET /v1/display` reports it; `mirrorctl display info` prints it.
+public struct DisplayInfo: Codable, Sendable, Equatable {
+    public var device: String
+    public var width: Int
+    public var height: Int
+    /// Bytes per line.
+    public var stride: Int
+    public var bitsPerPixel: Int
+    /// `XRGB8888`, `XBGR8888`, `RGB565` or the bitfields.
+    public var pixelFormat: String
+    /// `offset:length` of red, green and blue.
+    public var red: String
+    public var green: String
+    public var blue: String
+    /// Buffering, vsync and console mode.
+    public var features: [String]
+    /// Degrees the camera picture is turned; whether it is flipped like a mirror.
+    public var rotation: Int
+    public var mirror: Bool
+
+    public init(
+        device: String, width: Int, height: Int, stride: Int, bitsPerPixel: Int, pixelFormat: String, red: String,
+        green: String, blue: String, features: [String], rotation: Int, mirror: Bool
+    ) {
+        self.device = device
+        self.width = width
+        self.height = height
+        self.stride = stride
+        self.bitsPerPixel = bitsPerPixel
+        self.pixelFormat = pixelFormat
+        self.red = red
+        self.green = green
+        self.blue = blue
+        self.features = features
+        self.rotation = rotation
+        self.mirror = mirror
+    }
+}

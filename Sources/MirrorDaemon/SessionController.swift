@@ -1,0 +1,373 @@
+import Foundation
+import Logging
+import MirrorConfig
+import MirrorCore
+import MirrorDisplay
+import MirrorSession
+import ServiceLifecycle
+import Synchronization
+
+/// A recorded look being played back: the display reads frames from it, the controller steers it.
+public protocol PlayableClip: PlaybackSource {
+    /// Position in the clip, 0…1, at `now`.
+    func position(at now: MonotonicInstant) -> Double
+    func setSlowMotion(_ slow: Bool, at now: MonotonicInstant)
+    /// Moves the play head by a fraction of the clip (negative: back).
+    func scrub(by fraction: Double, at now: MonotonicInstant)
+}
+
+/// What the session asks of the recorder and the store; carried out off the session's lock.
+public protocol SessionRecorder: Sendable {
+    /// Writes the shopper's consent decision for the session (the audit trail and the recording gate).
+    func recordConsent(session: String, accepted: Bool) throws
+    /// Starts clip `number` of the session (pre-roll included); `finished` reports the clip or why not.
+    func start(session: String, number: Int, seconds: Int, finished: @escaping @Sendable (Bool) -> Void) throws
+    func stop()
+    /// A player for clip `number` of the session, or nil when it cannot be read.
+    func playback(session: String, number: Int) -> (any PlayableClip)?
+    /// Ends the session: its clips start their retention period, or are deleted at once when `erase`.
+    func endSession(_ session: String, erase: Bool)
+}
+
+/// Drives the shopper's session from touch, the local API and timers, and tells the display what to show.
+public final class SessionController: Sendable {
+    struct Current {
+        var session: Session
+        var id: String?
+        var lastInteraction = MonotonicInstant.now()
+        var nextTick: MonotonicInstant?
+        var recordingStarted: MonotonicInstant?
+        var playing: [any PlayableClip] = []
+        var slowMotion = false
+        var staffShownAt: MonotonicInstant?
+        var testPattern: (until: MonotonicInstant, lines: [String])?
+    }
+
+    public let scene: DisplayScene
+    let settings: DaemonConfig.SessionSettings
+    let recording: DaemonConfig.RecordingSettings
+    let recorder: any SessionRecorder
+    let panel: (width: Int, height: Int)
+    let logger: Logger
+    private let current: Mutex<Current>
+
+    public init(
+        scene: DisplayScene, settings: DaemonConfig.SessionSettings, recording: DaemonConfig.RecordingSettings,
+        recorder: any SessionRecorder, panel: (width: Int, height: Int), logger: Logger
+    ) {
+        self.scene = scene
+        self.settings = settings
+        self.recording = recording
+        self.recorder = recorder
+        self.panel = panel
+        self.logger = logger
+        current = Mutex(Current(session: Session(countdownSeconds: settings.countdownSeconds)))
+        scene.current = .init(screen: .attract)
+    }
+
+    /// The session's state, for status and tests.
+    public var state: Session.State { current.withLock { $0.session.state } }
+    public var sessionID: String? { current.withLock { $0.id } }
+    public var clips: [Int] { current.withLock { $0.session.clips } }
+
+    /// Applies an event from a person (touch, API, CLI): counts as interaction.
+    @discardableResult
+    public func send(_ event: Session.Event) -> Session.State {
+        apply(event, interaction: true)
+    }
+
+    /// A tap on the button `id` (touch or API); false when no such button is on the screen.
+    @discardableResult
+    public func press(_ id: String) -> Bool {
+        let state = self.state
+        let event: Session.Event?
+        switch id {
+        case ButtonID.start: event = state == .idle ? .presenceDetected : nil
+        case ButtonID.accept: event = .consentAccepted
+        case ButtonID.decline: event = .consentDeclined
+        case ButtonID.cancel, ButtonID.done: event = .back
+        case ButtonID.stop: event = .back
+        case ButtonID.recordAgain: event = .recordRequested
+        case ButtonID.staff: event = .staffRequested
+        case ButtonID.suggestions: event = .suggestionsRequested
+        case ButtonID.compare:
+            let clips = self.clips
+            event = clips.count >= 2 ? .compareRequested(clips: Array(clips.suffix(2))) : nil
+        case ButtonID.slowMotion:
+            let now = MonotonicInstant.now()
+            current.withLock { c in
+                c.slowMotion.toggle()
+                for clip in c.playing { clip.setSlowMotion(c.slowMotion, at: now) }
+                c.lastInteraction = now
+            }
+            refresh()
+            return true
+        default: event = nil
+        }
+        guard let event else { return false }
+        apply(event, interaction: true)
+        return true
+    }
+
+    /// A tap at (x, y) in 0…1 of the panel: the button there, or the screen's own meaning of a tap.
+    public func tap(x: Double, y: Double) {
+        if let id = scene.button(atX: x * Double(panel.width), y: y * Double(panel.height)) {
+            press(id)
+            return
+        }
+        switch state {
+        case .idle: apply(.presenceDetected, interaction: true)
+        case .live: apply(.recordRequested, interaction: true)
+        default: touched()
+        }
+    }
+
+    /// A horizontal swipe: scrubs the clip under review.
+    public func swipe(forward: Bool) {
+        let now = MonotonicInstant.now()
+        current.withLock { c in
+            c.lastInteraction = now
+            for clip in c.playing { clip.scrub(by: forward ? 0.1 : -0.1, at: now) }
+        }
+        refresh()
+    }
+
+    private func touched() {
+        current.withLock { $0.lastInteraction = .now() }
+    }
+
+    @discardableResult
+    private func apply(_ event: Session.Event, interaction: Bool) -> Session.State {
+        let now = MonotonicInstant.now()
+        let (actions, id, state, clips) = current.withLock { c -> ([Session.Action], String?, Session.State, [Int]) in
+            if interaction { c.lastInteraction = now }
+            if c.session.state == .idle, event == .presenceDetected { c.id = UUID().uuidString.lowercased() }
+            let actions = c.session.handle(event)
+            return (actions, c.id, c.session.state, c.session.clips)
+        }
+        if !actions.isEmpty {
+            logger.debug("session", metadata: ["event": "\(event)", "state": "\(state)"])
+        }
+        for action in actions { perform(action, session: id, clips: clips, at: now) }
+        return state
+    }
+
+    private func perform(_ action: Session.Action, session id: String?, clips: [Int], at now: MonotonicInstant) {
+        switch action {
+        case .show(let state):
+            enter(state, session: id, at: now)
+        case .recordConsent(let accepted):
+            guard let id else { return }
+            do {
+                try recorder.recordConsent(session: id, accepted: accepted)
+            } catch {
+                logger.error("consent could not be stored; not recording", metadata: ["error": "\(error)"])
+                apply(.back, interaction: false)
+            }
+        case .startRecording:
+            guard let id else { return }
+            let number = (clips.max() ?? -1) + 1
+            current.withLock { $0.recordingStarted = now }
+            do {
+                try recorder.start(session: id, number: number, seconds: recording.clipSeconds) { [weak self] saved in
+                    self?.apply(saved ? .clipSaved(index: number) : .clipFailed, interaction: false)
+                }
+            } catch {
+                logger.error("recording did not start", metadata: ["error": "\(error)"])
+                apply(.clipFailed, interaction: false)
+            }
+        case .stopRecording:
+            recorder.stop()
+        case .sendStaffRequest:
+            // The hub relays requests to the store's staff app (sync issue); until then, the log says it.
+            logger.notice("staff requested at the mirror", metadata: ["session": "\(id ?? "-")"])
+        case .purgeSession:
+            guard let id else { return }
+            recorder.endSession(id, erase: false)
+            current.withLock { $0.id = nil }
+        }
+    }
+
+    /// Puts the screen for `state` on the display, with the players it needs.
+    private func enter(_ state: Session.State, session id: String?, at now: MonotonicInstant) {
+        var playing: [any PlayableClip] = []
+        if let id {
+            switch state {
+            case .review(let clip): playing = recorder.playback(session: id, number: clip).map { [$0] } ?? []
+            case .compare(let clips): playing = clips.compactMap { recorder.playback(session: id, number: $0) }
+            default: break
+            }
+        }
+        current.withLock { c in
+            c.playing = playing
+            if c.slowMotion { for clip in playing { clip.setSlowMotion(true, at: now) } }
+            c.nextTick = if case .countdown = state { now.advanced(by: .seconds(1)) } else { nil }
+            c.staffShownAt = state == .staffOnTheWay ? now : nil
+            if state != .recording { c.recordingStarted = nil }
+        }
+        refresh()
+    }
+
+    /// Shows the panel test pattern for `seconds`, then the session's screen again.
+    public func showTestPattern(seconds: Int, lines: [String]) {
+        current.withLock { $0.testPattern = (MonotonicInstant.now().advanced(by: .seconds(seconds)), lines) }
+        refresh()
+    }
+
+    /// A session event by the name the API and CLI use.
+    public static func event(named name: String) -> Session.Event? {
+        switch name {
+        case "start": .presenceDetected
+        case "record": .recordRequested
+        case "accept": .consentAccepted
+        case "decline": .consentDeclined
+        case "back": .back
+        case "staff": .staffRequested
+        case "suggestions": .suggestionsRequested
+        case "end": .endSession
+        case "withdraw": .consentWithdrawn
+        default: nil
+        }
+    }
+
+    /// Redraws the scene from the current state (progress bars and play heads move).
+    func refresh(at now: MonotonicInstant = .now()) {
+        let content = current.withLock { c -> DisplayScene.Content in
+            if let pattern = c.testPattern {
+                if now < pattern.until { return .init(screen: .testPattern(lines: pattern.lines)) }
+                c.testPattern = nil
+            }
+            let session = c.session
+            switch session.state {
+            case .idle:
+                return .init(screen: .attract)
+            case .live:
+                return .init(screen: .live(hint: "Tap the mirror to record your look"))
+            case .consent:
+                return .init(screen: .consent(clipSeconds: recording.clipSeconds, keepHours: recording.keepHours))
+            case .countdown(let left):
+                return .init(screen: .countdown(left))
+            case .recording:
+                let total = Double(recording.clipSeconds)
+                let elapsed = c.recordingStarted.map { now.since($0).seconds } ?? 0
+                return .init(
+                    screen: .recording(
+                        progress: min(elapsed / total, 1), secondsLeft: max(0, Int((total - elapsed).rounded(.up)))))
+            case .review(let clip):
+                let look = (session.clips.firstIndex(of: clip) ?? 0) + 1
+                return .init(
+                    screen: .review(
+                        .init(
+                            look: look, looks: session.clips.count,
+                            position: c.playing.first?.position(at: now) ?? 0, slowMotion: c.slowMotion)),
+                    playback: c.playing)
+            case .compare(let clips):
+                let labels = clips.map { "Look \((session.clips.firstIndex(of: $0) ?? 0) + 1)" }
+                return .init(screen: .compare(labels: labels), playback: c.playing)
+            case .suggestions:
+                // Filled by the vision and catalogue services; empty until they report.
+                return .init(screen: .suggestions(.init(recognised: [], cards: [])))
+            case .staffOnTheWay:
+                return .init(screen: .staffOnTheWay(request: "A colleague is bringing your size"))
+            }
+        }
+        scene.current = content
+    }
+
+    /// Timers: countdown seconds, progress, the staff confirmation's timeout, and the idle timeout.
+    func tick(at now: MonotonicInstant) {
+        enum Due { case tick, back, idle }
+        let due = current.withLock { c -> Due? in
+            if let next = c.nextTick, now >= next {
+                c.nextTick = next.advanced(by: .seconds(1))
+                return .tick
+            }
+            if let shown = c.staffShownAt, now.since(shown) > .seconds(8) {
+                c.staffShownAt = nil
+                return .back
+            }
+            let busy = c.session.state == .idle || c.session.state == .recording
+            if !busy, now.since(c.lastInteraction) > .seconds(settings.idleTimeoutSeconds) { return .idle }
+            return nil
+        }
+        switch due {
+        case .tick: apply(.tick, interaction: false)
+        case .back: apply(.back, interaction: false)
+        case .idle:
+            logger.info(
+                "session ended: nobody used the mirror", metadata: ["after": "\(settings.idleTimeoutSeconds) s"])
+            apply(.presenceLost, interaction: false)
+        case nil: refresh(at: now)
+        }
+    }
+}
+
+/// Runs the session's timers and, when the profile has one, reads the touch screen.
+public struct SessionService: Service {
+    let controller: SessionController
+    let touch: DeviceProfile.Touch
+    let logger: Logger
+
+    public init(controller: SessionController, touch: DeviceProfile.Touch, logger: Logger) {
+        self.controller = controller
+        self.touch = touch
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let screen = openTouch()
+        let thread = screen.map { screen in
+            let controller = self.controller
+            let rotation = touch.rotation
+            let logger = self.logger
+            return Thread {
+                do {
+                    try screen.run(rotation: rotation) { gesture in
+                        switch gesture {
+                        case .tap(let x, let y): controller.tap(x: x, y: y)
+                        case .swipeLeft: controller.swipe(forward: true)
+                        case .swipeRight: controller.swipe(forward: false)
+                        }
+                    }
+                } catch {
+                    logger.error(
+                        "touch screen stopped; the local API still drives the mirror", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        thread?.start()
+        defer { screen?.stop() }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                // Cancellation (shutdown) ends the sleep early; the loop condition then stops.
+                try? await Task.sleep(for: .milliseconds(100))
+                controller.tick(at: .now())
+            }
+        }
+    }
+
+    private func openTouch() -> TouchScreen? {
+        let path: String?
+        switch touch.device {
+        case .none: return nil
+        case .auto: path = nil
+        case .path(let given): path = given
+        }
+        do {
+            let screen = try TouchScreen(path)
+            logger.info("touch screen", metadata: ["device": "\(screen.path)", "name": "\(screen.name)"])
+            return screen
+        } catch {
+            logger.warning("no touch screen; the local API drives the mirror", metadata: ["reason": "\(error)"])
+            return nil
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+}

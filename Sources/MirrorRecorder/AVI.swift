@@ -4,59 +4,68 @@ import MirrorImaging
 
 /// Why a clip could not be written or read.
 public enum RecorderErrorCode: String, Sendable {
-    case io, invalidClip, truncated
+    /// A file could not be created, read, written or renamed.
+    case io
+    /// The file is not a clip this module reads.
+    case invalidClip
+    /// The clip was cut short (not finished); recover it.
+    case truncated
+    /// A key is wrong, or a chunk failed authentication (damage or tampering).
+    case crypto
+    /// The file's structure is damaged.
+    case corrupt
+    /// A key file is missing, unsafe (too open) or damaged.
+    case keyFile
 }
 
 public typealias RecorderError = MirrorError<RecorderErrorCode>
 
 /// Writes MJPEG frames into an AVI file (RIFF, one video stream, `idx1` index) without re-encoding.
 ///
-/// The file is written under a temporary name; ``finish()`` adds the index, patches the header sizes,
-/// fsyncs, renames it into place and fsyncs the folder, so a crash leaves either a whole clip or a
-/// partial file that ``AVIReader/recover(_:to:)`` can repair. Hand-written because no library here
-/// writes AVI; the format is the Microsoft AVI RIFF reference (AVIMAINHEADER, AVISTREAMHEADER, idx1).
+/// The bytes go to a ``ClipSink``: a plain file (``PlainFileSink``) or an encrypted container
+/// (``EncryptedClipWriter``). The clip is written under a temporary name; ``finish()`` adds the index, patches
+/// the header sizes (the header is the sink's head, so it is rewritten in place), fsyncs, renames it into
+/// place and fsyncs the folder, so a crash leaves either a whole clip or a partial file that
+/// ``AVIReader/recover(_:to:)`` or ``EncryptedClip/recover(_:to:key:)`` can repair. Hand-written because no
+/// library here writes AVI; the format is the Microsoft AVI RIFF reference (AVIMAINHEADER, AVISTREAMHEADER,
+/// idx1).
 public final class AVIWriter {
-    public let path: String
-    public let temporaryPath: String
+    public var path: String { sink.path }
+    public var temporaryPath: String { sink.temporaryPath }
     let width: Int
     let height: Int
     let fps: Double
-    private let handle: FileHandle
+    private let sink: any ClipSink
     private var index: [(offset: UInt32, size: UInt32)] = []
     private var moviStart: UInt64 = 0
     private var position: UInt64 = 0
     private var largest = 0
     private var finished = false
 
-    /// Creates `path + ".partial"`; nothing appears at `path` until ``finish()``.
-    public init(path: String, width: Int, height: Int, fps: Double) throws(RecorderError) {
-        self.path = path
-        self.temporaryPath = path + ".partial"
+    /// Creates `path + ".partial"` as a plain file; nothing appears at `path` until ``finish()``.
+    public convenience init(path: String, width: Int, height: Int, fps: Double) throws(RecorderError) {
+        try self.init(sink: PlainFileSink(path: path), width: width, height: height, fps: fps)
+    }
+
+    /// Writes the clip into `sink`, starting with the AVI header (the sink's head).
+    public init(sink: any ClipSink, width: Int, height: Int, fps: Double) throws(RecorderError) {
+        self.sink = sink
         self.width = width
         self.height = height
         self.fps = fps
-        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
-            let handle = FileHandle(forWritingAtPath: temporaryPath)
-        else {
-            throw RecorderError(.io, "cannot create \(temporaryPath)")
-        }
-        self.handle = handle
         let header = Self.header(
             width: width, height: height, fps: fps, frames: 0, largest: 0, riffSize: 0, moviSize: 4)
         try write(header)
         moviStart = UInt64(header.count) - 4  // offsets in idx1 count from the 'movi' fourcc
     }
 
-    deinit { try? handle.close() }
-
+    /// The number of frames appended so far.
     public var frameCount: Int { index.count }
 
     /// Appends one JPEG frame as a `00dc` chunk.
     public func append(_ jpeg: some Collection<UInt8>) throws(RecorderError) {
         precondition(!finished)
-        var chunk = Data()
-        chunk.append(contentsOf: Array("00dc".utf8))
-        chunk.append(le32(UInt32(jpeg.count)))
+        var chunk = Array("00dc".utf8) + le32(UInt32(jpeg.count))
         chunk.append(contentsOf: jpeg)
         if jpeg.count % 2 == 1 { chunk.append(0) }
         index.append((UInt32(position - moviStart), UInt32(jpeg.count)))
@@ -64,151 +73,197 @@ public final class AVIWriter {
         try write(chunk)
     }
 
+    /// Hands the frames appended so far to the kernel, so a killed process keeps them (call about once a second).
+    public func flush() throws(RecorderError) {
+        precondition(!finished)
+        try sink.flush()
+    }
+
     /// Writes the index and final sizes, makes the clip durable and gives it its real name.
     public func finish() throws(RecorderError) {
         precondition(!finished)
         finished = true
-        var idx = Data(Array("idx1".utf8))
-        idx.append(le32(UInt32(index.count * 16)))
+        var idx = Array("idx1".utf8) + le32(UInt32(index.count * 16))
         for entry in index {
-            idx.append(contentsOf: Array("00dc".utf8))
-            idx.append(le32(0x10))  // AVIIF_KEYFRAME: every MJPEG frame stands alone
-            idx.append(le32(entry.offset))
-            idx.append(le32(entry.size))
+            idx += Array("00dc".utf8)
+            idx += le32(0x10)  // AVIIF_KEYFRAME: every MJPEG frame stands alone
+            idx += le32(entry.offset)
+            idx += le32(entry.size)
         }
         let moviSize = UInt32(position - moviStart)
         try write(idx)
         let header = Self.header(
             width: width, height: height, fps: fps, frames: index.count, largest: largest,
             riffSize: UInt32(position - 8), moviSize: moviSize)
-        do {
-            try handle.seek(toOffset: 0)
-            try handle.write(contentsOf: header)
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            throw RecorderError(.io, "cannot finish \(temporaryPath): \(error.localizedDescription)")
-        }
-        try Durable.rename(temporaryPath, to: path)
+        try sink.finish(head: header)
     }
 
-    private func write(_ data: Data) throws(RecorderError) {
-        do {
-            try handle.write(contentsOf: data)
-        } catch {
-            throw RecorderError(.io, "cannot write \(temporaryPath): \(error.localizedDescription)")
-        }
-        position += UInt64(data.count)
+    private func write(_ bytes: [UInt8]) throws(RecorderError) {
+        try sink.write(bytes)
+        position += UInt64(bytes.count)
     }
 
-    /// RIFF header, hdrl (avih, strl: strh, strf) and the start of the movi list.
+    /// RIFF header, hdrl (avih, strl: strh, strf) and the start of the movi list; its size never changes.
     static func header(
         width: Int, height: Int, fps: Double, frames: Int, largest: Int, riffSize: UInt32, moviSize: UInt32
-    ) -> Data {
+    ) -> [UInt8] {
         let rate = UInt32((fps * 1000).rounded())
-        var avih = Data()
+        var avih: [UInt8] = []
         for value in [
             UInt32(1e6 / fps), UInt32(Double(largest) * fps), 0, 0x10 /* AVIF_HASINDEX */, UInt32(frames), 0, 1,
             UInt32(largest), UInt32(width), UInt32(height), 0, 0, 0, 0,
-        ] { avih.append(le32(value)) }
-        var strh = Data(Array("vidsMJPG".utf8))
+        ] { avih += le32(value) }
+        var strh = Array("vidsMJPG".utf8)
         for value in [0, 0, 0, 1000, rate, 0, UInt32(frames), UInt32(largest), 0xFFFF_FFFF, 0] as [UInt32] {
-            strh.append(le32(value))
+            strh += le32(value)
         }
-        strh.append(le16(0) + le16(0) + le16(UInt16(width)) + le16(UInt16(height)))
-        var strf = Data()
-        strf.append(le32(40) + le32(UInt32(width)) + le32(UInt32(height)) + le16(1) + le16(24))
-        strf.append(contentsOf: Array("MJPG".utf8))
-        strf.append(le32(UInt32(width * height * 3)) + le32(0) + le32(0) + le32(0) + le32(0))
+        strh += le16(0) + le16(0) + le16(UInt16(width)) + le16(UInt16(height))
+        var strf = le32(40) + le32(UInt32(width)) + le32(UInt32(height)) + le16(1) + le16(24)
+        strf += Array("MJPG".utf8)
+        strf += le32(UInt32(width * height * 3)) + le32(0) + le32(0) + le32(0) + le32(0)
         let strl = list("strl", chunk("strh", strh) + chunk("strf", strf))
         let hdrl = list("hdrl", chunk("avih", avih) + strl)
-        var data = Data(Array("RIFF".utf8))
-        data.append(le32(riffSize))
-        data.append(contentsOf: Array("AVI ".utf8))
-        data.append(hdrl)
-        data.append(contentsOf: Array("LIST".utf8))
-        data.append(le32(moviSize))
-        data.append(contentsOf: Array("movi".utf8))
+        var data = Array("RIFF".utf8) + le32(riffSize) + Array("AVI ".utf8)
+        data += hdrl
+        data += Array("LIST".utf8) + le32(moviSize) + Array("movi".utf8)
         return data
     }
 }
 
-/// Reads MJPEG AVI clips written by ``AVIWriter`` (and other simple MJPEG AVIs).
-public struct AVIReader: Sendable {
+/// Reads MJPEG AVI clips written by ``AVIWriter`` (and other simple MJPEG AVIs) from a ``ClipSource``.
+///
+/// Only the headers and the frame index are read when opening; a frame's bytes are read when asked for,
+/// so memory does not grow with the clip (beyond 16 bytes of index per frame).
+public final class AVIReader {
     public let width: Int
     public let height: Int
     public let fps: Double
-    /// Byte ranges of the JPEG frames in the file.
+    /// Byte ranges of the JPEG frames in the source.
     public let frames: [Range<Int>]
-    let data: [UInt8]
+    /// Where the bytes come from.
+    public let source: any ClipSource
 
-    /// Parses `path`; with `scan`, ignores the index and walks the movi chunks (repairing partial files).
-    public init(_ path: String, scan: Bool = false) throws(RecorderError) {
-        guard let contents = FileManager.default.contents(atPath: path) else {
-            throw RecorderError(.io, "cannot read \(path)")
+    /// Opens the plain AVI file at `path`; with `scan`, ignores the index and walks the movi chunks
+    /// (repairing partial files).
+    public convenience init(_ path: String, scan: Bool = false) throws(RecorderError) {
+        try self.init(source: PlainFileSource(path: path), scan: scan)
+    }
+
+    /// Parses the AVI in `source`; with `scan`, ignores the index and walks the movi chunks.
+    public init(source: any ClipSource, scan: Bool = false) throws(RecorderError) {
+        self.source = source
+        let name = source.name
+        let length = source.length
+        let riff = try source.read(offset: 0, count: 12)
+        guard riff.count == 12, riff[0..<4].elementsEqual("RIFF".utf8), riff[8..<12].elementsEqual("AVI ".utf8) else {
+            throw RecorderError(.invalidClip, "\(name) is not an AVI file")
         }
-        data = [UInt8](contents)
-        guard data.count >= 12, data[0..<4].elementsEqual("RIFF".utf8), data[8..<12].elementsEqual("AVI ".utf8) else {
-            throw RecorderError(.invalidClip, "\(path) is not an AVI file")
+        // Walk the top-level chunks up to the movi list, keeping the hdrl list.
+        var hdrl: [UInt8] = []
+        var movi: Int?
+        var moviEnd = 0
+        var offset = 12
+        while offset + 12 <= length, movi == nil {
+            let head = try source.read(offset: offset, count: 12)
+            guard head.count == 12 else { break }
+            let size = Int(Self.u32(head, 4))
+            if head[0..<4].elementsEqual("LIST".utf8), head[8..<12].elementsEqual("hdrl".utf8) {
+                hdrl = try source.read(offset: offset + 12, count: min(max(0, size - 4), 1 << 20))
+            } else if head[0..<4].elementsEqual("LIST".utf8), head[8..<12].elementsEqual("movi".utf8) {
+                movi = offset + 8
+                moviEnd = offset + 8 + size + (size & 1)
+            }
+            offset += 8 + size + (size & 1)
         }
-        guard let avih = Self.find("avih", in: data), avih.count >= 40,
-            let strh = Self.find("strh", in: data), strh.count >= 28,
-            let movi = Self.findList("movi", in: data)
+        guard let avih = Self.find("avih", in: hdrl, from: 0), avih.count >= 40,
+            let strh = Self.find("strh", in: hdrl, from: 0), strh.count >= 28,
+            let movi
         else {
-            throw RecorderError(.invalidClip, "\(path) has no AVI headers")
+            throw RecorderError(.invalidClip, "\(name) has no AVI headers")
         }
-        width = Int(Self.u32(data, avih.lowerBound + 32))
-        height = Int(Self.u32(data, avih.lowerBound + 36))
-        let scale = Double(Self.u32(data, strh.lowerBound + 20))
-        let rate = Double(Self.u32(data, strh.lowerBound + 24))
+        width = Int(Self.u32(hdrl, avih.lowerBound + 32))
+        height = Int(Self.u32(hdrl, avih.lowerBound + 36))
+        let scale = Double(Self.u32(hdrl, strh.lowerBound + 20))
+        let rate = Double(Self.u32(hdrl, strh.lowerBound + 24))
         fps = scale > 0 ? rate / scale : 0
         var found: [Range<Int>] = []
-        if !scan, let idx = Self.find("idx1", in: data) {
-            let base = movi.lowerBound  // idx1 offsets count from the 'movi' fourcc
-            for entry in stride(from: idx.lowerBound, to: idx.upperBound - 15, by: 16) {
-                let start = base + Int(Self.u32(data, entry + 8)) + 8
-                let size = Int(Self.u32(data, entry + 12))
-                guard start >= 0, start + size <= data.count else {
-                    throw RecorderError(.invalidClip, "\(path): index points past the end")
+        let idx = scan ? [] : try source.read(offset: moviEnd, count: 8)
+        if idx.count == 8, idx[0..<4].elementsEqual("idx1".utf8) {
+            let entries = try source.read(offset: moviEnd + 8, count: Int(Self.u32(idx, 4)))
+            for entry in stride(from: 0, to: entries.count - 15, by: 16) {
+                let start = movi + Int(Self.u32(entries, entry + 8)) + 8  // idx1 offsets count from 'movi'
+                let size = Int(Self.u32(entries, entry + 12))
+                guard start + size <= length else {
+                    throw RecorderError(.invalidClip, "\(name): index points past the end")
                 }
                 found.append(start..<(start + size))
             }
         } else {
             // Walk the chunks; stop at the first one cut short (a crash mid-write).
-            var offset = movi.lowerBound + 4
-            while offset + 8 <= data.count {
-                let size = Int(Self.u32(data, offset + 4))
+            var offset = movi + 4
+            while offset + 8 <= length {
+                let head = try source.read(offset: offset, count: 8)
+                let size = Int(Self.u32(head, 4))
                 let start = offset + 8
-                guard start + size <= data.count else { break }
-                if data[offset..<(offset + 4)].elementsEqual("00dc".utf8) { found.append(start..<(start + size)) }
-                if data[offset..<(offset + 4)].elementsEqual("idx1".utf8) { break }
+                guard head.count == 8, start + size <= length else { break }
+                if head[0..<4].elementsEqual("00dc".utf8) { found.append(start..<(start + size)) }
+                if head[0..<4].elementsEqual("idx1".utf8) { break }
                 offset = start + size + (size & 1)
             }
         }
         frames = found
     }
 
-    /// The JPEG bytes of frame `index`.
-    public func frame(_ index: Int) -> ArraySlice<UInt8> { data[frames[index]] }
+    /// The JPEG bytes of frame `index`, read from the source now.
+    public func frame(_ index: Int) throws(RecorderError) -> [UInt8] {
+        let range = frames[index]
+        let bytes = try source.read(offset: range.lowerBound, count: range.count)
+        guard bytes.count == range.count else {
+            throw RecorderError(.truncated, "\(source.name): frame \(index) is cut short")
+        }
+        return bytes
+    }
+
+    /// Copies every frame, as is, into `writer` (not finished); with `validOnly`, skips frames that are not
+    /// whole JPEG images. Returns how many frames were copied.
+    @discardableResult
+    public func copy(into writer: AVIWriter, validOnly: Bool = false) throws(RecorderError) -> Int {
+        var kept = 0
+        for index in frames.indices {
+            let bytes = try frame(index)
+            if validOnly {
+                let valid = bytes.withUnsafeBytes { raw -> Bool in
+                    guard case .success = JPEGMarkers.inspect(raw) else { return false }
+                    return true
+                }
+                guard valid else { continue }
+            }
+            try writer.append(bytes)
+            kept += 1
+        }
+        return kept
+    }
+
+    /// Writes the clip as a plain MJPEG AVI at `path` (temporary name, then rename); returns the frame count.
+    @discardableResult
+    public func export(to path: String) throws(RecorderError) -> Int {
+        let writer = try AVIWriter(path: path, width: width, height: height, fps: fps > 0 ? fps : 30)
+        let count = try copy(into: writer)
+        try writer.finish()
+        return count
+    }
 
     /// Rebuilds a partial clip's index into a whole clip at `path`: every whole, valid frame is kept.
+    ///
+    /// The new clip is written as `path + ".recovering"` (so `partial` may be `path + ".partial"`), then
+    /// renamed; `partial` is removed last, so a crash during recovery leaves it to be recovered again.
     @discardableResult
     public static func recover(_ partial: String, to path: String) throws(RecorderError) -> Int {
         let reader = try AVIReader(partial, scan: true)
+        let sink = try PlainFileSink(path: path, temporaryPath: recoveryPath(for: path))
         let writer = try AVIWriter(
-            path: path, width: reader.width, height: reader.height, fps: reader.fps > 0 ? reader.fps : 30)
-        var kept = 0
-        for range in reader.frames {
-            let valid = reader.data.withUnsafeBytes { all -> Bool in
-                guard case .success = JPEGMarkers.inspect(UnsafeRawBufferPointer(rebasing: all[range])) else {
-                    return false
-                }
-                return true
-            }
-            guard valid else { continue }
-            try writer.append(reader.data[range])
-            kept += 1
-        }
+            sink: sink, width: reader.width, height: reader.height, fps: reader.fps > 0 ? reader.fps : 30)
+        let kept = try reader.copy(into: writer, validOnly: true)
         try writer.finish()
         try? FileManager.default.removeItem(atPath: partial)
         return kept
@@ -237,22 +292,10 @@ public struct AVIReader: Sendable {
         }
         return nil
     }
-
-    /// The payload of the LIST of type `type` (starting at its type fourcc).
-    static func findList(_ type: String, in data: [UInt8]) -> Range<Int>? {
-        var offset = 12
-        while offset + 12 <= data.count {
-            let size = Int(u32(data, offset + 4))
-            if data[offset..<(offset + 4)].elementsEqual("LIST".utf8),
-                data[(offset + 8)..<(offset + 12)].elementsEqual(type.utf8)
-            {
-                return (offset + 8)..<min(offset + 8 + size, data.count)
-            }
-            offset += 8 + size + (size & 1)
-        }
-        return nil
-    }
 }
+
+/// Where a recovered clip is written before its rename: never the partial file being read.
+func recoveryPath(for path: String) -> String { path + ".recovering" }
 
 /// Atomic, durable file replacement: rename, then fsync the folder so the new name survives power loss.
 enum Durable {
@@ -269,21 +312,15 @@ enum Durable {
     }
 }
 
-func le32(_ value: UInt32) -> Data { withUnsafeBytes(of: value.littleEndian) { Data($0) } }
-func le16(_ value: UInt16) -> Data { withUnsafeBytes(of: value.littleEndian) { Data($0) } }
+func le32(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
+func le16(_ value: UInt16) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
 
-func chunk(_ fourcc: String, _ payload: Data) -> Data {
-    var data = Data(Array(fourcc.utf8))
-    data.append(le32(UInt32(payload.count)))
-    data.append(payload)
+func chunk(_ fourcc: String, _ payload: [UInt8]) -> [UInt8] {
+    var data = Array(fourcc.utf8) + le32(UInt32(payload.count)) + payload
     if payload.count % 2 == 1 { data.append(0) }
     return data
 }
 
-func list(_ type: String, _ payload: Data) -> Data {
-    var data = Data(Array("LIST".utf8))
-    data.append(le32(UInt32(payload.count + 4)))
-    data.append(contentsOf: Array(type.utf8))
-    data.append(payload)
-    return data
+func list(_ type: String, _ payload: [UInt8]) -> [UInt8] {
+    Array("LIST".utf8) + le32(UInt32(payload.count + 4)) + Array(type.utf8) + payload
 }

@@ -1,0 +1,181 @@
+import Foundation
+import GRDB
+
+/// One shopper's visit to the mirror, from the attract screen until they leave.
+public struct SessionRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "sessions"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: String
+    public var startedAt: Date
+    /// When the session ended (wall clock); `nil` while the shopper is still there.
+    public var endedAt: Date?
+    /// Trusted seconds counted since the session ended; clips expire when this reaches the retention TTL.
+    public var retentionElapsedS: Double
+
+    public init(id: String, startedAt: Date, endedAt: Date? = nil, retentionElapsedS: Double = 0) {
+        self.id = id
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.retentionElapsedS = retentionElapsedS
+    }
+
+    public var isEnded: Bool { endedAt != nil }
+}
+
+/// What a consent covers.
+public enum ConsentKind: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    /// Recording clips of the shopper.
+    case record
+    /// Sharing a clip (e.g. to the shopper's phone).
+    case share
+    /// Keeping clips in the shopper's profile, beyond the retention TTL.
+    case saveProfile = "save_profile"
+}
+
+/// One consent decision; rows are only ever added, a withdrawal is a new row with `granted == false`.
+public struct ConsentRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "consents"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: String
+    public var sessionId: String
+    public var kind: ConsentKind
+    public var granted: Bool
+    public var at: Date
+    /// Where the decision came from, e.g. `touch` (the shopper on the panel) or `api`.
+    public var source: String
+
+    public init(id: String, sessionId: String, kind: ConsentKind, granted: Bool, at: Date, source: String) {
+        self.id = id
+        self.sessionId = sessionId
+        self.kind = kind
+        self.granted = granted
+        self.at = at
+        self.source = source
+    }
+}
+
+/// Whether a clip's file is complete.
+public enum ClipState: String, Codable, Sendable, DatabaseValueConvertible {
+    /// The file is being written (or was, when the daemon stopped): it may exist only as `<file>.partial`.
+    case recording
+    /// The file is complete.
+    case ready
+}
+
+/// The metadata of one encrypted clip file; the row holds the clip's wrapped key, so deleting it shreds the clip.
+public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "clips"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: String
+    public var sessionId: String
+    /// File name relative to the clips directory.
+    public var file: String
+    public var state: ClipState
+    /// The clip's data key, wrapped by the device key.
+    public var wrappedKey: Data
+    public var frames: Int
+    public var width: Int
+    public var height: Int
+    public var fps: Double
+    public var bytes: Int
+    public var createdAt: Date
+    /// Saved to the shopper's profile: exempt from expiry and eviction.
+    public var saved: Bool
+
+    public init(
+        id: String, sessionId: String, file: String, state: ClipState, wrappedKey: Data, frames: Int, width: Int,
+        height: Int, fps: Double, bytes: Int, createdAt: Date, saved: Bool
+    ) {
+        self.id = id
+        self.sessionId = sessionId
+        self.file = file
+        self.state = state
+        self.wrappedKey = wrappedKey
+        self.frames = frames
+        self.width = width
+        self.height = height
+        self.fps = fps
+        self.bytes = bytes
+        self.createdAt = createdAt
+        self.saved = saved
+    }
+}
+
+/// Who did something recorded in the audit log.
+public struct AuditActor: RawRepresentable, Codable, Sendable, Hashable, DatabaseValueConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public static let staff = AuditActor(rawValue: "staff")
+    public static let shopper = AuditActor(rawValue: "shopper")
+    public static let system = AuditActor(rawValue: "system")
+}
+
+/// What was done, in the audit log.
+public struct AuditAction: RawRepresentable, Codable, Sendable, Hashable, DatabaseValueConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public static let export = AuditAction(rawValue: "export")
+    public static let purge = AuditAction(rawValue: "purge")
+    public static let expire = AuditAction(rawValue: "expire")
+    public static let evict = AuditAction(rawValue: "evict")
+    public static let consent = AuditAction(rawValue: "consent")
+    public static let save = AuditAction(rawValue: "save")
+    public static let delete = AuditAction(rawValue: "delete")
+    public static let reconcile = AuditAction(rawValue: "reconcile")
+    public static let clockAnomaly = AuditAction(rawValue: "clock_anomaly")
+}
+
+/// One audit log entry; entries outlive the clips they mention.
+public struct AuditRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "audit"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    /// Increasing with insertion; `nil` before the row is inserted.
+    public var id: Int64?
+    public var at: Date
+    public var actor: AuditActor
+    public var action: AuditAction
+    /// The clip concerned, if any; it may have been deleted since.
+    public var clipId: String?
+    public var detail: String
+
+    public init(id: Int64? = nil, at: Date, actor: AuditActor, action: AuditAction, clipId: String?, detail: String) {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.clipId = clipId
+        self.detail = detail
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}

@@ -1,0 +1,52 @@
+import GRDB
+
+/// The database schema, as migrations applied in order; never edit a shipped migration, add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "sessions") { t in
+                t.primaryKey("id", .text)
+                t.column("started_at", .datetime).notNull()
+                t.column("ended_at", .datetime)
+                t.column("retention_elapsed_s", .double).notNull().defaults(to: 0)
+            }
+            try db.create(table: "consents") { t in
+                t.primaryKey("id", .text)
+                t.column("session_id", .text).notNull().indexed().references("sessions")
+                t.column("kind", .text).notNull().check { ["record", "share", "save_profile"].contains($0) }
+                t.column("granted", .boolean).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("source", .text).notNull()
+            }
+            try db.create(table: "clips") { t in
+                t.primaryKey("id", .text)
+                t.column("session_id", .text).notNull().indexed().references("sessions")
+                t.column("file", .text).notNull().unique()
+                t.column("state", .text).notNull().check { ["recording", "ready"].contains($0) }
+                t.column("wrapped_key", .blob).notNull()
+                t.column("frames", .integer).notNull()
+                t.column("width", .integer).notNull()
+                t.column("height", .integer).notNull()
+                t.column("fps", .double).notNull()
+                t.column("bytes", .integer).notNull()
+                t.column("created_at", .datetime).notNull().indexed()
+                t.column("saved", .boolean).notNull().defaults(to: false)
+            }
+            // No foreign key to clips: audit rows must outlive the clips they mention.
+            try db.create(table: "audit") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .datetime).notNull()
+                t.column("actor", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("clip_id", .text)
+                t.column("detail", .text).notNull()
+            }
+            try db.create(table: "meta") { t in
+                t.primaryKey("key", .text)
+                t.column("value")
+            }
+        }
+        return migrator
+    }
+}

@@ -93,7 +93,8 @@ let package = Package(
             name: "MirrorDaemon",
             dependencies: [
                 "MirrorCore", "MirrorConfig", "MirrorCapture", "MirrorDisplay", "MirrorAPI", "MirrorSession",
-                "MirrorRecorder", "MirrorStore",
+                "MirrorRecorder", "MirrorStore", "MirrorImaging",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

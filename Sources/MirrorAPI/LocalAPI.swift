@@ -24,6 +24,14 @@ public protocol DaemonFacade: Sendable {
     func setDiagnostics(_ shown: Bool)
     /// Shows the panel test pattern for `seconds`.
     func showTestPattern(seconds: Int)
+
+    /// Asks for a recording (the shopper still has to agree on the mirror).
+    func record(seconds: Int?) -> UIReport
+    func clips() throws -> [ClipInfo]
+    /// A clip as a plain MJPEG AVI; throws when the shopper did not agree to share it.
+    func exportClip(_ id: String) throws -> [UInt8]
+    /// Deletes expired clips, or every clip of ended sessions; returns how many.
+    func purgeClips(all: Bool) throws -> Int
 }
 
 /// The daemon's HTTP API: on a Unix socket for `mirrorctl` (everything), and optionally on TCP for
@@ -86,6 +94,32 @@ public enum LocalAPI {
                 )
             }
             return try json(daemon.ui())
+        }
+        router.post("/v1/record") { request, _ -> Response in
+            let seconds = request.uri.queryParameters.get("seconds", as: Int.self)
+            if let seconds, !(2...30).contains(seconds) {
+                throw HTTPError(.badRequest, message: "seconds must be 2 to 30")
+            }
+            return try json(daemon.record(seconds: seconds))
+        }
+        router.get("/v1/clips") { _, _ -> Response in
+            do { return try json(daemon.clips()) } catch { throw HTTPError(.internalServerError, message: "\(error)") }
+        }
+        router.get("/v1/clips/:id/export") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            let avi: [UInt8]
+            do { avi = try daemon.exportClip(id) } catch { throw HTTPError(.forbidden, message: "\(error)") }
+            return Response(
+                status: .ok, headers: [.contentType: "video/x-msvideo"],
+                body: .init(byteBuffer: ByteBuffer(bytes: avi)))
+        }
+        router.post("/v1/clips/purge") { request, _ -> Response in
+            let all = request.uri.queryParameters.get("all") == "1"
+            do {
+                return try json(PurgeReport(deleted: daemon.purgeClips(all: all)))
+            } catch {
+                throw HTTPError(.internalServerError, message: "\(error)")
+            }
         }
         router.get("/v1/display") { _, _ -> Response in try json(daemon.display()) }
         router.post("/v1/display/diagnostics/:state") { _, context -> Response in

@@ -58,3 +58,42 @@ public struct DisplayInfo: Codable, Sendable, Equatable {
         self.mirror = mirror
     }
 }
+
+/// One clip as `GET /v1/clips` lists it (never its key or its pixels).
+public struct ClipInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var session: String
+    /// `recording` or `ready`.
+    public var state: String
+    public var frames: Int
+    public var width: Int
+    public var height: Int
+    public var fps: Double
+    public var bytes: Int
+    /// Wall-clock time of recording, ISO 8601.
+    public var created: String
+    /// Saved to the shopper's profile: kept beyond the retention period.
+    public var saved: Bool
+
+    public init(
+        id: String, session: String, state: String, frames: Int, width: Int, height: Int, fps: Double, bytes: Int,
+        created: String, saved: Bool
+    ) {
+        self.id = id
+        self.session = session
+        self.state = state
+        self.frames = frames
+        self.width = width
+        self.height = height
+        self.fps = fps
+        self.bytes = bytes
+        self.created = created
+        self.saved = saved
+    }
+}
+
+/// The answer to a purge: how many clips went.
+public struct PurgeReport: Codable, Sendable, Equatable {
+    public var deleted: Int
+    public init(deleted: Int) { self.deleted = deleted }
+}

@@ -76,7 +76,7 @@ public struct Daemon: Sendable {
         let state = DaemonState(
             profile: profile, bus: bus, device: device, framebuffer: framebuffer,
             captureStats: CaptureStats(registry: registry), displayStats: DisplayStats(registry: registry),
-            controller: controller)
+            controller: controller, recorder: recorder)
         registry.makeGauge(
             descriptor: .init(
                 metricName: "mirror_build", unitName: "info",
@@ -192,13 +192,16 @@ final class DaemonState: DaemonFacade {
     let captureStats: CaptureStats
     let displayStats: DisplayStats
     let controller: SessionController
+    let recorder: ClipRecorder
     let started = MonotonicInstant.now()
 
     init(
         profile: DeviceProfile, bus: FrameBus, device: any CaptureDevice, framebuffer: any Framebuffer,
-        captureStats: CaptureStats, displayStats: DisplayStats, controller: SessionController
+        captureStats: CaptureStats, displayStats: DisplayStats, controller: SessionController,
+        recorder: ClipRecorder
     ) {
         self.controller = controller
+        self.recorder = recorder
         self.profile = profile
         self.bus = bus
         self.device = device
@@ -254,6 +257,10 @@ final class DaemonState: DaemonFacade {
     func swipe(forward: Bool) { controller.swipe(forward: forward) }
 
     func event(_ name: String) -> Bool {
+        if name == "share", let session = controller.sessionID {
+            // The shopper agreed on the mirror to let staff export this session's clips.
+            return (try? recorder.recordShare(session: session)) != nil
+        }
         guard let event = SessionController.event(named: name) else { return false }
         controller.send(event)
         return true
@@ -281,6 +288,33 @@ final class DaemonState: DaemonFacade {
                 info.features.joined(separator: " · "), "mirrord \(MirrorVersion.current) · \(profile.name)",
             ])
     }
+
+    func record(seconds: Int?) -> UIReport {
+        controller.record(seconds: seconds)
+        return ui()
+    }
+
+    func clips() throws -> [ClipInfo] {
+        let formatter = ISO8601DateFormatter()
+        return try recorder.store.clips().map {
+            ClipInfo(
+                id: $0.id, session: $0.sessionId, state: $0.state.rawValue, frames: $0.frames, width: $0.width,
+                height: $0.height, fps: $0.fps, bytes: $0.bytes, created: formatter.string(from: $0.createdAt),
+                saved: $0.saved)
+        }
+    }
+
+    func exportClip(_ id: String) throws -> [UInt8] {
+        let path = "\(recorder.folder)/export-\(UUID().uuidString).avi"
+        defer { unlink(path) }
+        _ = try recorder.export(id, to: path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DaemonError("export of \(id) could not be read back")
+        }
+        return Array(data)
+    }
+
+    func purgeClips(all: Bool) throws -> Int { try recorder.purge(all: all) }
 
     func healthProblems() -> [String] {
         var problems: [String] = []

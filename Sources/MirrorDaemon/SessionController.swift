@@ -41,6 +41,9 @@ public final class SessionController: Sendable {
         var slowMotion = false
         var staffShownAt: MonotonicInstant?
         var testPattern: (until: MonotonicInstant, lines: [String])?
+        /// A clip length asked for with the record request (`mirrorctl record --seconds`).
+        var requestedSeconds: Int?
+        var recordingSeconds: Int?
     }
 
     public let scene: DisplayScene
@@ -74,6 +77,14 @@ public final class SessionController: Sendable {
     @discardableResult
     public func send(_ event: Session.Event) -> Session.State {
         apply(event, interaction: true)
+    }
+
+    /// Asks to record (staff CLI or API): the consent screen first if the shopper has not agreed yet.
+    @discardableResult
+    public func record(seconds: Int?) -> Session.State {
+        current.withLock { $0.requestedSeconds = seconds }
+        if state == .idle { apply(.presenceDetected, interaction: true) }
+        return apply(.recordRequested, interaction: true)
     }
 
     /// A tap on the button `id` (touch or API); false when no such button is on the screen.
@@ -148,11 +159,15 @@ public final class SessionController: Sendable {
         if !actions.isEmpty {
             logger.debug("session", metadata: ["event": "\(event)", "state": "\(state)"])
         }
-        for action in actions { perform(action, session: id, clips: clips, at: now) }
+        for action in actions {
+            perform(action, session: id, clips: clips, erase: event == .consentWithdrawn, at: now)
+        }
         return state
     }
 
-    private func perform(_ action: Session.Action, session id: String?, clips: [Int], at now: MonotonicInstant) {
+    private func perform(
+        _ action: Session.Action, session id: String?, clips: [Int], erase: Bool, at now: MonotonicInstant
+    ) {
         switch action {
         case .show(let state):
             enter(state, session: id, at: now)
@@ -167,9 +182,14 @@ public final class SessionController: Sendable {
         case .startRecording:
             guard let id else { return }
             let number = (clips.max() ?? -1) + 1
-            current.withLock { $0.recordingStarted = now }
+            let seconds = current.withLock { c in
+                c.recordingStarted = now
+                c.recordingSeconds = c.requestedSeconds ?? recording.clipSeconds
+                c.requestedSeconds = nil
+                return c.recordingSeconds ?? recording.clipSeconds
+            }
             do {
-                try recorder.start(session: id, number: number, seconds: recording.clipSeconds) { [weak self] saved in
+                try recorder.start(session: id, number: number, seconds: seconds) { [weak self] saved in
                     self?.apply(saved ? .clipSaved(index: number) : .clipFailed, interaction: false)
                 }
             } catch {
@@ -183,7 +203,7 @@ public final class SessionController: Sendable {
             logger.notice("staff requested at the mirror", metadata: ["session": "\(id ?? "-")"])
         case .purgeSession:
             guard let id else { return }
-            recorder.endSession(id, erase: false)
+            recorder.endSession(id, erase: erase)
             current.withLock { $0.id = nil }
         }
     }
@@ -248,7 +268,7 @@ public final class SessionController: Sendable {
             case .countdown(let left):
                 return .init(screen: .countdown(left))
             case .recording:
-                let total = Double(recording.clipSeconds)
+                let total = Double(c.recordingSeconds ?? recording.clipSeconds)
                 let elapsed = c.recordingStarted.map { now.since($0).seconds } ?? 0
                 return .init(
                     screen: .recording(

@@ -1,3 +1,4 @@
+import CLinuxUAPI
 import Foundation
 import Testing
 
@@ -88,9 +89,53 @@ extension HardwareTests {
             let shot = try run("mirrorctl", ["screenshot", "\(state)/shot.png", "--socket", "\(state)/mirrord.sock"])
             #expect(shot.status == 0 && shot.output.contains("1080x1920"), "\(shot.output)")
 
+            let info = try run("mirrorctl", ["display", "info", "--socket", "\(state)/mirrord.sock"])
+            print(info.output)
+            #expect(info.status == 0 && info.output.contains("1080x1920"), "\(info.output)")
+            #expect(try Self.consoleMode() == Int32(KD_GRAPHICS), "console in graphics mode while mirrord runs")
+
             daemon.interrupt()
             daemon.waitUntilExit()
             #expect(daemon.terminationStatus == 0)
+            #expect(try Self.consoleMode() == Int32(KD_TEXT), "console back in text mode after a clean stop")
+        }
+
+        /// A crash (here SIGSEGV sent from outside; a Swift trap raises SIGILL/SIGTRAP the same way)
+        /// must not leave the console in graphics mode with a frozen picture.
+        @Test func consoleIsRestoredWhenMirrordCrashes() async throws {
+            let state = NSTemporaryDirectory() + "mirrord-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+            let config = "\(state)/mirrord.yaml"
+            try "profile: \(Self.repository)/devices/qemu-vivid.yaml\nstate_dir: \(state)\n"
+                .write(toFile: config, atomically: true, encoding: .utf8)
+            let daemon = Process()
+            daemon.executableURL = URL(fileURLWithPath: "\(Self.folder)/mirrord")
+            daemon.arguments = ["--config", config]
+            daemon.standardError = FileHandle.nullDevice
+            // The runtime's backtracer (the previous handler the crash is passed on to) is not part of
+            // what is tested here; without it the signal's default action ends the process.
+            daemon.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
+            try daemon.run()
+            defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+            for _ in 0..<150 {
+                if try run("mirrorctl", ["status", "--socket", "\(state)/mirrord.sock"]).status == 0 { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(try Self.consoleMode() == Int32(KD_GRAPHICS))
+            kill(daemon.processIdentifier, SIGSEGV)
+            for _ in 0..<100 where daemon.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(!daemon.isRunning, "mirrord still running 10 s after SIGSEGV")
+            #expect(daemon.terminationReason == .uncaughtSignal)
+            #expect(try Self.consoleMode() == Int32(KD_TEXT), "console back in text mode after the crash")
+        }
+
+        static func consoleMode() throws -> Int32 {
+            let fd = open("/dev/tty0", O_RDONLY)
+            guard fd >= 0 else { throw GuestError("cannot open /dev/tty0") }
+            defer { close(fd) }
+            var mode: Int32 = -1
+            guard ioctl(fd, UInt(KDGETMODE), &mode) == 0 else { throw GuestError("KDGETMODE failed") }
+            return mode
         }
     }
 }

@@ -155,7 +155,7 @@ let package = Package(
         .executableTarget(
             name: "mirror-bench",
             dependencies: [
-                "MirrorCore", "MirrorCapture", "MirrorDisplay", "MirrorImaging", "MirrorTesting",
+                "MirrorCore", "MirrorCapture", "MirrorDisplay", "MirrorImaging", "MirrorTesting", "MirrorRecorder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -148,14 +148,18 @@ final class ClipRecorder: SessionRecorder, Service {
     // MARK: SessionRecorder
 
     func recordConsent(session: String, accepted: Bool) throws {
-        if try store.session(session) == nil { try store.startSession(id: session) }
-        try store.recordConsent(session: session, kind: .record, granted: accepted, source: "mirror")
+        try consent(.record, granted: accepted, session: session)
     }
 
     /// The shopper's agreement that staff may export this session's clips.
     func recordShare(session: String) throws {
+        try consent(.share, granted: true, session: session)
+    }
+
+    /// Stores a consent decision given on the mirror; the session's row is made on its first decision.
+    private func consent(_ kind: ConsentKind, granted: Bool, session: String) throws {
         if try store.session(session) == nil { try store.startSession(id: session) }
-        try store.recordConsent(session: session, kind: .share, granted: true, source: "mirror")
+        try store.recordConsent(session: session, kind: kind, granted: granted, source: "mirror")
     }
 
     func start(session: String, number: Int, seconds: Int, finished: @escaping @Sendable (Bool) -> Void) throws {

@@ -96,8 +96,7 @@ public final class SessionController: Sendable {
         case ButtonID.start: event = state == .idle ? .presenceDetected : nil
         case ButtonID.accept: event = .consentAccepted
         case ButtonID.decline: event = .consentDeclined
-        case ButtonID.cancel, ButtonID.done: event = .back
-        case ButtonID.stop: event = .back
+        case ButtonID.cancel, ButtonID.done, ButtonID.stop: event = .back
         case ButtonID.recordAgain: event = .recordRequested
         case ButtonID.staff: event = .staffRequested
         case ButtonID.suggestions: event = .suggestionsRequested

@@ -40,12 +40,7 @@ public final class Canvas {
     func beginLayout() { layout.removeAll(keepingCapacity: true) }
 
     /// The button under the point (panel pixels), if any; the topmost wins.
-    public func button(atX x: Double, y: Double) -> String? {
-        for box in layout.reversed() {
-            if case .button(let id) = box.kind, box.contains(x: x, y: y) { return id }
-        }
-        return nil
-    }
+    public func button(atX x: Double, y: Double) -> String? { layout.button(atX: x, y: y) }
 
     // MARK: Drawing helpers used by the screens
 
@@ -165,6 +160,16 @@ public struct LayoutBox: Sendable, Equatable {
     /// Whether the two boxes share any area (touching edges do not count).
     public func overlaps(_ other: LayoutBox) -> Bool {
         x < other.x + other.width && other.x < x + width && y < other.y + other.height && other.y < y + height
+    }
+}
+
+extension [LayoutBox] {
+    /// The id of the topmost button containing (x, y), if any.
+    func button(atX x: Double, y: Double) -> String? {
+        for box in reversed() {
+            if case .button(let id) = box.kind, box.contains(x: x, y: y) { return id }
+        }
+        return nil
     }
 }
 

@@ -48,12 +48,7 @@ public final class DisplayScene: Sendable {
 
     /// The button under a touch at panel pixel (x, y), if any.
     public func button(atX x: Double, y: Double) -> String? {
-        buttons.withLock { boxes in
-            for box in boxes.reversed() {
-                if case .button(let id) = box.kind, box.contains(x: x, y: y) { return id }
-            }
-            return nil
-        }
+        buttons.withLock { $0.button(atX: x, y: y) }
     }
 
     func publish(_ layout: [LayoutBox]) {

@@ -87,14 +87,20 @@ public final class MirrorRenderer {
         canvas.beginLayout()
         let unit = Double(min(canvas.width, canvas.height)) / 1080
         canvas.fill(Color(hex: 0x111214))
-        drawBrand(unit: unit)
-        let middle = Double(canvas.height) / 2
-        canvas.text(title, x: Double(canvas.width) / 2, y: middle, size: 56 * unit, color: .white, anchor: 0.5)
-        canvas.text(
-            detail, x: Double(canvas.width) / 2, y: middle + 70 * unit, size: 32 * unit,
-            color: Color(1, 1, 1, 0.6), anchor: 0.5)
+        drawTitle(title, detail: detail, unit: unit)
         if let diagnostics { drawDiagnostics(diagnostics) }
         canvas.flush()
+    }
+
+    /// The brand mark and a centred title with one line of detail (messages, camera lost).
+    func drawTitle(_ title: String, detail: String, unit: Double) {
+        drawBrand(unit: unit)
+        let width = Double(canvas.width)
+        let middle = Double(canvas.height) / 2
+        canvas.text(title, x: width / 2, y: middle, size: 56 * unit, color: .white, anchor: 0.5)
+        canvas.text(
+            canvas.fitted(detail, width: width - 120 * unit, size: 32 * unit), x: width / 2, y: middle + 70 * unit,
+            size: 32 * unit, color: Color(1, 1, 1, 0.6), anchor: 0.5)
     }
 
     private func drawOverlay(_ overlay: Overlay) {

@@ -131,13 +131,7 @@ extension MirrorRenderer {
         case .suggestions(let suggestions): drawSuggestions(suggestions, layout)
         case .staffOnTheWay(let request): drawStaff(request, layout)
         case .testPattern(let lines): drawTestPattern(lines, layout)
-        case .cameraLost(let detail):
-            drawBrand(unit: unit)
-            canvas.text(
-                "Camera reconnecting…", x: width / 2, y: height / 2, size: 56 * unit, color: .white, anchor: 0.5)
-            canvas.text(
-                canvas.fitted(detail, width: width - 120 * unit, size: 32 * unit), x: width / 2,
-                y: height / 2 + 70 * unit, size: 32 * unit, color: Color(1, 1, 1, 0.6), anchor: 0.5)
+        case .cameraLost(let detail): drawTitle("Camera reconnecting…", detail: detail, unit: unit)
         }
         if let diagnostics { drawDiagnostics(diagnostics) }
         canvas.flush()
@@ -293,7 +287,7 @@ extension MirrorRenderer {
     private func gridCells(count: Int) -> [(x: Double, y: Double, width: Double, height: Double)] {
         let width = Double(canvas.width)
         let height = Double(canvas.height)
-        let columns = count <= 2 ? 2 : 2
+        let columns = 2
         let rows = count <= 2 ? 1 : 2
         let gap = 6.0
         let cellWidth = (width - gap * Double(columns - 1)) / Double(columns)

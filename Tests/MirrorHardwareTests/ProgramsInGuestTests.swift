@@ -56,7 +56,8 @@ extension HardwareTests {
             #expect(refused.status == 65 && refused.output.contains("is not a video capture device"))
         }
 
-        @Test func mirrordStreamsFromV4L2ToTheFramebuffer() async throws {
+        /// Starts `mirrord` with the guest's vivid camera and fb0 in a fresh state folder.
+        func startMirrord(environment: [String: String] = [:]) throws -> (daemon: Process, state: String) {
             let state = NSTemporaryDirectory() + "mirrord-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
             let config = "\(state)/mirrord.yaml"
@@ -65,9 +66,14 @@ extension HardwareTests {
             let daemon = Process()
             daemon.executableURL = URL(fileURLWithPath: "\(Self.folder)/mirrord")
             daemon.arguments = ["--config", config]
-            let log = Pipe()
-            daemon.standardError = log
+            daemon.standardError = FileHandle.nullDevice
+            daemon.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             try daemon.run()
+            return (daemon, state)
+        }
+
+        @Test func mirrordStreamsFromV4L2ToTheFramebuffer() async throws {
+            let (daemon, state) = try startMirrord()
             defer { if daemon.isRunning { daemon.terminate() } }
 
             var status = ""
@@ -103,19 +109,9 @@ extension HardwareTests {
         /// A crash (here SIGSEGV sent from outside; a Swift trap raises SIGILL/SIGTRAP the same way)
         /// must not leave the console in graphics mode with a frozen picture.
         @Test func consoleIsRestoredWhenMirrordCrashes() async throws {
-            let state = NSTemporaryDirectory() + "mirrord-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-            let config = "\(state)/mirrord.yaml"
-            try "profile: \(Self.repository)/devices/qemu-vivid.yaml\nstate_dir: \(state)\n"
-                .write(toFile: config, atomically: true, encoding: .utf8)
-            let daemon = Process()
-            daemon.executableURL = URL(fileURLWithPath: "\(Self.folder)/mirrord")
-            daemon.arguments = ["--config", config]
-            daemon.standardError = FileHandle.nullDevice
             // The runtime's backtracer (the previous handler the crash is passed on to) is not part of
             // what is tested here; without it the signal's default action ends the process.
-            daemon.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
-            try daemon.run()
+            let (daemon, state) = try startMirrord(environment: ["SWIFT_BACKTRACE": "enable=no"])
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             for _ in 0..<150 {
                 if try run("mirrorctl", ["status", "--socket", "\(state)/mirrord.sock"]).status == 0 { break }

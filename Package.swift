@@ -38,6 +38,9 @@ let package = Package(
             providers: [.apt(["libv4l-dev"])]),
         .systemLibrary(name: "CLinuxUAPI", path: "Sources/CLinuxUAPI"),
         .systemLibrary(
+            name: "CXNNPACK", path: "Sources/CXNNPACK",
+            providers: [.apt(["libxnnpack-dev", "libpthreadpool-dev"])]),
+        .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
 
@@ -79,6 +82,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "MirrorVision",
+            dependencies: [
+                "MirrorCore", "MirrorImaging", "CXNNPACK", .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         .target(
@@ -215,6 +224,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MirrorVisionTests",
+            dependencies: ["MirrorVision", "MirrorCore", "MirrorImaging", "MirrorTesting"],
+            exclude: ["Fixtures"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorDaemonTests",

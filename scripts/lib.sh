@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 
 # Debian packages the build needs (C libraries, their pkg-config files, the UI font).
-BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev libv4l-dev fonts-dejavu-core)
+BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev libv4l-dev libxnnpack-dev libpthreadpool-dev fonts-dejavu-core)
 # Tools the tests use besides the build: promtool checks /metrics, ffprobe checks recorded clips.
 TEST_PACKAGES=(prometheus ffmpeg)
 

@@ -102,7 +102,7 @@ let package = Package(
             name: "MirrorDaemon",
             dependencies: [
                 "MirrorCore", "MirrorConfig", "MirrorCapture", "MirrorDisplay", "MirrorAPI", "MirrorSession",
-                "MirrorRecorder", "MirrorStore", "MirrorImaging",
+                "MirrorRecorder", "MirrorStore", "MirrorImaging", "MirrorVision",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -165,6 +165,7 @@ let package = Package(
             name: "mirror-bench",
             dependencies: [
                 "MirrorCore", "MirrorCapture", "MirrorDisplay", "MirrorImaging", "MirrorTesting", "MirrorRecorder",
+                "MirrorVision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -227,7 +228,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MirrorVisionTests",
-            dependencies: ["MirrorVision", "MirrorCore", "MirrorImaging", "MirrorTesting"],
+            dependencies: ["MirrorVision", "MirrorCore", "MirrorImaging", "MirrorTesting", "MirrorDisplay"],
             exclude: ["Fixtures"],
             swiftSettings: strict),
         .testTarget(

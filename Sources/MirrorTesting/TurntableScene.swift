@@ -23,8 +23,9 @@ public struct TurntableScene: Sendable {
         2 * .pi * Double(index % framesPerTurn) / Double(framesPerTurn)
     }
 
-    /// Draws frame `index` into `image` (resized to the scene).
-    public func render(_ index: Int, into image: PixelBuffer) {
+    /// Draws frame `index` into `image` (resized to the scene); without the figure when `figure` is
+    /// false (the empty fitting-room view the vision core calibrates on).
+    public func render(_ index: Int, into image: PixelBuffer, figure: Bool = true) {
         image.reshape(width: width, height: height)
         let surface = cairo_image_surface_create_for_data(
             image.base.assumingMemoryBound(to: UInt8.self), CAIRO_FORMAT_RGB24, Int32(width), Int32(height),
@@ -59,6 +60,7 @@ public struct TurntableScene: Sendable {
         cairo_set_source_rgb(cr, 0.25, 0.25, 0.27)
         cairo_rectangle(cr, w * 0.84, h * 0.12, w * 0.16, 3)
         cairo_fill(cr)
+        guard figure else { return }
 
         let theta = angle(at: index)
         let facing = cos(theta)  // 1 front, -1 back

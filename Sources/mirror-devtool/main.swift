@@ -19,6 +19,8 @@ struct RenderSample: ParsableCommand {
     @Option(help: "Frame height.") var height = 640
     @Option(help: "Frames for one full turn.") var frames = 48
     @Option(help: "JPEG quality, 1-100.") var quality = 80
+    @Option(help: "Frames of the empty room before the figure appears (for calibrating the vision core).")
+    var empty = 0
     @Argument(help: "Output file.") var output: String
 
     func run() throws {
@@ -26,12 +28,16 @@ struct RenderSample: ParsableCommand {
         let image = PixelBuffer()
         let encoder = try JPEGEncoder()
         var stream: [UInt8] = []
+        for _ in 0..<empty {
+            scene.render(0, into: image, figure: false)
+            stream += try encoder.encode(image, quality: quality)
+        }
         for index in 0..<frames {
             scene.render(index, into: image)
             stream += try encoder.encode(image, quality: quality)
         }
         try Data(stream).write(to: URL(fileURLWithPath: output), options: .atomic)
-        print("wrote \(output): \(frames) frames of \(width)x\(height), \(stream.count) bytes")
+        print("wrote \(output): \(empty + frames) frames of \(width)x\(height), \(stream.count) bytes")
     }
 }
 

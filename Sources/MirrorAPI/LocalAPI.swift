@@ -32,6 +32,11 @@ public protocol DaemonFacade: Sendable {
     func exportClip(_ id: String) throws -> [UInt8]
     /// Deletes expired clips, or every clip of ended sessions; returns how many.
     func purgeClips(all: Bool) throws -> Int
+    /// The recognition core's state and what it recognises now and over the session.
+    func vision() -> VisionReport
+    /// Learns the empty fitting-room view from the next `frames` camera frames; throws when vision is off
+    /// or someone is in view.
+    func calibrate(frames: Int) async throws -> VisionReport
 }
 
 /// The daemon's HTTP API: on a Unix socket for `mirrorctl` (everything), and optionally on TCP for
@@ -119,6 +124,16 @@ public enum LocalAPI {
                 return try json(PurgeReport(deleted: daemon.purgeClips(all: all)))
             } catch {
                 throw HTTPError(.internalServerError, message: "\(error)")
+            }
+        }
+        router.get("/v1/vision") { _, _ -> Response in try json(daemon.vision()) }
+        router.post("/v1/vision/calibrate") { request, _ -> Response in
+            let frames = request.uri.queryParameters.get("frames", as: Int.self) ?? 30
+            guard (5...300).contains(frames) else { throw HTTPError(.badRequest, message: "frames must be 5 to 300") }
+            do {
+                return try json(try await daemon.calibrate(frames: frames))
+            } catch {
+                throw HTTPError(.conflict, message: "\(error)")
             }
         }
         router.get("/v1/display") { _, _ -> Response in try json(daemon.display()) }

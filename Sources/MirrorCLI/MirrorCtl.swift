@@ -19,7 +19,11 @@ public struct MirrorCtl: AsyncParsableCommand {
         commandName: "mirrorctl",
         abstract: "Run, check and fix a fitting-room mirror.",
         version: MirrorVersion.current,
-        subcommands: [Status.self, Screenshot.self, Camera.self, Display.self, UI.self, Record.self, Clips.self])
+        subcommands: [
+            Status.self, Screenshot.self, Camera.self, Display.self, UI.self, Record.self, Clips.self,
+            VisionStatus.self,
+            Calibrate.self,
+        ])
 
     public init() {}
 

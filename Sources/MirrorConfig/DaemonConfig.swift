@@ -36,8 +36,22 @@ public struct DaemonConfig: Sendable, Equatable {
         public var quotaMegabytes = 2048
     }
 
+    /// The recognition core: which model, how many threads, how often frames are analysed.
+    public struct VisionSettings: Sendable, Equatable {
+        /// The model manifest (`models/efficientnet-lite0.json`); the model file and labels sit beside it.
+        public var manifest: String
+        /// Worker threads for one inference (1 leaves the other core to capture and display).
+        public var threads = 1
+        /// Frames analysed per second while a shopper is in view.
+        public var analysisFPS = 2.0
+        /// A folder of catalog photos (`<sku>.jpg`) to match garments against, when no hub catalog is synced.
+        public var catalog: String?
+    }
+
     public var file: String
     public var stateDirectory: String
+    /// Nil when the config has no `vision` section: the mirror then runs without recognition.
+    public var vision: VisionSettings?
     public var session = SessionSettings()
     public var recording = RecordingSettings()
     public var logLevel: String
@@ -89,14 +103,28 @@ public struct DaemonConfig: Sendable, Equatable {
             try section.finish()
         }
 
+        var vision: VisionSettings?
+        if var section = try fields.section("vision") {
+            var settings = VisionSettings(
+                manifest: resolve(
+                    try section.require(
+                        "manifest", fix: "name the model manifest, e.g. ../models/efficientnet-lite0.json"),
+                    against: base))
+            settings.threads = try section.int("threads", default: 1, in: 1...8)
+            settings.analysisFPS = try section.double("analysis_fps", default: 2, in: 0.2...30)
+            settings.catalog = try section.string("catalog").map { resolve($0, against: base) }
+            try section.finish()
+            vision = settings
+        }
+
         let profilePath = resolve(
             try fields.require("profile", fix: "name a device profile, e.g. ../devices/demo-replay.yaml"),
             against: base)
         try fields.finish()
         let profile = try DeviceProfile.load(path: profilePath, stateDirectory: stateDirectory)
         return DaemonConfig(
-            file: path, stateDirectory: stateDirectory, session: session, recording: recording, logLevel: logLevel,
-            api: api, profile: profile)
+            file: path, stateDirectory: stateDirectory, vision: vision, session: session, recording: recording,
+            logLevel: logLevel, api: api, profile: profile)
     }
 
     static func parseHostPort(_ text: String) -> HostPort? {

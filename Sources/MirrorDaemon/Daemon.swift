@@ -73,10 +73,16 @@ public struct Daemon: Sendable {
         let controller = SessionController(
             scene: scene, settings: config.session, recording: config.recording, recorder: recorder,
             panel: (framebuffer.geometry.width, framebuffer.geometry.height), logger: logger)
+        let vision = try config.vision.map {
+            try VisionService(
+                settings: $0, cameraFPS: profile.camera.fps, stateDirectory: config.stateDirectory, bus: bus,
+                controller: controller,
+                registry: registry, logger: logger)
+        }
         let state = DaemonState(
             profile: profile, bus: bus, device: device, framebuffer: framebuffer,
             captureStats: CaptureStats(registry: registry), displayStats: DisplayStats(registry: registry),
-            controller: controller, recorder: recorder)
+            controller: controller, recorder: recorder, vision: vision)
         registry.makeGauge(
             descriptor: .init(
                 metricName: "mirror_build", unitName: "info",
@@ -102,7 +108,10 @@ public struct Daemon: Sendable {
                 }, logger: logger),
             recorder,
             SessionService(controller: controller, touch: profile.touch, logger: logger),
-            LocalAPI.control(socket: config.api.socket, daemon: state, registry: registry, logger: quiet(logger)),
+        ]
+        if let vision { services.append(vision) }
+        services += [
+            LocalAPI.control(socket: config.api.socket, daemon: state, registry: registry, logger: quiet(logger))
         ]
         if let listen = config.api.metricsListen {
             services.append(
@@ -193,13 +202,15 @@ final class DaemonState: DaemonFacade {
     let displayStats: DisplayStats
     let controller: SessionController
     let recorder: ClipRecorder
+    let visionService: VisionService?
     let started = MonotonicInstant.now()
 
     init(
         profile: DeviceProfile, bus: FrameBus, device: any CaptureDevice, framebuffer: any Framebuffer,
         captureStats: CaptureStats, displayStats: DisplayStats, controller: SessionController,
-        recorder: ClipRecorder
+        recorder: ClipRecorder, vision: VisionService?
     ) {
+        visionService = vision
         self.controller = controller
         self.recorder = recorder
         self.profile = profile
@@ -327,5 +338,25 @@ final class DaemonState: DaemonFacade {
             problems.append("display: no frame shown for over 5 s")
         }
         return problems
+    }
+}
+
+extension DaemonState {
+    func vision() -> VisionReport {
+        guard let vision = visionService else {
+            return VisionReport(
+                enabled: false, problem: "no vision section in the config", model: "none", threads: 0,
+                calibrated: false, present: false, catalogItems: 0, framesAnalysed: 0, lastAnalysisMilliseconds: 0,
+                current: [], session: [])
+        }
+        return vision.report()
+    }
+
+    func calibrate(frames: Int) async throws -> VisionReport {
+        guard let vision = visionService else {
+            throw DaemonError("vision is off: add a vision section to the config (see config/demo.yaml)")
+        }
+        try await vision.calibrate(frames: frames)
+        return vision.report()
     }
 }

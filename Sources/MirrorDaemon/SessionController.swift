@@ -53,6 +53,8 @@ public final class SessionController: Sendable {
     let panel: (width: Int, height: Int)
     let logger: Logger
     private let current: Mutex<Current>
+    /// What the vision core recognises over this session, in words for the suggestions screen.
+    private let recognised = Mutex<[String]>([])
 
     public init(
         scene: DisplayScene, settings: DaemonConfig.SessionSettings, recording: DaemonConfig.RecordingSettings,
@@ -77,6 +79,21 @@ public final class SessionController: Sendable {
     @discardableResult
     public func send(_ event: Session.Event) -> Session.State {
         apply(event, interaction: true)
+    }
+
+    /// The camera sees someone arrive (`true`) or the view has stayed empty (`false`): starts or ends the
+    /// session like a touch would, without counting as an interaction.
+    public func presence(_ present: Bool) {
+        if present {
+            if state == .idle { apply(.presenceDetected, interaction: false) }
+        } else if state != .idle {
+            apply(.presenceLost, interaction: false)
+        }
+    }
+
+    /// Sets the garments the vision core recognises (e.g. "navy knitwear"), shown on the suggestions screen.
+    public func setRecognised(_ names: [String]) {
+        recognised.withLock { $0 = names }
     }
 
     /// Asks to record (staff CLI or API): the consent screen first if the shopper has not agreed yet.
@@ -251,6 +268,7 @@ public final class SessionController: Sendable {
 
     /// Redraws the scene from the current state (progress bars and play heads move).
     func refresh(at now: MonotonicInstant = .now()) {
+        let garments = recognised.withLock { $0 }
         let content = current.withLock { c -> DisplayScene.Content in
             if let pattern = c.testPattern {
                 if now < pattern.until { return .init(screen: .testPattern(lines: pattern.lines)) }
@@ -284,8 +302,8 @@ public final class SessionController: Sendable {
                 let labels = clips.map { "Look \((session.clips.firstIndex(of: $0) ?? 0) + 1)" }
                 return .init(screen: .compare(labels: labels), playback: c.playing)
             case .suggestions:
-                // Filled by the vision and catalogue services; empty until they report.
-                return .init(screen: .suggestions(.init(recognised: [], cards: [])))
+                // Recognised garments from the vision core; suggestion cards come with the catalogue.
+                return .init(screen: .suggestions(.init(recognised: garments, cards: [])))
             case .staffOnTheWay:
                 return .init(screen: .staffOnTheWay(request: "A colleague is bringing your size"))
             }

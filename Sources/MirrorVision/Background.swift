@@ -38,6 +38,9 @@ public final class BackgroundModel: @unchecked Sendable {
     /// Minimum colour distance (0…255 per channel, Euclidean) that counts as foreground.
     public var minimumThreshold: Float = 24
 
+    /// Per-cell colour noise (RMS, 0…255 units) above which a calibration cell counts as moving.
+    static let steadyNoise: Float = 12
+
     private var mean: [Float]
     private var noise: [Float]
     public private(set) var calibrated = false
@@ -89,6 +92,14 @@ public final class BackgroundModel: @unchecked Sendable {
             }
         }
         for cell in 0..<count { noise[cell] = (squares[cell] / n).squareRoot() }
+        // Cells whose colour wandered far between the frames: something moved through the view.
+        let unsteady = noise.filter { $0 > Self.steadyNoise }.count
+        guard Float(unsteady) <= 0.02 * Float(count) else {
+            throw VisionError(
+                .input,
+                "the view changed while calibrating (\(unsteady * 100 / count) % of it moved): "
+                    + "make sure nobody is in view and calibrate again")
+        }
         calibrated = true
     }
 

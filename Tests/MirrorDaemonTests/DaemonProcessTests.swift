@@ -62,9 +62,14 @@ final class DaemonUnderTest {
     let folder: String
     let process = Process()
     let stderr = Pipe()
-    var socket: String { "\(folder)/state/mirrord.sock" }
+    let stateDirectory: String
+    /// The default socket, in the state directory (relative ones are in `folder`).
+    var socket: String {
+        stateDirectory.hasPrefix("/") ? "\(stateDirectory)/mirrord.sock" : "\(folder)/\(stateDirectory)/mirrord.sock"
+    }
 
     init(extraConfig: String = "", stateDirectory: String = "state") throws {
+        self.stateDirectory = stateDirectory
         folder = NSTemporaryDirectory() + "mirrord-test-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let config = """

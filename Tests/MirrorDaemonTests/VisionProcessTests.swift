@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+/// The recognition core in the real daemon: calibration refused while someone moves in view and taken
+/// when the room is empty, the shopper's arrival starts the session, garments are recognised and voted,
+/// the calibration and catalog index survive a restart, and bad requests get clear errors.
+@Suite struct VisionProcessTests {
+    struct Report: Decodable {
+        struct Observation: Decodable {
+            struct Colour: Decodable { var name: String }
+            var region: String
+            var colours: [Colour]
+        }
+        var enabled: Bool
+        var calibrated: Bool
+        var catalogItems: Int
+        var framesAnalysed: Int
+        var session: [Observation]
+    }
+
+    /// JPEG frames cut from the demo sample (a catalog folder needs photos; these are at hand).
+    static func catalog(in folder: String) throws -> String {
+        let path = "\(folder)/catalog"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let bytes = [UInt8](
+            try Data(contentsOf: URL(fileURLWithPath: "\(Binaries.repository)/devices/samples/turntable-360x640.mjpeg"))
+        )
+        var frames: [ArraySlice<UInt8>] = []
+        var start = 0
+        for index in 1..<bytes.count where bytes[index - 1] == 0xFF && bytes[index] == 0xD9 {
+            frames.append(bytes[start...index])
+            start = index + 1
+        }
+        try Data(frames[0]).write(to: URL(fileURLWithPath: "\(path)/SKU-FRONT.jpg"))
+        try Data(frames[12]).write(to: URL(fileURLWithPath: "\(path)/SKU-SIDE.jpg"))
+        try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: "\(path)/SKU-BROKEN.jpg"))
+        return path
+    }
+
+    func ctl(_ daemon: DaemonUnderTest, _ arguments: String...) async throws -> Outcome {
+        try await run(Binaries.path("mirrorctl"), arguments + ["--socket", daemon.socket])
+    }
+
+    func report(_ daemon: DaemonUnderTest) async throws -> Report {
+        let outcome = try await ctl(daemon, "vision", "--json")
+        guard outcome.status == 0 else { throw TestFailure("mirrorctl vision: \(outcome)") }
+        return try JSONDecoder().decode(Report.self, from: Data(outcome.stdout.utf8))
+    }
+
+    func until<T>(
+        _ what: String, _ daemon: DaemonUnderTest, timeout: Duration = .seconds(30), _ probe: () async throws -> T?
+    )
+        async throws -> T
+    {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let value = try await probe() { return value }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw TestFailure("timed out waiting for \(what): \(daemon.logs())")
+    }
+
+    @Test func calibratesRecognisesAndRemembers() async throws {
+        let scratch = try DaemonUnderTest()
+        let catalog = try Self.catalog(in: scratch.folder)
+        let settings = """
+            vision:
+              manifest: \(Binaries.repository)/models/efficientnet-lite0.json
+              analysis_fps: 4
+              catalog: \(catalog)
+            """
+        let daemon = try DaemonUnderTest(extraConfig: settings)
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        var first = try await report(daemon)
+        #expect(first.enabled && !first.calibrated)
+        first = try await until("the catalog index", daemon) {
+            let report = try await report(daemon)
+            return report.catalogItems == 2 ? report : nil
+        }
+
+        // The sample loops 2 s of empty room and 3 s of a shopper turning: calibration fails while the
+        // shopper moves in view and succeeds on the empty room.
+        _ = try await until("a calibration", daemon, timeout: .seconds(40)) { () async throws -> Bool? in
+            let outcome = try await ctl(daemon, "calibrate", "--frames", "6")
+            if outcome.status == 0 { return true }
+            #expect(outcome.stderr.contains("view changed while calibrating"), "\(outcome)")
+            return nil
+        }
+        #expect(try await report(daemon).calibrated)
+        #expect(FileManager.default.fileExists(atPath: "\(daemon.folder)/state/vision/background.bin"))
+
+        // The shopper's arrival starts the session; their garments are voted over it.
+        _ = try await until("the session to start", daemon) { () async throws -> Bool? in
+            try await ctl(daemon, "ui", "state", "--json").stdout.contains("\"state\" : \"live\"") ? true : nil
+        }
+        let voted = try await until("garments", daemon) { () async throws -> Report? in
+            let report = try await report(daemon)
+            return report.session.contains { $0.region == "upper-body" && !$0.colours.isEmpty } ? report : nil
+        }
+        #expect(voted.session.contains { $0.region == "lower-body" })
+        let text = try await ctl(daemon, "vision")
+        #expect(text.stdout.contains("calibrated  yes") && text.stdout.contains("catalog     2 items"), "\(text)")
+
+        // Hostile requests: clear errors, nothing changes.
+        let zero = try await ctl(daemon, "calibrate", "--frames", "0")
+        #expect(zero.status != 0 && zero.stderr.contains("5 to 300"))
+        #expect(try await daemon.stop() == 0)
+
+        // A restart keeps the calibration and reuses the catalog index instead of embedding again.
+        let again = try DaemonUnderTest(extraConfig: settings, stateDirectory: "\(daemon.folder)/state")
+        try again.start()
+        _ = try await again.waitUntilStreaming()
+        let restarted = try await until("the catalog index after restart", again) {
+            let report = try await report(again)
+            return report.catalogItems == 2 ? report : nil
+        }
+        #expect(restarted.calibrated)
+        #expect(try await again.stop() == 0)
+        #expect(again.logs().contains("catalog index loaded"))
+    }
+
+    @Test func aMissingOrCorruptModelStopsTheDaemonWithTheReason() async throws {
+        let scratch = try DaemonUnderTest()
+        let manifest = "\(scratch.folder)/model.json"
+        var json = try String(contentsOfFile: "\(Binaries.repository)/models/efficientnet-lite0.json", encoding: .utf8)
+        json = json.replacingOccurrences(of: "\"file\": \"efficientnet-lite0.mmdl\"", with: "\"file\": \"copy.mmdl\"")
+        try json.write(toFile: manifest, atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(
+            atPath: "\(Binaries.repository)/models/imagenet-labels.txt", toPath: "\(scratch.folder)/imagenet-labels.txt"
+        )
+        var model = try Data(contentsOf: URL(fileURLWithPath: "\(Binaries.repository)/models/efficientnet-lite0.mmdl"))
+        model[1000] ^= 1
+        try model.write(to: URL(fileURLWithPath: "\(scratch.folder)/copy.mmdl"))
+
+        let daemon = try DaemonUnderTest(extraConfig: "vision:\n  manifest: \(manifest)")
+        try daemon.start()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while daemon.process.isRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(!daemon.process.isRunning)
+        #expect(daemon.process.terminationStatus != 0)
+        struct Manifest: Decodable {
+            struct Model: Decodable { var sha256: String }
+            var model: Model
+        }
+        let expected = try JSONDecoder().decode(Manifest.self, from: Data(json.utf8)).model.sha256
+        let logs = daemon.logs()
+        #expect(logs.contains("expected \(expected)"), "\(logs)")
+    }
+}

@@ -33,40 +33,59 @@ public enum Preprocess {
         }
         let (x0, y0, side) = square(around: box, width: image.width, height: image.height)
         let scale = side / Float(size)
-        let maxX = Float(image.width - 1)
-        let maxY = Float(image.height - 1)
         let base = image.base.assumingMemoryBound(to: UInt8.self)
         let stride = image.stride
-        var out = 0
-        for row in 0..<size {
-            let sy = y0 + (Float(row) + 0.5) * scale - 0.5
-            for column in 0..<size {
-                let sx = x0 + (Float(column) + 0.5) * scale - 0.5
-                guard sx >= -0.5, sy >= -0.5, sx <= maxX + 0.5, sy <= maxY + 0.5 else {
-                    input[out] = 0
-                    input[out + 1] = 0
-                    input[out + 2] = 0
-                    out += 3
-                    continue
+        let out = input.baseAddress!
+        // Column positions and weights are the same on every row: computed once (on the stack, so an
+        // inference allocates nothing). -1 marks a column outside the frame.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: size) { columns in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: size) { weights in
+                for column in 0..<size {
+                    let sx = x0 + (Float(column) + 0.5) * scale - 0.5
+                    guard sx >= -0.5, sx <= Float(image.width) - 0.5 else {
+                        columns[column] = -1
+                        continue
+                    }
+                    let cx = min(max(sx, 0), Float(image.width - 1))
+                    let ix = min(Int(cx), image.width - 2)
+                    columns[column] = ix * 4
+                    weights[column] = cx - Float(ix)
                 }
-                let cx = min(max(sx, 0), maxX)
-                let cy = min(max(sy, 0), maxY)
-                let ix = min(Int(cx), image.width - 2)
-                let iy = min(Int(cy), image.height - 2)
-                let fx = cx - Float(ix)
-                let fy = cy - Float(iy)
-                let p00 = base + iy * stride + ix * 4
-                let p10 = p00 + 4
-                let p01 = p00 + stride
-                let p11 = p01 + 4
-                // Bytes are B G R X; the network takes R G B.
-                for channel in 0..<3 {
-                    let byte = 2 - channel
-                    let top = Float(p00[byte]) * (1 - fx) + Float(p10[byte]) * fx
-                    let bottom = Float(p01[byte]) * (1 - fx) + Float(p11[byte]) * fx
-                    input[out + channel] = (top * (1 - fy) + bottom * fy - 127) / 128
+                let offset = SIMD4<Float>(repeating: 127)
+                let unit: Float = 1 / 128
+                for row in 0..<size {
+                    let line = out + row * size * 3
+                    let sy = y0 + (Float(row) + 0.5) * scale - 0.5
+                    guard sy >= -0.5, sy <= Float(image.height) - 0.5 else {
+                        line.update(repeating: 0, count: size * 3)
+                        continue
+                    }
+                    let cy = min(max(sy, 0), Float(image.height - 1))
+                    let iy = min(Int(cy), image.height - 2)
+                    let fy = cy - Float(iy)
+                    let top = UnsafeRawPointer(base + iy * stride)
+                    let bottom = top + stride
+                    for column in 0..<size {
+                        let x = columns[column]
+                        let target = line + column * 3
+                        guard x >= 0 else {
+                            target.update(repeating: 0, count: 3)
+                            continue
+                        }
+                        let fx = weights[column]
+                        // Four BGRX neighbours as float vectors, blended horizontally then vertically.
+                        func pixel(_ row: UnsafeRawPointer, _ at: Int) -> SIMD4<Float> {
+                            SIMD4<Float>(row.loadUnaligned(fromByteOffset: at, as: SIMD4<UInt8>.self))
+                        }
+                        let upper = pixel(top, x) + (pixel(top, x + 4) - pixel(top, x)) * fx
+                        let lower = pixel(bottom, x) + (pixel(bottom, x + 4) - pixel(bottom, x)) * fx
+                        let value = (upper + (lower - upper) * fy - offset) * unit
+                        // Bytes are B G R X; the network takes R G B.
+                        target[0] = value[2]
+                        target[1] = value[1]
+                        target[2] = value[0]
+                    }
                 }
-                out += 3
             }
         }
     }

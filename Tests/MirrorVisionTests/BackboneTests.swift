@@ -128,3 +128,32 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
         #expect { _ = try backbone.infer(rgb: [0, 1, 2]) } throws: { ($0 as? VisionError)?.code == .input }
     }
 }
+
+@Suite struct PreprocessTests {
+    @Test func anImageOfTheInputSizeIsTakenPixelForPixel() throws {
+        let (rgb, image) = try rgbBytes("photo-coffee.png")
+        var input = [Float](repeating: .nan, count: 224 * 224 * 3)
+        try input.withUnsafeMutableBufferPointer {
+            try Preprocess.fill($0, size: 224, from: image, box: NormalizedBox(x: 0, y: 0, width: 1, height: 1))
+        }
+        #expect(input == rgb.map { (Float($0) - 127) / 128 })
+    }
+
+    @Test func outsideTheFrameIsGreyAndTinyImagesAreRefused() throws {
+        let image = PixelBuffer(width: 40, height: 20)
+        image.fill(0x00FF_FFFF)
+        var input = [Float](repeating: .nan, count: 16 * 16 * 3)
+        // A box wider than the frame is tall: the square around it reaches past the top and bottom.
+        try input.withUnsafeMutableBufferPointer {
+            try Preprocess.fill($0, size: 16, from: image, box: NormalizedBox(x: 0.05, y: 0, width: 0.9, height: 1))
+        }
+        #expect(input.allSatisfy { $0 == 0 || $0 == 1 })
+        #expect(input.contains(0) && input.contains(1))
+        #expect(throws: VisionError.self) {
+            try input.withUnsafeMutableBufferPointer {
+                try Preprocess.fill(
+                    $0, size: 16, from: PixelBuffer(width: 1, height: 1), box: .init(x: 0, y: 0, width: 1, height: 1))
+            }
+        }
+    }
+}

@@ -13,7 +13,10 @@ import Prometheus
 struct MirrorBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirror-bench", abstract: "Performance figures of the mirror's hot paths.",
-        subcommands: [Decode.self, MakeJPEG.self, Replay.self, Compose.self, Record.self, Vision.self])
+        subcommands: [
+            Decode.self, MakeJPEG.self, Replay.self, Compose.self, Record.self, Vision.self, KNN.self,
+            VisionPipeline.self, Retrieval.self,
+        ])
 }
 
 /// Seconds of CPU (user + system) this process has used.

@@ -30,6 +30,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var clipSeconds = 8
         /// Seconds of frames before the trigger that a clip starts with.
         public var preRollSeconds = 2.0
+        /// Seconds of frames kept after a clip is stopped (by the shopper, or when a full turn is seen).
+        public var postRollSeconds = 0.5
         /// Hours a clip is kept after its session ends, unless saved to the shopper's profile (72 at most).
         public var keepHours = 24
         /// Disk space clips may take, in megabytes; the oldest expired clips go first.
@@ -98,6 +100,7 @@ public struct DaemonConfig: Sendable, Equatable {
         if var section = try fields.section("recording") {
             recording.clipSeconds = try section.int("clip_seconds", default: 8, in: 2...30)
             recording.preRollSeconds = try section.double("pre_roll_seconds", default: 2, in: 0...10)
+            recording.postRollSeconds = try section.double("post_roll_seconds", default: 0.5, in: 0...5)
             recording.keepHours = try section.int("keep_hours", default: 24, in: 1...72)
             recording.quotaMegabytes = try section.int("quota_mb", default: 2048, in: 16...1_000_000)
             try section.finish()

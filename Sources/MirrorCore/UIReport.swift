@@ -74,11 +74,17 @@ public struct ClipInfo: Codable, Sendable, Equatable {
     public var created: String
     /// Saved to the shopper's profile: kept beyond the retention period.
     public var saved: Bool
+    /// Whether the vision core saw a full turn in the clip (nil without vision).
+    public var turnComplete: Bool?
+    /// The shopper's turn phase per frame, 0…1 of a turn (nil where it was not followed).
+    public var turnPhases: [Float?]?
 
     public init(
         id: String, session: String, state: String, frames: Int, width: Int, height: Int, fps: Double, bytes: Int,
-        created: String, saved: Bool
+        created: String, saved: Bool, turnComplete: Bool? = nil, turnPhases: [Float?]? = nil
     ) {
+        self.turnComplete = turnComplete
+        self.turnPhases = turnPhases
         self.id = id
         self.session = session
         self.state = state

@@ -32,6 +32,8 @@ final class ClipRecorder: SessionRecorder, Service {
         var end: MonotonicInstant
         var lastFlush: MonotonicInstant
         var lastFrame: MonotonicInstant
+        /// Capture time of each frame written, in seconds, for the turn phases.
+        var times: [Double] = []
 
         init(request: Request, writer: AVIWriter, now: MonotonicInstant) {
             self.request = request
@@ -53,6 +55,8 @@ final class ClipRecorder: SessionRecorder, Service {
     private let pending = Mutex<Request?>(nil)
     private let active = Guarded<Active?>(nil)
     private let stopAt = Mutex<MonotonicInstant?>(nil)
+    /// Gives the shopper's turn phase for each frame time of a finished clip (set when vision runs).
+    let turnPhases = Mutex<(@Sendable ([Double]) -> (complete: Bool, phases: [Float?])?)?>(nil)
     /// Size of the newest camera frame, so a clip's record can be made before its first frame.
     private let lastFrameSize = Mutex<(width: Int, height: Int)?>(nil)
     /// Clip ids by session and clip number.
@@ -185,8 +189,10 @@ final class ClipRecorder: SessionRecorder, Service {
         logger.info("recording", metadata: ["clip": "\(clipID)", "seconds": "\(seconds)"])
     }
 
+    /// Ends the clip after the post-roll (`recording.post_roll_seconds`).
     func stop() {
-        stopAt.withLock { $0 = .now() }
+        let end = MonotonicInstant.now().advanced(by: .milliseconds(Int(settings.postRollSeconds * 1000)))
+        stopAt.withLock { $0 = end }
     }
 
     func playback(session: String, number: Int) -> (any PlayableClip)? {
@@ -292,6 +298,7 @@ final class ClipRecorder: SessionRecorder, Service {
                     }
                     framesWritten.increment()
                     active.lastFrame = .now()
+                    active.times.append(Double(frame.timestamp.nanoseconds) / 1e9)
                 }
                 // At most about a second of frames sits in memory: a crash loses no more.
                 let now = MonotonicInstant.now()
@@ -321,6 +328,9 @@ final class ClipRecorder: SessionRecorder, Service {
             do {
                 try clip.writer.finish()
                 try store.markReady(request.clipID, frames: clip.writer.frameCount, bytes: fileSize(path))
+                if let turn = turnPhases.withLock({ $0 })?(clip.times) {
+                    try store.setTurn(clip: request.clipID, complete: turn.complete, phases: turn.phases)
+                }
                 clipsRecorded.increment()
                 logger.info(
                     "clip saved", metadata: ["clip": "\(request.clipID)", "frames": "\(clip.writer.frameCount)"])

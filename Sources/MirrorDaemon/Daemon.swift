@@ -79,6 +79,9 @@ public struct Daemon: Sendable {
                 controller: controller,
                 registry: registry, logger: logger)
         }
+        if let vision {
+            recorder.turnPhases.withLock { $0 = { [vision] times in vision.turnPhases(at: times) } }
+        }
         let state = DaemonState(
             profile: profile, bus: bus, device: device, framebuffer: framebuffer,
             captureStats: CaptureStats(registry: registry), displayStats: DisplayStats(registry: registry),
@@ -308,10 +311,11 @@ final class DaemonState: DaemonFacade {
     func clips() throws -> [ClipInfo] {
         let formatter = ISO8601DateFormatter()
         return try recorder.store.clips().map {
-            ClipInfo(
+            let turn = try recorder.store.turn(clip: $0.id)
+            return ClipInfo(
                 id: $0.id, session: $0.sessionId, state: $0.state.rawValue, frames: $0.frames, width: $0.width,
                 height: $0.height, fps: $0.fps, bytes: $0.bytes, created: formatter.string(from: $0.createdAt),
-                saved: $0.saved)
+                saved: $0.saved, turnComplete: turn?.complete, turnPhases: turn?.phases)
         }
     }
 

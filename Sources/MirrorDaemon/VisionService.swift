@@ -50,6 +50,8 @@ final class VisionService: Service, Sendable {
     private let analyzer: Guarded<GarmentAnalyzer>
     private let snapshot = Mutex(Snapshot())
     private let calibration = Guarded<Calibration?>(nil)
+    /// The shopper's turn during the current (or last) recording.
+    private let turn = Mutex(TurnTracker())
     private let analysed: Counter
     private let failed: Counter
     private let seconds: Gauge
@@ -173,9 +175,18 @@ final class VisionService: Service, Sendable {
         var lastSeen = MonotonicInstant.now()
         var vote = TemporalVote()
         var session: String?
+        var recording = false
         for await frame in frames {
             let calibrating = calibration.withLock { $0 != nil }
             let now = MonotonicInstant.now()
+            // While a clip records, every frame's silhouette follows the turn (cheap: no network).
+            let wasRecording = recording
+            recording = controller.state == .recording
+            if recording && !wasRecording { turn.withLock { $0 = TurnTracker() } }
+            if recording && !calibrating {
+                followTurn(frame, decoder: decoder, image: image)
+                if now < next { continue }
+            }
             guard calibrating || now >= next else { continue }
             next = now.advanced(by: interval)
             let start = now
@@ -238,6 +249,28 @@ final class VisionService: Service, Sendable {
                     }
             }
         }
+    }
+
+    /// Feeds the turn tracker with this frame's silhouette width; a full turn ends the clip.
+    private func followTurn(_ frame: Frame, decoder: FrameDecoder, image: PixelBuffer) {
+        do {
+            try decoder.decode(frame, into: image, scale: Self.scale(width: frame.width, height: frame.height))
+        } catch {
+            failed.increment()
+            return
+        }
+        guard let silhouette = analyzer.withLock({ $0.silhouette(image) }) else { return }
+        let time = Double(frame.timestamp.nanoseconds) / 1e9
+        let event = turn.withLock { $0.add(width: silhouette.box.width, at: time) }
+        if event == .complete, controller.state == .recording {
+            logger.info("full turn seen: ending the clip")
+            controller.send(.turnCompleted)
+        }
+    }
+
+    /// The turn phase of each frame time of the last recording, and whether the turn was complete.
+    func turnPhases(at times: [Double]) -> (complete: Bool, phases: [Float?]) {
+        turn.withLock { ($0.isComplete, $0.phases(at: times)) }
     }
 
     private func collectCalibrationFrame(_ image: PixelBuffer) {

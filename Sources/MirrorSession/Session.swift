@@ -41,8 +41,10 @@ public struct Session: Sendable, Equatable {
         case compareRequested(clips: [Int])
         case suggestionsRequested
         case staffRequested
-        /// Back to the live mirror (close review, compare, confirmation).
+        /// Back to the live mirror (close review, compare, confirmation); stops a recording.
         case back
+        /// The vision core saw the shopper complete one full turn: the clip can end.
+        case turnCompleted
         /// The shopper or staff ended the session.
         case endSession
         /// Consent withdrawn mid-session: stop and delete.
@@ -96,7 +98,7 @@ public struct Session: Sendable, Equatable {
             return enter(.review(clip: index))
         case (.recording, .clipFailed):
             return enter(.live)
-        case (.recording, .back):
+        case (.recording, .back), (.recording, .turnCompleted):
             return [.stopRecording]  // the recorder answers with clipSaved or clipFailed
         case (.live, .reviewRequested(let clip)), (.compare, .reviewRequested(let clip)),
             (.review, .reviewRequested(let clip)):

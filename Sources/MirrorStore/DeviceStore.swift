@@ -297,6 +297,37 @@ public final class DeviceStore: Sendable {
         }
     }
 
+    /// Stores the shopper's turn through clip `id`: whether it was complete and the phase of each frame
+    /// (0…1 of a turn; nil where the turn was not followed), for angle-aligned comparison.
+    public func setTurn(clip id: String, complete: Bool, phases: [Float?]) throws(StoreError) {
+        var blob = Data(capacity: phases.count * 2)
+        for phase in phases {
+            let value: UInt16 = phase.map { UInt16((min(max($0, 0), 1) * 65534).rounded()) } ?? 65535
+            withUnsafeBytes(of: value.littleEndian) { blob.append(contentsOf: $0) }
+        }
+        try write("store the turn of clip \(id)") { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO clip_turns (clip_id, complete, phases) VALUES (?, ?, ?)",
+                arguments: [id, complete, blob])
+        }
+    }
+
+    /// The turn stored for clip `id`, if any.
+    public func turn(clip id: String) throws(StoreError) -> (complete: Bool, phases: [Float?])? {
+        try read("read the turn of clip \(id)") { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT complete, phases FROM clip_turns WHERE clip_id = ?", arguments: [id])
+            else { return nil }
+            let blob: Data = row["phases"]
+            let phases: [Float?] = stride(from: 0, to: blob.count - 1, by: 2).map { offset in
+                let value = UInt16(blob[blob.startIndex + offset]) | UInt16(blob[blob.startIndex + offset + 1]) << 8
+                return value == 65535 ? nil : Float(value) / 65534
+            }
+            return (row["complete"], phases)
+        }
+    }
+
     /// Saves a clip to the shopper's profile (exempt from expiry), or takes it back out.
     ///
     /// Saving needs the ``ConsentKind/saveProfile`` consent of the clip's open session; unsaving is always allowed.

@@ -47,6 +47,15 @@ enum Schema {
                 t.column("value")
             }
         }
+        // The shopper's turn through each clip: whether a full turn was seen, and the phase per frame.
+        migrator.registerMigration("v2") { db in
+            try db.create(table: "clip_turns") { t in
+                t.primaryKey("clip_id", .text).references("clips", onDelete: .cascade)
+                t.column("complete", .boolean).notNull()
+                // UInt16 little-endian per frame: phase × 65534 (0…1 of a turn), 65535 where unknown.
+                t.column("phases", .blob).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -59,6 +59,16 @@ public final class GarmentAnalyzer {
         return embedding
     }
 
+    /// Only the person's silhouette (no garments): cheap enough for every frame while recording. Nil
+    /// when nobody is in view or the frame cannot be used.
+    public func silhouette(_ image: PixelBuffer) -> PersonSegmentation? {
+        guard let background, image.width >= background.width, image.height >= background.height,
+            !Self.isBlank(image), let segmentation = try? background.segment(image, adapt: false),
+            segmentation.present, segmentation.area <= 0.85
+        else { return nil }
+        return segmentation
+    }
+
     /// Analyses one frame; throws only when the background is not calibrated or the frame is unusable.
     public func analyze(_ image: PixelBuffer) throws(VisionError) -> FrameAnalysis {
         guard let background else {

@@ -120,6 +120,48 @@ import Testing
         #expect(again.logs().contains("catalog index loaded"))
     }
 
+    @Test func aFullTurnEndsTheClipBeforeItsCapAndStoresThePhases() async throws {
+        let settings = """
+            session:
+              countdown_seconds: 0
+            recording:
+              clip_seconds: 15
+              pre_roll_seconds: 0.5
+              post_roll_seconds: 0.25
+            vision:
+              manifest: \(Binaries.repository)/models/efficientnet-lite0.json
+            """
+        let daemon = try DaemonUnderTest(extraConfig: settings)
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        _ = try await until("a calibration", daemon, timeout: .seconds(40)) { () async throws -> Bool? in
+            try await ctl(daemon, "calibrate", "--frames", "6").status == 0 ? true : nil
+        }
+        #expect(try await ctl(daemon, "record").status == 0)
+        #expect(try await ctl(daemon, "ui", "press", "accept").status == 0)
+        struct Clip: Decodable {
+            var frames: Int
+            var fps: Double
+            var turnComplete: Bool?
+            var turnPhases: [Float?]?
+        }
+        // The sample's shopper turns once in 3 s, with 2 s of empty room between turns: however the
+        // recording starts, a full turn is seen well before the 15 s cap.
+        let clip = try await until("the clip", daemon, timeout: .seconds(25)) { () async throws -> Clip? in
+            let list = try await ctl(daemon, "clips", "list", "--json")
+            let clips = try JSONDecoder().decode([Clip].self, from: Data(list.stdout.utf8))
+            return clips.first { $0.turnComplete != nil }
+        }
+        #expect(clip.turnComplete == true)
+        #expect(Double(clip.frames) / clip.fps < 10, "\(clip.frames) frames")
+        let phases = clip.turnPhases ?? []
+        #expect(phases.count == clip.frames)
+        let known = phases.compactMap { $0 }
+        #expect(known.count >= 24, "\(phases)")
+        #expect(zip(known, known.dropFirst()).allSatisfy { $0 <= $1 }, "phases go forward: \(known)")
+        #expect(try await daemon.stop() == 0)
+    }
+
     @Test func aMissingOrCorruptModelStopsTheDaemonWithTheReason() async throws {
         let scratch = try DaemonUnderTest()
         let manifest = "\(scratch.folder)/model.json"

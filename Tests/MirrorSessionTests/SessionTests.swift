@@ -49,6 +49,17 @@ import Testing
         #expect(violations == 0)
     }
 
+    @Test func aFullTurnStopsTheRecordingOnlyWhileRecording() {
+        var session = Session(countdownSeconds: 0)
+        _ = session.handle(.presenceDetected)
+        #expect(session.handle(.turnCompleted).isEmpty)
+        _ = session.handle(.recordRequested)
+        _ = session.handle(.consentAccepted)
+        #expect(session.handle(.turnCompleted) == [.stopRecording])
+        #expect(session.handle(.clipSaved(index: 0)) == [.show(.review(clip: 0))])
+        #expect(session.handle(.turnCompleted).isEmpty)
+    }
+
     @Test func leavingOrWithdrawingPurgesTheSession() {
         var session = Session(countdownSeconds: 0)
         _ = session.handle(.presenceDetected)

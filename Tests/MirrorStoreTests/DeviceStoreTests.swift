@@ -31,7 +31,7 @@ import Testing
         #expect(pragmas.foreignKeys == 1)
         #expect(pragmas.sizeLimit == DeviceStore.journalSizeLimit)
         #expect(Set(pragmas.tables).isSuperset(of: ["audit", "clips", "consents", "meta", "sessions"]))
-        #expect(pragmas.migrations == ["v1"])
+        #expect(pragmas.migrations == ["v1", "v2"])
         let mode = try FileManager.default.attributesOfItem(atPath: dir.file("state/mirror.sqlite"))[.posixPermissions]
         #expect((mode as? NSNumber)?.intValue == 0o600)
     }
@@ -67,6 +67,27 @@ import Testing
             #expect(error.message.contains("move mirror.sqlite aside"))
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file(DeviceStore.fileName))) == garbage)
+    }
+
+    @Test func aClipsTurnIsStoredAndGoesWithTheClip() throws {
+        let store = try DeviceStore.inMemory()
+        try store.startSession(id: "s1", at: t0)
+        try store.recordConsent(session: "s1", kind: .record, granted: true, source: "touch", at: t0)
+        try store.insertClip(
+            id: "c1", session: "s1", file: "c1.avi", wrappedKey: distinctiveKey(), width: 360, height: 640, fps: 12,
+            createdAt: t0)
+        #expect(try store.turn(clip: "c1") == nil)
+        try store.setTurn(clip: "c1", complete: true, phases: [nil, 0, 0.25, 0.5, 1, 2])
+        let turn = try #require(try store.turn(clip: "c1"))
+        #expect(turn.complete)
+        #expect(turn.phases.count == 6 && turn.phases[0] == nil)
+        for (stored, expected) in zip(turn.phases.dropFirst(), [0, 0.25, 0.5, 1, 1] as [Float]) {
+            #expect(abs((stored ?? -1) - expected) < 1e-4)
+        }
+        #expect(try store.deleteClip("c1"))
+        #expect(try store.turn(clip: "c1") == nil)
+        // A turn for a clip that does not exist is refused by the foreign key.
+        #expect(throws: StoreError.self) { try store.setTurn(clip: "nope", complete: false, phases: []) }
     }
 
     @Test func recordingNeedsTheRecordConsentOfAnOpenSession() throws {

@@ -271,10 +271,8 @@ final class DaemonState: DaemonFacade {
     func swipe(forward: Bool) { controller.swipe(forward: forward) }
 
     func event(_ name: String) -> Bool {
-        if name == "share", let session = controller.sessionID {
-            // The shopper agreed on the mirror to let staff export this session's clips.
-            return (try? recorder.recordShare(session: session)) != nil
-        }
+        // The shopper agreed on the mirror to let staff export this session's clips.
+        if name == "share" { return controller.share() }
         guard let event = SessionController.event(named: name) else { return false }
         controller.send(event)
         return true

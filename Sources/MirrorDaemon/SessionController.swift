@@ -20,6 +20,8 @@ public protocol PlayableClip: PlaybackSource {
 public protocol SessionRecorder: Sendable {
     /// Writes the shopper's consent decision for the session (the audit trail and the recording gate).
     func recordConsent(session: String, accepted: Bool) throws
+    /// Writes the shopper's agreement that staff may export this session's clips.
+    func recordShare(session: String) throws
     /// Starts clip `number` of the session (pre-roll included); `finished` reports the clip or why not.
     func start(session: String, number: Int, seconds: Int, finished: @escaping @Sendable (Bool) -> Void) throws
     func stop()
@@ -44,6 +46,8 @@ public final class SessionController: Sendable {
         /// A clip length asked for with the record request (`mirrorctl record --seconds`).
         var requestedSeconds: Int?
         var recordingSeconds: Int?
+        /// The shopper agreed on the mirror to share this session's clips (export by staff).
+        var shared = false
     }
 
     public let scene: DisplayScene
@@ -120,6 +124,7 @@ public final class SessionController: Sendable {
         case ButtonID.compare:
             let clips = self.clips
             event = clips.count >= 2 ? .compareRequested(clips: Array(clips.suffix(2))) : nil
+        case ButtonID.share: return share()
         case ButtonID.slowMotion:
             let now = MonotonicInstant.now()
             current.withLock { c in
@@ -133,6 +138,25 @@ public final class SessionController: Sendable {
         }
         guard let event else { return false }
         apply(event, interaction: true)
+        return true
+    }
+
+    /// The shopper agrees to share this session's clips (the review screen's Share button, or the API):
+    /// stores the consent; false when there is no session or it cannot be stored.
+    @discardableResult
+    public func share() -> Bool {
+        guard let id = sessionID else { return false }
+        do {
+            try recorder.recordShare(session: id)
+        } catch {
+            logger.error("share consent could not be stored", metadata: ["error": "\(error)"])
+            return false
+        }
+        current.withLock {
+            $0.shared = true
+            $0.lastInteraction = .now()
+        }
+        refresh()
         return true
     }
 
@@ -168,7 +192,10 @@ public final class SessionController: Sendable {
         let now = MonotonicInstant.now()
         let (actions, id, state, clips) = current.withLock { c -> ([Session.Action], String?, Session.State, [Int]) in
             if interaction { c.lastInteraction = now }
-            if c.session.state == .idle, event == .presenceDetected { c.id = UUID().uuidString.lowercased() }
+            if c.session.state == .idle, event == .presenceDetected {
+                c.id = UUID().uuidString.lowercased()
+                c.shared = false
+            }
             let actions = c.session.handle(event)
             return (actions, c.id, c.session.state, c.session.clips)
         }
@@ -296,7 +323,8 @@ public final class SessionController: Sendable {
                     screen: .review(
                         .init(
                             look: look, looks: session.clips.count,
-                            position: c.playing.first?.position(at: now) ?? 0, slowMotion: c.slowMotion)),
+                            position: c.playing.first?.position(at: now) ?? 0, slowMotion: c.slowMotion,
+                            shared: c.shared)),
                     playback: c.playing)
             case .compare(let clips):
                 let labels = clips.map { "Look \((session.clips.firstIndex(of: $0) ?? 0) + 1)" }

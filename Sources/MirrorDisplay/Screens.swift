@@ -33,12 +33,15 @@ public enum Screen: Sendable, Equatable {
         /// Position in the clip, 0…1.
         public var position: Double
         public var slowMotion: Bool
+        /// The shopper agreed to share this session's clips.
+        public var shared: Bool
 
-        public init(look: Int, looks: Int, position: Double, slowMotion: Bool) {
+        public init(look: Int, looks: Int, position: Double, slowMotion: Bool, shared: Bool = false) {
             self.look = look
             self.looks = looks
             self.position = position
             self.slowMotion = slowMotion
+            self.shared = shared
         }
     }
 
@@ -100,6 +103,7 @@ public enum ButtonID {
     public static let suggestions = "suggestions"
     public static let staff = "staff"
     public static let done = "back"
+    public static let share = "share"
 }
 
 extension MirrorRenderer {
@@ -263,12 +267,13 @@ extension MirrorRenderer {
         canvas.text(
             review.slowMotion ? "Slow motion · swipe to scrub" : "Swipe to scrub", x: l.width / 2,
             y: top + 130 * unit, size: 28 * unit, color: Palette.muted, anchor: 0.5)
-        let gap = 20 * unit
-        let buttonWidth = (inner - 3 * gap) / 4
+        let gap = 16 * unit
         let labels = [
             (ButtonID.slowMotion, review.slowMotion ? "Normal" : "Slow"), (ButtonID.compare, "Compare"),
-            (ButtonID.suggestions, "Styles"), (ButtonID.done, "Done"),
+            (ButtonID.suggestions, "Styles"), (ButtonID.share, review.shared ? "Shared" : "Share"),
+            (ButtonID.done, "Done"),
         ]
+        let buttonWidth = (inner - Double(labels.count - 1) * gap) / Double(labels.count)
         for (index, (id, label)) in labels.enumerated() {
             button(
                 id, label, x: l.sheetX + 60 * unit + Double(index) * (buttonWidth + gap), y: top + 170 * unit,

@@ -62,7 +62,9 @@ import Testing
         let out = "\(daemon.folder)/export.avi"
         let refused = try await ctl(daemon, "clips", "export", clips[0].id, out)
         #expect(refused.status == 65 && refused.stderr.contains("not agreed to share"), "\(refused)")
-        #expect(try await ctl(daemon, "ui", "event", "share").status == 0)
+        // The shopper taps Share on the review screen.
+        #expect(try await ctl(daemon, "ui", "state").stdout.contains("share"))
+        #expect(try await ctl(daemon, "ui", "press", "share").status == 0)
         let exported = try await ctl(daemon, "clips", "export", clips[0].id, out)
         #expect(exported.status == 0, "\(exported)")
         let probe = try await run(

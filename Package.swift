@@ -233,7 +233,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MirrorDaemonTests",
-            dependencies: ["MirrorDaemon", "MirrorConfig", "mirrord", "mirrorctl"],
+            dependencies: ["MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "mirrord", "mirrorctl"],
             swiftSettings: strict),
     ]
 )

@@ -276,6 +276,13 @@ final class ClipRecorder: SessionRecorder, Service {
             return
         }
         write(preRollFrames, encoder: try? JPEGEncoder(), image: PixelBuffer())
+        logger.info(
+            "clip started",
+            metadata: [
+                "clip": "\(request.clipID)",
+                "pre_roll_frames": "\(preRollFrames.filter { $0.timestamp < request.trigger }.count)",
+                "first_sequence": "\(preRollFrames.first.map { String($0.sequence) } ?? "-")",
+            ])
     }
 
     /// Appends frames to the active clip (YUYV encoded to JPEG first); a write error abandons the clip.

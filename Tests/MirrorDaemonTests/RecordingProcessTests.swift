@@ -1,4 +1,6 @@
 import Foundation
+import MirrorImaging
+import MirrorRecorder
 import Testing
 
 /// Recording end to end with the real binaries: consent on the mirror, pre-roll, encryption at rest,
@@ -25,6 +27,72 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
         }
         throw TestFailure("never reached \(wanted): \(last) \(daemon.logs())")
+    }
+
+    @Test func thePreRollIsFrameExactOnTheCounterCamera() async throws {
+        let daemon = try DaemonUnderTest()
+        // The test-pattern camera burns its frame counter into every frame (24 blocks on the top rows).
+        try """
+        name: counter-camera
+        camera:
+          source: test-pattern
+          width: 384
+          height: 216
+          fps: 15
+        panel:
+          device: file
+          width: 216
+          height: 384
+          pixel_format: XRGB8888
+        """.write(toFile: "\(daemon.folder)/profile.yaml", atomically: true, encoding: .utf8)
+        try """
+        profile: \(daemon.folder)/profile.yaml
+        state_dir: state
+        session:
+          countdown_seconds: 0
+        recording:
+          clip_seconds: 2
+          pre_roll_seconds: 1
+          post_roll_seconds: 0
+        """.write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(try await ctl(daemon, "record").status == 0)
+        #expect(try await ctl(daemon, "ui", "press", "accept").status == 0)
+        try await waitForState(daemon, "review")
+        #expect(try await ctl(daemon, "ui", "press", "share").status == 0)
+        struct Clip: Decodable { var id: String }
+        let list = try await ctl(daemon, "clips", "list", "--json")
+        let clip = try #require(try JSONDecoder().decode([Clip].self, from: Data(list.stdout.utf8)).first)
+        let out = "\(daemon.folder)/counter.avi"
+        #expect(try await ctl(daemon, "clips", "export", clip.id, out).status == 0)
+
+        let reader = try AVIReader(out)
+        let decoder = try JPEGDecoder()
+        let image = PixelBuffer()
+        var counters: [Int] = []
+        for index in reader.frames.indices {
+            let jpeg = try reader.frame(index)
+            _ = try jpeg.withUnsafeBytes { try decoder.decode($0, into: image) }
+            let block = image.width / 24
+            var counter = 0
+            for bit in 0..<24 {
+                let pixel = image.pixel(x: bit * block + block / 2, y: 8)
+                counter = counter << 1 | ((pixel >> 8 & 0xff) > 128 ? 1 : 0)
+            }
+            counters.append(counter)
+        }
+        // Every frame once, in order, across the junction of the ring buffer and the live frames.
+        #expect(zip(counters, counters.dropFirst()).allSatisfy { $1 == $0 + 1 }, "\(counters)")
+        // 1 s of pre-roll at 15 fps before the trigger, then 2 s of clip.
+        let logs = daemon.logs()
+        let preRoll = logs.split(separator: "\n").first { $0.contains("clip started") }
+            .flatMap { line in line.split(separator: " ").first { $0.hasPrefix("pre_roll_frames=") } }
+            .flatMap { Int($0.dropFirst("pre_roll_frames=".count)) }
+        #expect((14...16).contains(preRoll ?? -1), "\(logs)")
+        #expect((44...47).contains(counters.count), "\(counters.count) frames")
+        #expect(try await daemon.stop() == 0)
     }
 
     @Test func recordsWithConsentEncryptsAndExportsOnlyWhenShared() async throws {

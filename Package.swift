@@ -221,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "MirrorHardwareTests",
             dependencies: [
-                "MirrorCapture", "MirrorCore", "MirrorDisplay", "MirrorImaging", "CV4L2", "CLinuxUAPI",
+                "MirrorCapture", "MirrorCore", "MirrorDisplay", "MirrorImaging", "MirrorStore", "CV4L2", "CLinuxUAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -255,10 +255,7 @@ enum CameraCapture {
             dropped = max(0, count + 1 - written - corrupt)
         }
         let latency =
-            firstFrame.map {
-                Double($0.since(started).components.attoseconds) / 1e15
-                    + Double($0.since(started).components.seconds) * 1000
-            } ?? 0
+            firstFrame.map { $0.since(started).milliseconds } ?? 0
         return CaptureReport(
             device: device, format: "\(PreferenceText.describe(format))", frames: written,
             fps: (fps * 100).rounded() / 100, dropped: dropped, corrupt: corrupt,

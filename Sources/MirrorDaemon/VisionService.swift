@@ -213,7 +213,7 @@ final class VisionService: Service, Sendable {
             }
             let elapsed = MonotonicInstant.now().since(start)
             analysed.increment()
-            seconds.set(Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+            seconds.set(elapsed.seconds)
 
             // Presence, debounced both ways; the vote follows the controller's session.
             let present = result.verdict == .person
@@ -239,8 +239,7 @@ final class VisionService: Service, Sendable {
                 $0.current = result.observations
                 $0.session = voted
                 $0.framesAnalysed += 1
-                $0.lastMilliseconds =
-                    Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3
+                $0.lastMilliseconds = elapsed.milliseconds
                 $0.problem =
                     switch result.verdict {
                     case .blank: "the camera sees nothing (lens covered or lights off?)"

@@ -1,3 +1,5 @@
+import MirrorCore
+
 /// Which frame of a clip to show after a given time of playback: speed, looping and scrubbing, no I/O.
 ///
 /// Playback runs from a start frame (``start``, 0 unless scrubbed); the display measures the time elapsed
@@ -30,8 +32,7 @@ public struct PlaybackClock: Sendable, Equatable {
     /// The frame to show `elapsed` after playback (re)started.
     public func frameIndex(at elapsed: Duration) -> Int {
         guard frameCount > 0 else { return 0 }
-        let (seconds, attoseconds) = elapsed.components
-        let time = max(0, Double(seconds) + Double(attoseconds) / 1e18)
+        let time = max(0, elapsed.seconds)
         let ticks = Int((time * fps * speed + 1e-9).rounded(.down))
         let raw = start + ticks
         if loop { return raw % frameCount }

@@ -90,7 +90,7 @@ struct Decode: ParsableCommand {
                 count += 1
             }
             let elapsed = ContinuousClock.now - start
-            let secondsTaken = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let secondsTaken = elapsed.seconds
             let info = try JPEGMarkers.inspect(bytes).get()
             let megapixels = Double(info.width * info.height) * Double(count) / secondsTaken / 1e6
             print(
@@ -179,8 +179,7 @@ struct Compose: ParsableCommand {
             let start = ContinuousClock.now
             for _ in 0..<frames { body() }
             let elapsed = ContinuousClock.now - start
-            return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * 1000
-                / Double(frames)
+            return elapsed.milliseconds / Double(frames)
         }
         let compose = time { renderer.drawLive(frame, overlay: .init()) }
         let pack = time {

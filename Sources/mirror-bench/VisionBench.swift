@@ -59,8 +59,7 @@ struct Vision: ParsableCommand {
     private func time(_ body: () throws -> Void) rethrows -> Double {
         let start = MonotonicInstant.now()
         try body()
-        let elapsed = MonotonicInstant.now().since(start).components
-        return Double(elapsed.seconds) * 1e3 + Double(elapsed.attoseconds) / 1e15
+        return MonotonicInstant.now().since(start).milliseconds
     }
 }
 
@@ -95,8 +94,7 @@ struct KNN: ParsableCommand {
         for run in 0..<(runs + 10) {
             let start = MonotonicInstant.now()
             found += index.search(queries[run % queries.count], k: 5, threshold: 0).count
-            let elapsed = MonotonicInstant.now().since(start).components
-            if run >= 10 { times.append(Double(elapsed.seconds) * 1e3 + Double(elapsed.attoseconds) / 1e15) }
+            if run >= 10 { times.append(MonotonicInstant.now().since(start).milliseconds) }
         }
         print(
             String(
@@ -152,8 +150,7 @@ struct VisionPipeline: ParsableCommand {
         for run in 0..<runs {
             let start = MonotonicInstant.now()
             regions += try analyzer.analyze(people[run % people.count]).observations.count
-            let elapsed = MonotonicInstant.now().since(start).components
-            times.append(Double(elapsed.seconds) * 1e3 + Double(elapsed.attoseconds) / 1e15)
+            times.append(MonotonicInstant.now().since(start).milliseconds)
         }
         let cpuPerFrame = (cpuSeconds() - cpuStart) / Double(runs) * 1e3
         print(

@@ -95,7 +95,7 @@ final class VisionService: Service, Sendable {
                 helpText: "Time the last analysed frame took, every garment region included."))
         presentGauge = registry.makeGauge(
             descriptor: .init(
-                metricName: "mirror_vision_person_present", unitName: "info",
+                metricName: "mirror_vision_person_present", unitName: "",
                 helpText: "1 while the camera sees a person, else 0."))
         restoreBackground()
     }
@@ -183,15 +183,18 @@ final class VisionService: Service, Sendable {
             let wasRecording = recording
             recording = controller.state == .recording
             if recording && !wasRecording { turn.withLock { $0 = TurnTracker() } }
+            var decoded = false
             if recording && !calibrating {
-                followTurn(frame, decoder: decoder, image: image)
+                decoded = followTurn(frame, decoder: decoder, image: image)
                 if now < next { continue }
             }
             guard calibrating || now >= next else { continue }
             next = now.advanced(by: interval)
             let start = now
             do {
-                try decoder.decode(frame, into: image, scale: Self.scale(width: frame.width, height: frame.height))
+                if !decoded {
+                    try decoder.decode(frame, into: image, scale: Self.scale(width: frame.width, height: frame.height))
+                }
             } catch {
                 failed.increment()
                 logger.debug("vision skipped a frame", metadata: ["error": "\(error)"])
@@ -250,21 +253,23 @@ final class VisionService: Service, Sendable {
         }
     }
 
-    /// Feeds the turn tracker with this frame's silhouette width; a full turn ends the clip.
-    private func followTurn(_ frame: Frame, decoder: FrameDecoder, image: PixelBuffer) {
+    /// Feeds the turn tracker with this frame's silhouette width; a full turn ends the clip. Returns
+    /// whether `image` now holds the decoded frame.
+    private func followTurn(_ frame: Frame, decoder: FrameDecoder, image: PixelBuffer) -> Bool {
         do {
             try decoder.decode(frame, into: image, scale: Self.scale(width: frame.width, height: frame.height))
         } catch {
             failed.increment()
-            return
+            return false
         }
-        guard let silhouette = analyzer.withLock({ $0.silhouette(image) }) else { return }
+        guard let silhouette = analyzer.withLock({ $0.silhouette(image) }) else { return true }
         let time = Double(frame.timestamp.nanoseconds) / 1e9
         let event = turn.withLock { $0.add(width: silhouette.box.width, at: time) }
         if event == .complete, controller.state == .recording {
             logger.info("full turn seen: ending the clip")
             controller.send(.turnCompleted)
         }
+        return true
     }
 
     /// The turn phase of each frame time of the last recording, and whether the turn was complete.

@@ -23,7 +23,13 @@ private func freePort() -> Int {
     func metricsPassPromtoolAndHealthIsServedOverTCP() async throws {
         let tool = try #require(promtool, "promtool is required in CI")
         let port = freePort()
-        let daemon = try DaemonUnderTest(extraConfig: "api:\n  metrics_listen: 127.0.0.1:\(port)")
+        let daemon = try DaemonUnderTest(
+            extraConfig: """
+                api:
+                  metrics_listen: 127.0.0.1:\(port)
+                vision:
+                  manifest: \(Binaries.repository)/models/efficientnet-lite0.json
+                """)
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
         try await Task.sleep(for: .seconds(1))
@@ -37,7 +43,8 @@ private func freePort() -> Int {
         let text = String(decoding: metrics, as: UTF8.self)
         for name in [
             "mirror_capture_frames_total", "mirror_display_frames_total", "mirror_display_latency_seconds_bucket",
-            "mirror_build_info{", "mirror_capture_frames_per_second",
+            "mirror_build_info{", "mirror_capture_frames_per_second", "mirror_vision_frames_analysed_total",
+            "mirror_vision_analysis_seconds", "mirror_vision_person_present",
         ] {
             #expect(text.contains(name), "\(name) missing from /metrics")
         }

@@ -129,7 +129,7 @@ public enum LocalAPI {
         router.get("/v1/vision") { _, _ -> Response in try json(daemon.vision()) }
         router.post("/v1/vision/calibrate") { request, _ -> Response in
             let frames = request.uri.queryParameters.get("frames", as: Int.self) ?? 30
-            guard (5...300).contains(frames) else { throw HTTPError(.badRequest, message: "frames must be 5 to 300") }
+            guard (5...100).contains(frames) else { throw HTTPError(.badRequest, message: "frames must be 5 to 100") }
             do {
                 return try json(try await daemon.calibrate(frames: frames))
             } catch {

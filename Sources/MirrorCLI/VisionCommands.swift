@@ -21,11 +21,11 @@ struct Calibrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Learn the empty fitting-room view (step out of the camera's view first).")
     @OptionGroup var daemon: DaemonOptions
-    @Option(help: "Camera frames to learn from (5-300).") var frames = 30
+    @Option(help: "Camera frames to learn from (5-100; the answer comes when they are in).") var frames = 30
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        guard (5...300).contains(frames) else { throw ValidationError("--frames must be 5 to 300") }
+        guard (5...100).contains(frames) else { throw ValidationError("--frames must be 5 to 100") }
     }
 
     func run() async throws {

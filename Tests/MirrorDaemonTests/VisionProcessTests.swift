@@ -104,7 +104,7 @@ import Testing
 
         // Hostile requests: clear errors, nothing changes.
         let zero = try await ctl(daemon, "calibrate", "--frames", "0")
-        #expect(zero.status != 0 && zero.stderr.contains("5 to 300"))
+        #expect(zero.status != 0 && zero.stderr.contains("5 to 100"))
         #expect(try await daemon.stop() == 0)
 
         // A restart keeps the calibration and reuses the catalog index instead of embedding again.

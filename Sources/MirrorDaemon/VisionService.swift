@@ -179,22 +179,20 @@ final class VisionService: Service, Sendable {
         for await frame in frames {
             let calibrating = calibration.withLock { $0 != nil }
             let now = MonotonicInstant.now()
-            // While a clip records, every frame's silhouette follows the turn (cheap: no network).
+            // While a clip records, every frame's silhouette follows the turn (cheap: no network), and the
+            // garment analysis waits: a gap of several frames could hide a profile from the tracker.
             let wasRecording = recording
             recording = controller.state == .recording
             if recording && !wasRecording { turn.withLock { $0 = TurnTracker() } }
-            var decoded = false
             if recording && !calibrating {
-                decoded = followTurn(frame, decoder: decoder, image: image)
-                if now < next { continue }
+                followTurn(frame, decoder: decoder, image: image)
+                continue
             }
             guard calibrating || now >= next else { continue }
             next = now.advanced(by: interval)
             let start = now
             do {
-                if !decoded {
-                    try decoder.decode(frame, into: image, scale: Self.scale(width: frame.width, height: frame.height))
-                }
+                try decoder.decode(frame, into: image, scale: Self.scale(width: frame.width, height: frame.height))
             } catch {
                 failed.increment()
                 logger.debug("vision skipped a frame", metadata: ["error": "\(error)"])
@@ -253,23 +251,21 @@ final class VisionService: Service, Sendable {
         }
     }
 
-    /// Feeds the turn tracker with this frame's silhouette width; a full turn ends the clip. Returns
-    /// whether `image` now holds the decoded frame.
-    private func followTurn(_ frame: Frame, decoder: FrameDecoder, image: PixelBuffer) -> Bool {
+    /// Feeds the turn tracker with this frame's silhouette width; a full turn ends the clip.
+    private func followTurn(_ frame: Frame, decoder: FrameDecoder, image: PixelBuffer) {
         do {
             try decoder.decode(frame, into: image, scale: Self.scale(width: frame.width, height: frame.height))
         } catch {
             failed.increment()
-            return false
+            return
         }
-        guard let silhouette = analyzer.withLock({ $0.silhouette(image) }) else { return true }
+        guard let silhouette = analyzer.withLock({ $0.silhouette(image) }) else { return }
         let time = Double(frame.timestamp.nanoseconds) / 1e9
         let event = turn.withLock { $0.add(width: silhouette.box.width, at: time) }
         if event == .complete, controller.state == .recording {
             logger.info("full turn seen: ending the clip")
             controller.send(.turnCompleted)
         }
-        return true
     }
 
     /// The turn phase of each frame time of the last recording, and whether the turn was complete.

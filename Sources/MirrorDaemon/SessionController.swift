@@ -14,6 +14,11 @@ public protocol PlayableClip: PlaybackSource {
     func setSlowMotion(_ slow: Bool, at now: MonotonicInstant)
     /// Moves the play head by a fraction of the clip (negative: back).
     func scrub(by fraction: Double, at now: MonotonicInstant)
+    /// Seconds of the shopper's full turn in this clip, when the vision core followed one.
+    var turnSeconds: Double? { get }
+    /// Plays by turn phase from now on, one turn taking `period` seconds: looks aligned on the same
+    /// period show the same angle at the same time.
+    func align(period: Double, at now: MonotonicInstant)
 }
 
 /// What the session asks of the recorder and the store; carried out off the session's lock.
@@ -260,6 +265,11 @@ public final class SessionController: Sendable {
             case .compare(let clips): playing = clips.compactMap { recorder.playback(session: id, number: $0) }
             default: break
             }
+        }
+        // Side by side, the looks play by turn phase, on the slower turn's period, when every one has a turn.
+        let turns = playing.compactMap(\.turnSeconds)
+        if playing.count >= 2, turns.count == playing.count, let period = turns.max() {
+            for clip in playing { clip.align(period: period, at: now) }
         }
         current.withLock { c in
             c.playing = playing

@@ -107,19 +107,11 @@ public struct ClipRecord: Codable, Sendable, Hashable, FetchableRecord, Persista
     }
 }
 
-/// Who did something recorded in the audit log.
+/// Who did something recorded in the audit log. Coded as its string, in JSON and in the database, by the
+/// standard library's and GRDB's defaults for string-backed `RawRepresentable` types.
 public struct AuditActor: RawRepresentable, Codable, Sendable, Hashable, DatabaseValueConvertible {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
     public static let staff = AuditActor(rawValue: "staff")
     public static let shopper = AuditActor(rawValue: "shopper")
@@ -130,15 +122,6 @@ public struct AuditActor: RawRepresentable, Codable, Sendable, Hashable, Databas
 public struct AuditAction: RawRepresentable, Codable, Sendable, Hashable, DatabaseValueConvertible {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
     public static let export = AuditAction(rawValue: "export")
     public static let purge = AuditAction(rawValue: "purge")

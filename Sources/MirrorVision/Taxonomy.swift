@@ -22,13 +22,10 @@ public struct Taxonomy: Sendable {
     /// The category whose mapped classes hold the most softmax probability, with that probability;
     /// nil when no category reaches `minimumConfidence` or the logits are not finite.
     public func category(logits: UnsafeBufferPointer<Float>) -> (category: GarmentCategory, confidence: Float)? {
-        guard let top = logits.max(), top.isFinite else { return nil }
-        var total: Float = 0
-        for value in logits { total += expf(value - top) }
-        guard total > 0, total.isFinite else { return nil }
+        guard let softmax = Softmax(logits) else { return nil }
         var mass: [GarmentCategory: Float] = [:]
         for (index, category) in categoryOfClass where index < logits.count {
-            mass[category, default: 0] += expf(logits[index] - top) / total
+            mass[category, default: 0] += softmax.probability(logits[index])
         }
         guard
             let best = mass.max(by: {
@@ -43,12 +40,28 @@ public struct Taxonomy: Sendable {
     public func top(_ count: Int, logits: UnsafeBufferPointer<Float>) -> [(
         index: Int, label: String, probability: Float
     )] {
-        guard let top = logits.max(), top.isFinite else { return [] }
-        var total: Float = 0
-        for value in logits { total += expf(value - top) }
+        guard let softmax = Softmax(logits) else { return [] }
         let best = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(count)
         return best.map { index in
-            (index, index < labels.count ? labels[index] : "class \(index)", expf(logits[index] - top) / total)
+            (index, index < labels.count ? labels[index] : "class \(index)", softmax.probability(logits[index]))
         }
     }
+}
+
+/// Softmax over a set of logits, computed stably (shifted by the largest logit).
+private struct Softmax {
+    let top: Float
+    let total: Float
+
+    /// Nil when the logits are empty or not finite.
+    init?(_ logits: UnsafeBufferPointer<Float>) {
+        guard let top = logits.max(), top.isFinite else { return nil }
+        var total: Float = 0
+        for value in logits { total += expf(value - top) }
+        guard total > 0, total.isFinite else { return nil }
+        self.top = top
+        self.total = total
+    }
+
+    func probability(_ logit: Float) -> Float { expf(logit - top) / total }
 }

@@ -59,6 +59,10 @@ let package = Package(
             name: "MirrorSession",
             swiftSettings: strict),
         .target(
+            name: "MirrorSuggest",
+            dependencies: ["MirrorCore"],
+            swiftSettings: strict),
+        .target(
             name: "MirrorConfig",
             dependencies: ["MirrorCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
@@ -129,7 +133,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "MirrorTesting",
-            dependencies: ["MirrorCore", "MirrorImaging", "CCairo"],
+            dependencies: ["MirrorCore", "MirrorImaging", "MirrorSuggest", "CCairo"],
             swiftSettings: strict),
 
         .executableTarget(
@@ -156,7 +160,7 @@ let package = Package(
         .executableTarget(
             name: "mirror-devtool",
             dependencies: [
-                "MirrorTesting", "MirrorImaging", "MirrorDisplay",
+                "MirrorTesting", "MirrorImaging", "MirrorDisplay", "MirrorSuggest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -187,6 +191,10 @@ let package = Package(
         .testTarget(
             name: "MirrorSessionTests",
             dependencies: ["MirrorSession"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MirrorSuggestTests",
+            dependencies: ["MirrorSuggest", "MirrorCore"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorConfigTests",

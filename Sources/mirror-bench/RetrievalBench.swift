@@ -4,6 +4,7 @@ import Foundation
 import MirrorCore
 import MirrorDisplay
 import MirrorImaging
+import MirrorTesting
 import MirrorVision
 
 /// Retrieval quality of the catalog matching, on a set this program makes and states exactly:
@@ -147,81 +148,8 @@ struct Retrieval: ParsableCommand {
     }
 }
 
-/// Drawings of garments and camera effects for the retrieval benchmark (Cairo).
-enum GarmentArt {
-    static func withContext(_ image: PixelBuffer, _ body: (OpaquePointer) -> Void) {
-        let surface = cairo_image_surface_create_for_data(
-            image.base.assumingMemoryBound(to: UInt8.self), CAIRO_FORMAT_RGB24, Int32(image.width),
-            Int32(image.height), Int32(image.stride))!
-        let cr = cairo_create(surface)!
-        body(cr)
-        cairo_destroy(cr)
-        cairo_surface_flush(surface)
-        cairo_surface_destroy(surface)
-    }
-
-    /// A garment of `category` in `colour` with `pattern`, centred on a white background.
-    static func draw(
-        _ category: GarmentCategory, colour: (Double, Double, Double), pattern: String, into image: PixelBuffer
-    ) {
-        withContext(image) { cr in
-            let s = Double(image.width)
-            cairo_set_source_rgb(cr, 0.97, 0.97, 0.96)
-            cairo_paint(cr)
-            func poly(_ points: [(Double, Double)]) {
-                cairo_move_to(cr, points[0].0 * s, points[0].1 * s)
-                for point in points.dropFirst() { cairo_line_to(cr, point.0 * s, point.1 * s) }
-                cairo_close_path(cr)
-            }
-            switch category {
-            case .tops:
-                poly([
-                    (0.3, 0.15), (0.42, 0.12), (0.58, 0.12), (0.7, 0.15), (0.9, 0.35), (0.8, 0.42), (0.7, 0.34),
-                    (0.7, 0.85), (0.3, 0.85), (0.3, 0.34), (0.2, 0.42), (0.1, 0.35),
-                ])
-            case .trousers:
-                poly([(0.3, 0.08), (0.7, 0.08), (0.74, 0.92), (0.56, 0.92), (0.5, 0.35), (0.44, 0.92), (0.26, 0.92)])
-            case .dresses:
-                poly([(0.38, 0.06), (0.62, 0.06), (0.64, 0.38), (0.8, 0.94), (0.2, 0.94), (0.36, 0.38)])
-            case .skirts:
-                poly([(0.34, 0.2), (0.66, 0.2), (0.82, 0.8), (0.18, 0.8)])
-            default:
-                poly([
-                    (0.3, 0.08), (0.7, 0.08), (0.88, 0.22), (0.9, 0.8), (0.78, 0.8), (0.74, 0.3), (0.74, 0.95),
-                    (0.26, 0.95), (0.26, 0.3), (0.22, 0.8), (0.1, 0.8), (0.12, 0.22),
-                ])
-            }
-            cairo_save(cr)
-            cairo_clip_preserve(cr)
-            cairo_set_source_rgb(cr, colour.0, colour.1, colour.2)
-            cairo_fill_preserve(cr)
-            let light = (min(1, colour.0 + 0.55), min(1, colour.1 + 0.55), min(1, colour.2 + 0.5))
-            cairo_set_source_rgb(cr, light.0, light.1, light.2)
-            if pattern == "stripes" {
-                for y in stride(from: 0.0, to: s, by: s / 16) { cairo_rectangle(cr, 0, y, s, s / 40) }
-                cairo_fill(cr)
-            } else if pattern == "checks" {
-                for t in stride(from: 0.0, to: s, by: s / 10) {
-                    cairo_rectangle(cr, t, 0, s / 60, s)
-                    cairo_rectangle(cr, 0, t, s, s / 60)
-                }
-                cairo_fill(cr)
-            }
-            cairo_restore(cr)
-            // Seams and shading: a darker outline.
-            cairo_set_source_rgba(cr, 0, 0, 0, 0.35)
-            cairo_set_line_width(cr, s / 120)
-            cairo_stroke(cr)
-            if category == .outerwear {
-                cairo_set_source_rgb(cr, 0.85, 0.8, 0.6)
-                for y in [0.4, 0.55, 0.7] {
-                    cairo_arc(cr, 0.5 * s, y * s, s / 70, 0, 2 * .pi)
-                    cairo_fill(cr)
-                }
-            }
-        }
-    }
-
+/// Camera effects for the retrieval benchmark (Cairo and plain loops), on the garment drawings.
+extension GarmentArt {
     /// Shear, rotation and scale about the centre (an affine stand-in for a camera's perspective).
     static func warp(_ image: PixelBuffer) -> PixelBuffer {
         let out = PixelBuffer(width: image.width, height: image.height)

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import MirrorDisplay
 import MirrorImaging
+import MirrorSuggest
 import MirrorTesting
 
 /// Developer tools: regenerating committed samples. Not installed on devices.
 struct DevTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirror-devtool", abstract: "Developer tools for the mirror project.",
-        subcommands: [RenderSample.self, FramePNG.self])
+        subcommands: [RenderSample.self, FramePNG.self, RenderCatalog.self])
 }
 
 struct RenderSample: ParsableCommand {
@@ -60,6 +61,42 @@ struct FramePNG: ParsableCommand {
             _ = try JPEGDecoder().decode(UnsafeRawBufferPointer(rebasing: all[frames[index]]), into: image)
         }
         try Data(try PNGWriter.encode(image)).write(to: URL(fileURLWithPath: output))
+    }
+}
+
+struct RenderCatalog: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the demo catalog: catalog.json, inventory.json, profiles.json and photos/<sku>.jpg.")
+
+    @Option(help: "Photo size in pixels (square).") var size = 224
+    @Option(help: "JPEG quality, 1-100.") var quality = 85
+    @Argument(help: "Output folder.") var output = "config/catalog"
+
+    func run() throws {
+        let folder = CatalogFolder(output)
+        try FileManager.default.createDirectory(atPath: folder.photos, withIntermediateDirectories: true)
+        let items = DemoCatalog.items
+        let catalog = Catalog(items: items)
+        // "Bought together" counts come from the generated purchase log (PurchaseLog describes it).
+        let log = PurchaseLog.generate(catalog: catalog)
+        let file = CatalogFolder.CatalogFile(
+            currency: "EUR", items: items, coPurchase: PurchaseLog.coPurchases(log.baskets, catalog: catalog))
+        try CatalogFolder.write(file, to: folder.catalogFile)
+        try CatalogFolder.write(DemoCatalog.inventory(), to: folder.inventoryFile)
+        try CatalogFolder.write(CatalogFolder.ProfilesFile(profiles: DemoCatalog.profiles), to: folder.profilesFile)
+        let image = PixelBuffer(width: size, height: size)
+        let encoder = try JPEGEncoder()
+        let patterns = Dictionary(uniqueKeysWithValues: DemoCatalog.styles.map { ($0.style, $0.pattern) })
+        for item in items {
+            GarmentArt.draw(
+                item.category, colour: GarmentArt.rgb(item.hex), pattern: patterns[item.style] ?? "solid",
+                into: image)
+            try Data(try encoder.encode(image, quality: quality)).write(
+                to: URL(fileURLWithPath: "\(folder.photos)/\(item.sku).jpg"), options: .atomic)
+        }
+        print(
+            "wrote \(output): \(items.count) items, \(file.coPurchase.count) co-purchase pairs from \(log.baskets.count) baskets"
+        )
     }
 }
 

@@ -1,0 +1,178 @@
+import MirrorCore
+
+/// One sellable item: a style (the design) in one colour, with its sizes.
+public struct CatalogItem: Codable, Sendable, Hashable {
+    public var sku: String
+    /// The design: SKUs of one style differ only in colour.
+    public var style: String
+    public var name: String
+    public var brand: String
+    /// Price in minor units of the catalog's currency (cents).
+    public var price: Int
+    public var category: GarmentCategory
+    /// The colour's shopper-facing name, from the vision core's colour table ("navy", "rust").
+    public var colour: String
+    /// The colour as `#rrggbb`, for swatches.
+    public var hex: String
+    /// Sizes in display order.
+    public var sizes: [String]
+    /// Styles that complete an outfit with this one (the merchandisers' outfit links).
+    public var goesWith: [String]
+
+    public init(
+        sku: String, style: String, name: String, brand: String, price: Int, category: GarmentCategory,
+        colour: String, hex: String, sizes: [String], goesWith: [String] = []
+    ) {
+        self.sku = sku
+        self.style = style
+        self.name = name
+        self.brand = brand
+        self.price = price
+        self.category = category
+        self.colour = colour
+        self.hex = hex
+        self.sizes = sizes
+        self.goesWith = goesWith
+    }
+
+    /// `hex` as 0xRRGGBB (grey when malformed).
+    public var rgb: UInt32 { UInt32(hex.dropFirst(), radix: 16) ?? 0x808080 }
+}
+
+/// How often two styles were bought together (from the hub's purchase history).
+public struct CoPurchase: Codable, Sendable, Hashable {
+    public var styles: [String]
+    public var count: Int
+
+    public init(_ first: String, _ second: String, count: Int) {
+        styles = [first, second]
+        self.count = count
+    }
+}
+
+/// The catalog the suggestions draw from: items, outfit links and co-purchase counts, indexed once.
+public struct Catalog: Sendable {
+    public let currency: String
+    public let items: [CatalogItem]
+    private let bySKU: [String: Int]
+    /// Item indexes per style, in catalog order.
+    private let byStyle: [String: [Int]]
+    /// Styles bought together with each style, with their counts, most frequent first.
+    private let partners: [String: [(style: String, count: Int)]]
+
+    public init(currency: String = "EUR", items: [CatalogItem], coPurchase: [CoPurchase] = []) {
+        self.currency = currency
+        self.items = items
+        var bySKU: [String: Int] = [:]
+        var byStyle: [String: [Int]] = [:]
+        for (index, item) in items.enumerated() {
+            bySKU[item.sku] = bySKU[item.sku] ?? index
+            byStyle[item.style, default: []].append(index)
+        }
+        var partners: [String: [String: Int]] = [:]
+        for pair in coPurchase where pair.styles.count == 2 && pair.styles[0] != pair.styles[1] && pair.count > 0 {
+            partners[pair.styles[0], default: [:]][pair.styles[1], default: 0] += pair.count
+            partners[pair.styles[1], default: [:]][pair.styles[0], default: 0] += pair.count
+        }
+        self.bySKU = bySKU
+        self.byStyle = byStyle
+        self.partners = partners.mapValues { counts in
+            counts.map { (style: $0.key, count: $0.value) }.sorted { ($0.count, $1.style) > ($1.count, $0.style) }
+        }
+    }
+
+    public var count: Int { items.count }
+
+    public func item(_ sku: String) -> CatalogItem? { bySKU[sku].map { items[$0] } }
+
+    /// The SKUs of `style` (its colours), in catalog order.
+    public func variants(of style: String) -> [CatalogItem] { (byStyle[style] ?? []).map { items[$0] } }
+
+    /// Styles bought together with `style`, most frequent first.
+    public func boughtWith(_ style: String) -> [(style: String, count: Int)] { partners[style] ?? [] }
+
+    /// The item of `category` whose colour is `colour` (by name), else nil: what an unmatched garment
+    /// most likely is when the camera recognised its category and colour but no catalog photo.
+    public func closest(category: GarmentCategory, colour: String?) -> CatalogItem? {
+        guard let colour else { return nil }
+        return items.first { $0.category == category && $0.colour == colour }
+    }
+
+    /// A price for people: "€59" or "€59.50".
+    public func price(_ item: CatalogItem) -> String {
+        let symbol =
+            switch currency {
+            case "EUR": "€"
+            case "GBP": "£"
+            case "USD": "$"
+            default: "\(currency) "
+            }
+        let units = item.price / 100
+        let cents = item.price % 100
+        return cents == 0 ? "\(symbol)\(units)" : "\(symbol)\(units).\(cents < 10 ? "0" : "")\(cents)"
+    }
+}
+
+/// Stock of one store: units per SKU and size.
+public struct Inventory: Codable, Sendable, Equatable {
+    public var store: String
+    public var stock: [String: [String: Int]]
+
+    public init(store: String, stock: [String: [String: Int]] = [:]) {
+        self.store = store
+        self.stock = stock
+    }
+
+    public func units(_ sku: String, size: String) -> Int { stock[sku]?[size] ?? 0 }
+
+    /// In stock in `size`, or in any size when `size` is nil.
+    public func inStock(_ sku: String, size: String?) -> Bool {
+        if let size { return units(sku, size: size) > 0 }
+        return stock[sku]?.values.contains { $0 > 0 } ?? false
+    }
+}
+
+/// What head office knows of a shopper who identified at the mirror (loyalty code, never the face).
+public struct ShopperProfile: Codable, Sendable, Equatable {
+    public var loyaltyID: String
+    /// Sizes per category ("knitwear": "M", "trousers": "32").
+    public var sizes: [String: String]
+    /// Colours the shopper likes, by name.
+    public var colours: [String]
+    public var dislikes: Dislikes
+    /// SKUs bought before.
+    public var purchases: [String]
+
+    public struct Dislikes: Codable, Sendable, Equatable {
+        public var colours: [String]
+        public var categories: [String]
+        public var brands: [String]
+        public var skus: [String]
+
+        public init(colours: [String] = [], categories: [String] = [], brands: [String] = [], skus: [String] = []) {
+            self.colours = colours
+            self.categories = categories
+            self.brands = brands
+            self.skus = skus
+        }
+    }
+
+    public init(
+        loyaltyID: String, sizes: [String: String] = [:], colours: [String] = [], dislikes: Dislikes = .init(),
+        purchases: [String] = []
+    ) {
+        self.loyaltyID = loyaltyID
+        self.sizes = sizes
+        self.colours = colours
+        self.dislikes = dislikes
+        self.purchases = purchases
+    }
+
+    public func size(for category: GarmentCategory) -> String? { sizes[category.rawValue] }
+
+    /// Whether the shopper said no to this item, its colour, category or brand.
+    public func dislikes(_ item: CatalogItem) -> Bool {
+        dislikes.skus.contains(item.sku) || dislikes.colours.contains(item.colour)
+            || dislikes.categories.contains(item.category.rawValue) || dislikes.brands.contains(item.brand)
+    }
+}

@@ -106,7 +106,7 @@ let package = Package(
             name: "MirrorDaemon",
             dependencies: [
                 "MirrorCore", "MirrorConfig", "MirrorCapture", "MirrorDisplay", "MirrorAPI", "MirrorSession",
-                "MirrorRecorder", "MirrorStore", "MirrorImaging", "MirrorVision",
+                "MirrorRecorder", "MirrorStore", "MirrorImaging", "MirrorVision", "MirrorSuggest",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -241,7 +241,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MirrorDaemonTests",
-            dependencies: ["MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "mirrord", "mirrorctl"],
+            dependencies: [
+                "MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "MirrorCore", "mirrord", "mirrorctl",
+            ],
             swiftSettings: strict),
     ]
 )

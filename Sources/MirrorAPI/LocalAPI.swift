@@ -37,6 +37,24 @@ public protocol DaemonFacade: Sendable {
     /// Learns the empty fitting-room view from the next `frames` camera frames; throws when vision is off
     /// or someone is in view.
     func calibrate(frames: Int) async throws -> VisionReport
+
+    /// The session's suggestions, from what is tried, the shopper's profile and this store's stock.
+    func suggestions() -> SuggestionsReport
+    /// The shopper acts on suggestion `sku`: `favourite` (toggles), `dismiss`, or `request` (staff bring
+    /// it, in `size` or the shopper's size). Throws with the reason when it cannot be done.
+    func actOnSuggestion(_ sku: String, action: String, size: String?) throws -> SuggestionsReport
+    /// The shopper identifies with a loyalty code; false when no opted-in profile has it on this device.
+    func identify(shopper code: String) -> Bool
+    /// Staff requests, newest first: open ones, or all recent ones.
+    func staffRequests(all: Bool) throws -> [StaffRequestInfo]
+    /// Marks a request done; nil when there is no such request.
+    func completeStaffRequest(_ id: Int) throws -> StaffRequestInfo?
+}
+
+/// The body of `POST /v1/session/shopper`.
+public struct ShopperIdentification: Codable, Sendable {
+    public var loyaltyId: String
+    public init(loyaltyId: String) { self.loyaltyId = loyaltyId }
 }
 
 /// The daemon's HTTP API: on a Unix socket for `mirrorctl` (everything), and optionally on TCP for
@@ -136,6 +154,7 @@ public enum LocalAPI {
                 throw HTTPError(.conflict, message: "\(error)")
             }
         }
+        addShop(router, daemon: daemon)
         router.get("/v1/display") { _, _ -> Response in try json(daemon.display()) }
         router.post("/v1/display/diagnostics/:state") { _, context -> Response in
             let state = try context.parameters.require("state")
@@ -150,6 +169,60 @@ public enum LocalAPI {
             }
             daemon.showTestPattern(seconds: seconds)
             return try json(daemon.display())
+        }
+    }
+
+    /// Suggestions, the shopper's actions on them, identification, and the staff request queue.
+    private static func addShop(_ router: Router<BasicRequestContext>, daemon: some DaemonFacade) {
+        router.get("/v1/suggestions") { _, _ -> Response in try json(daemon.suggestions()) }
+        router.post("/v1/suggestions/:sku/:action") { request, context -> Response in
+            let sku = try context.parameters.require("sku")
+            let action = try context.parameters.require("action")
+            guard ["favourite", "dismiss", "request"].contains(action) else {
+                throw HTTPError(.badRequest, message: "action must be favourite, dismiss or request")
+            }
+            let size = request.uri.queryParameters.get("size").map { String($0) }
+            if let size, size.isEmpty || size.count > 16 {
+                throw HTTPError(.badRequest, message: "size is 1-16 characters")
+            }
+            do {
+                return try json(daemon.actOnSuggestion(sku, action: action, size: size))
+            } catch {
+                throw HTTPError(.conflict, message: "\(error)")
+            }
+        }
+        router.post("/v1/session/shopper") { request, context -> Response in
+            let body: ShopperIdentification
+            do {
+                var buffer = try await request.body.collect(upTo: 4096)
+                body = try JSONDecoder().decode(
+                    ShopperIdentification.self, from: Data(buffer.readBytes(length: buffer.readableBytes) ?? []))
+            } catch {
+                throw HTTPError(.badRequest, message: "send {\"loyaltyId\": \"...\"} (at most 4 KB of JSON)")
+            }
+            let code = body.loyaltyId.trimmingCharacters(in: .whitespaces)
+            guard (1...64).contains(code.count) else {
+                throw HTTPError(.badRequest, message: "loyaltyId is 1-64 characters")
+            }
+            guard daemon.identify(shopper: code) else {
+                throw HTTPError(.notFound, message: "no opted-in profile with that code on this mirror")
+            }
+            return try json(daemon.suggestions())
+        }
+        router.get("/v1/requests") { request, _ -> Response in
+            let all = request.uri.queryParameters.get("all") == "1"
+            do { return try json(daemon.staffRequests(all: all)) } catch {
+                throw HTTPError(.internalServerError, message: "\(error)")
+            }
+        }
+        router.post("/v1/requests/:id/done") { _, context -> Response in
+            let id = try context.parameters.require("id", as: Int.self)
+            let done: StaffRequestInfo?
+            do { done = try daemon.completeStaffRequest(id) } catch {
+                throw HTTPError(.internalServerError, message: "\(error)")
+            }
+            guard let done else { throw HTTPError(.notFound, message: "no request \(id)") }
+            return try json(done)
         }
     }
 

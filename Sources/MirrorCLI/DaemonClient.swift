@@ -34,7 +34,13 @@ struct DaemonClient {
         return try decode(body, as: T.self)
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, limit: Int) async throws -> (
+    /// POSTs `body` as JSON to `path` and decodes the JSON answer.
+    func post<T: Decodable>(_ path: String, json body: some Encodable, as type: T.Type) async throws -> T {
+        let (answer, _) = try await send(.POST, path, limit: 1 << 20, body: try JSONEncoder().encode(body))
+        return try decode(answer, as: T.self)
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, limit: Int, body: Data? = nil) async throws -> (
         body: [UInt8], contentType: String?
     ) {
         guard let url = URL(httpURLWithSocketPath: socket, uri: path) else {
@@ -50,6 +56,10 @@ struct DaemonClient {
         do {
             var request = HTTPClientRequest(url: url.absoluteString)
             request.method = method
+            if let body {
+                request.headers.add(name: "content-type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: body))
+            }
             let response = try await client.execute(request, timeout: .seconds(10))
             let body = try await response.body.collect(upTo: limit)
             try await client.shutdown()

@@ -50,8 +50,17 @@ public struct DaemonConfig: Sendable, Equatable {
         public var catalog: String?
     }
 
+    /// The suggestions: where the device's cached catalog, stock and opted-in profiles are.
+    public struct SuggestionSettings: Sendable, Equatable {
+        /// A folder with `catalog.json`, `inventory.json`, `profiles.json` and `photos/<sku>.jpg`.
+        public var catalog: String
+    }
+
     public var file: String
     public var stateDirectory: String
+    /// Nil when the config has no `suggestions` section: the suggestions screen then shows what vision
+    /// recognises only.
+    public var suggestions: SuggestionSettings?
     /// Nil when the config has no `vision` section: the mirror then runs without recognition.
     public var vision: VisionSettings?
     public var session = SessionSettings()
@@ -120,13 +129,24 @@ public struct DaemonConfig: Sendable, Equatable {
             vision = settings
         }
 
+        var suggestions: SuggestionSettings?
+        if var section = try fields.section("suggestions") {
+            suggestions = SuggestionSettings(
+                catalog: resolve(
+                    try section.require("catalog", fix: "name the catalog folder, e.g. catalog"), against: base))
+            try section.finish()
+        }
+        // Garments are matched against the catalog's own photos unless vision names another folder.
+        if let suggestions, vision != nil, vision?.catalog == nil { vision?.catalog = "\(suggestions.catalog)/photos" }
+
         let profilePath = resolve(
             try fields.require("profile", fix: "name a device profile, e.g. ../devices/demo-replay.yaml"),
             against: base)
         try fields.finish()
         let profile = try DeviceProfile.load(path: profilePath, stateDirectory: stateDirectory)
         return DaemonConfig(
-            file: path, stateDirectory: stateDirectory, vision: vision, session: session, recording: recording,
+            file: path, stateDirectory: stateDirectory, suggestions: suggestions, vision: vision, session: session,
+            recording: recording,
             logLevel: logLevel, api: api, profile: profile)
     }
 

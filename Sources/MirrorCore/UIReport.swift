@@ -103,3 +103,84 @@ public struct PurgeReport: Codable, Sendable, Equatable {
     public var deleted: Int
     public init(deleted: Int) { self.deleted = deleted }
 }
+
+/// One suggestion as `GET /v1/suggestions` lists it; `mirrorctl suggestions` prints it.
+public struct SuggestionCard: Codable, Sendable, Equatable {
+    public var sku: String
+    public var name: String
+    public var colour: String
+    public var price: String
+    /// `your-size`, `also-in`, `completes-the-look` or `similar`.
+    public var kind: String
+    /// The sentence on the card.
+    public var reason: String
+    /// The size the shopper needs, when known.
+    public var size: String?
+    /// Sizes in catalog order with whether this store has each in stock.
+    public var sizes: [String]
+    public var inStock: [Bool]
+    public var favourite: Bool
+
+    public init(
+        sku: String, name: String, colour: String, price: String, kind: String, reason: String, size: String?,
+        sizes: [String], inStock: [Bool], favourite: Bool
+    ) {
+        self.sku = sku
+        self.name = name
+        self.colour = colour
+        self.price = price
+        self.kind = kind
+        self.reason = reason
+        self.size = size
+        self.sizes = sizes
+        self.inStock = inStock
+        self.favourite = favourite
+    }
+}
+
+/// The suggestions of the current session.
+public struct SuggestionsReport: Codable, Sendable, Equatable {
+    /// Whether a shopper identified with a loyalty code in this session (the code itself is not shown).
+    public var identified: Bool
+    /// The catalog items the shopper is trying, as recognised.
+    public var tried: [String]
+    public var suggestions: [SuggestionCard]
+    public var favourites: [String]
+    public var catalogItems: Int
+    /// Why suggestions are missing or stale, in words staff can act on.
+    public var problem: String?
+
+    public init(
+        identified: Bool, tried: [String], suggestions: [SuggestionCard], favourites: [String], catalogItems: Int,
+        problem: String?
+    ) {
+        self.identified = identified
+        self.tried = tried
+        self.suggestions = suggestions
+        self.favourites = favourites
+        self.catalogItems = catalogItems
+        self.problem = problem
+    }
+}
+
+/// A garment a shopper asked staff to bring, as `GET /v1/requests` lists it.
+public struct StaffRequestInfo: Codable, Sendable, Equatable {
+    public var id: Int
+    /// When it was asked, ISO 8601.
+    public var at: String
+    public var sku: String
+    public var size: String?
+    /// What to bring, in words.
+    public var description: String
+    /// `open` or `done`.
+    public var state: String
+
+    public init(id: Int, at: String, sku: String, size: String?, description: String, state: String) {
+        self.id = id
+        self.at = at
+        self.sku = sku
+        self.size = size
+        self.description = description
+        self.state = state
+    }
+}

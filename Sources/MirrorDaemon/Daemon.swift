@@ -6,6 +6,7 @@ import MirrorConfig
 import MirrorCore
 import MirrorDisplay
 import MirrorImaging
+import MirrorStore
 import Prometheus
 import ServiceLifecycle
 
@@ -70,9 +71,10 @@ public struct Daemon: Sendable {
         let bus = FrameBus()
         let scene = DisplayScene(diagnostics: config.session.diagnostics)
         let recorder = try ClipRecorder(config: config, bus: bus, registry: registry, logger: logger)
+        let shop = config.suggestions.map { Shop(folder: $0.catalog, store: recorder.store, logger: logger) }
         let controller = SessionController(
             scene: scene, settings: config.session, recording: config.recording, recorder: recorder,
-            panel: (framebuffer.geometry.width, framebuffer.geometry.height), logger: logger)
+            panel: (framebuffer.geometry.width, framebuffer.geometry.height), logger: logger, shop: shop)
         let vision = try config.vision.map {
             try VisionService(
                 settings: $0, cameraFPS: profile.camera.fps, stateDirectory: config.stateDirectory, bus: bus,
@@ -360,5 +362,54 @@ extension DaemonState {
         }
         try await vision.calibrate(frames: frames)
         return vision.report()
+    }
+}
+
+extension DaemonState {
+    func suggestions() -> SuggestionsReport {
+        guard let shop = controller.shop else {
+            return SuggestionsReport(
+                identified: false, tried: [], suggestions: [], favourites: [], catalogItems: 0,
+                problem: "no suggestions section in the config")
+        }
+        return shop.report(session: controller.sessionID)
+    }
+
+    func actOnSuggestion(_ sku: String, action: String, size: String?) throws -> SuggestionsReport {
+        guard let shop = controller.shop else { throw DaemonError("no suggestions section in the config") }
+        let session = controller.sessionID
+        switch action {
+        case "favourite":
+            guard shop.toggleFavourite(sku, session: session) else {
+                throw DaemonError("no session, or no item \(sku)")
+            }
+        case "dismiss":
+            guard shop.dismiss(sku, session: session) else { throw DaemonError("no session, or no item \(sku)") }
+        default:
+            _ = try shop.request(sku, size: size, session: session)
+        }
+        controller.refresh()
+        return shop.report(session: session)
+    }
+
+    func identify(shopper code: String) -> Bool {
+        guard let shop = controller.shop, controller.sessionID != nil else { return false }
+        let found = shop.identify(code, session: controller.sessionID)
+        controller.refresh()
+        return found
+    }
+
+    func staffRequests(all: Bool) throws -> [StaffRequestInfo] {
+        try recorder.store.staffRequests(openOnly: !all).map(Self.info)
+    }
+
+    func completeStaffRequest(_ id: Int) throws -> StaffRequestInfo? {
+        try recorder.store.completeStaffRequest(Int64(id)).map(Self.info)
+    }
+
+    static func info(_ record: StaffRequestRecord) -> StaffRequestInfo {
+        StaffRequestInfo(
+            id: Int(record.id ?? 0), at: ISO8601DateFormatter().string(from: record.at), sku: record.sku,
+            size: record.size, description: record.description, state: record.state)
     }
 }

@@ -53,6 +53,8 @@ public final class SessionController: Sendable {
         var recordingSeconds: Int?
         /// The shopper agreed on the mirror to share this session's clips (export by staff).
         var shared = false
+        /// What the staff confirmation says; set by "Bring" on a card before the staff screen shows.
+        var staffMessage: String?
     }
 
     public let scene: DisplayScene
@@ -64,11 +66,14 @@ public final class SessionController: Sendable {
     private let current: Mutex<Current>
     /// What the vision core recognises over this session, in words for the suggestions screen.
     private let recognised = Mutex<[String]>([])
+    /// The catalog, stock and profiles behind the suggestions; nil without a catalog.
+    public let shop: Shop?
 
     public init(
         scene: DisplayScene, settings: DaemonConfig.SessionSettings, recording: DaemonConfig.RecordingSettings,
-        recorder: any SessionRecorder, panel: (width: Int, height: Int), logger: Logger
+        recorder: any SessionRecorder, panel: (width: Int, height: Int), logger: Logger, shop: Shop? = nil
     ) {
+        self.shop = shop
         self.scene = scene
         self.settings = settings
         self.recording = recording
@@ -100,9 +105,11 @@ public final class SessionController: Sendable {
         }
     }
 
-    /// Sets the garments the vision core recognises (e.g. "navy knitwear"), shown on the suggestions screen.
-    public func setRecognised(_ names: [String]) {
+    /// Sets the garments the vision core recognises over the session: in words (e.g. "navy knitwear") for
+    /// the suggestions screen, and as observations for the suggestions themselves.
+    public func setRecognised(_ names: [String], observations: [GarmentObservation] = []) {
         recognised.withLock { $0 = names }
+        shop?.observe(observations, session: sessionID)
     }
 
     /// Asks to record (staff CLI or API): the consent screen first if the shopper has not agreed yet.
@@ -130,6 +137,7 @@ public final class SessionController: Sendable {
             let clips = self.clips
             event = clips.count >= 2 ? .compareRequested(clips: Array(clips.suffix(2))) : nil
         case ButtonID.share: return share()
+        case _ where id.contains(":"): return pressCard(id)
         case ButtonID.slowMotion:
             let now = MonotonicInstant.now()
             current.withLock { c in
@@ -143,6 +151,35 @@ public final class SessionController: Sendable {
         }
         guard let event else { return false }
         apply(event, interaction: true)
+        return true
+    }
+
+    /// A button on a suggestion card: favourite, dismiss, choose a size, or bring it (a staff request).
+    private func pressCard(_ id: String) -> Bool {
+        guard let shop, state == .suggestions else { return false }
+        let session = sessionID
+        let parts = id.split(separator: ":", maxSplits: 2).map(String.init)
+        guard parts.count >= 2 else { return false }
+        let done: Bool
+        switch (parts[0], parts.count) {
+        case ("favourite", 2): done = shop.toggleFavourite(parts[1], session: session)
+        case ("dismiss", 2): done = shop.dismiss(parts[1], session: session)
+        case ("size", 3): done = shop.select(size: parts[2], of: parts[1], session: session)
+        case ("bring", 2):
+            do {
+                let request = try shop.request(parts[1], session: session)
+                current.withLock { $0.staffMessage = request.description }
+                apply(.staffRequested, interaction: true)
+                return true
+            } catch {
+                logger.error("staff request not stored", metadata: ["error": "\(error)"])
+                return false
+            }
+        default: return false
+        }
+        guard done else { return false }
+        touched()
+        refresh()
         return true
     }
 
@@ -247,8 +284,18 @@ public final class SessionController: Sendable {
         case .stopRecording:
             recorder.stop()
         case .sendStaffRequest:
-            // The hub relays requests to the store's staff app (sync issue); until then, the log says it.
-            logger.notice("staff requested at the mirror", metadata: ["session": "\(id ?? "-")"])
+            // "Bring" on a card stored its request already; the plain staff button asks for help.
+            let carded = current.withLock { $0.staffMessage != nil }
+            guard !carded else { return }
+            do {
+                if let shop {
+                    _ = try shop.requestHelp(session: id)
+                } else {
+                    logger.notice("staff requested at the mirror", metadata: ["session": "\(id ?? "-")"])
+                }
+            } catch {
+                logger.error("staff request not stored", metadata: ["error": "\(error)"])
+            }
         case .purgeSession:
             guard let id else { return }
             recorder.endSession(id, erase: erase)
@@ -276,6 +323,7 @@ public final class SessionController: Sendable {
             if c.slowMotion { for clip in playing { clip.setSlowMotion(true, at: now) } }
             c.nextTick = if case .countdown = state { now.advanced(by: .seconds(1)) } else { nil }
             c.staffShownAt = state == .staffOnTheWay ? now : nil
+            if state != .staffOnTheWay { c.staffMessage = nil }
             if state != .recording { c.recordingStarted = nil }
         }
         refresh()
@@ -305,7 +353,14 @@ public final class SessionController: Sendable {
 
     /// Redraws the scene from the current state (progress bars and play heads move).
     func refresh(at now: MonotonicInstant = .now()) {
-        let garments = recognised.withLock { $0 }
+        var garments = recognised.withLock { $0 }
+        var cards: [Screen.Garment] = []
+        // The catalog side runs outside the session's lock (it reads files and writes events).
+        if state == .suggestions, let shop {
+            let shown = shop.cards(session: sessionID)
+            cards = shown.cards
+            if !shown.recognised.isEmpty { garments = shown.recognised }
+        }
         let content = current.withLock { c -> DisplayScene.Content in
             if let pattern = c.testPattern {
                 if now < pattern.until { return .init(screen: .testPattern(lines: pattern.lines)) }
@@ -340,10 +395,10 @@ public final class SessionController: Sendable {
                 let labels = clips.map { "Look \((session.clips.firstIndex(of: $0) ?? 0) + 1)" }
                 return .init(screen: .compare(labels: labels), playback: c.playing)
             case .suggestions:
-                // Recognised garments from the vision core; suggestion cards come with the catalogue.
-                return .init(screen: .suggestions(.init(recognised: garments, cards: [])))
+                return .init(screen: .suggestions(.init(recognised: garments, cards: cards)))
             case .staffOnTheWay:
-                return .init(screen: .staffOnTheWay(request: "A colleague is bringing your size"))
+                return .init(
+                    screen: .staffOnTheWay(request: c.staffMessage ?? "A colleague is coming to help"))
             }
         }
         scene.current = content

@@ -233,7 +233,7 @@ final class VisionService: Service, Sendable {
             }
             if session != nil, present { vote.add(result.observations) }
             let voted = vote.result()
-            controller.setRecognised(Self.describe(voted))
+            controller.setRecognised(Self.describe(voted), observations: voted)
             snapshot.withLock {
                 $0.present = present
                 $0.person = result.person

@@ -59,6 +59,22 @@ public final class Canvas {
         cairo_fill(cr)
     }
 
+    /// Draws `image` scaled to fit inside the box, centred, keeping its proportions.
+    func image(_ image: PixelBuffer, x: Double, y: Double, width: Double, height: Double) {
+        guard image.width > 0, image.height > 0 else { return }
+        let source = Self.makeSurface(image)
+        defer { cairo_surface_destroy(source) }
+        let scale = min(width / Double(image.width), height / Double(image.height))
+        cairo_save(cr)
+        cairo_translate(
+            cr, x + (width - Double(image.width) * scale) / 2, y + (height - Double(image.height) * scale) / 2)
+        cairo_scale(cr, scale, scale)
+        cairo_set_source_surface(cr, source, 0, 0)
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD)
+        cairo_paint(cr)
+        cairo_restore(cr)
+    }
+
     /// A vertical gradient from `top` to `bottom` over the band.
     func verticalGradient(y: Double, height: Double, top: Color, bottom: Color) {
         let pattern = cairo_pattern_create_linear(0, y, 0, y + height)

@@ -45,14 +45,21 @@ public enum Screen: Sendable, Equatable {
         }
     }
 
-    /// A garment card: from the catalogue, with stock for this store.
+    /// A suggestion card: a catalog item with its photo, why it is suggested, and stock for this store.
     public struct Garment: Sendable, Equatable {
+        public var sku: String
         public var name: String
         public var price: String
         /// Sizes in the catalogue order and whether this store has each in stock.
         public var sizes: [Size]
         /// Colours available, as 0xRRGGBB; the first is the one shown.
         public var colours: [UInt32]
+        /// Why it is suggested ("Your size M is in stock").
+        public var reason: String
+        /// The size the shopper needs, when known: highlighted, and what "Bring" asks for.
+        public var size: String?
+        public var favourite: Bool
+        public var photo: ProductPhoto?
 
         public struct Size: Sendable, Equatable {
             public var label: String
@@ -63,11 +70,19 @@ public enum Screen: Sendable, Equatable {
             }
         }
 
-        public init(name: String, price: String, sizes: [Size], colours: [UInt32]) {
+        public init(
+            sku: String, name: String, price: String, sizes: [Size], colours: [UInt32], reason: String = "",
+            size: String? = nil, favourite: Bool = false, photo: ProductPhoto? = nil
+        ) {
+            self.sku = sku
             self.name = name
             self.price = price
             self.sizes = sizes
             self.colours = colours
+            self.reason = reason
+            self.size = size
+            self.favourite = favourite
+            self.photo = photo
         }
     }
 
@@ -104,6 +119,20 @@ public enum ButtonID {
     public static let staff = "staff"
     public static let done = "back"
     public static let share = "share"
+
+    /// Card buttons carry the card's SKU (and size): `favourite:SKU`, `bring:SKU`, `dismiss:SKU`, `size:SKU:M`.
+    public static func favourite(_ sku: String) -> String { "favourite:\(sku)" }
+    public static func bring(_ sku: String) -> String { "bring:\(sku)" }
+    public static func dismiss(_ sku: String) -> String { "dismiss:\(sku)" }
+    public static func size(_ sku: String, _ size: String) -> String { "size:\(sku):\(size)" }
+}
+
+/// A product photo for a suggestion card: decoded once, never changed afterwards, so it can be shared
+/// between the controller and the display thread.
+public final class ProductPhoto: @unchecked Sendable, Equatable {
+    public let image: PixelBuffer
+    public init(_ image: PixelBuffer) { self.image = image }
+    public static func == (a: ProductPhoto, b: ProductPhoto) -> Bool { a === b }
 }
 
 extension MirrorRenderer {
@@ -327,7 +356,10 @@ extension MirrorRenderer {
     private func drawSuggestions(_ suggestions: Screen.Suggestions, _ l: Layout) {
         let unit = l.unit
         drawBrand(unit: unit)
-        let sheetHeight = 900 * unit
+        // Portrait panels take the full sheet; a short (landscape) panel gets smaller photos instead of
+        // covering the top of the screen.
+        let sheetHeight = min(1000 * unit, l.height - 200 * unit)
+        let shrink = 1000 * unit - sheetHeight
         let top = l.sheetTop(height: sheetHeight)
         canvas.roundedRectangle(
             x: l.sheetX, y: top, width: l.sheetWidth, height: sheetHeight, radius: 36 * unit, color: Palette.sheet)
@@ -350,55 +382,107 @@ extension MirrorRenderer {
             canvas.text(label, x: chipX + 24 * unit, y: top + 152 * unit, size: 30 * unit, color: .white)
             chipX += chipWidth + 16 * unit
         }
-        canvas.text("Complete the look", x: left, y: top + 250 * unit, size: 40 * unit, color: .white, bold: true)
+        canvas.text("Picked for you", x: left, y: top + 250 * unit, size: 40 * unit, color: .white, bold: true)
         let cards = Array(suggestions.cards.prefix(3))
+        if cards.isEmpty {
+            canvas.text(
+                canvas.fitted(
+                    "Suggestions follow what you try on: stand back so the mirror sees it", width: inner,
+                    size: 30 * unit),
+                x: left, y: top + 330 * unit, size: 30 * unit, color: Palette.muted)
+        }
         let gap = 24 * unit
         let cardWidth = (inner - 2 * gap) / 3
         for (index, card) in cards.enumerated() {
-            drawCard(card, x: left + Double(index) * (cardWidth + gap), y: top + 290 * unit, width: cardWidth, unit)
+            drawCard(
+                card, x: left + Double(index) * (cardWidth + gap), y: top + 290 * unit, width: cardWidth,
+                shrink: shrink, unit)
         }
         let buttonWidth = (inner - gap) / 2
         button(
-            ButtonID.staff, "Ask for a size", x: left, y: top + sheetHeight - 130 * unit, width: buttonWidth,
+            ButtonID.staff, "Call a colleague", x: left, y: top + sheetHeight - 130 * unit, width: buttonWidth,
             height: 96 * unit, unit: unit, primary: false)
         button(
             ButtonID.done, "Back to mirror", x: left + buttonWidth + gap, y: top + sheetHeight - 130 * unit,
             width: buttonWidth, height: 96 * unit, unit: unit, primary: true)
     }
 
-    private func drawCard(_ card: Screen.Garment, x: Double, y: Double, width: Double, _ unit: Double) {
+    private func drawCard(
+        _ card: Screen.Garment, x: Double, y: Double, width: Double, shrink: Double, _ unit: Double
+    ) {
+        let height = 520 * unit - shrink
         canvas.roundedRectangle(
-            x: x, y: y, width: width, height: 440 * unit, radius: 24 * unit, color: Color(1, 1, 1, 0.08))
-        // The garment's main colour stands in for a product photo until the catalogue sends images.
+            x: x, y: y, width: width, height: height, radius: 24 * unit, color: Color(1, 1, 1, 0.08))
+        // The product photo on its white studio background; the main colour when there is no photo.
+        let photoHeight = 190 * unit - shrink
         canvas.roundedRectangle(
-            x: x + 16 * unit, y: y + 16 * unit, width: width - 32 * unit, height: 170 * unit, radius: 16 * unit,
-            color: Color(hex: card.colours.first ?? 0x444444))
-        let pad = 20 * unit
+            x: x + 16 * unit, y: y + 16 * unit, width: width - 32 * unit, height: photoHeight, radius: 16 * unit,
+            color: card.photo == nil ? Color(hex: card.colours.first ?? 0x444444) : Color(hex: 0xF7F7F5))
+        if let photo = card.photo {
+            canvas.image(
+                photo.image, x: x + 16 * unit, y: y + 16 * unit, width: width - 32 * unit, height: photoHeight)
+        }
+        // Favourite: a heart in the photo's corner.
+        let heart = 30 * unit
+        canvas.circle(x: x + width - 44 * unit, y: y + 44 * unit, radius: heart, color: Color(0, 0, 0, 0.35))
         canvas.text(
-            canvas.fitted(card.name, width: width - 2 * pad, size: 28 * unit, bold: true), x: x + pad,
-            y: y + 232 * unit, size: 28 * unit, color: .white, bold: true)
-        canvas.text(card.price, x: x + pad, y: y + 274 * unit, size: 28 * unit, color: Palette.gold)
-        // Sizes: in stock bright, out of stock dimmed; as many as fit.
+            card.favourite ? "♥" : "♡", x: x + width - 44 * unit, y: y + 56 * unit, size: 34 * unit,
+            color: card.favourite ? Palette.record : .white, anchor: 0.5)
+        canvas.record(
+            .button(ButtonID.favourite(card.sku)), x: x + width - 44 * unit - heart, y: y + 44 * unit - heart,
+            width: 2 * heart, height: 2 * heart)
+        let pad = 20 * unit
+        var lineY = y + photoHeight + 60 * unit
+        canvas.text(
+            canvas.fitted(card.name, width: width - 2 * pad, size: 26 * unit, bold: true), x: x + pad, y: lineY,
+            size: 26 * unit, color: .white, bold: true)
+        lineY += 34 * unit
+        canvas.text(card.price, x: x + pad, y: lineY, size: 26 * unit, color: Palette.gold)
+        lineY += 34 * unit
+        // The reason on up to two lines, broken between words.
+        var first = ""
+        var words = card.reason.split(separator: " ").map(String.init)
+        while let word = words.first,
+            canvas.textWidth(first.isEmpty ? word : "\(first) \(word)", size: 22 * unit) <= width - 2 * pad
+        {
+            first = first.isEmpty ? word : "\(first) \(word)"
+            words.removeFirst()
+        }
+        for (index, line) in [first, words.joined(separator: " ")].enumerated() where !line.isEmpty {
+            canvas.text(
+                canvas.fitted(line, width: width - 2 * pad, size: 22 * unit), x: x + pad,
+                y: lineY + Double(index) * 28 * unit, size: 22 * unit, color: Palette.muted)
+        }
+        lineY += 28 * unit
+        // Sizes: in stock bright, out of stock dimmed, the shopper's ringed in gold; tap one to choose it.
         var sizeX = x + pad
+        let sizeY = lineY + 20 * unit
         for size in card.sizes {
             let label = size.label
             let chip = max(44 * unit, canvas.textWidth(label, size: 22 * unit) + 20 * unit)
             guard sizeX + chip <= x + width - pad else { break }
+            let chosen = size.label == card.size
             canvas.roundedRectangle(
-                x: sizeX, y: y + 300 * unit, width: chip, height: 44 * unit, radius: 10 * unit,
-                color: size.inStock ? Color(1, 1, 1, 0.22) : Color(1, 1, 1, 0.05))
+                x: sizeX, y: sizeY, width: chip, height: 44 * unit, radius: 10 * unit,
+                color: chosen ? Palette.gold : size.inStock ? Color(1, 1, 1, 0.22) : Color(1, 1, 1, 0.05))
             canvas.text(
-                label, x: sizeX + chip / 2, y: y + 330 * unit, size: 22 * unit,
-                color: size.inStock ? .white : Color(1, 1, 1, 0.35), anchor: 0.5)
+                label, x: sizeX + chip / 2, y: sizeY + 30 * unit, size: 22 * unit,
+                color: chosen ? Palette.ink : size.inStock ? .white : Color(1, 1, 1, 0.35), anchor: 0.5)
+            if size.inStock {
+                canvas.record(
+                    .button(ButtonID.size(card.sku, size.label)), x: sizeX, y: sizeY, width: chip, height: 44 * unit)
+            }
             sizeX += chip + 8 * unit
         }
-        var swatchX = x + pad + 16 * unit
-        for colour in card.colours.prefix(6) {
-            guard swatchX + 16 * unit <= x + width - pad else { break }
-            canvas.circle(x: swatchX, y: y + 392 * unit, radius: 18 * unit, color: Color(1, 1, 1, 0.5))
-            canvas.circle(x: swatchX, y: y + 392 * unit, radius: 16 * unit, color: Color(hex: colour))
-            swatchX += 44 * unit
-        }
+        // Bring it (a staff request) and dismiss.
+        let buttonY = y + height - 80 * unit
+        let dismissWidth = 64 * unit
+        button(
+            ButtonID.bring(card.sku), card.size.map { "Bring \($0)" } ?? "Bring it", x: x + pad, y: buttonY,
+            width: width - 2 * pad - dismissWidth - 10 * unit, height: 64 * unit, unit: unit, primary: false)
+        button(
+            ButtonID.dismiss(card.sku), "✕", x: x + width - pad - dismissWidth, y: buttonY, width: dismissWidth,
+            height: 64 * unit, unit: unit, primary: false)
     }
 
     private func drawTestPattern(_ lines: [String], _ l: Layout) {

@@ -186,6 +186,56 @@ public final class DeviceStore: Sendable {
         }
     }
 
+    // MARK: Session events and staff requests
+
+    /// Appends a session event.
+    public func addEvent(_ event: SessionEventRecord) throws(StoreError) {
+        try write("store a \(event.kind.rawValue) event") { db in try event.insert(db) }
+    }
+
+    /// The events of `session`, oldest first.
+    public func events(session: String) throws(StoreError) -> [SessionEventRecord] {
+        try read("read session events") { db in
+            try SessionEventRecord.filter(Column("session_id") == session).order(Column("at"), Column("id")).fetchAll(
+                db)
+        }
+    }
+
+    /// Stores a staff request and its session event in one transaction.
+    public func addStaffRequest(_ request: StaffRequestRecord) throws(StoreError) -> StaffRequestRecord {
+        try write("store a staff request") { db in
+            var request = request
+            try request.insert(db)
+            try SessionEventRecord(
+                sessionId: request.sessionId, at: request.at, kind: .sizeRequest, sku: request.sku, size: request.size,
+                detail: request.description
+            ).insert(db)
+            return request
+        }
+    }
+
+    /// Staff requests, newest first: the open ones, or all of the last `limit`.
+    public func staffRequests(openOnly: Bool = true, limit: Int = 100) throws(StoreError) -> [StaffRequestRecord] {
+        try read("read staff requests") { db in
+            var query = StaffRequestRecord.order(Column("id").desc).limit(limit)
+            if openOnly { query = query.filter(Column("state") == "open") }
+            return try query.fetchAll(db)
+        }
+    }
+
+    /// Marks request `id` done; nil when there is no such request.
+    public func completeStaffRequest(_ id: Int64, at: Date = Date()) throws(StoreError) -> StaffRequestRecord? {
+        try write("complete staff request \(id)") { db in
+            guard var request = try StaffRequestRecord.fetchOne(db, key: id) else { return nil }
+            if request.state != "done" {
+                request.state = "done"
+                request.doneAt = at
+                try request.update(db)
+            }
+            return request
+        }
+    }
+
     // MARK: Consents
 
     /// Appends a consent decision (a withdrawal is `granted: false`) and audits it in the same transaction.

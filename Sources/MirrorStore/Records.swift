@@ -162,3 +162,77 @@ public struct AuditRecord: Codable, Sendable, Hashable, FetchableRecord, Mutable
         id = inserted.rowID
     }
 }
+
+/// Something the shopper did or was shown, kept for the hub (append-only).
+public struct SessionEventRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "session_events"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: String
+    public var sessionId: String
+    public var at: Date
+    public var kind: SessionEventKind
+    public var sku: String?
+    public var size: String?
+    public var detail: String
+
+    public init(
+        id: String = UUID().uuidString, sessionId: String, at: Date = Date(), kind: SessionEventKind, sku: String?,
+        size: String? = nil, detail: String = ""
+    ) {
+        self.id = id
+        self.sessionId = sessionId
+        self.at = at
+        self.kind = kind
+        self.sku = sku
+        self.size = size
+        self.detail = detail
+    }
+}
+
+/// The kinds of session event.
+public struct SessionEventKind: RawRepresentable, Codable, Sendable, Hashable, DatabaseValueConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let triedOn = SessionEventKind(rawValue: "tried_on")
+    public static let recordedLook = SessionEventKind(rawValue: "recorded_look")
+    public static let favourite = SessionEventKind(rawValue: "favourite")
+    public static let unfavourite = SessionEventKind(rawValue: "unfavourite")
+    public static let dismissed = SessionEventKind(rawValue: "dismissed")
+    public static let sizeRequest = SessionEventKind(rawValue: "size_request")
+    public static let suggestionShown = SessionEventKind(rawValue: "suggestion_shown")
+    public static let suggestionAccepted = SessionEventKind(rawValue: "suggestion_accepted")
+}
+
+/// A garment a shopper asked staff to bring: open until staff mark it done.
+public struct StaffRequestRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "staff_requests"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    public var id: Int64?
+    public var sessionId: String
+    public var at: Date
+    public var sku: String
+    public var size: String?
+    /// What to bring, in words for staff ("Ribbed Crew Jumper, rust, size M").
+    public var description: String
+    /// `open` or `done`.
+    public var state: String
+    public var doneAt: Date?
+
+    public init(sessionId: String, at: Date = Date(), sku: String, size: String?, description: String) {
+        self.sessionId = sessionId
+        self.at = at
+        self.sku = sku
+        self.size = size
+        self.description = description
+        self.state = "open"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}

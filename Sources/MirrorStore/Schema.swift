@@ -56,6 +56,29 @@ enum Schema {
                 t.column("phases", .blob).notNull()
             }
         }
+        // What happened in the fitting room (for the hub and the suggestions), and the requests staff
+        // bring garments for. No foreign key to sessions: a session's row is written only once it records.
+        migrator.registerMigration("v3") { db in
+            try db.create(table: "session_events") { t in
+                t.primaryKey("id", .text)
+                t.column("session_id", .text).notNull().indexed()
+                t.column("at", .datetime).notNull()
+                t.column("kind", .text).notNull()
+                t.column("sku", .text)
+                t.column("size", .text)
+                t.column("detail", .text).notNull().defaults(to: "")
+            }
+            try db.create(table: "staff_requests") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("session_id", .text).notNull()
+                t.column("at", .datetime).notNull().indexed()
+                t.column("sku", .text).notNull()
+                t.column("size", .text)
+                t.column("description", .text).notNull()
+                t.column("state", .text).notNull().check { ["open", "done"].contains($0) }
+                t.column("done_at", .datetime)
+            }
+        }
         return migrator
     }
 }

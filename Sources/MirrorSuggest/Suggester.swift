@@ -205,26 +205,35 @@ public struct Suggester: Sendable {
         return picked
     }
 
-    /// The catalog items a session's voted observations most likely are: the best catalog match of the
-    /// same category, else the catalog item of that category in the observed colour. The rest of the
-    /// matches become the garment's look-alikes.
+    /// The catalog items a session's voted observations most likely are: the best catalog match that fits
+    /// the region (and the category, when the vote is confident of it), else the catalog item of that
+    /// confident category in the observed colour. The other fitting matches become the look-alikes.
     public func resolve(_ observations: [GarmentObservation]) -> [TriedGarment] {
         var tried: [TriedGarment] = []
         for observation in observations {
+            let category = observation.categoryConfidence >= Self.confidentCategory ? observation.category : nil
+            let plausible = Self.regionCategories[observation.region] ?? []
             let matches = observation.candidates.filter { candidate in
                 guard let item = catalog.item(candidate.sku) else { return false }
-                return observation.category == nil || item.category == observation.category
+                return category.map { item.category == $0 } ?? plausible.contains(item.category)
             }
             let sku =
                 matches.first?.sku
-                ?? observation.category.flatMap {
-                    catalog.closest(category: $0, colour: observation.colours.first?.name)?.sku
-                }
+                ?? category.flatMap { catalog.closest(category: $0, colour: observation.colours.first?.name)?.sku }
             guard let sku, !tried.contains(where: { $0.sku == sku }) else { continue }
             tried.append(TriedGarment(sku: sku, similar: matches.filter { $0.sku != sku }))
         }
         return tried
     }
+
+    /// A voted category at least this confident narrows the matches to it.
+    static let confidentCategory: Float = 0.4
+    /// The categories a garment seen in each region can be.
+    static let regionCategories: [GarmentRegion: Set<GarmentCategory>] = [
+        .upperBody: [.tops, .knitwear, .shirts, .outerwear, .suits, .swimwear],
+        .lowerBody: [.trousers, .skirts, .swimwear],
+        .fullLength: [.dresses, .outerwear, .suits, .swimwear],
+    ]
 }
 
 extension SuggestionKind {

@@ -31,34 +31,41 @@ public enum GarmentArt {
                 for point in points.dropFirst() { cairo_line_to(cr, point.0 * s, point.1 * s) }
                 cairo_close_path(cr)
             }
-            switch category {
-            case .tops, .knitwear, .shirts:
-                poly([
-                    (0.3, 0.15), (0.42, 0.12), (0.58, 0.12), (0.7, 0.15), (0.9, 0.35), (0.8, 0.42), (0.7, 0.34),
-                    (0.7, 0.85), (0.3, 0.85), (0.3, 0.34), (0.2, 0.42), (0.1, 0.35),
-                ])
-            case .trousers:
-                poly([(0.3, 0.08), (0.7, 0.08), (0.74, 0.92), (0.56, 0.92), (0.5, 0.35), (0.44, 0.92), (0.26, 0.92)])
-            case .dresses, .swimwear:
-                poly([(0.38, 0.06), (0.62, 0.06), (0.64, 0.38), (0.8, 0.94), (0.2, 0.94), (0.36, 0.38)])
-            case .skirts:
-                poly([(0.34, 0.2), (0.66, 0.2), (0.82, 0.8), (0.18, 0.8)])
-            case .bags:
-                poly([(0.2, 0.4), (0.8, 0.4), (0.86, 0.86), (0.14, 0.86)])
-            case .footwear:
-                poly([(0.14, 0.4), (0.42, 0.4), (0.5, 0.52), (0.84, 0.6), (0.88, 0.72), (0.14, 0.72)])
-            case .accessories:
-                poly([(0.42, 0.08), (0.58, 0.08), (0.6, 0.62), (0.7, 0.92), (0.52, 0.92), (0.46, 0.62)])
-            case .outerwear, .suits:
-                poly([
-                    (0.3, 0.08), (0.7, 0.08), (0.88, 0.22), (0.9, 0.8), (0.78, 0.8), (0.74, 0.3), (0.74, 0.95),
-                    (0.26, 0.95), (0.26, 0.3), (0.22, 0.8), (0.1, 0.8), (0.12, 0.22),
-                ])
+            func outline() {
+                switch category {
+                case .tops, .knitwear, .shirts:
+                    poly([
+                        (0.3, 0.15), (0.42, 0.12), (0.58, 0.12), (0.7, 0.15), (0.9, 0.35), (0.8, 0.42), (0.7, 0.34),
+                        (0.7, 0.85), (0.3, 0.85), (0.3, 0.34), (0.2, 0.42), (0.1, 0.35),
+                    ])
+                case .trousers:
+                    poly([
+                        (0.3, 0.08), (0.7, 0.08), (0.74, 0.92), (0.56, 0.92), (0.5, 0.35), (0.44, 0.92), (0.26, 0.92),
+                    ])
+                case .dresses, .swimwear:
+                    poly([(0.38, 0.06), (0.62, 0.06), (0.64, 0.38), (0.8, 0.94), (0.2, 0.94), (0.36, 0.38)])
+                case .skirts:
+                    poly([(0.34, 0.2), (0.66, 0.2), (0.82, 0.8), (0.18, 0.8)])
+                case .bags:
+                    poly([(0.2, 0.4), (0.8, 0.4), (0.86, 0.86), (0.14, 0.86)])
+                case .footwear:
+                    poly([(0.14, 0.4), (0.42, 0.4), (0.5, 0.52), (0.84, 0.6), (0.88, 0.72), (0.14, 0.72)])
+                case .accessories:
+                    poly([(0.42, 0.08), (0.58, 0.08), (0.6, 0.62), (0.7, 0.92), (0.52, 0.92), (0.46, 0.62)])
+                case .outerwear, .suits:
+                    poly([
+                        (0.3, 0.08), (0.7, 0.08), (0.88, 0.22), (0.9, 0.8), (0.78, 0.8), (0.74, 0.3), (0.74, 0.95),
+                        (0.26, 0.95), (0.26, 0.3), (0.22, 0.8), (0.1, 0.8), (0.12, 0.22),
+                    ])
+                }
             }
+            outline()
             cairo_save(cr)
             cairo_clip_preserve(cr)
             cairo_set_source_rgb(cr, colour.0, colour.1, colour.2)
             cairo_fill_preserve(cr)
+            // The pattern fills only its own rectangles (inside the garment's clip).
+            cairo_new_path(cr)
             let light = (min(1, colour.0 + 0.55), min(1, colour.1 + 0.55), min(1, colour.2 + 0.5))
             cairo_set_source_rgb(cr, light.0, light.1, light.2)
             if pattern == "stripes" {
@@ -73,6 +80,7 @@ public enum GarmentArt {
             }
             cairo_restore(cr)
             // Seams and shading: a darker outline.
+            outline()
             cairo_set_source_rgba(cr, 0, 0, 0, 0.35)
             cairo_set_line_width(cr, s / 120)
             cairo_stroke(cr)

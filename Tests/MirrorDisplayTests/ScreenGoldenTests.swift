@@ -1,4 +1,5 @@
 import Foundation
+import MirrorCore
 import MirrorDisplay
 import MirrorImaging
 import MirrorTesting
@@ -7,22 +8,32 @@ import Testing
 /// Every screen rendered at 1080x1920 and compared with a committed PNG (MIRROR_UPDATE_GOLDEN=1 rewrites
 /// them after a deliberate design change; look at the new ones before committing).
 @Suite struct ScreenGoldenTests {
+    /// A product photo as the demo catalog draws them.
+    static func photo(_ category: GarmentCategory, _ hex: String, _ pattern: String = "solid") -> ProductPhoto {
+        let image = PixelBuffer(width: 224, height: 224)
+        GarmentArt.draw(category, colour: GarmentArt.rgb(hex), pattern: pattern, into: image)
+        return ProductPhoto(image)
+    }
+
     static let suggestions = Screen.Suggestions(
-        recognised: ["Knit top", "Wide-leg trousers", "Leather belt"],
+        recognised: ["rust ribbed crew jumper", "navy straight jeans", "leather belt"],
         cards: [
             .init(
-                name: "Relaxed linen blazer in sand", price: "€89.95",
+                sku: "KN-101-RUS", name: "Ribbed Crew Jumper", price: "€59",
                 sizes: [
                     .init("XS", inStock: false), .init("S", inStock: true), .init("M", inStock: true),
-                    .init("L", inStock: false),
-                ], colours: [0xC8B79A, 0x2F3A4A, 0xF2EEE6]),
+                    .init("L", inStock: false), .init("XL", inStock: true),
+                ], colours: [0xAA4B23, 0x192350, 0xF0E6C8], reason: "Your size M is in stock", size: "M",
+                favourite: true, photo: photo(.knitwear, "#aa4b23")),
             .init(
-                name: "Suede loafers", price: "€119.00",
-                sizes: [.init("38", inStock: true), .init("39", inStock: true), .init("40", inStock: false)],
-                colours: [0x6B4A33, 0x1E1E1E]),
+                sku: "SK-501-CAM", name: "Pleated Midi Skirt in a very long name", price: "€55",
+                sizes: [.init("S", inStock: true), .init("M", inStock: true), .init("L", inStock: false)],
+                colours: [0xBE915F, 0x192350], reason: "Goes with the Ribbed Crew Jumper", size: "M",
+                photo: photo(.skirts, "#be915f", "stripes")),
             .init(
-                name: "Silk scarf", price: "€39.95", sizes: [.init("One size", inStock: true)],
-                colours: [0xB5523B, 0xE3C16F, 0x3D5A80, 0x9A8C98]),
+                sku: "AC-951-BUR", name: "Wool Scarf", price: "€35.50", sizes: [.init("One size", inStock: true)],
+                colours: [0x6E1428, 0xBE915F, 0x808080], reason: "Often bought with the Ribbed Crew Jumper",
+                photo: photo(.accessories, "#6e1428", "checks")),
         ])
 
     static let screens: [(String, Screen)] = [
@@ -31,7 +42,9 @@ import Testing
         ("countdown", .countdown(3)), ("recording", .recording(progress: 0.4, secondsLeft: 5)),
         ("review", .review(.init(look: 1, looks: 2, position: 0.35, slowMotion: true))),
         ("compare", .compare(labels: ["Look 1", "Look 2"])),
+        ("compare-four", .compare(labels: ["Look 1 · rust jumper", "Look 2", "Look 3 · wrap dress", "Look 4"])),
         ("suggestions", .suggestions(suggestions)),
+        ("suggestions-empty", .suggestions(.init(recognised: [], cards: []))),
         ("staff", .staffOnTheWay(request: "Knit top, size M, terracotta")),
         ("camera-lost", .cameraLost(detail: "Camera unplugged")),
         ("test-pattern", .testPattern(lines: ["/dev/fb0 1080x1920 XRGB8888", "double-buffered (pan) · vsync"])),

@@ -31,9 +31,25 @@ import Testing
         #expect(pragmas.foreignKeys == 1)
         #expect(pragmas.sizeLimit == DeviceStore.journalSizeLimit)
         #expect(Set(pragmas.tables).isSuperset(of: ["audit", "clips", "consents", "meta", "sessions"]))
-        #expect(pragmas.migrations == ["v1", "v2"])
+        #expect(pragmas.migrations == ["v1", "v2", "v3"])
         let mode = try FileManager.default.attributesOfItem(atPath: dir.file("state/mirror.sqlite"))[.posixPermissions]
         #expect((mode as? NSNumber)?.intValue == 0o600)
+    }
+
+    @Test func aStaffRequestIsStoredWithItsSessionEventAndClosedOnce() throws {
+        let store = try DeviceStore.inMemory()
+        let request = try store.addStaffRequest(
+            StaffRequestRecord(
+                sessionId: "s1", at: t0, sku: "KN-101-RUS", size: "M", description: "Ribbed Crew Jumper, rust, M"))
+        let id = try #require(request.id)
+        #expect(try store.staffRequests().map(\.id) == [id])
+        #expect(try store.events(session: "s1").map(\.kind) == [.sizeRequest])
+        let done = try store.completeStaffRequest(id, at: t0.addingTimeInterval(60))
+        #expect(done?.state == "done")
+        #expect(try store.completeStaffRequest(id, at: t0.addingTimeInterval(120))?.doneAt == t0.addingTimeInterval(60))
+        #expect(try store.staffRequests().isEmpty)
+        #expect(try store.staffRequests(openOnly: false).count == 1)
+        #expect(try store.completeStaffRequest(999) == nil)
     }
 
     @Test func reopeningKeepsTheData() throws {

@@ -135,5 +135,10 @@ private let tryingRustJumper = [TriedGarment(sku: "KN-rust", similar: [SKUCandid
             suggester.resolve([matched, unmatched, unknown]) == [
                 TriedGarment(sku: "CA-rust"), TriedGarment(sku: "TR-black"),
             ])
+        // An unsure category does not filter: the best match that fits the region wins.
+        let unsure = GarmentObservation(
+            region: .upperBody, box: box, category: .outerwear, categoryConfidence: 0.14, colours: [],
+            candidates: [SKUCandidate(sku: "TR-navy", score: 0.9), SKUCandidate(sku: "KN-rust", score: 0.6)])
+        #expect(suggester.resolve([unsure]) == [TriedGarment(sku: "KN-rust")])
     }
 }

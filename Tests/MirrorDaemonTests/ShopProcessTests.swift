@@ -1,0 +1,70 @@
+import Foundation
+import MirrorCore
+import Testing
+
+/// Suggestions and staff requests in the real daemon, driven by `mirrorctl` over the socket: a shopper
+/// identifies with a loyalty code, asks for a garment, and staff see the request at once.
+@Suite struct ShopProcessTests {
+    func ctl(_ daemon: DaemonUnderTest, _ arguments: String...) async throws -> Outcome {
+        try await ctl(daemon, arguments)
+    }
+
+    func ctl(_ daemon: DaemonUnderTest, _ arguments: [String]) async throws -> Outcome {
+        try await run(Binaries.path("mirrorctl"), arguments + ["--socket", daemon.socket])
+    }
+
+    func requests(_ daemon: DaemonUnderTest, all: Bool = false) async throws -> [StaffRequestInfo] {
+        let outcome = try await ctl(daemon, ["requests", "list", "--json"] + (all ? ["--all"] : []))
+        guard outcome.status == 0 else { throw TestFailure("mirrorctl requests: \(outcome)") }
+        return try JSONDecoder().decode([StaffRequestInfo].self, from: Data(outcome.stdout.utf8))
+    }
+
+    @Test func aShoppersRequestReachesStaffWithinASecond() async throws {
+        let daemon = try DaemonUnderTest(
+            extraConfig: "suggestions:\n  catalog: \(Binaries.repository)/config/catalog")
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+
+        // No session yet: nothing to personalise or request.
+        let early = try await ctl(daemon, "suggestions", "act", "request", "KN-101-RUS")
+        #expect(early.status == 65 && early.stderr.contains("no session"), "\(early)")
+        #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
+
+        let stranger = try await ctl(daemon, "suggestions", "identify", "NOT-A-MEMBER")
+        #expect(stranger.status == 65 && stranger.stderr.contains("no opted-in profile"), "\(stranger)")
+        let member = try await ctl(daemon, "suggestions", "identify", "DEMO-1234", "--json")
+        let report = try JSONDecoder().decode(SuggestionsReport.self, from: Data(member.stdout.utf8))
+        #expect(report.identified && report.catalogItems == 37, "\(member)")
+
+        // Bad requests are refused and store nothing.
+        let wrongSize = try await ctl(daemon, "suggestions", "act", "request", "KN-101-RUS", "--size", "XXXL")
+        #expect(wrongSize.status == 65 && wrongSize.stderr.contains("comes in XS, S, M, L, XL"), "\(wrongSize)")
+        let unknown = try await ctl(daemon, "suggestions", "act", "request", "NO-SUCH-SKU")
+        #expect(unknown.status == 65 && unknown.stderr.contains("no item NO-SUCH-SKU"), "\(unknown)")
+        #expect(try await requests(daemon, all: true).isEmpty)
+
+        // The request in the profile's size, and how long until `mirrorctl requests` shows it.
+        let asked = ContinuousClock.now
+        let request = try await ctl(daemon, "suggestions", "act", "request", "KN-101-RUS")
+        #expect(request.status == 0, "\(request)")
+        var seen: StaffRequestInfo?
+        while seen == nil, ContinuousClock.now - asked < .seconds(5) {
+            seen = try await requests(daemon).first { $0.sku == "KN-101-RUS" }
+        }
+        let latency = ContinuousClock.now - asked
+        print("staff request visible through mirrorctl requests after \(latency)")
+        #expect(latency < .seconds(1))
+        let open = try #require(seen)
+        #expect(open.size == "M" && open.description == "Ribbed Crew Jumper, rust, size M" && open.state == "open")
+        let table = try await ctl(daemon, "requests")
+        #expect(table.stdout.contains("Ribbed Crew Jumper, rust, size M"), "\(table)")
+
+        // Staff bring it and mark it done; the queue is empty again, the history keeps it.
+        #expect(try await ctl(daemon, "requests", "done", "\(open.id)").status == 0)
+        #expect(try await requests(daemon).isEmpty)
+        #expect(try await requests(daemon, all: true).first?.state == "done")
+        let missing = try await ctl(daemon, "requests", "done", "9999")
+        #expect(missing.status == 65 && missing.stderr.contains("no request 9999"), "\(missing)")
+        #expect(try await daemon.stop() == 0)
+    }
+}

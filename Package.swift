@@ -169,7 +169,7 @@ let package = Package(
             name: "mirror-bench",
             dependencies: [
                 "MirrorCore", "MirrorCapture", "MirrorDisplay", "MirrorImaging", "MirrorTesting", "MirrorRecorder",
-                "MirrorVision", "CCairo",
+                "MirrorVision", "MirrorSuggest", "CCairo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

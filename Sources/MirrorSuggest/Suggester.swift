@@ -162,6 +162,10 @@ public struct Suggester: Sendable {
         return Eligible(size: size)
     }
 
+    /// Whether `item` may be suggested for `input` at all (stock in the shopper's size, not bought,
+    /// disliked or dismissed).
+    public func isEligible(_ item: CatalogItem, _ input: SuggestionInput) -> Bool { eligible(item, input) != nil }
+
     /// The colour of `style` to show: eligible, a liked colour first, then the most units on the shelf.
     func bestColour(of style: String, _ input: SuggestionInput) -> CatalogItem? {
         let liked = Set(input.profile?.colours ?? [])

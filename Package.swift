@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
     ],
     targets: [
         // C libraries from Debian packages: a module map and a header of shims each.
@@ -46,6 +47,7 @@ let package = Package(
 
         .target(
             name: "MirrorCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(
             name: "MirrorRecorder",
@@ -126,9 +128,12 @@ let package = Package(
         .target(
             name: "MirrorHub",
             dependencies: [
-                "MirrorCore",
+                "MirrorCore", "MirrorSuggest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         .target(
@@ -238,6 +243,14 @@ let package = Package(
             name: "MirrorVisionTests",
             dependencies: ["MirrorVision", "MirrorCore", "MirrorImaging", "MirrorTesting", "MirrorDisplay"],
             exclude: ["Fixtures"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MirrorHubTests",
+            dependencies: [
+                "MirrorHub", "MirrorCore", "MirrorSuggest", "MirrorTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorDaemonTests",

@@ -3,8 +3,9 @@
 
 # Debian packages the build needs (C libraries, their pkg-config files, the UI font).
 BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev libv4l-dev libxnnpack-dev libpthreadpool-dev fonts-dejavu-core)
-# Tools the tests use besides the build: promtool checks /metrics, ffprobe checks recorded clips.
-TEST_PACKAGES=(prometheus ffmpeg)
+# Tools the tests use besides the build: promtool checks /metrics, ffprobe checks recorded clips, PostgreSQL
+# serves the hub's production backend.
+TEST_PACKAGES=(prometheus ffmpeg postgresql)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -34,6 +35,29 @@ ensure_swift() {
         6.[2-9]*|[7-9].*) ;;
         *) die "Swift $version found; this project needs Swift 6.2 or newer" ;;
     esac
+}
+
+# A PostgreSQL server for the hub's tests: Debian's cluster, started, with a role named after the current user
+# (peer authentication over the Unix socket, so no password exists anywhere) that may create the throwaway
+# databases the tests make and drop. Exports MIRROR_TEST_POSTGRES, the URL the tests connect to first.
+ensure_postgres() {
+    ensure_packages postgresql
+    local version
+    version=$(pg_lsclusters -h | awk 'NR == 1 { print $1 }')
+    if [ -z "$version" ]; then
+        version=$(ls /usr/lib/postgresql | sort -V | tail -n1)
+        as_root pg_createcluster "$version" main >/dev/null
+    fi
+    if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" { print $4 }' | grep -q online; then
+        log "starting PostgreSQL $version"
+        as_root pg_ctlcluster "$version" main start
+    fi
+    local user
+    user=$(id -un)
+    if ! as_root su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$user'\"" | grep -q 1; then
+        as_root su postgres -c "createuser --createdb '$user'"
+    fi
+    export MIRROR_TEST_POSTGRES="postgres://$user@/postgres?host=/var/run/postgresql"
 }
 
 # The recognition model (models/efficientnet-lite0.mmdl), converted from its PyPI package when missing.

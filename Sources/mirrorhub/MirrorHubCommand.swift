@@ -1,19 +1,135 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import Logging
 import MirrorHub
+import ServiceLifecycle
 
 /// `mirrorhub`: the head-office profile store and fleet registry.
 @main
 struct MirrorHubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "mirrorhub", abstract: "The head-office hub for a fleet of mirrors (minimal for now).")
+        commandName: "mirrorhub", abstract: "The head-office hub for a fleet of mirrors.",
+        subcommands: [Serve.self, AddStore.self, CreateToken.self, EnrolmentToken.self],
+        defaultSubcommand: Serve.self)
+}
 
+/// Where the hub keeps its data.
+struct DatabaseOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The database: a SQLite file path (the default), or postgres://USER@HOST/DB "
+                + "(postgres://USER@/DB?host=/var/run/postgresql over a Unix socket).",
+            valueName: "path-or-url"))
+    var database = "mirrorhub.sqlite"
+
+    func open(logger: Logger) throws -> any HubDatabase {
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            return try PostgresHubDatabase(url: database, logger: logger)
+        }
+        return try SQLiteHubDatabase(path: database)
+    }
+
+    /// Opens the store, runs `body` with it, and stops the backend's background work.
+    func withStore<T: Sendable>(_ body: @Sendable @escaping (HubStore) async throws -> T) async throws -> T {
+        let logger = Logger(label: "mirrorhub")
+        let database = try open(logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                await database.run()
+                return nil
+            }
+            let store = try await HubStore(database: database)
+            let result = try await body(store)
+            group.cancelAll()
+            return result
+        }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the hub's HTTP API.")
+
+    @OptionGroup var database: DatabaseOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8700
 
     func run() async throws {
-        let logger = Logger(label: "mirrorhub")
-        try await HubServer.application(host: host, port: port, logger: logger).runService()
+        var logger = Logger(label: "mirrorhub")
+        logger.logLevel = .info
+        let backend = try database.open(logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: DatabaseService(database: backend, logger: logger))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let host = host
+        let port = port
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let store = try await HubStore(database: backend)
+            logger.info(
+                "mirrorhub listening", metadata: ["address": "\(host):\(port)", "database": "\(backend.description)"])
+            let app = HubServer.application(store: store, host: host, port: port, logger: logger)
+            tasks.addTask {
+                try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+                await group.triggerGracefulShutdown()
+            }
+            try await tasks.waitForAll()
+        }
+    }
+}
+
+/// Runs the database backend's background work as a service.
+struct DatabaseService: Service {
+    let database: any HubDatabase
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await database.run() }
+    }
+}
+
+struct AddStore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add-store", abstract: "Add a store.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The store's id (letters, digits, '-', '_').") var id: String
+    @Argument(help: "The store's name.") var name: String
+
+    func run() async throws {
+        let (id, name) = (id, name)
+        try await database.withStore { try await $0.addStore(id: id, name: name) }
+        print("added store \(id)")
+    }
+}
+
+struct CreateToken: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-credential",
+        abstract: "Create a bearer credential for head office or a store's staff; it is printed once.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "head_office or staff.") var role: String
+    @Option(help: "The store, for staff.") var store: String?
+    @Option(help: "Whom it is for (shown in audit trails).") var name: String
+
+    func run() async throws {
+        guard let role = HubRole(rawValue: role), role != .device else {
+            throw ValidationError("--role is head_office or staff (devices enrol with a token)")
+        }
+        let (store, name) = (store, name)
+        let token = try await database.withStore { try await $0.createCredential(role: role, store: store, name: name) }
+        print(token)
+    }
+}
+
+struct EnrolmentToken: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enrolment-token", abstract: "Create a one-time token that enrols one mirror into a store.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "The store the mirror is in.") var store: String
+
+    func run() async throws {
+        let store = store
+        let (token, _) = try await database.withStore { try await $0.createEnrolmentToken(store: store) }
+        print(token)
     }
 }

@@ -1,0 +1,14 @@
+import MirrorCore
+
+/// What can go wrong in the hub.
+public enum HubErrorCode: String, Sendable {
+    case badConfig = "bad_config"
+    case badRequest = "bad_request"
+    case unauthorized
+    case forbidden
+    case notFound = "not_found"
+    case conflict
+    case schemaTooNew = "schema_too_new"
+}
+
+public typealias HubError = MirrorError<HubErrorCode>

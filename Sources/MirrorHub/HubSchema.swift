@@ -1,0 +1,101 @@
+/// The hub's schema, as numbered migrations run once each in order, in the same words for SQLite and PostgreSQL.
+/// Never edit a shipped migration: add the next one.
+///
+/// Times are milliseconds since 1970 (`*_ms`), stamps are packed hybrid logical clocks (`hlc`), JSON is text.
+enum HubSchema {
+    static let migrations: [[String]] = [
+        // 1: stores, credentials, devices, the sync log, shoppers, catalog, inventory, events.
+        [
+            "CREATE TABLE stores (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms BIGINT NOT NULL)",
+            // Every credential is a random secret of which only the SHA-256 is kept; nothing ships with one.
+            """
+            CREATE TABLE credentials (id TEXT PRIMARY KEY, role TEXT NOT NULL, store_id TEXT REFERENCES stores(id),
+                device_id TEXT, name TEXT NOT NULL, secret_hash TEXT NOT NULL, created_ms BIGINT NOT NULL,
+                revoked_ms BIGINT,
+                CHECK (role IN ('device', 'staff', 'head_office')))
+            """,
+            """
+            CREATE TABLE enrolment_tokens (id TEXT PRIMARY KEY, store_id TEXT NOT NULL REFERENCES stores(id),
+                secret_hash TEXT NOT NULL, created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL, used_ms BIGINT,
+                device_id TEXT)
+            """,
+            """
+            CREATE TABLE devices (id TEXT PRIMARY KEY, store_id TEXT NOT NULL REFERENCES stores(id),
+                name TEXT NOT NULL, enrolled_ms BIGINT NOT NULL, last_seen_ms BIGINT,
+                acked_seq BIGINT NOT NULL DEFAULT 0, last_hlc BIGINT NOT NULL DEFAULT 0)
+            """,
+            // Every op a device pushed: unique per (device, op id) and per (device, sequence).
+            """
+            CREATE TABLE device_ops (device_id TEXT NOT NULL, op_id TEXT NOT NULL, seq BIGINT NOT NULL,
+                hlc BIGINT NOT NULL, entity TEXT NOT NULL, received_ms BIGINT NOT NULL,
+                PRIMARY KEY (device_id, op_id), UNIQUE (device_id, seq))
+            """,
+            "CREATE TABLE shoppers (loyalty_id TEXT PRIMARY KEY, created_ms BIGINT NOT NULL)",
+            // Profile fields, last writer wins per field by (hlc, writer).
+            """
+            CREATE TABLE shopper_fields (loyalty_id TEXT NOT NULL REFERENCES shoppers(loyalty_id) ON DELETE CASCADE,
+                field TEXT NOT NULL, value TEXT NOT NULL, hlc BIGINT NOT NULL, writer TEXT NOT NULL,
+                PRIMARY KEY (loyalty_id, field))
+            """,
+            """
+            CREATE TABLE consents (id TEXT PRIMARY KEY, loyalty_id TEXT NOT NULL, purpose TEXT NOT NULL,
+                version BIGINT NOT NULL, granted BIGINT NOT NULL, hlc BIGINT NOT NULL, source TEXT NOT NULL)
+            """,
+            "CREATE INDEX consents_subject ON consents (loyalty_id, purpose)",
+            """
+            CREATE TABLE purchases (id TEXT PRIMARY KEY, loyalty_id TEXT NOT NULL, sku TEXT NOT NULL, size TEXT,
+                at_ms BIGINT NOT NULL)
+            """,
+            "CREATE INDEX purchases_subject ON purchases (loyalty_id)",
+            "CREATE TABLE catalog (sku TEXT PRIMARY KEY, body TEXT NOT NULL, updated_ms BIGINT NOT NULL)",
+            """
+            CREATE TABLE inventory (store_id TEXT NOT NULL REFERENCES stores(id), sku TEXT NOT NULL,
+                body TEXT NOT NULL, PRIMARY KEY (store_id, sku))
+            """,
+            // What devices pull: shared data by an ever-growing sequence; store-scoped rows carry their store.
+            """
+            CREATE TABLE changes (seq {serial}, kind TEXT NOT NULL, key TEXT NOT NULL, store_id TEXT,
+                body TEXT, at_ms BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE session_events (device_id TEXT NOT NULL, id TEXT NOT NULL, store_id TEXT NOT NULL,
+                session_id TEXT NOT NULL, at_ms BIGINT NOT NULL, kind TEXT NOT NULL, sku TEXT, size TEXT,
+                detail TEXT NOT NULL, hlc BIGINT NOT NULL, PRIMARY KEY (device_id, id))
+            """,
+            "CREATE INDEX session_events_store ON session_events (store_id, at_ms)",
+            """
+            CREATE TABLE staff_requests (device_id TEXT NOT NULL, id TEXT NOT NULL, store_id TEXT NOT NULL,
+                session_id TEXT NOT NULL, at_ms BIGINT NOT NULL, sku TEXT NOT NULL, size TEXT,
+                description TEXT NOT NULL, state TEXT NOT NULL, done_ms BIGINT, hlc BIGINT NOT NULL,
+                PRIMARY KEY (device_id, id))
+            """,
+            // Erased shoppers by the hash of their id, for ever: a late push about them is dropped, not applied.
+            """
+            CREATE TABLE erasures (subject_hash TEXT PRIMARY KEY, requested_ms BIGINT NOT NULL,
+                requested_by TEXT NOT NULL)
+            """,
+        ]
+    ]
+
+    /// Brings the database up to date; refuses one written by a newer hub.
+    static func migrate(_ database: any HubDatabase) async throws {
+        let dialect = database.dialect
+        try await database.transaction { tx in
+            try await tx.query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")
+        }
+        let applied = try await database.transaction { tx in
+            try await tx.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").first?.int(0) ?? 0
+        }
+        if applied > migrations.count {
+            throw HubError(
+                .schemaTooNew, "the hub database is at schema \(applied), newer than this mirrorhub knows; upgrade it")
+        }
+        for (index, statements) in migrations.enumerated() where index + 1 > applied {
+            let version = Int64(index + 1)
+            try await database.transaction { tx in
+                for statement in statements { try await tx.query(dialect.ddl(statement)) }
+                try await tx.query("INSERT INTO schema_migrations (version) VALUES (?)", .int(version))
+            }
+        }
+    }
+}

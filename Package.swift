@@ -108,7 +108,7 @@ let package = Package(
             name: "MirrorDaemon",
             dependencies: [
                 "MirrorCore", "MirrorConfig", "MirrorCapture", "MirrorDisplay", "MirrorAPI", "MirrorSession",
-                "MirrorRecorder", "MirrorStore", "MirrorImaging", "MirrorVision", "MirrorSuggest",
+                "MirrorRecorder", "MirrorStore", "MirrorImaging", "MirrorVision", "MirrorSuggest", "MirrorSync",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -137,6 +137,17 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            name: "MirrorSync",
+            dependencies: [
+                "MirrorCore", "MirrorStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "MirrorTesting",
             dependencies: ["MirrorCore", "MirrorImaging", "MirrorSuggest", "CCairo"],
             swiftSettings: strict),
@@ -144,7 +155,7 @@ let package = Package(
         .executableTarget(
             name: "mirrord",
             dependencies: [
-                "MirrorDaemon", "MirrorConfig",
+                "MirrorDaemon", "MirrorConfig", "MirrorSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -255,7 +266,9 @@ let package = Package(
         .testTarget(
             name: "MirrorDaemonTests",
             dependencies: [
-                "MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "MirrorCore", "mirrord", "mirrorctl",
+                "MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "MirrorCore", "MirrorStore",
+                "mirrord",
+                "mirrorctl", "mirrorhub",
             ],
             swiftSettings: strict),
     ]

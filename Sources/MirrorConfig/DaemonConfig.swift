@@ -56,8 +56,20 @@ public struct DaemonConfig: Sendable, Equatable {
         public var catalog: String
     }
 
+    /// Sync with the head-office hub.
+    public struct HubSettings: Sendable, Equatable {
+        /// The hub's base URL, e.g. `https://hub.example.com`.
+        public var url: String
+        /// The file holding this mirror's credential, written by `mirrord --enroll-token` (mode 0600).
+        public var credentialFile: String
+        /// Seconds between sync rounds when nothing new is queued.
+        public var intervalSeconds = 10
+    }
+
     public var file: String
     public var stateDirectory: String
+    /// Nil when the config has no `hub` section: the mirror then works alone.
+    public var hub: HubSettings?
     /// Nil when the config has no `suggestions` section: the suggestions screen then shows what vision
     /// recognises only.
     public var suggestions: SuggestionSettings?
@@ -139,13 +151,30 @@ public struct DaemonConfig: Sendable, Equatable {
         // Garments are matched against the catalog's own photos unless vision names another folder.
         if let suggestions, vision != nil, vision?.catalog == nil { vision?.catalog = "\(suggestions.catalog)/photos" }
 
+        var hub: HubSettings?
+        if var section = try fields.section("hub") {
+            let url = try section.require("url", fix: "the hub's base URL, e.g. https://hub.example.com")
+            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""),
+                components.host?.isEmpty == false
+            else {
+                throw section.error("url", "'\(url)' is not an http(s) URL", fix: "e.g. https://hub.example.com")
+            }
+            hub = HubSettings(
+                url: url,
+                credentialFile: resolve(
+                    try section.string("credential_file", default: "hub-credential"), against: stateDirectory),
+                intervalSeconds: try section.int("interval_seconds", default: 10, in: 1...3600))
+            try section.finish()
+        }
+
         let profilePath = resolve(
             try fields.require("profile", fix: "name a device profile, e.g. ../devices/demo-replay.yaml"),
             against: base)
         try fields.finish()
         let profile = try DeviceProfile.load(path: profilePath, stateDirectory: stateDirectory)
         return DaemonConfig(
-            file: path, stateDirectory: stateDirectory, suggestions: suggestions, vision: vision, session: session,
+            file: path, stateDirectory: stateDirectory, hub: hub, suggestions: suggestions, vision: vision,
+            session: session,
             recording: recording,
             logLevel: logLevel, api: api, profile: profile)
     }

@@ -7,6 +7,7 @@ import MirrorCore
 import MirrorDisplay
 import MirrorImaging
 import MirrorStore
+import MirrorSync
 import Prometheus
 import ServiceLifecycle
 
@@ -118,6 +119,18 @@ public struct Daemon: Sendable {
         services += [
             LocalAPI.control(socket: config.api.socket, daemon: state, registry: registry, logger: quiet(logger))
         ]
+        if let hub = config.hub {
+            let sync = SyncService(
+                hubURL: hub.url, credentialFile: hub.credentialFile, store: recorder.store, logger: logger,
+                interval: .seconds(hub.intervalSeconds))
+            services.append(sync)
+        }
+        if let hub = config.hub {
+            let sync = SyncService(
+                hubURL: hub.url, credentialFile: hub.credentialFile, store: recorder.store, logger: logger,
+                interval: .seconds(hub.intervalSeconds))
+            services.append(sync)
+        }
         if let listen = config.api.metricsListen {
             services.append(
                 LocalAPI.metrics(

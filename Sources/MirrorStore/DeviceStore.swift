@@ -190,7 +190,10 @@ public final class DeviceStore: Sendable {
 
     /// Appends a session event.
     public func addEvent(_ event: SessionEventRecord) throws(StoreError) {
-        try write("store a \(event.kind.rawValue) event") { db in try event.insert(db) }
+        try write("store a \(event.kind.rawValue) event") { db in
+            try event.insert(db)
+            try Self.enqueue(db, entity: .sessionEvent, key: event.id, patch: Self.eventPatch(event), at: event.at)
+        }
     }
 
     /// The events of `session`, oldest first.
@@ -206,10 +209,14 @@ public final class DeviceStore: Sendable {
         try write("store a staff request") { db in
             var request = request
             try request.insert(db)
-            try SessionEventRecord(
+            let event = SessionEventRecord(
                 sessionId: request.sessionId, at: request.at, kind: .sizeRequest, sku: request.sku, size: request.size,
-                detail: request.description
-            ).insert(db)
+                detail: request.description)
+            try event.insert(db)
+            try Self.enqueue(db, entity: .sessionEvent, key: event.id, patch: Self.eventPatch(event), at: event.at)
+            try Self.enqueue(
+                db, entity: .staffRequest, key: String(request.id ?? 0), patch: Self.requestPatch(request),
+                at: request.at)
             return request
         }
     }
@@ -231,6 +238,12 @@ public final class DeviceStore: Sendable {
                 request.state = "done"
                 request.doneAt = at
                 try request.update(db)
+                try Self.enqueue(
+                    db, entity: .staffRequest, key: String(id),
+                    patch: [
+                        "state": .string("done"),
+                        "doneAt": .number((at.timeIntervalSince1970 * 1000).rounded()),
+                    ], at: at)
             }
             return request
         }

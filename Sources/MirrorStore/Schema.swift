@@ -79,6 +79,33 @@ enum Schema {
                 t.column("done_at", .datetime)
             }
         }
+        // Sync with the hub: every change for the hub is an outbox row written in the same transaction as the
+        // change; shared data pulled from the hub; shoppers erased at head office.
+        migrator.registerMigration("v4") { db in
+            try db.create(table: "outbox") { t in
+                // The device sequence: 1, 2, 3… without gaps (numbered from meta `sync.next_seq`, never reused).
+                t.primaryKey("seq", .integer)
+                t.column("op_id", .text).notNull().unique()
+                t.column("hlc", .integer).notNull()
+                t.column("entity", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("patch", .text).notNull()
+                t.column("schema", .integer).notNull()
+                t.column("created_at", .datetime).notNull()
+                // Acknowledged rows stay a while, to be sent again to a hub restored from an older backup.
+                t.column("acked_at", .datetime).indexed()
+            }
+            try db.create(table: "hub_data") { t in
+                t.column("kind", .text).notNull()
+                t.column("key", .text).notNull()
+                t.column("body", .text).notNull()
+                t.primaryKey(["kind", "key"])
+            }
+            try db.create(table: "erasures") { t in
+                t.primaryKey("subject_hash", .text)
+                t.column("at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MirrorConfig
 import MirrorDaemon
+import MirrorSync
 
 /// `mirrord`: the fitting-room mirror's device daemon.
 @main
@@ -17,6 +18,12 @@ struct Mirrord: AsyncParsableCommand {
     @Flag(help: "Check the configuration and the device profile, print a summary and exit.")
     var checkConfig = false
 
+    @Option(help: "Enrol this mirror with the hub named in the configuration using a one-time token, then exit.")
+    var enrollToken: String?
+
+    @Option(help: "The name the hub shows for this mirror when enrolling (default: the host name).")
+    var name: String?
+
     func run() async throws {
         let loaded: DaemonConfig
         do {
@@ -27,6 +34,23 @@ struct Mirrord: AsyncParsableCommand {
         if checkConfig {
             print("\(config): ok (profile \(loaded.profile.name), socket \(loaded.api.socket))")
             return
+        }
+        if let enrollToken {
+            guard let hub = loaded.hub else { fail("\(config) has no hub section to enrol with", code: 78) }
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: loaded.stateDirectory, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
+                let response = try await SyncService.enrol(
+                    hubURL: hub.url, token: enrollToken, name: name ?? ProcessInfo.processInfo.hostName,
+                    credentialFile: hub.credentialFile)
+                print(
+                    "enrolled as \(response.deviceId) in store \(response.storeId); credential in \(hub.credentialFile)"
+                )
+                return
+            } catch {
+                fail("enrolment failed: \(error)", code: 69)  // EX_UNAVAILABLE
+            }
         }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -1,0 +1,101 @@
+import AsyncHTTPClient
+import Foundation
+import MirrorCore
+import NIOCore
+import NIOHTTP1
+
+/// What can go wrong talking to the hub.
+public enum SyncErrorCode: String, Sendable {
+    /// The hub could not be reached or did not answer in time: try again later.
+    case unreachable
+    /// The hub refused the credential: the device must be enrolled again.
+    case unauthorized
+    /// The hub refused the request (a bug or a version mismatch): the message says why.
+    case refused
+    /// The hub's answer was not what the protocol says.
+    case badResponse = "bad_response"
+    case badCredential = "bad_credential"
+}
+
+public typealias SyncError = MirrorError<SyncErrorCode>
+
+/// The hub's sync API, as a device calls it.
+public struct HubClient: Sendable {
+    public let baseURL: String
+    let credential: String?
+    let http: HTTPClient
+    let timeout: TimeAmount
+
+    public init(baseURL: String, credential: String?, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.credential = credential
+        self.http = http
+        self.timeout = timeout
+    }
+
+    public func enrol(token: String, name: String) async throws(SyncError) -> EnrolResponse {
+        try await call(.POST, "/v1/enrol", body: EnrolRequest(token: token, name: name), authenticated: false)
+    }
+
+    public func hello() async throws(SyncError) -> SyncHello {
+        try await call(.GET, "/v1/sync/hello", body: Optional<SyncPushRequest>.none)
+    }
+
+    public func push(_ ops: [SyncOp]) async throws(SyncError) -> SyncPushResponse {
+        try await call(.POST, "/v1/sync/push", body: SyncPushRequest(ops: ops))
+    }
+
+    public func pull(epoch: String?, cursor: Int64, limit: Int = 1000) async throws(SyncError) -> SyncPullResponse {
+        var path = "/v1/sync/pull?cursor=\(cursor)&limit=\(limit)"
+        if let epoch, epoch.allSatisfy({ $0.isLetter || $0.isNumber }) { path += "&epoch=\(epoch)" }
+        return try await call(.GET, path, body: Optional<SyncPushRequest>.none)
+    }
+
+    func call<Body: Encodable, Answer: Decodable>(
+        _ method: HTTPMethod, _ path: String, body: Body?, authenticated: Bool = true
+    ) async throws(SyncError) -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if authenticated {
+            guard let credential else { throw SyncError(.badCredential, "this mirror is not enrolled with a hub") }
+            request.headers.add(name: "Authorization", value: "Bearer \(credential)")
+        }
+        if let body {
+            do {
+                request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+            } catch {
+                throw SyncError(.refused, "could not encode the request", underlying: error)
+            }
+            request.headers.add(name: "Content-Type", value: "application/json")
+        }
+        let status: HTTPResponseStatus
+        let bytes: ByteBuffer
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            status = response.status
+            bytes = try await response.body.collect(upTo: 16 << 20)
+        } catch {
+            throw SyncError(.unreachable, "the hub at \(baseURL) did not answer", underlying: error)
+        }
+        guard status.code / 100 == 2 else {
+            let message =
+                (try? JSONDecoder().decode(HubErrorBody.self, from: Data(bytes.readableBytesView)).error.message)
+                ?? status.reasonPhrase
+            switch status.code {
+            case 401: throw SyncError(.unauthorized, "the hub refused this mirror's credential: \(message)")
+            case 500...: throw SyncError(.unreachable, "the hub failed (\(status.code)): \(message)")
+            default: throw SyncError(.refused, "the hub refused \(path) (\(status.code)): \(message)")
+            }
+        }
+        do {
+            return try JSONDecoder().decode(Answer.self, from: Data(bytes.readableBytesView))
+        } catch {
+            throw SyncError(.badResponse, "the hub's answer to \(path) was not understood", underlying: error)
+        }
+    }
+
+    struct HubErrorBody: Decodable {
+        struct Detail: Decodable { var message: String }
+        var error: Detail
+    }
+}

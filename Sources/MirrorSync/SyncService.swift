@@ -1,0 +1,177 @@
+import Foundation
+import Logging
+import MirrorCore
+import MirrorStore
+import ServiceLifecycle
+import Synchronization
+
+/// How sync is going, for `/v1/status`, metrics and the fleet view.
+public struct SyncStatus: Sendable, Equatable, Codable {
+    public var enabled: Bool
+    public var connected: Bool
+    public var lastSuccess: Date?
+    public var lastError: String?
+    public var consecutiveFailures: Int
+    public var pushedOps: Int64
+    public var pulledChanges: Int64
+    /// Ops sent again because the hub held fewer than it had acknowledged (restored from a backup).
+    public var resentOps: Int64
+    /// Ops the hub lost that were already past the device's retention window (should stay 0).
+    public var unrecoverableOps: Int64
+
+    public init(enabled: Bool) {
+        self.enabled = enabled
+        connected = false
+        consecutiveFailures = 0
+        pushedOps = 0
+        pulledChanges = 0
+        resentOps = 0
+        unrecoverableOps = 0
+    }
+}
+
+/// Keeps the device and the hub in step: hello, push the outbox, pull shared data; again every `interval`, or at
+/// once when ``nudge()`` says there is something new. Failures back off exponentially with full jitter (so a
+/// store's mirrors coming back after an outage do not all call at once), capped at `maxBackoff`.
+public final class SyncService: Service, Sendable {
+    let hubURL: String
+    let credentialFile: String
+    let store: DeviceStore
+    let logger: Logger
+    let interval: Duration
+    let maxBackoff: Duration
+    let state: Mutex<SyncStatus>
+    let wake: AsyncStream<Void>.Continuation
+    let wakes: AsyncStream<Void>
+    /// Called with the subject hashes of shoppers erased at head office, to purge what the daemon holds.
+    let onErasure: @Sendable ([String]) -> Void
+
+    public init(
+        hubURL: String, credentialFile: String, store: DeviceStore, logger: Logger, interval: Duration = .seconds(5),
+        maxBackoff: Duration = .seconds(300), onErasure: @escaping @Sendable ([String]) -> Void = { _ in }
+    ) {
+        self.hubURL = hubURL
+        self.credentialFile = credentialFile
+        self.store = store
+        self.logger = logger
+        self.interval = interval
+        self.maxBackoff = maxBackoff
+        self.onErasure = onErasure
+        state = Mutex(SyncStatus(enabled: true))
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public var status: SyncStatus { state.withLock { $0 } }
+
+    /// Asks for a round soon (a new op is in the outbox).
+    public func nudge() { wake.yield() }
+
+    public func run() async throws {
+        var failures = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let delay: Duration
+            do {
+                try await round()
+                failures = 0
+                delay = interval
+            } catch {
+                failures += 1
+                let ceiling = min(maxBackoff, .seconds(1) * (1 << min(failures, 16)))
+                delay = ceiling * Double.random(in: 0.1...1)
+                state.withLock {
+                    $0.connected = false
+                    $0.lastError = "\(error)"
+                    $0.consecutiveFailures = failures
+                }
+                logger.warning("sync failed", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+            }
+            // Sleep until the delay passes, or, when the hub is reachable, until something new is queued.
+            let wakeEarly = failures == 0
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await Task.sleep(for: delay) }
+                if wakeEarly {
+                    group.addTask { [wakes] in
+                        for await _ in wakes { return }
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// The credential `mirrord --enroll-token` wrote.
+    static func readCredential(_ path: String) throws(SyncError) -> String {
+        guard let data = FileManager.default.contents(atPath: path),
+            let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !text.isEmpty
+        else {
+            throw SyncError(
+                .badCredential, "this mirror is not enrolled (no \(path)); run mirrord --enroll-token TOKEN")
+        }
+        return text
+    }
+
+    /// Enrols with the hub using a one-time token and writes the credential to `credentialFile` (mode 0600,
+    /// written to a temporary file, synced and renamed, so a crash leaves the old file or the new one).
+    public static func enrol(hubURL: String, token: String, name: String, credentialFile: String) async throws
+        -> EnrolResponse
+    {
+        let response = try await HubClient(baseURL: hubURL, credential: nil).enrol(token: token, name: name)
+        let temporary = credentialFile + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SyncError(.badCredential, "cannot write \(temporary): errno \(errno)") }
+        let bytes = Array((response.credential + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd)
+        close(fd)
+        guard written == bytes.count, synced == 0, rename(temporary, credentialFile) == 0 else {
+            unlink(temporary)
+            throw SyncError(.badCredential, "cannot write \(credentialFile): errno \(errno)")
+        }
+        return response
+    }
+
+    /// One exchange: hello (re-send what a restored hub lost), push everything pending, pull every page.
+    public func round() async throws {
+        let client = HubClient(baseURL: hubURL, credential: try Self.readCredential(credentialFile))
+        let hello = try await client.hello()
+        try store.receive(hubStamp: hello.serverHLC)
+        let (resent, unrecoverable) = try store.resendAfter(hubAcked: hello.ackedSeq)
+        if resent > 0 || unrecoverable > 0 {
+            logger.warning(
+                "the hub holds fewer of this mirror's changes than it acknowledged; sending them again",
+                metadata: ["hub_acked": "\(hello.ackedSeq)", "resent": "\(resent)", "lost": "\(unrecoverable)"])
+        }
+        var pushed: Int64 = 0
+        while true {
+            let ops = try store.pendingOps()
+            if ops.isEmpty { break }
+            let response = try await client.push(ops)
+            try store.receive(hubStamp: response.serverHLC)
+            try store.markAcked(upTo: response.ackedSeq)
+            pushed += Int64(ops.count)
+            // The hub acknowledged nothing new (a gap it is waiting for): stop rather than loop.
+            if response.ackedSeq < ops[0].seq { break }
+        }
+        var pulled: Int64 = 0
+        while true {
+            let local = try store.syncState()
+            let page = try await client.pull(epoch: local.epoch, cursor: local.cursor)
+            let summary = try store.applyPulled(page)
+            pulled += Int64(summary.applied)
+            if !summary.erasures.isEmpty { onErasure(summary.erasures) }
+            if !page.more { break }
+        }
+        state.withLock {
+            $0.connected = true
+            $0.lastSuccess = Date()
+            $0.lastError = nil
+            $0.consecutiveFailures = 0
+            $0.pushedOps += pushed
+            $0.pulledChanges += pulled
+            $0.resentOps += Int64(resent)
+            $0.unrecoverableOps += unrecoverable
+        }
+    }
+}

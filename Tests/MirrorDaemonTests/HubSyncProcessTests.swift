@@ -1,0 +1,169 @@
+import Foundation
+import MirrorCore
+import MirrorStore
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// A real `mirrorhub` on loopback, with its SQLite database in a scratch folder.
+final class HubUnderTest {
+    let folder: String
+    let port: Int
+    var process: Process?
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "mirrorhub-test-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let (fd, port) = listeningSocket()
+        close(fd)
+        self.port = port
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+    var database: String { "\(folder)/hub.sqlite" }
+
+    /// Runs an administration command (`add-store`, `create-credential`, …) against the database.
+    func admin(_ arguments: String...) async throws -> String {
+        let outcome = try await run(Binaries.path("mirrorhub"), arguments + ["--database", database])
+        guard outcome.status == 0 else { throw TestFailure("mirrorhub \(arguments): \(outcome)") }
+        return outcome.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Binaries.path("mirrorhub"))
+        process.arguments = ["serve", "--database", database, "--port", "\(port)"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if (try? await get("/healthz", token: nil)) != nil { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("mirrorhub did not start")
+    }
+
+    /// kill -9: no chance to finish anything.
+    func crash() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    func get(_ path: String, token: String?) async throws -> Data {
+        var request = URLRequest(url: URL(string: url + path)!)
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        request.timeoutInterval = 5
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+            throw TestFailure("GET \(path): \(response) \(String(decoding: data, as: UTF8.self))")
+        }
+        return data
+    }
+
+    deinit {
+        crash()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+struct HubRequest: Decodable {
+    var id: String
+    var sku: String
+    var size: String?
+    var state: String
+}
+
+struct HubDevice: Decodable {
+    var id: String
+    var ackedSeq: Int64
+    var highestSeq: Int64
+}
+
+/// The mirror and the hub as separate processes: enrolment, a shopper's request reaching head office, and the
+/// hub killed with `kill -9` while the mirror keeps working.
+@Suite(.serialized) struct HubSyncProcessTests {
+    func ctl(_ daemon: DaemonUnderTest, _ arguments: String...) async throws -> Outcome {
+        try await run(Binaries.path("mirrorctl"), arguments + ["--socket", daemon.socket])
+    }
+
+    func hubRequests(_ hub: HubUnderTest, _ token: String) async throws -> [HubRequest] {
+        try JSONDecoder().decode(
+            [HubRequest].self, from: try await hub.get("/v1/stores/demo-store/requests?all=1", token: token))
+    }
+
+    @Test func requestsReachTheHubOnceThroughACrash() async throws {
+        let hub = try HubUnderTest()
+        _ = try await hub.admin("add-store", "demo-store", "Demo store")
+        let headOffice = try await hub.admin("create-credential", "--role", "head_office", "--name", "test")
+        let token = try await hub.admin("enrolment-token", "--store", "demo-store")
+        try await hub.start()
+
+        let daemon = try DaemonUnderTest(
+            extraConfig: """
+                suggestions:
+                  catalog: \(Binaries.repository)/config/catalog
+                hub:
+                  url: \(hub.url)
+                  interval_seconds: 1
+                """)
+        let enrol = try await run(
+            Binaries.path("mirrord"), ["--config", daemon.configPath, "--enroll-token", token, "--name", "room 1"])
+        #expect(enrol.status == 0, "\(enrol)")
+        let credential = "\(daemon.folder)/state/hub-credential"
+        let mode = try FileManager.default.attributesOfItem(atPath: credential)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let replay = try await run(
+            Binaries.path("mirrord"), ["--config", daemon.configPath, "--enroll-token", token, "--name", "room 2"])
+        #expect(replay.status == 69 && replay.stderr.contains("unknown, used or expired"), "\(replay)")
+
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
+        #expect(try await ctl(daemon, "suggestions", "identify", "DEMO-1234").status == 0)
+        let asked = ContinuousClock.now
+        #expect(try await ctl(daemon, "suggestions", "act", "request", "KN-101-RUS").status == 0)
+        var atHub: [HubRequest] = []
+        while atHub.isEmpty, ContinuousClock.now - asked < .seconds(15) {
+            atHub = try await hubRequests(hub, headOffice)
+            if atHub.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        print("staff request visible at the hub after \(ContinuousClock.now - asked) (sync interval 1 s)")
+        #expect(atHub.map(\.sku) == ["KN-101-RUS"] && atHub.first?.size == "M")
+
+        // The hub dies; the shopper goes on asking and staff go on bringing.
+        hub.crash()
+        #expect(try await ctl(daemon, "suggestions", "act", "request", "TR-401-NAV", "--size", "L").status == 0)
+        #expect(try await ctl(daemon, "suggestions", "act", "favourite", "KN-101-NAV").status == 0)
+        #expect(try await ctl(daemon, "requests", "done", "1").status == 0)
+        try await Task.sleep(for: .seconds(2))
+        try await hub.start()
+
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            atHub = try await hubRequests(hub, headOffice)
+            if atHub.count == 2, atHub.contains(where: { $0.sku == "KN-101-RUS" && $0.state == "done" }) { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(atHub.count == 2, "\(atHub)")
+        #expect(atHub.first { $0.sku == "KN-101-RUS" }?.state == "done")
+        #expect(atHub.first { $0.sku == "TR-401-NAV" }?.state == "open")
+        #expect(try await daemon.stop() == 0)
+
+        // Every op the mirror made is at the hub, once: its acknowledged sequence is the mirror's last one.
+        let local = try DeviceStore(stateDirectory: "\(daemon.folder)/state").syncState()
+        let devices = try JSONDecoder().decode(
+            [HubDevice].self, from: try await hub.get("/v1/devices", token: headOffice))
+        let made = local.nextSeq - 1
+        print(
+            "ops made \(made), acknowledged by the hub \(devices.first?.ackedSeq ?? -1), "
+                + "pending on the mirror \(local.pending), lost \(made - (devices.first?.ackedSeq ?? 0))")
+        #expect(made > 3 && local.pending == 0 && local.ackedSeq == made)
+        #expect(devices.count == 1 && devices.first?.ackedSeq == made && devices.first?.highestSeq == made)
+    }
+}

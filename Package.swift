@@ -185,7 +185,7 @@ let package = Package(
             name: "mirror-bench",
             dependencies: [
                 "MirrorCore", "MirrorCapture", "MirrorDisplay", "MirrorImaging", "MirrorTesting", "MirrorRecorder",
-                "MirrorVision", "MirrorSuggest", "CCairo",
+                "MirrorVision", "MirrorSuggest", "MirrorHub", "CCairo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MirrorCore
+import MirrorHub
+
+/// Many mirrors pushing their outboxes at once into the hub's store, on SQLite and (with `--postgres`)
+/// PostgreSQL in the same run: ops per second and push latency. It calls the store directly, without HTTP,
+/// so it measures the database work every push does (one transaction, idempotency, the acked sequence).
+struct HubLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub-load", abstract: "Sync push throughput and latency of the hub's backends.")
+
+    @Option(help: "Simulated devices.") var devices = 1000
+    @Option(help: "Pushes per device.") var pushes = 5
+    @Option(help: "Ops per push.") var ops = 20
+    @Option(help: "Pushes in flight at once.") var concurrency = 64
+    @Option(help: "A PostgreSQL server to create a throwaway database on (postgres://USER@/postgres?host=…).")
+    var postgres: String?
+
+    func run() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hub-load-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sqlite = try SQLiteHubDatabase(path: folder.appendingPathComponent("hub.sqlite").path)
+        try await measure(sqlite)
+        guard let postgres else { return }
+        let logger = Logger(label: "hub-load")
+        let name = "mirror_hub_load_\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = try PostgresHubDatabase(url: postgres, logger: logger, maxConnections: 1)
+        try await running(admin) { try await admin.administer("CREATE DATABASE \(name)") }
+        var components = URLComponents(string: postgres)!
+        components.path = "/\(name)"
+        let database = try PostgresHubDatabase(url: components.string!, logger: logger, maxConnections: 16)
+        let outcome: Result<Void, any Error> = await running(database) {
+            do { return .success(try await measure(database)) } catch { return .failure(error) }
+        }
+        let dropper = try PostgresHubDatabase(url: postgres, logger: logger, maxConnections: 1)
+        try await running(dropper) { try await dropper.administer("DROP DATABASE \(name) WITH (FORCE)") }
+        try outcome.get()
+    }
+
+    func measure(_ database: any HubDatabase) async throws {
+        let hub = try await HubStore(database: database)
+        try await hub.addStore(id: "load", name: "Load")
+        var principals: [Principal] = []
+        for index in 0..<devices {
+            let (token, _) = try await hub.createEnrolmentToken(store: "load")
+            let credential = try await hub.enrol(EnrolRequest(token: token, name: "m\(index)")).credential
+            principals.append(try await hub.authenticate(bearer: credential)!)
+        }
+        let jobs = (0..<pushes).flatMap { round in principals.map { ($0, round) } }
+        let opsPerPush = ops
+        let start = ContinuousClock.now
+        var latencies: [Double] = []
+        try await withThrowingTaskGroup(of: Double.self) { group in
+            var next = 0
+            func add() {
+                let (principal, round) = jobs[next]
+                next += 1
+                group.addTask {
+                    let batch = (0..<opsPerPush).map { index in
+                        let seq = Int64(round * opsPerPush + index + 1)
+                        return SyncOp(
+                            opId: ULID.make(), seq: seq, hlc: hub.stamp(), entity: .sessionEvent, key: "e\(seq)",
+                            patch: [
+                                "sessionId": .string("s"), "at": .number(Double(seq)), "kind": .string("tried_on"),
+                                "sku": .string("KN-101-RUS"),
+                            ])
+                    }
+                    let begin = ContinuousClock.now
+                    let response = try await hub.push(device: principal, SyncPushRequest(ops: batch))
+                    precondition(response.applied == opsPerPush)
+                    let elapsed = ContinuousClock.now - begin
+                    return Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+                }
+            }
+            // Round r of every device is started before round r + 1 of any.
+            for _ in 0..<min(concurrency, jobs.count) { add() }
+            while let latency = try await group.next() {
+                latencies.append(latency)
+                if next < jobs.count { add() }
+            }
+        }
+        let seconds =
+            Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+            + Double((ContinuousClock.now - start).components.seconds)
+        latencies.sort()
+        let total = jobs.count * ops
+        let p50 = latencies[latencies.count / 2]
+        let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+        print(
+            String(
+                format:
+                    "hub %@: %d devices x %d pushes x %d ops, %d in flight: %.0f ops/s, push p50 %.1f ms, p99 %.1f ms",
+                database.dialect.name, devices, pushes, ops, concurrency, Double(total) / seconds, p50, p99))
+    }
+
+    func running<T: Sendable>(_ database: some HubDatabase, _ body: @Sendable () async throws -> T) async rethrows -> T
+    {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                await database.run()
+                return nil
+            }
+            let result = try await body()
+            group.cancelAll()
+            return result
+        }
+    }
+}

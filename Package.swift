@@ -149,7 +149,10 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "MirrorTesting",
-            dependencies: ["MirrorCore", "MirrorImaging", "MirrorSuggest", "CCairo"],
+            dependencies: [
+                "MirrorCore", "MirrorImaging", "MirrorSuggest", "MirrorHub", "CCairo",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
 
         .executableTarget(

@@ -99,3 +99,18 @@ actor AsyncLock {
         }
     }
 }
+
+extension HubDatabase {
+    /// Runs `body` while the backend's background work (PostgreSQL's pool) runs, then stops that work.
+    public func whileRunning<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                await self.run()
+                return nil
+            }
+            let result = try await body()
+            group.cancelAll()
+            return result
+        }
+    }
+}

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MirrorCore
 import MirrorHub
+import MirrorTesting
 
 /// Many mirrors pushing their outboxes at once into the hub's store, on SQLite and (with `--postgres`)
 /// PostgreSQL in the same run: ops per second and push latency. It calls the store directly, without HTTP,
@@ -25,19 +26,9 @@ struct HubLoad: AsyncParsableCommand {
         let sqlite = try SQLiteHubDatabase(path: folder.appendingPathComponent("hub.sqlite").path)
         try await measure(sqlite)
         guard let postgres else { return }
-        let logger = Logger(label: "hub-load")
-        let name = "mirror_hub_load_\(UUID().uuidString.prefix(8).lowercased())"
-        let admin = try PostgresHubDatabase(url: postgres, logger: logger, maxConnections: 1)
-        try await running(admin) { try await admin.administer("CREATE DATABASE \(name)") }
-        var components = URLComponents(string: postgres)!
-        components.path = "/\(name)"
-        let database = try PostgresHubDatabase(url: components.string!, logger: logger, maxConnections: 16)
-        let outcome: Result<Void, any Error> = await running(database) {
-            do { return .success(try await measure(database)) } catch { return .failure(error) }
+        try await ScratchPostgres.withDatabase(serverURL: postgres, prefix: "mirror_hub_load", maxConnections: 16) {
+            try await measure($0)
         }
-        let dropper = try PostgresHubDatabase(url: postgres, logger: logger, maxConnections: 1)
-        try await running(dropper) { try await dropper.administer("DROP DATABASE \(name) WITH (FORCE)") }
-        try outcome.get()
     }
 
     func measure(_ database: any HubDatabase) async throws {
@@ -94,18 +85,5 @@ struct HubLoad: AsyncParsableCommand {
                 format:
                     "hub %@: %d devices x %d pushes x %d ops, %d in flight: %.0f ops/s, push p50 %.1f ms, p99 %.1f ms",
                 database.dialect.name, devices, pushes, ops, concurrency, Double(total) / seconds, p50, p99))
-    }
-
-    func running<T: Sendable>(_ database: some HubDatabase, _ body: @Sendable () async throws -> T) async rethrows -> T
-    {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                await database.run()
-                return nil
-            }
-            let result = try await body()
-            group.cancelAll()
-            return result
-        }
     }
 }

@@ -34,16 +34,7 @@ struct DatabaseOptions: ParsableArguments {
     func withStore<T: Sendable>(_ body: @Sendable @escaping (HubStore) async throws -> T) async throws -> T {
         let logger = Logger(label: "mirrorhub")
         let database = try open(logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                await database.run()
-                return nil
-            }
-            let store = try await HubStore(database: database)
-            let result = try await body(store)
-            group.cancelAll()
-            return result
-        }
+        return try await database.whileRunning { try await body(try await HubStore(database: database)) }
     }
 }
 

@@ -7,7 +7,6 @@ import Synchronization
 
 /// How sync is going, for `/v1/status`, metrics and the fleet view.
 public struct SyncStatus: Sendable, Equatable, Codable {
-    public var enabled: Bool
     public var connected: Bool
     public var lastSuccess: Date?
     public var lastError: String?
@@ -19,8 +18,7 @@ public struct SyncStatus: Sendable, Equatable, Codable {
     /// Ops the hub lost that were already past the device's retention window (should stay 0).
     public var unrecoverableOps: Int64
 
-    public init(enabled: Bool) {
-        self.enabled = enabled
+    public init() {
         connected = false
         consecutiveFailures = 0
         pushedOps = 0
@@ -30,9 +28,10 @@ public struct SyncStatus: Sendable, Equatable, Codable {
     }
 }
 
-/// Keeps the device and the hub in step: hello, push the outbox, pull shared data; again every `interval`, or at
-/// once when ``nudge()`` says there is something new. Failures back off exponentially with full jitter (so a
-/// store's mirrors coming back after an outage do not all call at once), capped at `maxBackoff`.
+/// Keeps the device and the hub in step: hello, push the outbox, pull shared data; again every `interval`.
+/// Failures back off exponentially with full jitter (so a store's mirrors coming back after an outage do not all
+/// call at once), capped at `maxBackoff`. Graceful shutdown ends a wait or an exchange at once: the outbox and the
+/// pull cursor are transactional, so an interrupted round is simply done again at the next start.
 public final class SyncService: Service, Sendable {
     let hubURL: String
     let credentialFile: String
@@ -41,8 +40,6 @@ public final class SyncService: Service, Sendable {
     let interval: Duration
     let maxBackoff: Duration
     let state: Mutex<SyncStatus>
-    let wake: AsyncStream<Void>.Continuation
-    let wakes: AsyncStream<Void>
     /// Called with the subject hashes of shoppers erased at head office, to purge what the daemon holds.
     let onErasure: @Sendable ([String]) -> Void
 
@@ -57,24 +54,25 @@ public final class SyncService: Service, Sendable {
         self.interval = interval
         self.maxBackoff = maxBackoff
         self.onErasure = onErasure
-        state = Mutex(SyncStatus(enabled: true))
-        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        state = Mutex(SyncStatus())
     }
 
     public var status: SyncStatus { state.withLock { $0 } }
 
-    /// Asks for a round soon (a new op is in the outbox).
-    public func nudge() { wake.yield() }
-
     public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.loop() }
+    }
+
+    private func loop() async {
         var failures = 0
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        while !Task.isCancelled {
             let delay: Duration
             do {
                 try await round()
                 failures = 0
                 delay = interval
             } catch {
+                if Task.isCancelled { return }
                 failures += 1
                 let ceiling = min(maxBackoff, .seconds(1) * (1 << min(failures, 16)))
                 delay = ceiling * Double.random(in: 0.1...1)
@@ -85,18 +83,7 @@ public final class SyncService: Service, Sendable {
                 }
                 logger.warning("sync failed", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
             }
-            // Sleep until the delay passes, or, when the hub is reachable, until something new is queued.
-            let wakeEarly = failures == 0
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await Task.sleep(for: delay) }
-                if wakeEarly {
-                    group.addTask { [wakes] in
-                        for await _ in wakes { return }
-                    }
-                }
-                await group.next()
-                group.cancelAll()
-            }
+            try? await Task.sleep(for: delay)
         }
     }
 

@@ -81,6 +81,7 @@ struct HubRequest: Decodable {
 
 struct HubDevice: Decodable {
     var id: String
+    var lastSeenMillis: Int64?
     var ackedSeq: Int64
     var highestSeq: Int64
 }
@@ -97,24 +98,51 @@ struct HubDevice: Decodable {
             [HubRequest].self, from: try await hub.get("/v1/stores/demo-store/requests?all=1", token: token))
     }
 
-    @Test func requestsReachTheHubOnceThroughACrash() async throws {
+    /// A running hub with the demo store, a head-office credential, and a mirror enrolled to sync every
+    /// `interval` seconds (not started).
+    func enrolled(interval: Int) async throws -> (
+        hub: HubUnderTest, daemon: DaemonUnderTest, headOffice: String, token: String
+    ) {
         let hub = try HubUnderTest()
         _ = try await hub.admin("add-store", "demo-store", "Demo store")
         let headOffice = try await hub.admin("create-credential", "--role", "head_office", "--name", "test")
         let token = try await hub.admin("enrolment-token", "--store", "demo-store")
         try await hub.start()
-
         let daemon = try DaemonUnderTest(
             extraConfig: """
                 suggestions:
                   catalog: \(Binaries.repository)/config/catalog
                 hub:
                   url: \(hub.url)
-                  interval_seconds: 1
+                  interval_seconds: \(interval)
                 """)
         let enrol = try await run(
             Binaries.path("mirrord"), ["--config", daemon.configPath, "--enroll-token", token, "--name", "room 1"])
-        #expect(enrol.status == 0, "\(enrol)")
+        guard enrol.status == 0 else { throw TestFailure("enrolment: \(enrol)") }
+        return (hub, daemon, headOffice, token)
+    }
+
+    /// SIGTERM between two rounds an hour apart stops the daemon at once, not after the wait.
+    @Test func stopsPromptlyBetweenRounds() async throws {
+        let (hub, daemon, headOffice, _) = try await enrolled(interval: 3600)
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        let deadline = ContinuousClock.now + .seconds(15)
+        var synced = false
+        while !synced, ContinuousClock.now < deadline {
+            let devices = try JSONDecoder().decode(
+                [HubDevice].self, from: try await hub.get("/v1/devices", token: headOffice))
+            synced = devices.first?.lastSeenMillis != nil
+            if !synced { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(synced)
+        let asked = ContinuousClock.now
+        #expect(try await daemon.stop(timeout: .seconds(10)) == 0)
+        #expect(ContinuousClock.now - asked < .seconds(3))
+    }
+
+    @Test func requestsReachTheHubOnceThroughACrash() async throws {
+        let (hub, daemon, headOffice, token) = try await enrolled(interval: 1)
         let credential = "\(daemon.folder)/state/hub-credential"
         let mode = try FileManager.default.attributesOfItem(atPath: credential)[.posixPermissions] as? Int
         #expect(mode == 0o600)

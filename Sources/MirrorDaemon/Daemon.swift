@@ -125,12 +125,6 @@ public struct Daemon: Sendable {
                 interval: .seconds(hub.intervalSeconds))
             services.append(sync)
         }
-        if let hub = config.hub {
-            let sync = SyncService(
-                hubURL: hub.url, credentialFile: hub.credentialFile, store: recorder.store, logger: logger,
-                interval: .seconds(hub.intervalSeconds))
-            services.append(sync)
-        }
         if let listen = config.api.metricsListen {
             services.append(
                 LocalAPI.metrics(

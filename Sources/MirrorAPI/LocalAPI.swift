@@ -11,6 +11,10 @@ public protocol DaemonFacade: Sendable {
     func screenshotPNG() throws -> [UInt8]
     /// Empty when every service is healthy, else one line per problem.
     func healthProblems() -> [String]
+    /// The health summary the hub's fleet view pulls (no shopper data).
+    func telemetry() -> TelemetryReport
+    /// Sets the gauges that are read from the machine and the store, just before a scrape.
+    func refreshMetrics()
 
     func ui() -> UIReport
     /// Presses the on-screen button `id`; false when the screen has no such button.
@@ -226,7 +230,7 @@ public enum LocalAPI {
         }
     }
 
-    /// A server with `/healthz` and `/metrics` only, for scraping over TCP.
+    /// A server with `/healthz`, `/metrics` and `/v1/telemetry` only, for scraping over TCP.
     public static func metrics(
         host: String, port: Int, daemon: some DaemonFacade, registry: PrometheusCollectorRegistry, logger: Logger
     ) -> some ApplicationProtocol {
@@ -248,7 +252,14 @@ public enum LocalAPI {
                 headers: [.contentType: "text/plain; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: body)))
         }
+        router.get("/v1/telemetry") { _, _ -> Response in
+            let data = try TelemetryReport.encoder().encode(daemon.telemetry())
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
         router.get("/metrics") { _, _ -> Response in
+            daemon.refreshMetrics()
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)
             return Response(

@@ -64,6 +64,7 @@ final class ClipRecorder: SessionRecorder, Service {
     private let clipsRecorded: Counter
     private let clipsFailed: Counter
     private let framesWritten: Counter
+    private let bytesWritten: Counter
 
     init(config: DaemonConfig, bus: FrameBus, registry: PrometheusCollectorRegistry, logger: Logger) throws {
         let state = config.stateDirectory
@@ -94,6 +95,10 @@ final class ClipRecorder: SessionRecorder, Service {
         framesWritten = registry.makeCounter(
             descriptor: .init(
                 metricName: "mirror_recorder_frames", unitName: "total", helpText: "Frames written into clips."))
+        bytesWritten = registry.makeCounter(
+            descriptor: .init(
+                metricName: "mirror_recorder_written_bytes", unitName: "total",
+                helpText: "Bytes of clips saved (encrypted, as stored)."))
         try reconcile()
     }
 
@@ -336,7 +341,9 @@ final class ClipRecorder: SessionRecorder, Service {
         if saved && clip.writer.frameCount > 0 {
             do {
                 try clip.writer.finish()
-                try store.markReady(request.clipID, frames: clip.writer.frameCount, bytes: fileSize(path))
+                let bytes = fileSize(path)
+                try store.markReady(request.clipID, frames: clip.writer.frameCount, bytes: bytes)
+                bytesWritten.increment(by: Int64(bytes))
                 if let turn = turnPhases.withLock({ $0 })?(clip.times) {
                     try store.setTurn(clip: request.clipID, complete: turn.complete, phases: turn.phases)
                 }

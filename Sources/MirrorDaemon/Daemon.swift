@@ -72,10 +72,14 @@ public struct Daemon: Sendable {
         let bus = FrameBus()
         let scene = DisplayScene(diagnostics: config.session.diagnostics)
         let recorder = try ClipRecorder(config: config, bus: bus, registry: registry, logger: logger)
-        let shop = config.suggestions.map { Shop(folder: $0.catalog, store: recorder.store, logger: logger) }
+        let metrics = DeviceMetrics(registry: registry)
+        let shop = config.suggestions.map {
+            Shop(folder: $0.catalog, store: recorder.store, logger: logger, metrics: metrics)
+        }
         let controller = SessionController(
             scene: scene, settings: config.session, recording: config.recording, recorder: recorder,
-            panel: (framebuffer.geometry.width, framebuffer.geometry.height), logger: logger, shop: shop)
+            panel: (framebuffer.geometry.width, framebuffer.geometry.height), logger: logger, shop: shop,
+            metrics: metrics)
         let vision = try config.vision.map {
             try VisionService(
                 settings: $0, cameraFPS: profile.camera.fps, stateDirectory: config.stateDirectory, bus: bus,
@@ -85,10 +89,16 @@ public struct Daemon: Sendable {
         if let vision {
             recorder.turnPhases.withLock { $0 = { [vision] times in vision.turnPhases(at: times) } }
         }
+        let sync = config.hub.map { hub in
+            SyncService(
+                hubURL: hub.url, credentialFile: hub.credentialFile, store: recorder.store, logger: logger,
+                interval: .seconds(hub.intervalSeconds))
+        }
         let state = DaemonState(
             profile: profile, bus: bus, device: device, framebuffer: framebuffer,
             captureStats: CaptureStats(registry: registry), displayStats: DisplayStats(registry: registry),
-            controller: controller, recorder: recorder, vision: vision)
+            controller: controller, recorder: recorder, vision: vision, sync: sync, metrics: metrics,
+            stateDirectory: config.stateDirectory)
         registry.makeGauge(
             descriptor: .init(
                 metricName: "mirror_build", unitName: "info",
@@ -119,12 +129,7 @@ public struct Daemon: Sendable {
         services += [
             LocalAPI.control(socket: config.api.socket, daemon: state, registry: registry, logger: quiet(logger))
         ]
-        if let hub = config.hub {
-            let sync = SyncService(
-                hubURL: hub.url, credentialFile: hub.credentialFile, store: recorder.store, logger: logger,
-                interval: .seconds(hub.intervalSeconds))
-            services.append(sync)
-        }
+        if let sync { services.append(sync) }
         if let listen = config.api.metricsListen {
             services.append(
                 LocalAPI.metrics(
@@ -215,14 +220,21 @@ final class DaemonState: DaemonFacade {
     let controller: SessionController
     let recorder: ClipRecorder
     let visionService: VisionService?
+    let sync: SyncService?
+    let metrics: DeviceMetrics
+    let stateDirectory: String
     let started = MonotonicInstant.now()
 
     init(
         profile: DeviceProfile, bus: FrameBus, device: any CaptureDevice, framebuffer: any Framebuffer,
         captureStats: CaptureStats, displayStats: DisplayStats, controller: SessionController,
-        recorder: ClipRecorder, vision: VisionService?
+        recorder: ClipRecorder, vision: VisionService?, sync: SyncService?, metrics: DeviceMetrics,
+        stateDirectory: String
     ) {
         visionService = vision
+        self.sync = sync
+        self.metrics = metrics
+        self.stateDirectory = stateDirectory
         self.controller = controller
         self.recorder = recorder
         self.profile = profile
@@ -339,16 +351,72 @@ final class DaemonState: DaemonFacade {
     func purgeClips(all: Bool) throws -> Int { try recorder.purge(all: all) }
 
     func healthProblems() -> [String] {
-        var problems: [String] = []
         let state = captureStats.state
-        if state != .streaming { problems.append("camera: \(state.rawValue)") }
+        return (state == .streaming ? [] : ["camera: \(state.rawValue)"]) + stuckServices()
+    }
+
+    /// Services that have stopped making progress although their input is there; a restart may mend them
+    /// (the systemd watchdog stops being fed). A missing camera is not one: a restart would not bring it back.
+    func stuckServices() -> [String] {
+        var stuck: [String] = []
+        let streaming = captureStats.state == .streaming
         let now = MonotonicInstant.now()
-        if state == .streaming, now.since(started) > .seconds(5),
+        if streaming, now.since(started) > .seconds(5),
             displayStats.lastShown.map({ now.since($0) > .seconds(5) }) ?? true
         {
-            problems.append("display: no frame shown for over 5 s")
+            stuck.append("display: no frame shown for over 5 s")
         }
-        return problems
+        if let problem = visionService?.stuck(cameraStreaming: streaming, since: started) { stuck.append(problem) }
+        return stuck
+    }
+}
+
+extension DaemonState {
+    static let lowDiskBytes: Int64 = 1 << 30
+    static let hotCelsius = 80.0
+    static let syncLagAlert: TimeInterval = 3600
+    static let outboxAlert = 10_000
+
+    func telemetry() -> TelemetryReport {
+        let camera = captureStats.report(device: device.name)
+        let display = displayStats.summary()
+        let problems = healthProblems()
+        let disk = MachineFacts.disk(stateDirectory) ?? (0, 0)
+        let hottest = MachineFacts.thermalZones().map(\.celsius).max()
+        let clips = (try? recorder.store.clips().count) ?? 0
+        let outbox = (try? recorder.store.syncState().pending) ?? 0
+        let status = sync?.status
+        let now = Date()
+        let uptime = Double(MonotonicInstant.now().since(started).components.seconds)
+        var alerts = problems
+        if disk.total > 0, disk.free < Self.lowDiskBytes || disk.free * 10 < disk.total {
+            alerts.append("disk: \(disk.free >> 20) MiB free of \(disk.total >> 20) MiB")
+        }
+        if let hottest, hottest >= Self.hotCelsius { alerts.append("temperature: \(Int(hottest)) °C") }
+        if let status {
+            let quiet = status.lastSuccess.map { now.timeIntervalSince($0) } ?? uptime
+            if quiet > Self.syncLagAlert {
+                alerts.append(
+                    "sync: no exchange with the hub for \(Int(quiet / 60)) min (\(status.lastError ?? "waiting"))")
+            }
+        }
+        if outbox > Self.outboxAlert { alerts.append("sync: \(outbox) ops waiting for the hub") }
+        return TelemetryReport(
+            version: MirrorVersion.current, profile: profile.name, model: visionService?.model.name, at: now,
+            uptimeSeconds: uptime, healthy: problems.isEmpty, alerts: alerts,
+            camera: .init(
+                state: camera.state, fps: camera.fps, framesDropped: camera.framesDropped,
+                framesCorrupt: camera.framesCorrupt, reconnects: captureStats.reconnects),
+            displayFPS: (display.fps * 10).rounded() / 10, displayLatencyP99Ms: (display.p99 * 10).rounded() / 10,
+            diskFreeBytes: disk.free, diskTotalBytes: disk.total, clipsStored: clips,
+            sessions: metrics.sessionsStarted, temperatureCelsius: hottest,
+            sync: .init(
+                enabled: sync != nil, lastSuccess: status?.lastSuccess, outboxPending: outbox,
+                consecutiveFailures: status?.consecutiveFailures ?? 0, lastError: status?.lastError))
+    }
+
+    func refreshMetrics() {
+        metrics.refresh(telemetry(), zones: MachineFacts.thermalZones())
     }
 }
 

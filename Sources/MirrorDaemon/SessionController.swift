@@ -68,12 +68,16 @@ public final class SessionController: Sendable {
     private let recognised = Mutex<[String]>([])
     /// The catalog, stock and profiles behind the suggestions; nil without a catalog.
     public let shop: Shop?
+    /// Session and consent counters; nil in tests that do not look at metrics.
+    let metrics: DeviceMetrics?
 
     public init(
         scene: DisplayScene, settings: DaemonConfig.SessionSettings, recording: DaemonConfig.RecordingSettings,
-        recorder: any SessionRecorder, panel: (width: Int, height: Int), logger: Logger, shop: Shop? = nil
+        recorder: any SessionRecorder, panel: (width: Int, height: Int), logger: Logger, shop: Shop? = nil,
+        metrics: DeviceMetrics? = nil
     ) {
         self.shop = shop
+        self.metrics = metrics
         self.scene = scene
         self.settings = settings
         self.recording = recording
@@ -237,6 +241,7 @@ public final class SessionController: Sendable {
             if c.session.state == .idle, event == .presenceDetected {
                 c.id = UUID().uuidString.lowercased()
                 c.shared = false
+                metrics?.sessionStarted()
             }
             let actions = c.session.handle(event)
             return (actions, c.id, c.session.state, c.session.clips)
@@ -258,6 +263,7 @@ public final class SessionController: Sendable {
             enter(state, session: id, at: now)
         case .recordConsent(let accepted):
             guard let id else { return }
+            (accepted ? metrics?.consentAccepted : metrics?.consentDeclined)?.increment()
             do {
                 try recorder.recordConsent(session: id, accepted: accepted)
             } catch {

@@ -36,13 +36,15 @@ public final class Shop: Sendable {
     let folder: CatalogFolder?
     let store: DeviceStore
     let logger: Logger
+    let metrics: DeviceMetrics?
     private let loaded = Mutex<Loaded?>(nil)
     private let files = Mutex<(checked: MonotonicInstant?, stamps: [Date?], problem: String?)>((nil, [], nil))
     private let visit = Mutex(Visit())
     /// Decoded product photos, by SKU; a few dozen at most (the cards on screen).
     private let photos = Mutex<[String: ProductPhoto]>([:])
 
-    public init(folder: String?, store: DeviceStore, logger: Logger) {
+    public init(folder: String?, store: DeviceStore, logger: Logger, metrics: DeviceMetrics? = nil) {
+        self.metrics = metrics
         self.folder = folder.map(CatalogFolder.init)
         self.store = store
         self.logger = logger
@@ -237,6 +239,12 @@ public final class Shop: Sendable {
     }
 
     private func event(_ kind: SessionEventKind, session: String, sku: String?, size: String? = nil) {
+        switch kind {
+        case .suggestionShown: metrics?.suggestionsShown.increment()
+        case .suggestionAccepted: metrics?.suggestionsRequested.increment()
+        case .favourite: metrics?.suggestionsFavourited.increment()
+        default: break
+        }
         do {
             try store.addEvent(SessionEventRecord(sessionId: session, kind: kind, sku: sku, size: size))
         } catch {

@@ -54,7 +54,9 @@ final class VisionService: Service, Sendable {
     private let turn = Mutex(TurnTracker())
     private let analysed: Counter
     private let failed: Counter
-    private let seconds: Gauge
+    private let seconds: DurationHistogram
+    /// When the analysis loop last took a frame off the bus, for the stuck-service check.
+    private let lastFrame = Mutex<MonotonicInstant?>(nil)
     private let presentGauge: Gauge
 
     /// Loads the model (checked against its manifest) and the saved background; throws when the model
@@ -89,10 +91,14 @@ final class VisionService: Service, Sendable {
             descriptor: .init(
                 metricName: "mirror_vision_frames_failed", unitName: "total",
                 helpText: "Frames the vision core could not decode or analyse (skipped)."))
-        seconds = registry.makeGauge(
+        seconds = registry.makeDurationHistogram(
             descriptor: .init(
                 metricName: "mirror_vision_analysis", unitName: "seconds",
-                helpText: "Time the last analysed frame took, every garment region included."))
+                helpText: "Time one frame's analysis takes (decode, presence, every garment region's inference)."),
+            buckets: [
+                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
+            ])
         presentGauge = registry.makeGauge(
             descriptor: .init(
                 metricName: "mirror_vision_person_present", unitName: "",
@@ -147,6 +153,15 @@ final class VisionService: Service, Sendable {
         }
     }
 
+    /// A problem line when frames are reaching the bus (`cameraStreaming`) but the analysis loop has taken
+    /// none for `limit`: the loop is stuck.
+    func stuck(cameraStreaming: Bool, since started: MonotonicInstant, limit: Duration = .seconds(30)) -> String? {
+        guard cameraStreaming else { return nil }
+        let now = MonotonicInstant.now()
+        let last = lastFrame.withLock { $0 } ?? started
+        return now.since(last) > limit ? "vision: no frame taken for over \(limit.components.seconds) s" : nil
+    }
+
     func report() -> VisionReport {
         let s = snapshot.withLock { $0 }
         return VisionReport(
@@ -179,6 +194,7 @@ final class VisionService: Service, Sendable {
         for await frame in frames {
             let calibrating = calibration.withLock { $0 != nil }
             let now = MonotonicInstant.now()
+            lastFrame.withLock { $0 = now }
             // While a clip records, every frame's silhouette follows the turn (cheap: no network), and the
             // garment analysis waits: a gap of several frames could hide a profile from the tracker.
             let wasRecording = recording
@@ -214,7 +230,7 @@ final class VisionService: Service, Sendable {
             }
             let elapsed = MonotonicInstant.now().since(start)
             analysed.increment()
-            seconds.set(elapsed.seconds)
+            seconds.record(elapsed)
 
             // Presence, debounced both ways; the vote follows the controller's session.
             let present = result.verdict == .person

@@ -1,4 +1,5 @@
 import Foundation
+import MirrorCore
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -44,10 +45,23 @@ private func freePort() -> Int {
         for name in [
             "mirror_capture_frames_total", "mirror_display_frames_total", "mirror_display_latency_seconds_bucket",
             "mirror_build_info{", "mirror_capture_frames_per_second", "mirror_vision_frames_analysed_total",
-            "mirror_vision_analysis_seconds", "mirror_vision_person_present",
+            "mirror_vision_analysis_seconds_bucket", "mirror_vision_person_present", "mirror_disk_free_bytes",
+            "mirror_clips_stored", "mirror_sessions_total", "mirror_recorder_written_bytes_total",
+            "mirror_sync_outbox_ops", "mirror_capture_reconnects_total",
         ] {
             #expect(text.contains(name), "\(name) missing from /metrics")
         }
+        // Nothing that could name a shopper: no session, clip or loyalty ids in any label.
+        #expect(!text.contains("session=") && !text.contains("loyalty") && !text.contains("clip="))
+
+        let (body, telemetryResponse) = try await URLSession.shared.data(
+            from: URL(string: "http://127.0.0.1:\(port)/v1/telemetry")!)
+        #expect((telemetryResponse as? HTTPURLResponse)?.statusCode == 200)
+        let telemetry = try TelemetryReport.decoder().decode(TelemetryReport.self, from: body)
+        #expect(telemetry.healthy && telemetry.camera.state == "streaming" && telemetry.camera.fps > 0)
+        #expect(telemetry.model != nil && telemetry.diskTotalBytes > 0 && telemetry.sync.enabled == false)
+        #expect(telemetry.version == MirrorVersion.current)
+
         // The status and screenshot routes are for the staff socket only, never on TCP.
         let (_, statusResponse) = try await URLSession.shared.data(
             from: URL(string: "http://127.0.0.1:\(port)/v1/status")!)

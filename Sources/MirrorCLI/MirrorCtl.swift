@@ -22,7 +22,7 @@ public struct MirrorCtl: AsyncParsableCommand {
         subcommands: [
             Status.self, Screenshot.self, Camera.self, Display.self, UI.self, Record.self, Clips.self,
             VisionStatus.self,
-            Calibrate.self, Suggestions.self, Requests.self,
+            Calibrate.self, Suggestions.self, Requests.self, Fleet.self,
         ])
 
     public init() {}

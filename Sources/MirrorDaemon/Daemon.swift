@@ -92,7 +92,7 @@ public struct Daemon: Sendable {
         let sync = config.hub.map { hub in
             SyncService(
                 hubURL: hub.url, credentialFile: hub.credentialFile, store: recorder.store, logger: logger,
-                interval: .seconds(hub.intervalSeconds))
+                interval: .seconds(hub.intervalSeconds), telemetryPort: config.api.metricsListen?.port)
         }
         let state = DaemonState(
             profile: profile, bus: bus, device: device, framebuffer: framebuffer,

@@ -74,7 +74,24 @@ enum HubSchema {
             CREATE TABLE erasures (subject_hash TEXT PRIMARY KEY, requested_ms BIGINT NOT NULL,
                 requested_by TEXT NOT NULL)
             """,
-        ]
+        ],
+        // 2: the fleet view. Where each mirror serves its telemetry (the address it syncs from and the port it
+        // names), its version, the last telemetry pulled, and a compact history of pulls.
+        [
+            "ALTER TABLE devices ADD COLUMN address TEXT",
+            "ALTER TABLE devices ADD COLUMN telemetry_port BIGINT",
+            "ALTER TABLE devices ADD COLUMN version TEXT",
+            "ALTER TABLE devices ADD COLUMN polled_ms BIGINT",
+            "ALTER TABLE devices ADD COLUMN poll_error TEXT",
+            "ALTER TABLE devices ADD COLUMN telemetry_ms BIGINT",
+            "ALTER TABLE devices ADD COLUMN telemetry TEXT",
+            """
+            CREATE TABLE device_telemetry (device_id TEXT NOT NULL, at_ms BIGINT NOT NULL, reached BIGINT NOT NULL,
+                healthy BIGINT, fps DOUBLE PRECISION, frames_dropped BIGINT, disk_free BIGINT, alerts BIGINT,
+                PRIMARY KEY (device_id, at_ms))
+            """,
+            "CREATE INDEX device_telemetry_at ON device_telemetry (at_ms)",
+        ],
     ]
 
     /// Brings the database up to date; refuses one written by a newer hub.

@@ -16,15 +16,17 @@ public enum HubServer {
     public static let maxSmallBytes = 16 << 10
 
     public static func application(
-        store: HubStore, host: String, port: Int, logger: Logger
+        store: HubStore, host: String, port: Int, fleetStaleMillis: Int64 = 180_000, logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: router(store: store), configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            logger: logger)
+            router: router(store: store, fleetStaleMillis: fleetStaleMillis),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)
     }
 
-    public static func router(store: HubStore) -> Router<BasicRequestContext> {
-        let router = Router()
+    /// The routes; a mirror counts as online in the fleet view while its last telemetry is at most
+    /// `fleetStaleMillis` old (three poll intervals).
+    public static func router(store: HubStore, fleetStaleMillis: Int64 = 180_000) -> Router<HubContext> {
+        let router = Router(context: HubContext.self)
         router.add(middleware: ErrorMapping())
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/v1/version") { request, context -> Response in
@@ -35,6 +37,7 @@ public enum HubServer {
         addSync(router, store)
         addStores(router, store)
         addShoppers(router, store)
+        addFleet(router, store, staleMillis: fleetStaleMillis)
         router.put("/v1/catalog") { request, context -> Response in
             _ = try await authenticate(request, store, [.headOffice])
             let items = try await decode([CatalogItem].self, request, limit: maxUploadBytes)
@@ -43,7 +46,7 @@ public enum HubServer {
         return router
     }
 
-    private static func addEnrolment(_ router: Router<BasicRequestContext>, _ store: HubStore) {
+    private static func addEnrolment(_ router: Router<HubContext>, _ store: HubStore) {
         router.post("/v1/enrol") { request, _ -> Response in
             let body = try await decode(EnrolRequest.self, request, limit: maxSmallBytes, fields: ["token", "name"])
             return try json(try await store.enrol(body), status: .created)
@@ -57,10 +60,22 @@ public enum HubServer {
         }
     }
 
-    private static func addSync(_ router: Router<BasicRequestContext>, _ store: HubStore) {
-        router.get("/v1/sync/hello") { request, _ -> Response in
+    private static func addSync(_ router: Router<HubContext>, _ store: HubStore) {
+        router.get("/v1/sync/hello") { request, context -> Response in
             let device = try await authenticate(request, store, [.device])
-            return try json(try await store.hello(device: device))
+            let query = request.uri.queryParameters
+            var port: Int?
+            if let text = query.get("telemetryPort") {
+                guard let value = Int(text), (1...65535).contains(value) else {
+                    throw HTTPError(.badRequest, message: "telemetryPort is a TCP port, 1-65535")
+                }
+                port = value
+            }
+            let version = query.get("version").map { String($0) }
+            if let version { try Validate.identifier(version, "version") }
+            return try json(
+                try await store.hello(
+                    device: device, address: context.remoteAddress?.ipAddress, telemetryPort: port, version: version))
         }
         router.post("/v1/sync/push") { request, _ -> Response in
             let device = try await authenticate(request, store, [.device])
@@ -86,7 +101,7 @@ public enum HubServer {
         }
     }
 
-    private static func addStores(_ router: Router<BasicRequestContext>, _ store: HubStore) {
+    private static func addStores(_ router: Router<HubContext>, _ store: HubStore) {
         router.get("/v1/stores") { request, _ -> Response in
             let caller = try await authenticate(request, store, [.staff, .headOffice])
             return try json(try await store.stores(visibleTo: caller))
@@ -125,7 +140,7 @@ public enum HubServer {
         }
     }
 
-    private static func addShoppers(_ router: Router<BasicRequestContext>, _ store: HubStore) {
+    private static func addShoppers(_ router: Router<HubContext>, _ store: HubStore) {
         // A device gets a profile only when the shopper consented to personalised suggestions.
         router.get("/v1/shoppers/:id") { request, context -> Response in
             let id = try context.parameters.require("id")
@@ -180,12 +195,25 @@ public enum HubServer {
 
     // MARK: Helpers
 
-    static func authenticate(_ request: Request, _ store: HubStore, _ roles: Set<HubRole>) async throws -> Principal {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            let principal = try await store.authenticate(bearer: String(header.dropFirst(7)))
-        else {
+    /// The caller, from a bearer credential; with `basic`, also from HTTP Basic with the credential as the password
+    /// (the browser's own prompt, for the fleet page).
+    static func authenticate(
+        _ request: Request, _ store: HubStore, _ roles: Set<HubRole>, basic: Bool = false
+    ) async throws -> Principal {
+        let header = request.headers[.authorization] ?? ""
+        var secret: String?
+        if header.hasPrefix("Bearer ") {
+            secret = String(header.dropFirst(7))
+        } else if basic, header.hasPrefix("Basic "), let decoded = Data(base64Encoded: String(header.dropFirst(6))),
+            let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":")
+        {
+            secret = String(pair[pair.index(after: colon)...])
+        }
+        guard let secret, let principal = try await store.authenticate(bearer: secret) else {
             throw HTTPError(
-                .unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "a valid bearer credential is required")
+                .unauthorized,
+                headers: [.wwwAuthenticate: basic ? "Basic realm=\"mirrorhub\", charset=\"UTF-8\"" : "Bearer"],
+                message: "a valid bearer credential is required")
         }
         guard roles.contains(principal.role) else {
             throw HTTPError(.forbidden, message: "the \(principal.role.rawValue) role may not do this")
@@ -237,9 +265,21 @@ public enum HubServer {
     }
 }
 
+/// The hub's request context: Hummingbird's basic one plus the peer's address (the fleet view pulls a mirror's
+/// telemetry from the address its sync hello came from).
+public struct HubContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
 /// Turns the store's errors into HTTP statuses with their message; anything else is a 500 with no detail.
 struct ErrorMapping: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = HubContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response

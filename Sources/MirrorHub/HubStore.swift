@@ -187,12 +187,21 @@ public final class HubStore: Sendable {
 
     // MARK: Sync
 
-    public func hello(device principal: Principal) async throws -> SyncHello {
+    /// A mirror's hello: marks it seen and answers what the hub holds. `address` (where the request came from) and
+    /// `telemetryPort` say where the fleet view pulls its telemetry; `version` is the mirror's software.
+    public func hello(
+        device principal: Principal, address: String? = nil, telemetryPort: Int? = nil, version: String? = nil
+    ) async throws -> SyncHello {
         let device = try deviceIdentity(principal)
         let at = now()
         let acked = try await database.transaction { tx in
             try await tx.query(
-                "UPDATE devices SET last_seen_ms = ? WHERE id = ? RETURNING acked_seq", .int(at), .text(device.id)
+                """
+                UPDATE devices SET last_seen_ms = ?, address = COALESCE(?, address), telemetry_port = ?,
+                    version = COALESCE(?, version)
+                WHERE id = ? RETURNING acked_seq
+                """, .int(at), SQLValue(address), SQLValue(telemetryPort.map(Int64.init)), SQLValue(version),
+                .text(device.id)
             ).first?.int(0) ?? 0
         }
         return SyncHello(

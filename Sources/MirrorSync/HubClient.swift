@@ -37,8 +37,11 @@ public struct HubClient: Sendable {
         try await call(.POST, "/v1/enrol", body: EnrolRequest(token: token, name: name), authenticated: false)
     }
 
-    public func hello() async throws(SyncError) -> SyncHello {
-        try await call(.GET, "/v1/sync/hello", body: Optional<SyncPushRequest>.none)
+    /// Says hello; `telemetryPort` tells the hub where this mirror serves `/v1/telemetry` for the fleet view.
+    public func hello(telemetryPort: Int? = nil) async throws(SyncError) -> SyncHello {
+        var path = "/v1/sync/hello?version=\(MirrorVersion.current)"
+        if let telemetryPort { path += "&telemetryPort=\(telemetryPort)" }
+        return try await call(.GET, path, body: Optional<SyncPushRequest>.none)
     }
 
     public func push(_ ops: [SyncOp]) async throws(SyncError) -> SyncPushResponse {
@@ -51,13 +54,19 @@ public struct HubClient: Sendable {
         return try await call(.GET, path, body: Optional<SyncPushRequest>.none)
     }
 
+    /// The fleet table (a head-office or staff credential).
+    public func fleet() async throws(SyncError) -> [FleetDevice] {
+        try await call(.GET, "/v1/fleet", body: Optional<SyncPushRequest>.none, decoder: TelemetryReport.decoder())
+    }
+
     func call<Body: Encodable, Answer: Decodable>(
-        _ method: HTTPMethod, _ path: String, body: Body?, authenticated: Bool = true
+        _ method: HTTPMethod, _ path: String, body: Body?, authenticated: Bool = true,
+        decoder: JSONDecoder = JSONDecoder()
     ) async throws(SyncError) -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if authenticated {
-            guard let credential else { throw SyncError(.badCredential, "this mirror is not enrolled with a hub") }
+            guard let credential else { throw SyncError(.badCredential, "no hub credential: enrol first") }
             request.headers.add(name: "Authorization", value: "Bearer \(credential)")
         }
         if let body {
@@ -82,13 +91,13 @@ public struct HubClient: Sendable {
                 (try? JSONDecoder().decode(HubErrorBody.self, from: Data(bytes.readableBytesView)).error.message)
                 ?? status.reasonPhrase
             switch status.code {
-            case 401: throw SyncError(.unauthorized, "the hub refused this mirror's credential: \(message)")
+            case 401: throw SyncError(.unauthorized, "the hub refused the credential: \(message)")
             case 500...: throw SyncError(.unreachable, "the hub failed (\(status.code)): \(message)")
             default: throw SyncError(.refused, "the hub refused \(path) (\(status.code)): \(message)")
             }
         }
         do {
-            return try JSONDecoder().decode(Answer.self, from: Data(bytes.readableBytesView))
+            return try decoder.decode(Answer.self, from: Data(bytes.readableBytesView))
         } catch {
             throw SyncError(.badResponse, "the hub's answer to \(path) was not understood", underlying: error)
         }

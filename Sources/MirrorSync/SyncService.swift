@@ -42,11 +42,15 @@ public final class SyncService: Service, Sendable {
     let state: Mutex<SyncStatus>
     /// Called with the subject hashes of shoppers erased at head office, to purge what the daemon holds.
     let onErasure: @Sendable ([String]) -> Void
+    /// The port of the mirror's metrics listener, told to the hub so its fleet view can pull telemetry.
+    let telemetryPort: Int?
 
     public init(
         hubURL: String, credentialFile: String, store: DeviceStore, logger: Logger, interval: Duration = .seconds(5),
-        maxBackoff: Duration = .seconds(300), onErasure: @escaping @Sendable ([String]) -> Void = { _ in }
+        maxBackoff: Duration = .seconds(300), telemetryPort: Int? = nil,
+        onErasure: @escaping @Sendable ([String]) -> Void = { _ in }
     ) {
+        self.telemetryPort = telemetryPort
         self.hubURL = hubURL
         self.credentialFile = credentialFile
         self.store = store
@@ -122,7 +126,7 @@ public final class SyncService: Service, Sendable {
     /// One exchange: hello (re-send what a restored hub lost), push everything pending, pull every page.
     public func round() async throws {
         let client = HubClient(baseURL: hubURL, credential: try Self.readCredential(credentialFile))
-        let hello = try await client.hello()
+        let hello = try await client.hello(telemetryPort: telemetryPort)
         try store.receive(hubStamp: hello.serverHLC)
         let (resent, unrecoverable) = try store.resendAfter(hubAcked: hello.ackedSeq)
         if resent > 0 || unrecoverable > 0 {

@@ -44,6 +44,19 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8700
+    @Option(help: "Seconds between pulls of every mirror's telemetry (0: never pull).") var pollInterval = 60
+    @Option(help: "Seconds one mirror has to answer a pull.") var pollTimeout = 5
+    @Option(help: "Mirrors pulled at the same time.") var pollConcurrency = 64
+    @Option(help: "Hours of telemetry history kept.") var historyHours = 24
+
+    func validate() throws {
+        guard pollInterval >= 0, (1...60).contains(pollTimeout), (1...1024).contains(pollConcurrency),
+            (1...24 * 90).contains(historyHours)
+        else {
+            throw ValidationError(
+                "--poll-interval ≥ 0, --poll-timeout 1-60, --poll-concurrency 1-1024, --history-hours 1-2160")
+        }
+    }
 
     func run() async throws {
         var logger = Logger(label: "mirrorhub")
@@ -60,9 +73,23 @@ struct Serve: AsyncParsableCommand {
             let store = try await HubStore(database: backend)
             logger.info(
                 "mirrorhub listening", metadata: ["address": "\(host):\(port)", "database": "\(backend.description)"])
-            let app = HubServer.application(store: store, host: host, port: port, logger: logger)
+            // Offline after three missed pulls.
+            let stale = Int64(max(pollInterval, 1)) * 3000
+            let app = HubServer.application(
+                store: store, host: host, port: port, fleetStaleMillis: stale, logger: logger)
+            var services: [any Service] = [app]
+            if pollInterval > 0 {
+                services.append(
+                    FleetPoller(
+                        store: store, interval: .seconds(pollInterval), timeout: .seconds(pollTimeout),
+                        concurrency: pollConcurrency, keepHours: historyHours, logger: logger))
+            }
+            let frontGroup = ServiceGroup(
+                configuration: .init(
+                    services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
             tasks.addTask {
-                try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+                try await frontGroup.run()
                 await group.triggerGracefulShutdown()
             }
             try await tasks.waitForAll()

@@ -12,6 +12,8 @@ final class HubUnderTest {
     let folder: String
     let port: Int
     var process: Process?
+    /// Options added to `mirrorhub serve`.
+    var serveArguments: [String] = []
 
     init() throws {
         folder = NSTemporaryDirectory() + "mirrorhub-test-\(UUID().uuidString.prefix(8))"
@@ -34,7 +36,7 @@ final class HubUnderTest {
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binaries.path("mirrorhub"))
-        process.arguments = ["serve", "--database", database, "--port", "\(port)"]
+        process.arguments = ["serve", "--database", database, "--port", "\(port)"] + serveArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -100,10 +102,11 @@ struct HubDevice: Decodable {
 
     /// A running hub with the demo store, a head-office credential, and a mirror enrolled to sync every
     /// `interval` seconds (not started).
-    func enrolled(interval: Int) async throws -> (
+    static func enrolled(interval: Int, serveArguments: [String] = [], extraConfig: String = "") async throws -> (
         hub: HubUnderTest, daemon: DaemonUnderTest, headOffice: String, token: String
     ) {
         let hub = try HubUnderTest()
+        hub.serveArguments = serveArguments
         _ = try await hub.admin("add-store", "demo-store", "Demo store")
         let headOffice = try await hub.admin("create-credential", "--role", "head_office", "--name", "test")
         let token = try await hub.admin("enrolment-token", "--store", "demo-store")
@@ -115,6 +118,7 @@ struct HubDevice: Decodable {
                 hub:
                   url: \(hub.url)
                   interval_seconds: \(interval)
+                \(extraConfig)
                 """)
         let enrol = try await run(
             Binaries.path("mirrord"), ["--config", daemon.configPath, "--enroll-token", token, "--name", "room 1"])
@@ -124,7 +128,7 @@ struct HubDevice: Decodable {
 
     /// SIGTERM between two rounds an hour apart stops the daemon at once, not after the wait.
     @Test func stopsPromptlyBetweenRounds() async throws {
-        let (hub, daemon, headOffice, _) = try await enrolled(interval: 3600)
+        let (hub, daemon, headOffice, _) = try await Self.enrolled(interval: 3600)
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
         let deadline = ContinuousClock.now + .seconds(15)
@@ -142,7 +146,7 @@ struct HubDevice: Decodable {
     }
 
     @Test func requestsReachTheHubOnceThroughACrash() async throws {
-        let (hub, daemon, headOffice, token) = try await enrolled(interval: 1)
+        let (hub, daemon, headOffice, token) = try await Self.enrolled(interval: 1)
         let credential = "\(daemon.folder)/state/hub-credential"
         let mode = try FileManager.default.attributesOfItem(atPath: credential)[.posixPermissions] as? Int
         #expect(mode == 0o600)

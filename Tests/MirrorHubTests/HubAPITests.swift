@@ -53,6 +53,9 @@ import Testing
                     ((.post, "/v1/shoppers/L-1/purchases", #"{"sku":"KN-101-RUS","at":1}"#), ["headOffice"]),
                     ((.get, "/v1/shoppers/L-1", nil), ["headOffice", "device"]),
                     ((.post, "/v1/erasures", #"{"loyaltyId":"L-2"}"#), ["headOffice"]),
+                    ((.get, "/v1/fleet", nil), ["headOffice", "staff", "otherStaff"]),
+                    ((.get, "/v1/fleet/prometheus-targets", nil), ["headOffice"]),
+                    ((.get, "/fleet", nil), ["headOffice", "staff", "otherStaff"]),
                 ]
                 let callers: [(String, String?)] = [
                     ("none", nil), ("headOffice", credentials.headOffice), ("staff", credentials.staff),
@@ -125,6 +128,20 @@ import Testing
                 #expect(try await enrol(#"{"token":"\#(token)","name":"m2"}"#) == 201)
                 #expect(try await enrol(#"{"token":"\#(token)","name":"m3"}"#) == 401)
                 #expect(try await hub.devices().count == 2)
+
+                // A hello may name a port for telemetry, never an address; nonsense is refused.
+                for query in ["telemetryPort=0", "telemetryPort=70000", "telemetryPort=http://evil", "version=a%20b"] {
+                    let status = try await client.execute(uri: "/v1/sync/hello?\(query)", method: .get, headers: device)
+                        .status.code
+                    #expect(status == 400, "\(query)")
+                }
+                // The fleet page accepts the browser's Basic prompt, and asks for it.
+                let page = try await client.execute(uri: "/fleet", method: .get)
+                #expect(page.status == .unauthorized && page.headers[.wwwAuthenticate]?.hasPrefix("Basic") == true)
+                let basic = Data("anyone:\(credentials.headOffice)".utf8).base64EncodedString()
+                let shown = try await client.execute(
+                    uri: "/fleet", method: .get, headers: [.authorization: "Basic \(basic)"])
+                #expect(shown.status == .ok && String(buffer: shown.body).contains("<h1>Mirror fleet</h1>"))
             }
         }
     }

@@ -32,6 +32,7 @@ let package = Package(
     ],
     targets: [
         // C libraries from Debian packages: a module map and a header of shims each.
+        .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd"),
         .systemLibrary(
             name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libturbojpeg",
             providers: [.apt(["libturbojpeg0-dev"])]),
@@ -108,6 +109,7 @@ let package = Package(
         .target(
             name: "MirrorDaemon",
             dependencies: [
+                "CSystemd",
                 "MirrorCore", "MirrorConfig", "MirrorCapture", "MirrorDisplay", "MirrorAPI", "MirrorSession",
                 "MirrorRecorder", "MirrorStore", "MirrorImaging", "MirrorVision", "MirrorSuggest", "MirrorSync",
                 .product(name: "Crypto", package: "swift-crypto"),

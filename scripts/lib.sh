@@ -2,11 +2,12 @@
 # shellcheck shell=bash
 
 # Debian packages the build needs (C libraries, their pkg-config files, the UI font).
-BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev libv4l-dev libxnnpack-dev libpthreadpool-dev fonts-dejavu-core)
+BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev libv4l-dev libxnnpack-dev libpthreadpool-dev libsystemd-dev
+    fonts-dejavu-core)
 # Tools the tests use besides the build: promtool checks /metrics and Prometheus discovers mirrors from the hub,
 # ffprobe checks recorded clips, PostgreSQL serves the hub's production backend, headless Chromium loads the
-# hub's fleet page.
-TEST_PACKAGES=(prometheus ffmpeg postgresql chromium)
+# hub's fleet page, systemd-analyze verifies the unit file.
+TEST_PACKAGES=(prometheus ffmpeg postgresql chromium systemd)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

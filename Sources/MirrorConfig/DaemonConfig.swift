@@ -5,8 +5,11 @@ public struct DaemonConfig: Sendable, Equatable {
     public struct API: Sendable, Equatable {
         /// The Unix domain socket `mirrorctl` talks to.
         public var socket: String
-        /// Optional TCP `host:port` serving only `/healthz` and `/metrics`, for Prometheus.
+        /// Optional TCP `host:port` serving only `/healthz`, `/metrics` and `/v1/telemetry`, for Prometheus and
+        /// the hub's fleet view.
         public var metricsListen: HostPort?
+        /// The group whose members may use the socket (mode 0660); without one only mirrord's user may (0600).
+        public var socketGroup: String?
     }
 
     public struct HostPort: Sendable, Equatable, CustomStringConvertible {
@@ -100,6 +103,13 @@ public struct DaemonConfig: Sendable, Equatable {
                 guard api.socket.utf8.count < 108 else {
                     throw section.error("socket", "the path is too long for a Unix socket (107 bytes at most)")
                 }
+            }
+            if let group = try section.string("socket_group") {
+                guard !group.isEmpty, group.count <= 32, !group.contains(where: { $0 == ":" || $0.isWhitespace })
+                else {
+                    throw section.error("socket_group", "'\(group)' is not a group name", fix: "e.g. mirror-staff")
+                }
+                api.socketGroup = group
             }
             if let listen = try section.string("metrics_listen") {
                 guard let hostPort = parseHostPort(listen) else {

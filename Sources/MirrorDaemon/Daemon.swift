@@ -34,6 +34,9 @@ public struct Daemon: Sendable {
         let lock = try prepareStateDirectory()
         defer { close(lock) }
         try checkSocket(config.api.socket)
+        if let group = config.api.socketGroup, getgrnam(group) == nil {
+            throw DaemonError("no group \(group) (api.socket_group): create it (groupadd \(group)) or remove the key")
+        }
         if let listen = config.api.metricsListen { try checkPort(listen) }
 
         let registry = PrometheusCollectorRegistry()
@@ -130,6 +133,10 @@ public struct Daemon: Sendable {
             LocalAPI.control(socket: config.api.socket, daemon: state, registry: registry, logger: quiet(logger))
         ]
         if let sync { services.append(sync) }
+        services.append(
+            SystemdNotifier(
+                socket: config.api.socket, socketGroup: config.api.socketGroup,
+                stuck: { [state] in state.stuckServices() }, logger: logger))
         if let listen = config.api.metricsListen {
             services.append(
                 LocalAPI.metrics(

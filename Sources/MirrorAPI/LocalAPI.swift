@@ -15,6 +15,12 @@ public protocol DaemonFacade: Sendable {
     func telemetry() -> TelemetryReport
     /// Sets the gauges that are read from the machine and the store, just before a scrape.
     func refreshMetrics()
+    /// The daemon's recent log lines after `after`, at most `limit`.
+    func logs(after: Int64, limit: Int) -> [LogLine]
+    /// The configuration file, secrets redacted.
+    func configReport() -> ConfigReport
+    /// Enrols with the hub and starts syncing; throws with the reason.
+    func enroll(_ request: EnrollRequest) async throws -> EnrollResult
 
     func ui() -> UIReport
     /// Presses the on-screen button `id`; false when the screen has no such button.
@@ -77,6 +83,34 @@ public enum LocalAPI {
             let png = try daemon.screenshotPNG()
             return Response(
                 status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
+        }
+        router.get("/v1/logs") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            let after = query.get("after", as: Int64.self) ?? 0
+            let limit = query.get("limit", as: Int.self) ?? 200
+            guard after >= 0, (1...2000).contains(limit) else {
+                throw HTTPError(.badRequest, message: "after ≥ 0 and limit 1-2000")
+            }
+            return try json(daemon.logs(after: after, limit: limit))
+        }
+        router.get("/v1/config") { _, _ -> Response in try json(daemon.configReport()) }
+        router.post("/v1/enroll") { request, _ -> Response in
+            let body: EnrollRequest
+            do {
+                var buffer = try await request.body.collect(upTo: 4096)
+                body = try JSONDecoder().decode(
+                    EnrollRequest.self, from: Data(buffer.readBytes(length: buffer.readableBytes) ?? []))
+            } catch {
+                throw HTTPError(.badRequest, message: "send {\"token\": \"...\", \"hub\": \"...\", \"name\": \"...\"}")
+            }
+            guard (1...512).contains(body.token.count), (body.name?.count ?? 1) <= 200 else {
+                throw HTTPError(.badRequest, message: "token is 1-512 characters, name at most 200")
+            }
+            do {
+                return try json(try await daemon.enroll(body))
+            } catch {
+                throw HTTPError(.conflict, message: "\(error)")
+            }
         }
         addControls(router, daemon: daemon)
         return Application(

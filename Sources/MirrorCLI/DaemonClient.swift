@@ -65,7 +65,14 @@ struct DaemonClient {
             try await client.shutdown()
             let bytes = Array(body.readableBytesView)
             guard (200..<300).contains(response.status.code) else {
-                let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                // Hummingbird's errors are {"error": {"message": "..."}}: show the message alone.
+                struct Refusal: Decodable {
+                    struct Detail: Decodable { var message: String }
+                    var error: Detail
+                }
+                let text =
+                    (try? JSONDecoder().decode(Refusal.self, from: Data(bytes)).error.message)
+                    ?? String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 // 4xx: the request was refused (bad data); 5xx: the daemon could not do it.
                 throw CLIError(
                     "mirrord answered \(response.status.code) for \(path): \(text)",

@@ -22,7 +22,8 @@ public struct MirrorCtl: AsyncParsableCommand {
         subcommands: [
             Status.self, Screenshot.self, Camera.self, Display.self, UI.self, Record.self, Clips.self,
             VisionStatus.self,
-            Calibrate.self, Suggestions.self, Requests.self, Fleet.self,
+            Calibrate.self, Suggestions.self, Requests.self, SessionCommand.self, Config.self, Logs.self,
+            Diagnose.self, Enroll.self, Fleet.self, Version.self,
         ])
 
     public init() {}

@@ -23,10 +23,16 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
 public struct Daemon: Sendable {
     public let config: DaemonConfig
     public let logger: Logger
+    /// The file `config` was read from, shown (redacted) by `mirrorctl config show`.
+    public let configPath: String?
+    /// Recent log lines for `mirrorctl logs`, when the caller's logging system writes into one.
+    public let logRing: LogRing?
 
-    public init(config: DaemonConfig, logger: Logger) {
+    public init(config: DaemonConfig, logger: Logger, configPath: String? = nil, logRing: LogRing? = nil) {
         self.config = config
         self.logger = logger
+        self.configPath = configPath
+        self.logRing = logRing
     }
 
     /// Runs until a shutdown signal; throws ``DaemonError`` when a resource cannot be had.
@@ -101,7 +107,7 @@ public struct Daemon: Sendable {
             profile: profile, bus: bus, device: device, framebuffer: framebuffer,
             captureStats: CaptureStats(registry: registry), displayStats: DisplayStats(registry: registry),
             controller: controller, recorder: recorder, vision: vision, sync: sync, metrics: metrics,
-            stateDirectory: config.stateDirectory)
+            config: config, configPath: configPath, logRing: logRing)
         registry.makeGauge(
             descriptor: .init(
                 metricName: "mirror_build", unitName: "info",
@@ -229,19 +235,24 @@ final class DaemonState: DaemonFacade {
     let visionService: VisionService?
     let sync: SyncService?
     let metrics: DeviceMetrics
-    let stateDirectory: String
+    let config: DaemonConfig
+    let configPath: String?
+    let logRing: LogRing?
+    var stateDirectory: String { config.stateDirectory }
     let started = MonotonicInstant.now()
 
     init(
         profile: DeviceProfile, bus: FrameBus, device: any CaptureDevice, framebuffer: any Framebuffer,
         captureStats: CaptureStats, displayStats: DisplayStats, controller: SessionController,
         recorder: ClipRecorder, vision: VisionService?, sync: SyncService?, metrics: DeviceMetrics,
-        stateDirectory: String
+        config: DaemonConfig, configPath: String?, logRing: LogRing?
     ) {
         visionService = vision
         self.sync = sync
         self.metrics = metrics
-        self.stateDirectory = stateDirectory
+        self.config = config
+        self.configPath = configPath
+        self.logRing = logRing
         self.controller = controller
         self.recorder = recorder
         self.profile = profile
@@ -493,5 +504,38 @@ extension DaemonState {
         StaffRequestInfo(
             id: Int(record.id ?? 0), at: ISO8601DateFormatter().string(from: record.at), sku: record.sku,
             size: record.size, description: record.description, state: record.state)
+    }
+}
+
+extension DaemonState {
+    func logs(after: Int64, limit: Int) -> [LogLine] {
+        logRing?.lines(after: after, limit: limit) ?? []
+    }
+
+    func configReport() -> ConfigReport {
+        guard let configPath, let text = try? String(contentsOfFile: configPath, encoding: .utf8) else {
+            return ConfigReport(path: configPath ?? "", text: "")
+        }
+        return ConfigReport(path: configPath, text: ConfigReport.redact(text))
+    }
+
+    /// Enrols with the hub named in the config; the sync service picks the credential up at its next round.
+    func enroll(_ request: EnrollRequest) async throws -> EnrollResult {
+        guard let hub = config.hub else {
+            throw DaemonError(
+                "the config has no hub section: add hub: url: to \(configPath ?? "the config") and restart")
+        }
+        if let asked = request.hub,
+            asked.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                != hub.url
+                .trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        {
+            throw DaemonError("this mirror syncs with \(hub.url) (hub.url in the config), not \(asked)")
+        }
+        let response = try await SyncService.enrol(
+            hubURL: hub.url, token: request.token, name: request.name ?? ProcessInfo.processInfo.hostName,
+            credentialFile: hub.credentialFile)
+        sync?.nudge()
+        return EnrollResult(deviceId: response.deviceId, storeId: response.storeId, credentialFile: hub.credentialFile)
     }
 }

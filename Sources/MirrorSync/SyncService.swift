@@ -44,6 +44,8 @@ public final class SyncService: Service, Sendable {
     let onErasure: @Sendable ([String]) -> Void
     /// The port of the mirror's metrics listener, told to the hub so its fleet view can pull telemetry.
     let telemetryPort: Int?
+    /// Ends the wait between rounds early (after an enrolment, say).
+    private let wake = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
 
     public init(
         hubURL: String, credentialFile: String, store: DeviceStore, logger: Logger, interval: Duration = .seconds(5),
@@ -87,7 +89,28 @@ public final class SyncService: Service, Sendable {
                 }
                 logger.warning("sync failed", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
             }
-            try? await Task.sleep(for: delay)
+            if await waitOrWake(delay) { failures = 0 }
+        }
+    }
+
+    /// Starts the next round now instead of after the current wait (and forgets the backoff).
+    public func nudge() { wake.continuation.yield() }
+
+    /// Sleeps for `delay`; true when a nudge ended the wait early.
+    private func waitOrWake(_ delay: Duration) async -> Bool {
+        let stream = wake.stream
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: delay)
+                return false
+            }
+            group.addTask {
+                for await _ in stream { return true }
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
         }
     }
 

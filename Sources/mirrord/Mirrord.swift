@@ -52,15 +52,18 @@ struct Mirrord: AsyncParsableCommand {
                 fail("enrolment failed: \(error)", code: 69)  // EX_UNAVAILABLE
             }
         }
+        // Logs go to standard error (the journal, under systemd) and into a ring of recent lines for mirrorctl.
+        let level = Logger.Level(rawValue: loaded.logLevel) ?? .info
+        let ring = LogRing()
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: loaded.logLevel) ?? .info
-            return handler
+            var stream = StreamLogHandler.standardError(label: label)
+            stream.logLevel = level
+            return MultiplexLogHandler([stream, ring.handler(label: label, level: level)])
         }
         var logger = Logger(label: "mirrord")
-        logger.logLevel = Logger.Level(rawValue: loaded.logLevel) ?? .info
+        logger.logLevel = level
         do {
-            try await Daemon(config: loaded, logger: logger).run()
+            try await Daemon(config: loaded, logger: logger, configPath: config, logRing: ring).run()
         } catch let error as DaemonError {
             fail(error.message, code: 1)
         } catch {

@@ -26,16 +26,29 @@ private let chromium = installed("/usr/bin/chromium", "/usr/bin/chromium-browser
         let chromiumBinary = try #require(chromium, "chromium is required in CI")
         let (fd, metricsPort) = listeningSocket()
         close(fd)
-        let (hub, daemon, headOffice, _) = try await HubSyncProcessTests.enrolled(
+        let (hub, daemon, headOffice, token) = try await HubSyncProcessTests.enrolled(
             interval: 1, serveArguments: ["--poll-interval", "1", "--poll-timeout", "2"],
             extraConfig: """
                 api:
                   metrics_listen: 127.0.0.1:\(metricsPort)
-                """)
+                """, enrol: false)
         let credentialFile = "\(hub.folder)/head-office"
         try headOffice.write(toFile: credentialFile, atomically: true, encoding: .utf8)
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
+
+        // Staff enrol the running mirror; the daemon keeps the credential to itself and syncs at once.
+        let ctl = { (arguments: [String]) in
+            try await run(Binaries.path("mirrorctl"), arguments + ["--socket", daemon.socket])
+        }
+        let wrongHub = try await ctl(["enroll", "--hub", "http://elsewhere:1", "--token", token])
+        #expect(wrongHub.status == 69 && wrongHub.stderr.contains("syncs with \(hub.url)"), "\(wrongHub.stderr)")
+        let enrolled = try await ctl(["enroll", "--hub", hub.url, "--token", token, "--name", "room 1"])
+        #expect(enrolled.status == 0 && enrolled.stdout.hasPrefix("enrolled as "), "\(enrolled)")
+        let credential = try String(contentsOfFile: "\(daemon.folder)/state/hub-credential", encoding: .utf8)
+        #expect(credential.count > 40 && !enrolled.stdout.contains(credential.trimmingCharacters(in: .newlines)))
+        let again = try await ctl(["enroll", "--hub", hub.url, "--token", token])
+        #expect(again.status == 69, "a used token works once: \(again)")
 
         func fleet(_ format: String...) async throws -> Outcome {
             try await run(

@@ -102,9 +102,9 @@ struct HubDevice: Decodable {
 
     /// A running hub with the demo store, a head-office credential, and a mirror enrolled to sync every
     /// `interval` seconds (not started).
-    static func enrolled(interval: Int, serveArguments: [String] = [], extraConfig: String = "") async throws -> (
-        hub: HubUnderTest, daemon: DaemonUnderTest, headOffice: String, token: String
-    ) {
+    static func enrolled(
+        interval: Int, serveArguments: [String] = [], extraConfig: String = "", enrol: Bool = true
+    ) async throws -> (hub: HubUnderTest, daemon: DaemonUnderTest, headOffice: String, token: String) {
         let hub = try HubUnderTest()
         hub.serveArguments = serveArguments
         _ = try await hub.admin("add-store", "demo-store", "Demo store")
@@ -120,9 +120,10 @@ struct HubDevice: Decodable {
                   interval_seconds: \(interval)
                 \(extraConfig)
                 """)
-        let enrol = try await run(
+        guard enrol else { return (hub, daemon, headOffice, token) }
+        let enrolment = try await run(
             Binaries.path("mirrord"), ["--config", daemon.configPath, "--enroll-token", token, "--name", "room 1"])
-        guard enrol.status == 0 else { throw TestFailure("enrolment: \(enrol)") }
+        guard enrolment.status == 0 else { throw TestFailure("enrolment: \(enrolment)") }
         return (hub, daemon, headOffice, token)
     }
 

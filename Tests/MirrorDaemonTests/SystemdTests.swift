@@ -155,8 +155,14 @@ private let systemdAnalyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"
             "usr/local/bin/mirrord", "usr/local/bin/mirrorctl", "etc/mirrord/mirrord.yaml",
             "etc/systemd/system/mirrord.service", "etc/udev/rules.d/70-mirror-camera.rules",
             "usr/share/mirrord/models/efficientnet-lite0.mmdl", "usr/share/mirrord/devices/uvc-1080p-portrait.yaml",
+            "usr/local/share/man/man1/mirrorctl.1", "usr/share/bash-completion/completions/mirrorctl",
+            "usr/share/zsh/vendor-completions/_mirrorctl", "usr/share/fish/vendor_completions.d/mirrorctl.fish",
         ] {
             #expect(FileManager.default.fileExists(atPath: "\(root)/\(file)"), "\(file) missing")
+        }
+        let manual = try String(contentsOfFile: "\(root)/usr/local/share/man/man1/mirrorctl.1", encoding: .utf8)
+        for command in ["fleet", "diagnose", "enroll", "logs", "config", "session", "version"] {
+            #expect(manual.contains(command), "the man page lacks \(command)")
         }
         let rule = try String(contentsOfFile: "\(root)/etc/udev/rules.d/70-mirror-camera.rules", encoding: .utf8)
         #expect(rule.contains(#"ATTRS{idVendor}=="046d", ATTRS{idProduct}=="085e""#) && !rule.contains("@"))

@@ -1,0 +1,85 @@
+import Foundation
+import MirrorCore
+import Testing
+
+/// The staff's everyday commands against a real daemon: version, config, logs, session end, enroll without a
+/// hub, and a diagnostics archive that holds no shopper data.
+@Suite(.serialized) struct SupportCommandsTests {
+    @Test func staffCommandsWorkAndDiagnoseLeavesShoppersOut() async throws {
+        let daemon = try DaemonUnderTest(
+            extraConfig: """
+                suggestions:
+                  catalog: \(Binaries.repository)/config/catalog
+                """)
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        func ctl(_ arguments: String...) async throws -> Outcome {
+            try await run(Binaries.path("mirrorctl"), arguments + ["--socket", daemon.socket])
+        }
+
+        let version = try await ctl("version", "--json")
+        #expect(version.status == 0 && version.stdout.contains("\"mirrord\" : \"\(MirrorVersion.current)\""))
+
+        let shown = try await ctl("config", "show")
+        #expect(shown.status == 0 && shown.stdout.hasPrefix("# \(daemon.configPath)\n"), "\(shown)")
+        #expect(shown.stdout.contains("catalog: \(Binaries.repository)/config/catalog"))
+
+        let bad = "\(daemon.folder)/bad.yaml"
+        try "profile: nowhere.yaml\nsurprise: 1\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let invalid = try await run(Binaries.path("mirrorctl"), ["config", "validate", bad])
+        #expect(invalid.status == 78 && !invalid.stderr.isEmpty, "\(invalid)")
+        let valid = try await run(Binaries.path("mirrorctl"), ["config", "validate", daemon.configPath])
+        #expect(valid.status == 0 && valid.stdout.contains("valid (profile demo-replay)"), "\(valid)")
+
+        // A shopper's session: identified by loyalty code, asks for an item; then staff end it.
+        #expect(try await ctl("ui", "event", "start").status == 0)
+        let ui = try JSONDecoder().decode(UIReport.self, from: Data(try await ctl("ui", "state", "--json").stdout.utf8))
+        let session = try #require(ui.session)
+        #expect(try await ctl("suggestions", "identify", "DEMO-1234").status == 0)
+        #expect(try await ctl("suggestions", "act", "request", "KN-101-RUS").status == 0)
+        let ended = try await ctl("session", "end", "--json")
+        #expect(ended.status == 0 && ended.stdout.contains("\"state\" : \"idle\""), "\(ended)")
+
+        let logs = try await ctl("logs", "--lines", "50")
+        #expect(logs.status == 0 && logs.stdout.contains("mirrord started") && logs.stdout.contains("staff request"))
+        #expect(logs.stdout.split(separator: "\n").count <= 50)
+        #expect(try await ctl("logs", "--lines", "0").status == 64)
+
+        let enrol = try await ctl("enroll", "--token", "whatever")
+        #expect(enrol.status == 69 && enrol.stderr.contains("no hub section"), "\(enrol)")
+
+        let archive = "\(daemon.folder)/support.zip"
+        let diagnose = try await ctl("diagnose", archive, "--json")
+        #expect(diagnose.status == 0 && diagnose.stderr.contains("[7/7] system… ok"), "\(diagnose)")
+        let listing = try await run(
+            "/usr/bin/python3",
+            [
+                "-c",
+                "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); "
+                    + "print('\\n'.join(z.namelist())); print(b''.join(z.read(n) for n in z.namelist()).decode())",
+                archive,
+            ])
+        #expect(listing.status == 0, "\(listing)")
+        for name in ["MANIFEST.txt", "status.json", "telemetry.json", "metrics.txt", "config.yaml", "logs.txt"] {
+            #expect(listing.stdout.contains(name + "\n"), "\(name) missing from the archive")
+        }
+        #expect(listing.stdout.contains("mirror_capture_frames_total"))
+        #expect(!listing.stdout.contains(session), "the session id leaked into the archive")
+        #expect(!listing.stdout.contains("DEMO-1234"), "the loyalty code leaked into the archive")
+        #expect(try await daemon.stop() == 0)
+    }
+
+    @Test func configRedactsSecretsAndURLPasswords() {
+        let text = """
+            hub:
+              url: https://mirror:s3cret@hub.example:8700/
+              api_token: abc
+              credential_file: /var/lib/mirrord/hub-credential
+            """
+        let redacted = ConfigReport.redact(text)
+        #expect(!redacted.contains("s3cret") && !redacted.contains("abc"))
+        #expect(redacted.contains("url: https://<redacted>@hub.example:8700/"))
+        #expect(redacted.contains("api_token: <redacted>"))
+        #expect(redacted.contains("credential_file: /var/lib/mirrord/hub-credential"))
+    }
+}

@@ -5,7 +5,7 @@ public struct FleetDevice: Codable, Sendable, Equatable {
     public var id: String
     public var storeId: String
     public var name: String
-    /// True while the hub's last pull of `/v1/telemetry` succeeded recently (within three poll intervals).
+    /// True while the hub's last pull of `/v1/telemetry` succeeded recently (within three poll intervals plus the pull timeout).
     public var online: Bool
     public var version: String?
     /// `host:port` the hub pulls telemetry from; nil until the mirror has said where it listens.

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import MirrorCore
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// Where the hub pulls one mirror's telemetry from.
@@ -244,12 +245,25 @@ public final class FleetPoller: Service, Sendable {
         }
     }
 
+    /// Why a pull failed, in words for the fleet table.
     static func describe(_ error: any Error) -> String {
         switch error {
-        case let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout:
-            "no answer in time"
-        case is DecodingError: "the answer is not a telemetry report"
-        default: "\(error)".prefix(200).description
+        case let error as HTTPClientError
+        where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout:
+            return "no answer in time"
+        case let error as HTTPClientError where error == .remoteConnectionClosed:
+            return "the connection was closed"
+        case is DecodingError:
+            return "the answer is not a telemetry report"
+        case let error as IOError:
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        case let error as NIOConnectionError:
+            if let io = error.connectionErrors.lazy.compactMap({ $0.error as? IOError }).first {
+                return String(cString: strerror(io.errnoCode)).lowercased()
+            }
+            return "cannot connect"
+        default:
+            return String("\(error)".prefix(200))
         }
     }
 }

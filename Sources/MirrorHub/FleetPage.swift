@@ -51,7 +51,7 @@ enum FleetPage {
                 state: device.online ? (device.alerts.isEmpty ? "ok" : "alert") : "offline",
                 version: device.version ?? "–", fps: t.map { String(format: "%.1f", $0.camera.fps) } ?? "–",
                 dropped: t.map { "\($0.camera.framesDropped)" } ?? "–",
-                disk: t.map { "\($0.diskFreeBytes >> 30) GiB" } ?? "–",
+                disk: t.map { String(format: "%.1f GiB", Double($0.diskFreeBytes) / 1_073_741_824) } ?? "–",
                 temperature: t?.temperatureCelsius.map { "\(Int($0.rounded())) °C" } ?? "–",
                 lastSync: device.lastSeen.map(ago(now)) ?? "never", alerts: device.alerts)
         }
@@ -90,6 +90,7 @@ enum FleetPage {
         .tile b { display: block; font-size: 1.6rem; }
         table { border-collapse: collapse; width: 100%; background: #fff; }
         th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid #eee; vertical-align: top; }
+        td.n { white-space: nowrap; }
         th { background: #f0f0f2; font-weight: 600; }
         .state { font-weight: 600; }
         .ok { color: #1a7f37; } .alert { color: #b35900; } .offline { color: #c62828; }
@@ -114,9 +115,10 @@ enum FleetPage {
         <th>Dropped</th><th>Disk free</th><th>Temp.</th><th>Last sync</th><th>Alerts</th></tr></thead>
         <tbody>
         {{#rows}}
-        <tr data-device="{{id}}"><td>{{name}}<div class="id">{{id}}</div></td><td>{{store}}</td>
-        <td class="state {{state}}">{{state}}</td><td>{{version}}</td><td>{{fps}}</td><td>{{dropped}}</td>
-        <td>{{disk}}</td><td>{{temperature}}</td><td>{{lastSync}}</td>
+        <tr data-device="{{id}}"><td>{{name}}<div class="id">{{id}}</div></td><td class="n">{{store}}</td>
+        <td class="state {{state}}">{{state}}</td><td class="n">{{version}}</td><td class="n">{{fps}}</td>
+        <td class="n">{{dropped}}</td><td class="n">{{disk}}</td><td class="n">{{temperature}}</td>
+        <td class="n">{{lastSync}}</td>
         <td>{{#alerts.first}}<ul>{{/alerts.first}}{{#alerts}}<li>{{.}}</li>{{/alerts}}{{#alerts.first}}</ul>{{/alerts.first}}</td></tr>
         {{/rows}}
         </tbody>

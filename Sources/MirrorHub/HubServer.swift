@@ -24,7 +24,7 @@ public enum HubServer {
     }
 
     /// The routes; a mirror counts as online in the fleet view while its last telemetry is at most
-    /// `fleetStaleMillis` old (three poll intervals).
+    /// `fleetStaleMillis` old (three poll intervals plus the pull timeout).
     public static func router(store: HubStore, fleetStaleMillis: Int64 = 180_000) -> Router<HubContext> {
         let router = Router(context: HubContext.self)
         router.add(middleware: ErrorMapping())

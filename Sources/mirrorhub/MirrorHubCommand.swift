@@ -73,8 +73,8 @@ struct Serve: AsyncParsableCommand {
             let store = try await HubStore(database: backend)
             logger.info(
                 "mirrorhub listening", metadata: ["address": "\(host):\(port)", "database": "\(backend.description)"])
-            // Offline after three missed pulls.
-            let stale = Int64(max(pollInterval, 1)) * 3000
+            // Offline after three missed pulls (a round lasts at most the timeout beyond its interval).
+            let stale = Int64(max(pollInterval, 1) * 3 + pollTimeout) * 1000
             let app = HubServer.application(
                 store: store, host: host, port: port, fleetStaleMillis: stale, logger: logger)
             var services: [any Service] = [app]

@@ -120,7 +120,7 @@ func sampleTelemetry(alerts: [String] = [], fps: Double = 30) -> TelemetryReport
                 #expect(fleet.first { $0.name == "good" }?.online == true)
                 #expect(errors["silent"] == "no answer in time")
                 #expect(errors["junk"] == "the answer is not a telemetry report")
-                #expect(errors["closed"]??.isEmpty == false)
+                #expect(errors["closed"] == "connection refused")
                 withExtendedLifetime(silent) {}
                 try await poller.shutdown()
                 group.cancelAll()

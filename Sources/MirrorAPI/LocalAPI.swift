@@ -95,14 +95,8 @@ public enum LocalAPI {
         }
         router.get("/v1/config") { _, _ -> Response in try json(daemon.configReport()) }
         router.post("/v1/enroll") { request, _ -> Response in
-            let body: EnrollRequest
-            do {
-                var buffer = try await request.body.collect(upTo: 4096)
-                body = try JSONDecoder().decode(
-                    EnrollRequest.self, from: Data(buffer.readBytes(length: buffer.readableBytes) ?? []))
-            } catch {
-                throw HTTPError(.badRequest, message: "send {\"token\": \"...\", \"hub\": \"...\", \"name\": \"...\"}")
-            }
+            let body = try await decode(
+                EnrollRequest.self, request, help: "send {\"token\": \"...\", \"hub\": \"...\", \"name\": \"...\"}")
             guard (1...512).contains(body.token.count), (body.name?.count ?? 1) <= 200 else {
                 throw HTTPError(.badRequest, message: "token is 1-512 characters, name at most 200")
             }
@@ -230,14 +224,8 @@ public enum LocalAPI {
             }
         }
         router.post("/v1/session/shopper") { request, context -> Response in
-            let body: ShopperIdentification
-            do {
-                var buffer = try await request.body.collect(upTo: 4096)
-                body = try JSONDecoder().decode(
-                    ShopperIdentification.self, from: Data(buffer.readBytes(length: buffer.readableBytes) ?? []))
-            } catch {
-                throw HTTPError(.badRequest, message: "send {\"loyaltyId\": \"...\"} (at most 4 KB of JSON)")
-            }
+            let body = try await decode(
+                ShopperIdentification.self, request, help: "send {\"loyaltyId\": \"...\"} (at most 4 KB of JSON)")
             let code = body.loyaltyId.trimmingCharacters(in: .whitespaces)
             guard (1...64).contains(code.count) else {
                 throw HTTPError(.badRequest, message: "loyaltyId is 1-64 characters")
@@ -299,6 +287,16 @@ public enum LocalAPI {
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+
+    /// A small JSON body (at most 4 KB) as `T`; anything else is a 400 saying what to send.
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, help: String) async throws -> T {
+        do {
+            var buffer = try await request.body.collect(upTo: 4096)
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readBytes(length: buffer.readableBytes) ?? []))
+        } catch {
+            throw HTTPError(.badRequest, message: help)
         }
     }
 

@@ -19,6 +19,8 @@ public protocol DaemonFacade: Sendable {
     func logs(after: Int64, limit: Int) -> [LogLine]
     /// The configuration file, secrets redacted.
     func configReport() -> ConfigReport
+    /// Re-reads the configuration file and applies what can change while running; throws when it does not load.
+    func reloadConfig() throws -> ConfigReload
     /// Enrols with the hub and starts syncing; throws with the reason.
     func enroll(_ request: EnrollRequest) async throws -> EnrollResult
 
@@ -94,6 +96,11 @@ public enum LocalAPI {
             return try json(daemon.logs(after: after, limit: limit))
         }
         router.get("/v1/config") { _, _ -> Response in try json(daemon.configReport()) }
+        router.post("/v1/config/reload") { _, _ -> Response in
+            do { return try json(try daemon.reloadConfig()) } catch {
+                throw HTTPError(.unprocessableContent, message: "\(error)")
+            }
+        }
         router.post("/v1/enroll") { request, _ -> Response in
             let body = try await decode(
                 EnrollRequest.self, request, help: "send {\"token\": \"...\", \"hub\": \"...\", \"name\": \"...\"}")

@@ -28,7 +28,7 @@ struct Version: AsyncParsableCommand {
 struct Config: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the running configuration or check a configuration file.",
-        subcommands: [Show.self, Validate.self])
+        subcommands: [Show.self, Validate.self, Apply.self])
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -72,6 +72,34 @@ struct Config: AsyncParsableCommand {
             }
             if let problem = verdict.problem {
                 throw CLIError(json ? "\(file) is not valid" : problem, exitCode: 78)
+            }
+        }
+    }
+}
+
+extension Config {
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make mirrord re-read its configuration file and apply what can change while it runs.",
+            discussion:
+                "Session and recording settings take effect at once (the pre-roll at the next start); other changed "
+                + "keys are listed as waiting for a restart (systemctl restart mirrord). Same as systemctl reload "
+                + "mirrord. Exits 78 and changes nothing when the file is not valid.")
+        @OptionGroup var daemon: DaemonOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let reload: ConfigReload
+            do {
+                reload = try await daemon.client.post("/v1/config/reload", as: ConfigReload.self)
+            } catch let error as CLIError where error.exitCode == 65 {
+                throw CLIError(error.message, exitCode: 78)
+            }
+            if json { return try printJSON(reload) }
+            if reload.applied.isEmpty && reload.needsRestart.isEmpty { print("no change") }
+            if !reload.applied.isEmpty { print("applied: \(reload.applied.joined(separator: ", "))") }
+            if !reload.needsRestart.isEmpty {
+                print("waiting for a restart: \(reload.needsRestart.joined(separator: ", "))")
             }
         }
     }

@@ -71,3 +71,14 @@ public struct EnrollResult: Codable, Sendable, Equatable {
         self.credentialFile = credentialFile
     }
 }
+
+/// What a configuration reload did: the keys now in effect, and the changed keys that wait for a restart.
+public struct ConfigReload: Codable, Sendable, Equatable {
+    public var applied: [String]
+    public var needsRestart: [String]
+
+    public init(applied: [String], needsRestart: [String]) {
+        self.applied = applied
+        self.needsRestart = needsRestart
+    }
+}

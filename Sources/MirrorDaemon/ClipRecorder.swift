@@ -50,7 +50,14 @@ final class ClipRecorder: SessionRecorder, Service {
     let bus: FrameBus
     let preRoll: Duration
     let fps: Double
-    let settings: DaemonConfig.RecordingSettings
+    /// Clip length, retention and quota; a configuration reload changes them in place (the pre-roll ring keeps
+    /// the size it started with).
+    private let liveSettings: Mutex<DaemonConfig.RecordingSettings>
+    var settings: DaemonConfig.RecordingSettings {
+        get { liveSettings.withLock { $0 } }
+    }
+
+    func apply(_ recording: DaemonConfig.RecordingSettings) { liveSettings.withLock { $0 = recording } }
     let logger: Logger
     private let pending = Mutex<Request?>(nil)
     private let active = Guarded<Active?>(nil)
@@ -82,7 +89,7 @@ final class ClipRecorder: SessionRecorder, Service {
             throw DaemonError("cannot create \(folder): \(error.localizedDescription) (make state_dir writable)")
         }
         self.bus = bus
-        settings = config.recording
+        liveSettings = Mutex(config.recording)
         preRoll = .milliseconds(Int(config.recording.preRollSeconds * 1000))
         fps = config.profile.camera.fps
         self.logger = logger

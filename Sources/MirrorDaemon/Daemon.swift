@@ -10,6 +10,8 @@ import MirrorStore
 import MirrorSync
 import Prometheus
 import ServiceLifecycle
+import Synchronization
+import UnixSignals
 
 /// Why `mirrord` could not start, said in one line with what to do.
 public struct DaemonError: Error, CustomStringConvertible, Sendable {
@@ -139,6 +141,7 @@ public struct Daemon: Sendable {
             LocalAPI.control(socket: config.api.socket, daemon: state, registry: registry, logger: quiet(logger))
         ]
         if let sync { services.append(sync) }
+        services.append(ReloadOnHangup(state: state, logger: logger))
         services.append(
             SystemdNotifier(
                 socket: config.api.socket, socketGroup: config.api.socketGroup,
@@ -235,7 +238,9 @@ final class DaemonState: DaemonFacade {
     let visionService: VisionService?
     let sync: SyncService?
     let metrics: DeviceMetrics
-    let config: DaemonConfig
+    /// The configuration in effect: as started, with what reloads have applied.
+    private let running: Mutex<DaemonConfig>
+    var config: DaemonConfig { running.withLock { $0 } }
     let configPath: String?
     let logRing: LogRing?
     var stateDirectory: String { config.stateDirectory }
@@ -250,7 +255,7 @@ final class DaemonState: DaemonFacade {
         visionService = vision
         self.sync = sync
         self.metrics = metrics
-        self.config = config
+        running = Mutex(config)
         self.configPath = configPath
         self.logRing = logRing
         self.controller = controller
@@ -537,5 +542,74 @@ extension DaemonState {
             credentialFile: hub.credentialFile)
         sync?.nudge()
         return EnrollResult(deviceId: response.deviceId, storeId: response.storeId, credentialFile: hub.credentialFile)
+    }
+}
+
+extension DaemonState {
+    /// Re-reads the configuration file and applies what can change while running: the session settings and
+    /// the recording settings but the pre-roll. Other changed keys are reported as waiting for a restart. A file
+    /// that does not load changes nothing.
+    func reloadConfig() throws -> ConfigReload {
+        guard let configPath else { throw DaemonError("mirrord was started without a configuration file") }
+        let new: DaemonConfig
+        do {
+            new = try DaemonConfig.load(path: configPath)
+        } catch {
+            throw DaemonError("\(error) (nothing was changed)")
+        }
+        let old = config
+        var applied: [String] = []
+        var restart: [String] = []
+        func compare<T: Equatable>(_ key: String, _ a: T, _ b: T, live: Bool = false) {
+            if a != b { live ? applied.append(key) : restart.append(key) }
+        }
+        compare("session.countdown_seconds", old.session.countdownSeconds, new.session.countdownSeconds, live: true)
+        compare(
+            "session.idle_timeout_seconds", old.session.idleTimeoutSeconds, new.session.idleTimeoutSeconds, live: true)
+        compare("session.diagnostics", old.session.diagnostics, new.session.diagnostics, live: true)
+        compare("recording.clip_seconds", old.recording.clipSeconds, new.recording.clipSeconds, live: true)
+        compare("recording.post_roll_seconds", old.recording.postRollSeconds, new.recording.postRollSeconds, live: true)
+        compare("recording.keep_hours", old.recording.keepHours, new.recording.keepHours, live: true)
+        compare("recording.quota_mb", old.recording.quotaMegabytes, new.recording.quotaMegabytes, live: true)
+        compare("recording.pre_roll_seconds", old.recording.preRollSeconds, new.recording.preRollSeconds)
+        compare("profile", old.profile, new.profile)
+        compare("state_dir", old.stateDirectory, new.stateDirectory)
+        compare("log_level", old.logLevel, new.logLevel)
+        compare("api", old.api, new.api)
+        compare("vision", old.vision, new.vision)
+        compare("suggestions", old.suggestions, new.suggestions)
+        compare("hub", old.hub, new.hub)
+
+        var updated = old
+        updated.session = new.session
+        let preRoll = old.recording.preRollSeconds
+        updated.recording = new.recording
+        updated.recording.preRollSeconds = preRoll
+        controller.apply(session: updated.session, recording: updated.recording)
+        recorder.apply(updated.recording)
+        running.withLock { $0 = updated }
+        return ConfigReload(applied: applied, needsRestart: restart)
+    }
+}
+
+/// `systemctl reload mirrord` (SIGHUP): re-reads the configuration file and applies what can change live.
+struct ReloadOnHangup: Service {
+    let state: DaemonState
+    let logger: Logger
+
+    func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        await cancelWhenGracefulShutdown {
+            for await _ in hangups {
+                do {
+                    let reload = try state.reloadConfig()
+                    logger.notice(
+                        "configuration reloaded",
+                        metadata: ["applied": "\(reload.applied)", "needs_restart": "\(reload.needsRestart)"])
+                } catch {
+                    logger.error("configuration not reloaded", metadata: ["error": "\(error)"])
+                }
+            }
+        }
     }
 }

@@ -58,8 +58,10 @@ public final class SessionController: Sendable {
     }
 
     public let scene: DisplayScene
-    let settings: DaemonConfig.SessionSettings
-    let recording: DaemonConfig.RecordingSettings
+    /// The session and recording settings, changed in place by a configuration reload.
+    private let live: Mutex<(session: DaemonConfig.SessionSettings, recording: DaemonConfig.RecordingSettings)>
+    var settings: DaemonConfig.SessionSettings { live.withLock { $0.session } }
+    var recording: DaemonConfig.RecordingSettings { live.withLock { $0.recording } }
     let recorder: any SessionRecorder
     let panel: (width: Int, height: Int)
     let logger: Logger
@@ -79,13 +81,23 @@ public final class SessionController: Sendable {
         self.shop = shop
         self.metrics = metrics
         self.scene = scene
-        self.settings = settings
-        self.recording = recording
+        live = Mutex((settings, recording))
         self.recorder = recorder
         self.panel = panel
         self.logger = logger
         current = Mutex(Current(session: Session(countdownSeconds: settings.countdownSeconds)))
         scene.current = .init(screen: .attract)
+    }
+
+    /// Takes new session and recording settings at once (a configuration reload): the next countdown, idle
+    /// check, clip and consent screen use them; the diagnostics panel follows its setting when that changed.
+    func apply(session: DaemonConfig.SessionSettings, recording: DaemonConfig.RecordingSettings) {
+        let old = live.withLock { old in
+            defer { old = (session, recording) }
+            return old.session
+        }
+        current.withLock { $0.session.countdownSeconds = session.countdownSeconds }
+        if old.diagnostics != session.diagnostics { scene.diagnostics = session.diagnostics }
     }
 
     /// The session's state, for status and tests.

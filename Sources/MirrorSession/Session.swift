@@ -67,8 +67,10 @@ public struct Session: Sendable, Equatable {
     public private(set) var consented = false
     /// Clips recorded in this session.
     public private(set) var clips: [Int] = []
-    /// Seconds of countdown before recording.
-    public let countdownSeconds: Int
+    /// Seconds of countdown before recording (a configuration reload may change it between events).
+    public var countdownSeconds: Int {
+        didSet { precondition(countdownSeconds >= 0) }
+    }
 
     public init(countdownSeconds: Int = 3) {
         precondition(countdownSeconds >= 0)

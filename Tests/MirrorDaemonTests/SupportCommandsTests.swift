@@ -69,6 +69,46 @@ import Testing
         #expect(try await daemon.stop() == 0)
     }
 
+    /// `mirrorctl config apply` and SIGHUP apply session settings live, list what waits for a restart, and leave
+    /// everything as it was when the edited file is not valid.
+    @Test func configReloadAppliesWhatCanChangeLive() async throws {
+        let daemon = try DaemonUnderTest()
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        func ctl(_ arguments: String...) async throws -> Outcome {
+            try await run(Binaries.path("mirrorctl"), arguments + ["--socket", daemon.socket])
+        }
+        func diagnostics() async throws -> Bool {
+            try JSONDecoder().decode(UIReport.self, from: Data(try await ctl("ui", "state", "--json").stdout.utf8))
+                .diagnostics
+        }
+        let original = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
+        #expect(try await ctl("config", "apply").stdout == "no change\n")
+
+        try (original + "session:\n  diagnostics: true\n  idle_timeout_seconds: 30\nlog_level: debug\n").write(
+            toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        let applied = try await ctl("config", "apply", "--json")
+        let reload = try JSONDecoder().decode(ConfigReload.self, from: Data(applied.stdout.utf8))
+        #expect(reload.applied == ["session.idle_timeout_seconds", "session.diagnostics"], "\(applied)")
+        #expect(reload.needsRestart == ["log_level"])
+        #expect(try await diagnostics())
+
+        try (original + "session:\n  countdown_seconds: 99\n").write(
+            toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        let refused = try await ctl("config", "apply")
+        #expect(refused.status == 78 && refused.stderr.contains("countdown_seconds"), "\(refused)")
+        #expect(try await diagnostics(), "a refused file changed nothing")
+
+        // systemctl reload: SIGHUP.
+        try (original + "session:\n  diagnostics: false\n").write(
+            toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try await diagnostics(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(try await !diagnostics())
+        #expect(try await daemon.stop() == 0)
+    }
+
     @Test func configRedactsSecretsAndURLPasswords() {
         let text = """
             hub:

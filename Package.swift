@@ -283,7 +283,7 @@ let package = Package(
             name: "MirrorDaemonTests",
             dependencies: [
                 "MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "MirrorCore", "MirrorStore",
-                "mirrord",
+                "MirrorSync", "mirrord",
                 "mirrorctl", "mirrorhub",
             ],
             swiftSettings: strict),

@@ -17,6 +17,8 @@ public struct SyncStatus: Sendable, Equatable, Codable {
     public var resentOps: Int64
     /// Ops the hub lost that were already past the device's retention window (should stay 0).
     public var unrecoverableOps: Int64
+    /// Exchanges attempted since the start, successful or not.
+    public var rounds: Int64
 
     public init() {
         connected = false
@@ -25,6 +27,7 @@ public struct SyncStatus: Sendable, Equatable, Codable {
         pulledChanges = 0
         resentOps = 0
         unrecoverableOps = 0
+        rounds = 0
     }
 }
 
@@ -44,8 +47,8 @@ public final class SyncService: Service, Sendable {
     let onErasure: @Sendable ([String]) -> Void
     /// The port of the mirror's metrics listener, told to the hub so its fleet view can pull telemetry.
     let telemetryPort: Int?
-    /// Ends the wait between rounds early (after an enrolment, say).
-    private let wake = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    /// Set by ``nudge()``; the wait between rounds ends when it is.
+    private let nudged = Atomic<Bool>(false)
 
     public init(
         hubURL: String, credentialFile: String, store: DeviceStore, logger: Logger, interval: Duration = .seconds(5),
@@ -73,6 +76,7 @@ public final class SyncService: Service, Sendable {
         var failures = 0
         while !Task.isCancelled {
             let delay: Duration
+            state.withLock { $0.rounds += 1 }
             do {
                 try await round()
                 failures = 0
@@ -94,24 +98,19 @@ public final class SyncService: Service, Sendable {
     }
 
     /// Starts the next round now instead of after the current wait (and forgets the backoff).
-    public func nudge() { wake.continuation.yield() }
+    public func nudge() { nudged.store(true, ordering: .releasing) }
 
-    /// Sleeps for `delay`; true when a nudge ended the wait early.
+    /// Sleeps for `delay`, in slices of at most 250 ms so a nudge is seen; true when a nudge ended the wait early.
+    /// (An AsyncStream is not used here: cancelling a task that awaits one finishes the stream for good.)
     private func waitOrWake(_ delay: Duration) async -> Bool {
-        let stream = wake.stream
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try? await Task.sleep(for: delay)
-                return false
-            }
-            group.addTask {
-                for await _ in stream { return true }
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        let deadline = ContinuousClock.now + delay
+        while !Task.isCancelled {
+            if nudged.exchange(false, ordering: .acquiringAndReleasing) { return true }
+            let left = deadline - ContinuousClock.now
+            if left <= .zero { return false }
+            try? await Task.sleep(for: min(left, .milliseconds(250)))
         }
+        return false
     }
 
     /// The credential `mirrord --enroll-token` wrote.

@@ -166,6 +166,10 @@ let package = Package(
             swiftSettings: strict),
 
         .executableTarget(
+            name: "mirror-fuzz",
+            dependencies: ["MirrorCore", "MirrorImaging", "MirrorRecorder", "MirrorConfig"],
+            swiftSettings: strict),
+        .executableTarget(
             name: "mirrord",
             dependencies: [
                 "MirrorDaemon", "MirrorConfig", "MirrorSync",
@@ -284,7 +288,7 @@ let package = Package(
             dependencies: [
                 "MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "MirrorCore", "MirrorStore",
                 "MirrorSync", "mirrord",
-                "mirrorctl", "mirrorhub",
+                "mirrorctl", "mirrorhub", "mirror-fuzz",
             ],
             swiftSettings: strict),
     ]

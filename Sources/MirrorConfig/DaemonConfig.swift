@@ -88,7 +88,11 @@ public struct DaemonConfig: Sendable, Equatable {
 
     /// Loads and validates the file at `path` and the device profile it names.
     public static func load(path: String) throws(ConfigError) -> DaemonConfig {
-        let text = try readText(path, what: "config file")
+        try parse(try readText(path, what: "config file"), path: path)
+    }
+
+    /// Validates a configuration's `text` as if read from `path`, loading the device profile it names.
+    public static func parse(_ text: String, path: String) throws(ConfigError) -> DaemonConfig {
         var fields = try YAMLFields.parse(text, file: path)
         let base = (path as NSString).deletingLastPathComponent
 

@@ -75,7 +75,13 @@ public struct DeviceProfile: Sendable, Equatable {
 
     /// Loads and validates the profile at `path`; `stateDirectory` holds file-backed panels.
     public static func load(path: String, stateDirectory: String) throws(ConfigError) -> DeviceProfile {
-        let text = try readText(path, what: "device profile")
+        try parse(try readText(path, what: "device profile"), path: path, stateDirectory: stateDirectory)
+    }
+
+    /// Validates a profile's `text` as if read from `path` (relative paths in it are relative to `path`).
+    public static func parse(_ text: String, path: String, stateDirectory: String) throws(ConfigError)
+        -> DeviceProfile
+    {
         var fields = try YAMLFields.parse(text, file: path)
         let base = (path as NSString).deletingLastPathComponent
 

@@ -6,8 +6,8 @@ BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev libv4l-dev libxnnpack
     fonts-dejavu-core)
 # Tools the tests use besides the build: promtool checks /metrics and Prometheus discovers mirrors from the hub,
 # ffprobe checks recorded clips, PostgreSQL serves the hub's production backend, headless Chromium loads the
-# hub's fleet page, systemd-analyze verifies the unit file.
-TEST_PACKAGES=(prometheus ffmpeg postgresql chromium systemd)
+# hub's fleet page, systemd-analyze verifies the unit file, openssl and curl make and probe the remote API.
+TEST_PACKAGES=(prometheus ffmpeg postgresql chromium systemd openssl curl)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

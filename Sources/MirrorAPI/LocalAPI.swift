@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import MirrorCore
+import NIOSSL
 import Prometheus
 
 /// What the local API asks of the daemon.
@@ -76,7 +78,28 @@ public enum LocalAPI {
     public static func control(
         socket: String, daemon: some DaemonFacade, registry: PrometheusCollectorRegistry, logger: Logger
     ) -> some ApplicationProtocol {
+        Application(
+            router: staffRouter(daemon: daemon, registry: registry),
+            configuration: .init(address: .unixDomainSocket(path: socket), serverName: nil), logger: logger)
+    }
+
+    /// Every route, for a remote `mirrorctl`, over HTTPS; each request but `/healthz` must carry `token` as
+    /// `Authorization: Bearer`.
+    public static func remote(
+        host: String, port: Int, tls: TLSConfiguration, token: String, daemon: some DaemonFacade,
+        registry: PrometheusCollectorRegistry, logger: Logger
+    ) throws -> some ApplicationProtocol {
+        Application(
+            router: staffRouter(daemon: daemon, registry: registry, token: token),
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)
+    }
+
+    static func staffRouter(
+        daemon: some DaemonFacade, registry: PrometheusCollectorRegistry, token: String? = nil
+    ) -> Router<BasicRequestContext> {
         let router = Router()
+        if let token { router.add(middleware: BearerToken(token)) }
         addHealthAndMetrics(router, daemon: daemon, registry: registry)
         router.get("/v1/status") { _, _ -> Response in
             try json(daemon.status())
@@ -114,9 +137,7 @@ public enum LocalAPI {
             }
         }
         addControls(router, daemon: daemon)
-        return Application(
-            router: router, configuration: .init(address: .unixDomainSocket(path: socket), serverName: nil),
-            logger: logger)
+        return router
     }
 
     /// The interface and display controls: what the touch screen can do, for kiosks, tests and staff.
@@ -314,5 +335,30 @@ public enum LocalAPI {
         return Response(
             status: .ok, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Lets a request through only with `Authorization: Bearer <token>` (`/healthz` excepted); compares in constant
+/// time so the answer's timing says nothing about how much of a guess was right.
+struct BearerToken: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let expected: [UInt8]
+
+    init(_ token: String) { expected = Array(token.utf8) }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        if request.uri.path == "/healthz" { return try await next(request, context) }
+        let header = request.headers[.authorization] ?? ""
+        let given = header.hasPrefix("Bearer ") ? Array(header.utf8.dropFirst(7)) : []
+        // Hand-written: a byte-wise XOR fold over equal lengths is the whole of a constant-time comparison.
+        var difference = UInt8(given.count == expected.count ? 0 : 1)
+        for index in expected.indices { difference |= expected[index] ^ (index < given.count ? given[index] : 0) }
+        guard difference == 0 else {
+            throw HTTPError(
+                .unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "a valid token is required")
+        }
+        return try await next(request, context)
     }
 }

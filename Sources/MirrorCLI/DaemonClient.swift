@@ -3,6 +3,7 @@ import Foundation
 import MirrorCore
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// A failure `mirrorctl` reports and exits on, with the exit code scripts can test.
 public struct CLIError: Error, CustomStringConvertible {
@@ -18,10 +19,23 @@ public struct CLIError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Talks to `mirrord`'s local API over its Unix domain socket.
+/// Talks to `mirrord`'s API: over its Unix domain socket, or to a remote mirror over HTTPS with a token.
 struct DaemonClient {
     static let defaultSocket = "/run/mirrord/mirrord.sock"
     let socket: String
+    var remote: Remote?
+
+    struct Remote {
+        var url: String
+        var token: String
+        /// A PEM file of the certificate(s) to trust instead of the system's roots.
+        var caCertificate: String?
+    }
+
+    init(socket: String, remote: Remote? = nil) {
+        self.socket = socket
+        self.remote = remote
+    }
 
     /// GETs `path` and returns the body; non-2xx answers become a ``CLIError`` quoting the daemon.
     func get(_ path: String, limit: Int = 64 << 20) async throws -> (body: [UInt8], contentType: String?) {
@@ -43,18 +57,33 @@ struct DaemonClient {
     private func send(_ method: HTTPMethod, _ path: String, limit: Int, body: Data? = nil) async throws -> (
         body: [UInt8], contentType: String?
     ) {
-        guard let url = URL(httpURLWithSocketPath: socket, uri: path) else {
-            throw CLIError("invalid socket path \(socket)", exitCode: 64)
+        let where_ = remote?.url ?? socket
+        let client: HTTPClient
+        var request: HTTPClientRequest
+        if let remote {
+            var configuration = HTTPClient.Configuration()
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let ca = remote.caCertificate { tls.trustRoots = .file(ca) }
+            configuration.tlsConfiguration = tls
+            configuration.redirectConfiguration = .disallow
+            configuration.timeout = .init(connect: .seconds(5))
+            client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            request = HTTPClientRequest(url: remote.url + path)
+            request.headers.add(name: "Authorization", value: "Bearer \(remote.token)")
+        } else {
+            guard let url = URL(httpURLWithSocketPath: socket, uri: path) else {
+                throw CLIError("invalid socket path \(socket)", exitCode: 64)
+            }
+            // The HTTP client retries a refused connection until its deadline; a direct probe answers at once.
+            if let code = UnixSocket.probe(socket) {
+                throw CLIError(
+                    "cannot reach mirrord at \(socket): \(String(cString: strerror(code))) (is mirrord running? "
+                        + "pass --socket or set MIRRORD_SOCKET)", exitCode: 69)
+            }
+            client = HTTPClient(eventLoopGroupProvider: .singleton)
+            request = HTTPClientRequest(url: url.absoluteString)
         }
-        // The HTTP client retries a refused connection until its deadline; a direct probe answers at once.
-        if let code = UnixSocket.probe(socket) {
-            throw CLIError(
-                "cannot reach mirrord at \(socket): \(String(cString: strerror(code))) (is mirrord running? "
-                    + "pass --socket or set MIRRORD_SOCKET)", exitCode: 69)
-        }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            var request = HTTPClientRequest(url: url.absoluteString)
             request.method = method
             if let body {
                 request.headers.add(name: "content-type", value: "application/json")
@@ -74,6 +103,9 @@ struct DaemonClient {
                     (try? JSONDecoder().decode(Refusal.self, from: Data(bytes)).error.message)
                     ?? String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 // 4xx: the request was refused (bad data); 5xx: the daemon could not do it.
+                if response.status.code == 401 {
+                    throw CLIError("mirrord at \(where_) refused the token: \(text)", exitCode: 77)
+                }
                 throw CLIError(
                     "mirrord answered \(response.status.code) for \(path): \(text)",
                     exitCode: (400..<500).contains(response.status.code) ? 65 : 69)
@@ -85,8 +117,9 @@ struct DaemonClient {
         } catch {
             try? await client.shutdown()
             throw CLIError(
-                "cannot reach mirrord at \(socket): \(Self.explain(error)) (is mirrord running? "
-                    + "pass --socket or set MIRRORD_SOCKET)", exitCode: 69)
+                "cannot reach mirrord at \(where_): \(Self.explain(error)) (is mirrord running? "
+                    + (remote == nil ? "pass --socket or set MIRRORD_SOCKET)" : "check --remote and --ca-certificate)"),
+                exitCode: 69)
         }
     }
 

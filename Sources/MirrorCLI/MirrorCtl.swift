@@ -2,14 +2,44 @@ import ArgumentParser
 import Foundation
 import MirrorCore
 
-/// Options every command that talks to the daemon shares.
+/// Options every command that talks to the daemon shares: the local socket, or a remote mirror over HTTPS.
 struct DaemonOptions: ParsableArguments {
     @Option(help: "mirrord's Unix socket (default: $MIRRORD_SOCKET, else \(DaemonClient.defaultSocket)).")
     var socket: String?
 
+    @Option(help: "A remote mirror's HTTPS API, e.g. https://10.1.2.3:9443 (default: $MIRRORD_URL).")
+    var remote: String?
+
+    @Option(help: "With --remote: the file holding the mirror's API token (default: $MIRRORD_TOKEN_FILE).")
+    var tokenFile: String?
+
+    @Option(
+        help: "With --remote: the PEM certificate to trust for the mirror (default: $MIRRORD_CA, else the system's).")
+    var caCertificate: String?
+
     var client: DaemonClient {
-        DaemonClient(
-            socket: socket ?? ProcessInfo.processInfo.environment["MIRRORD_SOCKET"] ?? DaemonClient.defaultSocket)
+        get throws {
+            let environment = ProcessInfo.processInfo.environment
+            let socket = socket ?? environment["MIRRORD_SOCKET"] ?? DaemonClient.defaultSocket
+            guard let url = remote ?? environment["MIRRORD_URL"], !url.isEmpty else {
+                return DaemonClient(socket: socket)
+            }
+            guard url.hasPrefix("https://") else {
+                throw CLIError("--remote takes an https:// URL: the API is never offered in plain HTTP", exitCode: 64)
+            }
+            guard let file = tokenFile ?? environment["MIRRORD_TOKEN_FILE"],
+                let data = FileManager.default.contents(atPath: file)
+            else {
+                throw CLIError(
+                    "--remote needs --token-file FILE (or MIRRORD_TOKEN_FILE) that can be read", exitCode: 64)
+            }
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return DaemonClient(
+                socket: socket,
+                remote: .init(
+                    url: url.hasSuffix("/") ? String(url.dropLast()) : url, token: token,
+                    caCertificate: caCertificate ?? environment["MIRRORD_CA"]))
+        }
     }
 }
 

@@ -193,7 +193,7 @@ struct Diagnose: AsyncParsableCommand {
     func run() async throws {
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         let path = file ?? "mirror-diagnose-\(stamp).zip"
-        let client = daemon.client
+        let client = try daemon.client
         var entries: [(name: String, data: Data)] = []
         var missing: [String] = []
         let steps: [(String, String, @Sendable () async throws -> Data)] = [

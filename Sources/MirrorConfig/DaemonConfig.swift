@@ -10,6 +10,17 @@ public struct DaemonConfig: Sendable, Equatable {
         public var metricsListen: HostPort?
         /// The group whose members may use the socket (mode 0660); without one only mirrord's user may (0600).
         public var socketGroup: String?
+        /// Optional HTTPS `host:port` serving the whole staff API to a remote `mirrorctl --remote`, with a token.
+        public var remote: Remote?
+    }
+
+    /// The staff API over HTTPS: where, the server's certificate and key (PEM), and the file holding the token
+    /// callers must send as `Authorization: Bearer`.
+    public struct Remote: Sendable, Equatable {
+        public var listen: HostPort
+        public var certificate: String
+        public var key: String
+        public var tokenFile: String
     }
 
     public struct HostPort: Sendable, Equatable, CustomStringConvertible {
@@ -114,6 +125,21 @@ public struct DaemonConfig: Sendable, Equatable {
                     throw section.error("socket_group", "'\(group)' is not a group name", fix: "e.g. mirror-staff")
                 }
                 api.socketGroup = group
+            }
+            if var remote = try section.section("remote") {
+                let listenText = try remote.require("listen", fix: "e.g. listen: 0.0.0.0:9443")
+                guard let listen = parseHostPort(listenText) else {
+                    throw remote.error("listen", "'\(listenText)' is not host:port", fix: "e.g. 0.0.0.0:9443")
+                }
+                api.remote = Remote(
+                    listen: listen,
+                    certificate: resolve(
+                        try remote.require("certificate", fix: "the server certificate (PEM)"), against: base),
+                    key: resolve(try remote.require("key", fix: "the certificate's private key (PEM)"), against: base),
+                    tokenFile: resolve(
+                        try remote.require("token_file", fix: "a file holding the token mirrorctl sends"), against: base
+                    ))
+                try remote.finish()
             }
             if let listen = try section.string("metrics_listen") {
                 guard let hostPort = parseHostPort(listen) else {

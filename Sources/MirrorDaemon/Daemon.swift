@@ -8,6 +8,7 @@ import MirrorDisplay
 import MirrorImaging
 import MirrorStore
 import MirrorSync
+import NIOSSL
 import Prometheus
 import ServiceLifecycle
 import Synchronization
@@ -146,6 +147,17 @@ public struct Daemon: Sendable {
             SystemdNotifier(
                 socket: config.api.socket, socketGroup: config.api.socketGroup,
                 stuck: { [state] in state.stuckServices() }, logger: logger))
+        if let remote = config.api.remote {
+            let (tls, token) = try remoteCredentials(remote)
+            do {
+                services.append(
+                    try LocalAPI.remote(
+                        host: remote.listen.host, port: remote.listen.port, tls: tls, token: token, daemon: state,
+                        registry: registry, logger: quiet(logger)))
+            } catch {
+                throw DaemonError("api.remote: \(error)")
+            }
+        }
         if let listen = config.api.metricsListen {
             services.append(
                 LocalAPI.metrics(
@@ -199,6 +211,36 @@ public struct Daemon: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { return }
         if UnixSocket.isServing(path) {
             throw DaemonError("socket \(path) is in use by another process (stop it or change api.socket)")
+        }
+    }
+
+    /// The remote API's certificate, key and token; refuses a token that is short or readable by others.
+    private func remoteCredentials(_ remote: DaemonConfig.Remote) throws -> (TLSConfiguration, String) {
+        try checkPort(remote.listen)
+        var info = stat()
+        guard stat(remote.tokenFile, &info) == 0, let data = FileManager.default.contents(atPath: remote.tokenFile)
+        else {
+            throw DaemonError("api.remote.token_file: cannot read \(remote.tokenFile)")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw DaemonError("api.remote.token_file: \(remote.tokenFile) is readable by others (chmod 600 it)")
+        }
+        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard token.count >= 32, !token.contains(where: \.isWhitespace) else {
+            throw DaemonError(
+                "api.remote.token_file: the token must be at least 32 characters without spaces "
+                    + "(e.g. openssl rand -base64 32)")
+        }
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(remote.certificate).map {
+                NIOSSLCertificateSource.certificate($0)
+            }
+            let key = try NIOSSLPrivateKey(file: remote.key, format: .pem)
+            var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            tls.minimumTLSVersion = .tlsv12
+            return (tls, token)
+        } catch {
+            throw DaemonError("api.remote: cannot use \(remote.certificate) and \(remote.key): \(error)")
         }
     }
 

@@ -1,0 +1,85 @@
+import Foundation
+import MirrorCore
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Staff with a laptop elsewhere in the store: `mirrorctl --remote https://…` with the mirror's certificate and
+/// token does what it does on the socket; without the token, with a wrong one, or in plain HTTP nothing works.
+@Suite(.serialized) struct RemoteControlTests {
+    @Test func theStaffAPIOverHTTPSNeedsTheToken() async throws {
+        let folder = NSTemporaryDirectory() + "remote-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // A self-signed certificate for 127.0.0.1, as an installer would make one per mirror.
+        let made = try await run(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                "-subj", "/CN=mirror", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "\(folder)/key.pem",
+                "-out", "\(folder)/cert.pem",
+            ])
+        #expect(made.status == 0, "\(made)")
+        let token = "mirror-remote-" + UUID().uuidString + UUID().uuidString
+        try token.write(toFile: "\(folder)/token", atomically: true, encoding: .utf8)
+        chmod("\(folder)/token", 0o600)
+        let (fd, port) = listeningSocket()
+        close(fd)
+        let daemon = try DaemonUnderTest(
+            extraConfig: """
+                api:
+                  remote:
+                    listen: 127.0.0.1:\(port)
+                    certificate: \(folder)/cert.pem
+                    key: \(folder)/key.pem
+                    token_file: \(folder)/token
+                """)
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+
+        let url = "https://127.0.0.1:\(port)"
+        func remote(_ arguments: [String], token: String = "\(folder)/token") async throws -> Outcome {
+            try await run(
+                Binaries.path("mirrorctl"),
+                arguments + ["--remote", url, "--token-file", token, "--ca-certificate", "\(folder)/cert.pem"],
+                environment: ["MIRRORD_SOCKET": "/nonexistent"])
+        }
+        let status = try await remote(["status", "--json"])
+        #expect(status.status == 0 && status.stdout.contains("\"state\" : \"streaming\""), "\(status)")
+        let event = try await remote(["ui", "event", "start"])
+        #expect(event.status == 0, "\(event)")
+        let shot = try await remote(["screenshot", "\(folder)/shot.png"])
+        #expect(shot.status == 0 && shot.stdout.hasPrefix("wrote "), "\(shot)")
+
+        try "a-wrong-token-that-is-long-enough-0123456789".write(
+            toFile: "\(folder)/wrong", atomically: true, encoding: .utf8)
+        let wrong = try await remote(["status"], token: "\(folder)/wrong")
+        #expect(wrong.status == 77 && wrong.stderr.contains("refused the token"), "\(wrong)")
+
+        // Without the right certificate the client refuses the server; plain HTTP is refused by the client.
+        let untrusted = try await run(
+            Binaries.path("mirrorctl"), ["status", "--remote", url, "--token-file", "\(folder)/token"])
+        #expect(untrusted.status == 69, "\(untrusted)")
+        let plain = try await run(
+            Binaries.path("mirrorctl"),
+            ["status", "--remote", "http://127.0.0.1:\(port)", "--token-file", "\(folder)/token"])
+        #expect(plain.status == 64, "\(plain)")
+
+        // Every route answers 401 without the token (only /healthz is open), raw over TLS.
+        let curl = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", "\(folder)/cert.pem"]
+        for path in ["/v1/status", "/v1/clips", "/v1/logs", "/v1/config", "/metrics", "/v1/screenshot"] {
+            let code = try await run("/usr/bin/curl", curl + ["\(url)\(path)"])
+            #expect(code.stdout == "401", "\(path): \(code.stdout)")
+        }
+        let health = try await run("/usr/bin/curl", curl + ["\(url)/healthz"])
+        #expect(health.stdout == "200")
+        #expect(try await daemon.stop() == 0)
+
+        // A token others can read is refused at start.
+        chmod("\(folder)/token", 0o644)
+        let lax = try await run(Binaries.path("mirrord"), ["--config", daemon.configPath])
+        #expect(lax.status == 1 && lax.stderr.contains("readable by others"), "\(lax)")
+    }
+}

@@ -243,3 +243,23 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(outcome.stderr.filter { $0 == "\n" }.count == 1)
     }
 }
+
+/// Waits (up to `timeout`: the machine is shared) until `condition` holds; answers whether it does.
+func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    return condition()
+}
+
+/// A self-signed P-256 certificate for 127.0.0.1 in `folder` (cert.pem, key.pem), as an installer would make one
+/// per mirror for its remote API.
+func makeSelfSignedCertificate(in folder: String) async throws {
+    let made = try await run(
+        "/usr/bin/openssl",
+        [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+            "-subj", "/CN=mirror", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "\(folder)/key.pem",
+            "-out", "\(folder)/cert.pem",
+        ])
+    guard made.status == 0 else { throw TestFailure("openssl: \(made)") }
+}

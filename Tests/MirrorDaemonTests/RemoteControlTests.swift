@@ -13,15 +13,7 @@ import Testing
         let folder = NSTemporaryDirectory() + "remote-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        // A self-signed certificate for 127.0.0.1, as an installer would make one per mirror.
-        let made = try await run(
-            "/usr/bin/openssl",
-            [
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                "-subj", "/CN=mirror", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "\(folder)/key.pem",
-                "-out", "\(folder)/cert.pem",
-            ])
-        #expect(made.status == 0, "\(made)")
+        try await makeSelfSignedCertificate(in: folder)
         let token = "mirror-remote-" + UUID().uuidString + UUID().uuidString
         try token.write(toFile: "\(folder)/token", atomically: true, encoding: .utf8)
         chmod("\(folder)/token", 0o600)

@@ -17,14 +17,7 @@ import Testing
         let remoteToken = "remote-" + UUID().uuidString + UUID().uuidString
         try remoteToken.write(toFile: "\(folder)/token", atomically: true, encoding: .utf8)
         chmod("\(folder)/token", 0o600)
-        let made = try await run(
-            "/usr/bin/openssl",
-            [
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                "-subj", "/CN=mirror", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "\(folder)/key.pem",
-                "-out", "\(folder)/cert.pem",
-            ])
-        #expect(made.status == 0, "\(made)")
+        try await makeSelfSignedCertificate(in: folder)
         let (fd, metricsPort) = listeningSocket()
         close(fd)
         let (fd2, remotePort) = listeningSocket()

@@ -19,11 +19,6 @@ import Testing
         let task = Task { try await service.run() }
         defer { task.cancel() }
         func rounds() -> Int64 { service.status.rounds }
-        func eventually(_ condition: () -> Bool) async throws -> Bool {
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-            return condition()
-        }
         #expect(try await eventually { rounds() >= 1 && service.status.consecutiveFailures == 1 })
         for _ in 0..<3 {
             let before = rounds()

@@ -64,12 +64,6 @@ final class BoundUnixSocket: Sendable {
             watchdog: .milliseconds(100))
         let task = Task { try await notifier.run() }
         func feeds() -> Int { sent.withLock { $0.filter { $0.hasPrefix("WATCHDOG=1") }.count } }
-        /// Waits (up to 10 s: the machine is shared) until `condition` holds.
-        func eventually(_ condition: () -> Bool) async throws -> Bool {
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-            return condition()
-        }
 
         #expect(try await eventually { sent.withLock { $0.first?.hasPrefix("READY=1\n") } == true })
         let mode = try FileManager.default.attributesOfItem(atPath: control.path)[.posixPermissions] as? Int

@@ -74,4 +74,77 @@ import Testing
         let lax = try await run(Binaries.path("mirrord"), ["--config", daemon.configPath])
         #expect(lax.status == 1 && lax.stderr.contains("readable by others"), "\(lax)")
     }
+
+    /// Every route of the local API (read from its source, so a new route is covered at once) on every TCP
+    /// listener: the metrics port serves only /healthz, /metrics and /v1/telemetry; the remote port answers 401 to
+    /// everything but /healthz without the right token.
+    @Test func everyRouteOnEveryListenerNeedsItsCredential() async throws {
+        let folder = NSTemporaryDirectory() + "listeners-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await makeSelfSignedCertificate(in: folder)
+        let token = "listeners-" + UUID().uuidString + UUID().uuidString
+        try token.write(toFile: "\(folder)/token", atomically: true, encoding: .utf8)
+        chmod("\(folder)/token", 0o600)
+        let (fd1, metricsPort) = listeningSocket()
+        close(fd1)
+        let (fd2, remotePort) = listeningSocket()
+        close(fd2)
+        let daemon = try DaemonUnderTest(
+            extraConfig: """
+                api:
+                  metrics_listen: 127.0.0.1:\(metricsPort)
+                  remote:
+                    listen: 127.0.0.1:\(remotePort)
+                    certificate: \(folder)/cert.pem
+                    key: \(folder)/key.pem
+                    token_file: \(folder)/token
+                """)
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+
+        let source = try String(
+            contentsOfFile: "\(Binaries.repository)/Sources/MirrorAPI/LocalAPI.swift", encoding: .utf8)
+        let samples = [
+            ":id": "1", ":state": "on", ":name": "end", ":button": "accept", ":direction": "forward",
+            ":sku": "KN-101-RUS", ":action": "favourite",
+        ]
+        let routes: [(method: String, path: String)] = source.matches(of: /router\.(get|post|put|delete)\("([^"]+)"/)
+            .map { match in
+                var path = String(match.2)
+                for (parameter, value) in samples { path = path.replacingOccurrences(of: parameter, with: value) }
+                return (String(match.1).uppercased(), path)
+            }
+        #expect(routes.count >= 25 && !routes.contains { $0.path.contains(":") }, "\(routes)")
+
+        func status(_ method: String, _ url: String, token: String?) async throws -> Int {
+            var arguments = [
+                "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method, "--cacert", "\(folder)/cert.pem",
+            ]
+            if method == "POST" { arguments += ["-H", "Content-Type: application/json", "-d", "{}"] }
+            if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+            return Int(try await run("/usr/bin/curl", arguments + [url]).stdout) ?? -1
+        }
+        let open: Set<String> = ["/healthz", "/metrics", "/v1/telemetry"]
+        var wrong: [String] = []
+        var calls = 0
+        for (method, path) in routes {
+            let plain = try await status(method, "http://127.0.0.1:\(metricsPort)\(path)", token: nil)
+            let anonymous = try await status(method, "https://127.0.0.1:\(remotePort)\(path)", token: nil)
+            let forged = try await status(
+                method, "https://127.0.0.1:\(remotePort)\(path)", token: "x" + token.dropFirst())
+            calls += 3
+            if open.contains(path) ? plain != 200 : plain != 404 { wrong.append("metrics \(method) \(path): \(plain)") }
+            if path == "/healthz" ? anonymous != 200 : anonymous != 401 {
+                wrong.append("remote \(method) \(path) without a token: \(anonymous)")
+            }
+            if path != "/healthz", forged != 401 { wrong.append("remote \(method) \(path) forged token: \(forged)") }
+        }
+        print(
+            "listener matrix: \(routes.count) routes × (metrics port, remote without token, remote with a forged token) = \(calls) calls; wrong answers: \(wrong.count)"
+        )
+        #expect(wrong.isEmpty, "\(wrong)")
+        #expect(try await status("GET", "https://127.0.0.1:\(remotePort)/v1/status", token: token) == 200)
+        #expect(try await daemon.stop() == 0)
+    }
 }

@@ -263,3 +263,18 @@ func makeSelfSignedCertificate(in folder: String) async throws {
         ])
     guard made.status == 0 else { throw TestFailure("openssl: \(made)") }
 }
+
+/// Whether the tests run in CI, where a tool a test needs must be there (the test command installs it).
+let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
+/// The first of `paths` that is an executable file: where a tool from a Debian package is installed.
+func installed(_ paths: String...) -> String? {
+    paths.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// A TCP port nobody listens on right now.
+func freePort() -> Int {
+    let (fd, port) = listeningSocket()
+    close(fd)
+    return port
+}

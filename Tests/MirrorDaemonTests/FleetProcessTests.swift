@@ -6,10 +6,6 @@ import Testing
     import FoundationNetworking
 #endif
 
-private let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
-private func installed(_ paths: String...) -> String? {
-    paths.first { FileManager.default.isExecutableFile(atPath: $0) }
-}
 private let prometheus = installed("/usr/bin/prometheus", "/usr/local/bin/prometheus")
 private let chromium = installed("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
@@ -24,8 +20,7 @@ private let chromium = installed("/usr/bin/chromium", "/usr/bin/chromium-browser
     func headOfficeSeesTheMirrorOnlineThenOffline() async throws {
         let prometheusBinary = try #require(prometheus, "prometheus is required in CI")
         let chromiumBinary = try #require(chromium, "chromium is required in CI")
-        let (fd, metricsPort) = listeningSocket()
-        close(fd)
+        let metricsPort = freePort()
         let (hub, daemon, headOffice, token) = try await HubSyncProcessTests.enrolled(
             interval: 1, serveArguments: ["--poll-interval", "1", "--poll-timeout", "2"],
             extraConfig: """
@@ -102,8 +97,7 @@ private let chromium = installed("/usr/bin/chromium", "/usr/bin/chromium-browser
     func prometheusDiscovers(_ mirror: FleetDevice, hub: HubUnderTest, credentialFile: String, binary: String)
         async throws
     {
-        let (fd, port) = listeningSocket()
-        close(fd)
+        let port = freePort()
         let folder = "\(hub.folder)/prometheus"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try """

@@ -6,17 +6,7 @@ import Testing
     import FoundationNetworking
 #endif
 
-private let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first {
-    FileManager.default.isExecutableFile(atPath: $0)
-}
-private let inCI = ProcessInfo.processInfo.environment["CI"] == "true"
-
-/// A TCP port nobody listens on right now.
-private func freePort() -> Int {
-    let (fd, port) = listeningSocket()
-    close(fd)
-    return port
-}
+private let promtool = installed("/usr/bin/promtool", "/usr/local/bin/promtool")
 
 @Suite(.serialized) struct MetricsTests {
     /// In CI promtool must be there (the test script installs it); elsewhere the test says why it skips.

@@ -17,8 +17,7 @@ import Testing
         let token = "mirror-remote-" + UUID().uuidString + UUID().uuidString
         try token.write(toFile: "\(folder)/token", atomically: true, encoding: .utf8)
         chmod("\(folder)/token", 0o600)
-        let (fd, port) = listeningSocket()
-        close(fd)
+        let port = freePort()
         let daemon = try DaemonUnderTest(
             extraConfig: """
                 api:
@@ -86,10 +85,8 @@ import Testing
         let token = "listeners-" + UUID().uuidString + UUID().uuidString
         try token.write(toFile: "\(folder)/token", atomically: true, encoding: .utf8)
         chmod("\(folder)/token", 0o600)
-        let (fd1, metricsPort) = listeningSocket()
-        close(fd1)
-        let (fd2, remotePort) = listeningSocket()
-        close(fd2)
+        let metricsPort = freePort()
+        let remotePort = freePort()
         let daemon = try DaemonUnderTest(
             extraConfig: """
                 api:

@@ -18,10 +18,8 @@ import Testing
         try remoteToken.write(toFile: "\(folder)/token", atomically: true, encoding: .utf8)
         chmod("\(folder)/token", 0o600)
         try await makeSelfSignedCertificate(in: folder)
-        let (fd, metricsPort) = listeningSocket()
-        close(fd)
-        let (fd2, remotePort) = listeningSocket()
-        close(fd2)
+        let metricsPort = freePort()
+        let remotePort = freePort()
         let (hub, daemon, headOffice, enrolment) = try await HubSyncProcessTests.enrolled(
             interval: 1,
             extraConfig: """

@@ -113,9 +113,7 @@ final class BoundUnixSocket: Sendable {
     }
 }
 
-private let systemdAnalyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first {
-    FileManager.default.isExecutableFile(atPath: $0)
-}
+private let systemdAnalyze = installed("/usr/bin/systemd-analyze", "/bin/systemd-analyze")
 
 @Suite(.serialized) struct DeploymentTests {
     /// The control socket is handed to the staff group named in the config (0660), and a group that does not
@@ -141,7 +139,7 @@ private let systemdAnalyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"
     /// `systemd-analyze verify` and the config passes `mirrord --check-config`.
     @Test(
         .enabled(
-            if: systemdAnalyze != nil || ProcessInfo.processInfo.environment["CI"] == "true",
+            if: systemdAnalyze != nil || inCI,
             "systemd-analyze is not installed (Debian package systemd)"))
     func theInstallScriptStagesAVerifiedUnit() async throws {
         let analyze = try #require(systemdAnalyze, "systemd-analyze is required in CI")

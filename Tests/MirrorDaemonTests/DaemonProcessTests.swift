@@ -251,17 +251,45 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async
     return condition()
 }
 
-/// A self-signed P-256 certificate for 127.0.0.1 in `folder` (cert.pem, key.pem), as an installer would make one
-/// per mirror for its remote API.
-func makeSelfSignedCertificate(in folder: String) async throws {
-    let made = try await run(
-        "/usr/bin/openssl",
-        [
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-            "-subj", "/CN=mirror", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "\(folder)/key.pem",
-            "-out", "\(folder)/cert.pem",
-        ])
-    guard made.status == 0 else { throw TestFailure("openssl: \(made)") }
+/// What a mirror's remote API needs, in a scratch folder: a self-signed P-256 certificate for 127.0.0.1 and its
+/// key (as an installer would make them per mirror), a 0600 token file, a free port, and the config lines.
+final class RemoteAPIFixture {
+    let folder: String
+    let token: String
+    let port = freePort()
+
+    init(_ name: String) async throws {
+        folder = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        token = "\(name)-" + UUID().uuidString + UUID().uuidString
+        try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        chmod(tokenFile, 0o600)
+        let made = try await run(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                "-subj", "/CN=mirror", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "\(folder)/key.pem",
+                "-out", certificate,
+            ])
+        guard made.status == 0 else { throw TestFailure("openssl: \(made)") }
+    }
+
+    var tokenFile: String { "\(folder)/token" }
+    var certificate: String { "\(folder)/cert.pem" }
+    var url: String { "https://127.0.0.1:\(port)" }
+
+    /// The `remote:` section, indented to sit under `api:`.
+    var config: String {
+        """
+          remote:
+            listen: 127.0.0.1:\(port)
+            certificate: \(certificate)
+            key: \(folder)/key.pem
+            token_file: \(tokenFile)
+        """
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
 }
 
 /// Whether the tests run in CI, where a tool a test needs must be there (the test command installs it).

@@ -10,27 +10,14 @@ import Testing
 /// token does what it does on the socket; without the token, with a wrong one, or in plain HTTP nothing works.
 @Suite(.serialized) struct RemoteControlTests {
     @Test func theStaffAPIOverHTTPSNeedsTheToken() async throws {
-        let folder = NSTemporaryDirectory() + "remote-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try await makeSelfSignedCertificate(in: folder)
-        let token = "mirror-remote-" + UUID().uuidString + UUID().uuidString
-        try token.write(toFile: "\(folder)/token", atomically: true, encoding: .utf8)
-        chmod("\(folder)/token", 0o600)
-        let port = freePort()
-        let daemon = try DaemonUnderTest(
-            extraConfig: """
-                api:
-                  remote:
-                    listen: 127.0.0.1:\(port)
-                    certificate: \(folder)/cert.pem
-                    key: \(folder)/key.pem
-                    token_file: \(folder)/token
-                """)
+        let api = try await RemoteAPIFixture("remote")
+        let folder = api.folder
+        let port = api.port
+        let daemon = try DaemonUnderTest(extraConfig: "api:\n" + api.config)
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
 
-        let url = "https://127.0.0.1:\(port)"
+        let url = api.url
         func remote(_ arguments: [String], token: String = "\(folder)/token") async throws -> Outcome {
             try await run(
                 Binaries.path("mirrorctl"),
@@ -72,31 +59,18 @@ import Testing
         chmod("\(folder)/token", 0o644)
         let lax = try await run(Binaries.path("mirrord"), ["--config", daemon.configPath])
         #expect(lax.status == 1 && lax.stderr.contains("readable by others"), "\(lax)")
+        withExtendedLifetime(api) {}  // its deinit removes the certificate and token
     }
 
     /// Every route of the local API (read from its source, so a new route is covered at once) on every TCP
     /// listener: the metrics port serves only /healthz, /metrics and /v1/telemetry; the remote port answers 401 to
     /// everything but /healthz without the right token.
     @Test func everyRouteOnEveryListenerNeedsItsCredential() async throws {
-        let folder = NSTemporaryDirectory() + "listeners-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try await makeSelfSignedCertificate(in: folder)
-        let token = "listeners-" + UUID().uuidString + UUID().uuidString
-        try token.write(toFile: "\(folder)/token", atomically: true, encoding: .utf8)
-        chmod("\(folder)/token", 0o600)
+        let api = try await RemoteAPIFixture("listeners")
+        let (folder, token, remotePort) = (api.folder, api.token, api.port)
         let metricsPort = freePort()
-        let remotePort = freePort()
         let daemon = try DaemonUnderTest(
-            extraConfig: """
-                api:
-                  metrics_listen: 127.0.0.1:\(metricsPort)
-                  remote:
-                    listen: 127.0.0.1:\(remotePort)
-                    certificate: \(folder)/cert.pem
-                    key: \(folder)/key.pem
-                    token_file: \(folder)/token
-                """)
+            extraConfig: "api:\n  metrics_listen: 127.0.0.1:\(metricsPort)\n" + api.config)
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
 
@@ -143,5 +117,6 @@ import Testing
         #expect(wrong.isEmpty, "\(wrong)")
         #expect(try await status("GET", "https://127.0.0.1:\(remotePort)/v1/status", token: token) == 200)
         #expect(try await daemon.stop() == 0)
+        withExtendedLifetime(api) {}  // its deinit removes the certificate and token
     }
 }

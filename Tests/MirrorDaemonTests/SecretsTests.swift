@@ -11,27 +11,12 @@ import Testing
 /// archive, the telemetry, the metrics or `config show`; the files holding secrets are 0600.
 @Suite(.serialized) struct SecretsTests {
     @Test func secretsAppearInNoLogTelemetryMetricsOrArchive() async throws {
-        let folder = NSTemporaryDirectory() + "secrets-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let remoteToken = "remote-" + UUID().uuidString + UUID().uuidString
-        try remoteToken.write(toFile: "\(folder)/token", atomically: true, encoding: .utf8)
-        chmod("\(folder)/token", 0o600)
-        try await makeSelfSignedCertificate(in: folder)
+        let api = try await RemoteAPIFixture("secrets")
+        let (folder, remoteToken) = (api.folder, api.token)
         let metricsPort = freePort()
-        let remotePort = freePort()
         let (hub, daemon, headOffice, enrolment) = try await HubSyncProcessTests.enrolled(
             interval: 1,
-            extraConfig: """
-                api:
-                  metrics_listen: 127.0.0.1:\(metricsPort)
-                  remote:
-                    listen: 127.0.0.1:\(remotePort)
-                    certificate: \(folder)/cert.pem
-                    key: \(folder)/key.pem
-                    token_file: \(folder)/token
-                log_level: debug
-                """)
+            extraConfig: "api:\n  metrics_listen: 127.0.0.1:\(metricsPort)\n" + api.config + "\nlog_level: debug")
         _ = hub
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
@@ -90,5 +75,6 @@ import Testing
         }
         print("secrets checked: \(secrets.count) in \(seen.count) places; leaks: \(leaks.count)")
         #expect(leaks.isEmpty, "\(leaks)")
+        withExtendedLifetime(api) {}  // its deinit removes the certificate and token
     }
 }

@@ -5,7 +5,11 @@ import Foundation
 /// forget a shopper does not itself keep the shopper's id.
 public enum SubjectHash {
     public static func of(loyaltyId: String) -> String {
-        let digest = SHA256.hash(data: Data("mirror-subject:\(loyaltyId)".utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        sha256Hex(Data("mirror-subject:\(loyaltyId)".utf8))
     }
+}
+
+/// SHA-256 of `data` as 64 lowercase hex digits (subject hashes, stored credential hashes).
+public func sha256Hex(_ data: Data) -> String {
+    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
 }

@@ -420,9 +420,9 @@ final class ClipRecorder: SessionRecorder, Service {
     /// Purges clips on request: expired ones (a sweep) or every clip of ended sessions.
     func purge(all: Bool) throws -> Int {
         guard all else {
-            let before = try store.clips().count
+            let before = try store.clipCount()
             sweep()
-            return before - (try store.clips().count)
+            return before - (try store.clipCount())
         }
         let open = Set(numbered.withLock { Array($0.keys) })
         let clips = try store.clips().filter { !open.contains($0.sessionId) }

@@ -442,13 +442,16 @@ extension DaemonState {
     static let syncLagAlert: TimeInterval = 3600
     static let outboxAlert = 10_000
 
-    func telemetry() -> TelemetryReport {
+    func telemetry() -> TelemetryReport { telemetry(zones: MachineFacts.thermalZones()) }
+
+    /// The health summary with the thermal zones just read (a scrape passes the ones it also exports).
+    func telemetry(zones: [(zone: String, type: String, celsius: Double)]) -> TelemetryReport {
         let camera = captureStats.report(device: device.name)
         let display = displayStats.summary()
         let problems = healthProblems()
         let disk = MachineFacts.disk(stateDirectory) ?? (0, 0)
-        let hottest = MachineFacts.thermalZones().map(\.celsius).max()
-        let clips = (try? recorder.store.clips().count) ?? 0
+        let hottest = zones.map(\.celsius).max()
+        let clips = (try? recorder.store.clipCount()) ?? 0
         let outbox = (try? recorder.store.syncState().pending) ?? 0
         let status = sync?.status
         let now = Date()
@@ -481,7 +484,8 @@ extension DaemonState {
     }
 
     func refreshMetrics() {
-        metrics.refresh(telemetry(), zones: MachineFacts.thermalZones())
+        let zones = MachineFacts.thermalZones()
+        metrics.refresh(telemetry(zones: zones), zones: zones)
     }
 }
 

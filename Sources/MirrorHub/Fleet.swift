@@ -157,7 +157,8 @@ public final class FleetPoller: Service, Sendable {
     let store: HubStore
     let client: HTTPClient
     let interval: Duration
-    let timeout: Duration
+    /// The pull timeout, as the HTTP client takes it.
+    let timeout: TimeAmount
     let concurrency: Int
     let keepMillis: Int64
     let logger: Logger
@@ -170,14 +171,13 @@ public final class FleetPoller: Service, Sendable {
     ) {
         self.store = store
         self.interval = interval
-        self.timeout = timeout
+        let millis = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        self.timeout = .milliseconds(millis)
         self.concurrency = max(1, concurrency)
         keepMillis = Int64(keepHours) * 3_600_000
         self.logger = logger
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(
-            connect: .milliseconds(Int64(timeout.components.seconds * 1000)),
-            read: .milliseconds(Int64(timeout.components.seconds * 1000)))
+        configuration.timeout = .init(connect: self.timeout, read: self.timeout)
         configuration.connectionPool = .init(idleTimeout: .seconds(1), concurrentHTTP1ConnectionsPerHostSoftLimit: 1)
         configuration.redirectConfiguration = .disallow
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -230,7 +230,7 @@ public final class FleetPoller: Service, Sendable {
         do {
             let request = HTTPClientRequest(url: "http://\(target.address)/v1/telemetry")
             let response = try await client.execute(
-                request, timeout: .milliseconds(Int64(timeout.components.seconds * 1000)))
+                request, timeout: timeout)
             guard response.status == .ok else {
                 return TelemetryPull(
                     deviceId: target.deviceId, at: at,

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import MirrorCore
 
 /// Who is calling the hub.
 public enum HubRole: String, Codable, Sendable, CaseIterable {
@@ -35,7 +35,7 @@ enum Secrets {
     }
 
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        sha256Hex(Data(secret.utf8))
     }
 
     /// Compares two hashes in time independent of where they differ.

@@ -448,6 +448,11 @@ public final class DeviceStore: Sendable {
         }
     }
 
+    /// How many clips the store holds.
+    public func clipCount() throws(StoreError) -> Int {
+        try read("count clips") { db in try ClipRecord.fetchCount(db) }
+    }
+
     // MARK: Audit
 
     /// Appends an entry to the audit log.

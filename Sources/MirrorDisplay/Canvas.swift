@@ -16,6 +16,17 @@ public final class Canvas {
         pixels = PixelBuffer(width: width, height: height)
         surface = Self.makeSurface(pixels)
         cr = cairo_create(surface)
+        // Text renders the same whatever size was drawn first in the process. Left to fontconfig, Debian's
+        // rules turn hinting off for small DejaVu sizes, and Cairo keeps the first resolution for every
+        // later size, so glyphs differed with the order screens were drawn in. Unhinted outlines with
+        // greyscale antialiasing (the panel is mounted rotated, so sub-pixel order would be wrong anyway)
+        // and unrounded metrics are the same at every size and in every order.
+        let options = cairo_font_options_create()
+        cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY)
+        cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
+        cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
+        cairo_set_font_options(cr, options)
+        cairo_font_options_destroy(options)
     }
 
     deinit {
@@ -98,8 +109,7 @@ public final class Canvas {
         if tracking == 0 {
             var extents = cairo_text_extents_t()
             cairo_text_extents(cr, string, &extents)
-            // Whole-pixel origins: glyphs then render the same whatever was drawn before (Cairo caches
-            // glyphs per sub-pixel phase), so golden images are stable.
+            // Whole-pixel origins keep text crisp and its position independent of layout rounding.
             let left = (x - extents.x_advance * anchor).rounded()
             cairo_move_to(cr, left, y.rounded())
             cairo_show_text(cr, string)

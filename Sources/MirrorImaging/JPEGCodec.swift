@@ -57,17 +57,34 @@ public final class JPEGDecoder {
     }
 }
 
+/// How much colour detail a JPEG keeps: chroma samples per 2×2 pixels (4:4:4 all, 4:2:2 two, 4:2:0 one).
+public enum JPEGSubsampling: Sendable, CaseIterable {
+    case s444, s422, s420, gray
+
+    var turbo: TJSAMP {
+        switch self {
+        case .s444: TJSAMP_444
+        case .s422: TJSAMP_422
+        case .s420: TJSAMP_420
+        case .gray: TJSAMP_GRAY
+        }
+    }
+}
+
 /// Encodes images to JPEG with libjpeg-turbo, reusing its output buffer.
 ///
 /// Not thread-safe: each worker owns one.
 public final class JPEGEncoder {
     private let handle: tjhandle
+    private let subsampling: TJSAMP
     private var buffer: UnsafeMutablePointer<UInt8>?
     private var bufferSize: UInt = 0
 
-    public init() throws(ImagingError) {
+    /// An encoder writing `subsampling` chroma; 4:2:2 is what UVC cameras send.
+    public init(subsampling: JPEGSubsampling = .s422) throws(ImagingError) {
         guard let handle = tjInitCompress() else { throw ImagingError(.outOfMemory, "tjInitCompress failed") }
         self.handle = handle
+        self.subsampling = subsampling.turbo
     }
 
     deinit {
@@ -75,14 +92,14 @@ public final class JPEGEncoder {
         tjDestroy(handle)
     }
 
-    /// Encodes `image` as baseline JPEG, 4:2:2 chroma (what UVC cameras send), at `quality` 1…100.
+    /// Encodes `image` as baseline JPEG at `quality` 1…100.
     ///
     /// `body` sees the encoded bytes only during the call; the buffer is reused by the next encode.
     public func encode<R>(
         _ image: PixelBuffer, quality: Int = 85, _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R {
         precondition((1...100).contains(quality))
-        let needed = tjBufSize(Int32(image.width), Int32(image.height), Int32(TJSAMP_422.rawValue))
+        let needed = tjBufSize(Int32(image.width), Int32(image.height), Int32(subsampling.rawValue))
         if needed > bufferSize {
             if let buffer { tjFree(buffer) }
             buffer = tjAlloc(Int32(needed))
@@ -93,7 +110,7 @@ public final class JPEGEncoder {
         var size = bufferSize
         let status = tjCompress2(
             handle, image.base.assumingMemoryBound(to: UInt8.self), Int32(image.width), Int32(image.stride),
-            Int32(image.height), Int32(TJPF_BGRX.rawValue), &output, &size, Int32(TJSAMP_422.rawValue),
+            Int32(image.height), Int32(TJPF_BGRX.rawValue), &output, &size, Int32(subsampling.rawValue),
             Int32(quality), TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT)
         guard status == 0 else { throw ImagingError(.codec, String(cString: tjGetErrorStr2(handle))) }
         return try body(UnsafeRawBufferPointer(start: output, count: Int(size)))

@@ -5,6 +5,11 @@ public struct JPEGInfo: Sendable, Equatable {
     public var width: Int
     public var height: Int
     public var components: Int
+    /// Each component's sampling factors as in the frame header: horizontal in the high nibble, vertical in
+    /// the low one (0x22, 0x11, 0x11 for 4:2:0).
+    public var sampling: [UInt8] = []
+    /// The first component's (luma's) DC quantizer as the first scan uses it; 0 when no table was found.
+    public var lumaDCQuantizer: Int = 0
 }
 
 /// Checks a JPEG cheaply (SOI, segment lengths, a frame header, a scan, EOI) before any decoder sees it.
@@ -21,6 +26,10 @@ public enum JPEGMarkers {
         var width = 0
         var height = 0
         var components = 0
+        var sampling: [UInt8] = []
+        var lumaTable = -1
+        var dcQuantizers = [Int](repeating: 0, count: 4)
+        var lumaDCQuantizer = 0
         var sawScan = false
         while true {
             guard index < count else { return fail("truncated after \(count) bytes (no end-of-image marker)") }
@@ -33,7 +42,10 @@ public enum JPEGMarkers {
             case 0xD9:  // EOI
                 guard width > 0, height > 0 else { return fail("no frame header before end of image") }
                 guard sawScan else { return fail("no image data (no scan) before end of image") }
-                return .success(JPEGInfo(length: index, width: width, height: height, components: components))
+                return .success(
+                    JPEGInfo(
+                        length: index, width: width, height: height, components: components, sampling: sampling,
+                        lumaDCQuantizer: lumaDCQuantizer))
             case 0x01, 0xD0...0xD7:  // TEM, RSTn: no length
                 continue
             case 0x00, 0xD8:
@@ -47,10 +59,24 @@ public enum JPEGMarkers {
                     height = Int(bytes[index + 3]) << 8 | Int(bytes[index + 4])
                     width = Int(bytes[index + 5]) << 8 | Int(bytes[index + 6])
                     components = Int(bytes[index + 7])
-                    guard width > 0, height > 0, (1...4).contains(components) else {
+                    guard width > 0, height > 0, (1...4).contains(components), length >= 8 + 3 * components else {
                         return fail("frame header with size \(width)x\(height), \(components) components")
                     }
+                    sampling = (0..<components).map { bytes[index + 9 + 3 * $0] }
+                    lumaTable = Int(bytes[index + 10] & 0x03)
                 }
+                if marker == 0xDB {  // DQT: one or more tables, each a precision/id byte and 64 entries
+                    var table = index + 2
+                    while table < index + length {
+                        let wide = bytes[table] >> 4 != 0
+                        let end = table + 1 + (wide ? 128 : 64)
+                        guard end <= index + length else { return fail("short quantization table") }
+                        dcQuantizers[Int(bytes[table] & 0x03)] =
+                            wide ? Int(bytes[table + 1]) << 8 | Int(bytes[table + 2]) : Int(bytes[table + 1])
+                        table = end
+                    }
+                }
+                if marker == 0xDA, !sawScan, lumaTable >= 0 { lumaDCQuantizer = dcQuantizers[lumaTable] }
                 index += length
                 if marker == 0xDA {  // SOS: entropy-coded data follows up to the next real marker
                     guard width > 0 else { return fail("scan before frame header") }

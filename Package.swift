@@ -239,7 +239,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MirrorConfigTests",
-            dependencies: ["MirrorConfig"],
+            dependencies: ["MirrorConfig", "MirrorCore"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorImagingTests",
@@ -291,7 +291,8 @@ let package = Package(
         .testTarget(
             name: "MirrorDaemonTests",
             dependencies: [
-                "MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "MirrorCore", "MirrorStore",
+                "MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "MirrorCore", "MirrorDisplay",
+                "MirrorStore",
                 "MirrorSync", "mirrord",
                 "mirrorctl", "mirrorhub", "mirror-fuzz",
             ],

@@ -118,12 +118,17 @@ public struct CaptureService: Service {
     let bus: FrameBus
     let stats: CaptureStats
     let logger: Logger
+    /// Blacks out the profile's privacy zones before the frame is published; nil when there are none.
+    let masker: PrivacyMasker?
 
-    public init(device: any CaptureDevice, bus: FrameBus, stats: CaptureStats, logger: Logger) {
+    public init(
+        device: any CaptureDevice, bus: FrameBus, stats: CaptureStats, logger: Logger, masker: PrivacyMasker? = nil
+    ) {
         self.device = device
         self.bus = bus
         self.stats = stats
         self.logger = logger
+        self.masker = masker
     }
 
     public func run() async throws {
@@ -154,6 +159,16 @@ public struct CaptureService: Service {
                                 case .success(let info): frame.bytes = frame.bytes.prefix(info.length)
                                 case .failure:
                                     stats.record(frame, corrupt: true)
+                                    return
+                                }
+                            }
+                            if let masker {
+                                do {
+                                    frame = try masker.apply(frame)
+                                } catch {
+                                    // Unmaskable means unseen: the frame is dropped like a corrupt one.
+                                    stats.record(frame, corrupt: true)
+                                    logger.debug("frame not masked; dropped", metadata: ["error": "\(error)"])
                                     return
                                 }
                             }

@@ -1,4 +1,5 @@
 import Foundation
+import MirrorCore
 
 /// The pixel layouts a file-backed panel can be given; a real framebuffer reports its own.
 public enum PanelPixelFormat: String, Sendable, CaseIterable {
@@ -33,6 +34,8 @@ public struct DeviceProfile: Sendable, Equatable {
         public var fps: Double
         /// Degrees clockwise to turn camera frames so that up is up (cameras mounted sideways).
         public var rotation: Int
+        /// Parts of the view blacked out before anything sees a frame.
+        public var privacyMasks: [MaskZone] = []
     }
 
     public enum PanelDevice: Sendable, Equatable {
@@ -122,7 +125,8 @@ public struct DeviceProfile: Sendable, Equatable {
                 device: device, formats: formats, buffers: try cam.int("buffers", default: 4, in: 2...32),
                 controls: try cam.integers("controls").map { Control(name: $0.name, value: $0.value) })
         }
-        let camera = Camera(source: source, fps: fps, rotation: try rotation(&cam))
+        let camera = Camera(
+            source: source, fps: fps, rotation: try rotation(&cam), privacyMasks: try privacyMasks(&cam))
         try cam.finish()
 
         guard var pan = try fields.section("panel") else {
@@ -166,6 +170,27 @@ public struct DeviceProfile: Sendable, Equatable {
         guard rate.count == 2, let fps = Double(rate[1]), fps > 0, fps <= 240 else { return false }
         let size = rate[0].split(separator: "x")
         return size.count == 2 && Int(size[0]).map { $0 > 0 } == true && Int(size[1]).map { $0 > 0 } == true
+    }
+
+    /// `privacy_masks`: a list of `{name, x, y, width, height}`, fractions of the camera's frame as it arrives.
+    private static func privacyMasks(_ fields: inout YAMLFields) throws(ConfigError) -> [MaskZone] {
+        var zones: [MaskZone] = []
+        for var item in try fields.sections("privacy_masks") {
+            let zone = MaskZone(
+                name: try item.require("name", fix: "say what the zone hides, e.g. 'cubicle gap'"),
+                x: try item.double("x", default: 0, in: 0...1), y: try item.double("y", default: 0, in: 0...1),
+                width: try item.double("width", default: 0, in: 0...1),
+                height: try item.double("height", default: 0, in: 0...1))
+            try item.finish()
+            guard zone.width > 0, zone.height > 0 else {
+                throw item.error("width", "the zone is empty", fix: "give width and height as fractions of the frame")
+            }
+            guard zone.x + zone.width <= 1.000_001, zone.y + zone.height <= 1.000_001 else {
+                throw item.error("x", "the zone reaches past the frame", fix: "x + width and y + height are at most 1")
+            }
+            zones.append(zone)
+        }
+        return zones
     }
 
     private static func rotation(_ fields: inout YAMLFields) throws(ConfigError) -> Int {

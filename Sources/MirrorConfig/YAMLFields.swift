@@ -154,6 +154,17 @@ struct YAMLFields {
         return result
     }
 
+    /// A list of mappings (a YAML sequence of sections), each read field by field like a section.
+    mutating func sections(_ key: String) throws(ConfigError) -> [YAMLFields] {
+        guard let node = value(key) else { return [] }
+        guard case .sequence(let items) = node else { throw error(key, "expected a list") }
+        var result: [YAMLFields] = []
+        for (index, item) in items.enumerated() {
+            result.append(try YAMLFields(item, file: file, path: "\(dotted(key))[\(index)]"))
+        }
+        return result
+    }
+
     mutating func section(_ key: String) throws(ConfigError) -> YAMLFields? {
         guard let node = value(key) else { return nil }
         return try YAMLFields(node, file: file, path: dotted(key))

@@ -119,7 +119,9 @@ public struct Daemon: Sendable {
         ).set(1.0)
 
         var services: [any Service] = [
-            CaptureService(device: device, bus: bus, stats: state.captureStats, logger: logger),
+            CaptureService(
+                device: device, bus: bus, stats: state.captureStats, logger: logger,
+                masker: try Self.privacyMasker(profile.camera.privacyMasks, logger: logger)),
             DisplayService(
                 bus: bus, framebuffer: framebuffer, rotation: profile.camera.rotation, mirror: profile.panel.mirror,
                 stats: state.displayStats, scene: scene,
@@ -248,6 +250,15 @@ public struct Daemon: Sendable {
         if let problem = TCPPort.bindProblem(host: listen.host, port: listen.port) {
             throw DaemonError("cannot listen on \(listen): \(problem) (free the port or change api.metrics_listen)")
         }
+    }
+
+    /// The masker for the profile's privacy zones, or nil when it has none.
+    static func privacyMasker(_ zones: [MaskZone], logger: Logger) throws -> PrivacyMasker? {
+        guard !zones.isEmpty else { return nil }
+        logger.notice(
+            "privacy masks active: every frame is blacked out there before it is shown, analysed or stored",
+            metadata: ["zones": "\(zones.map(\.name))"])
+        do { return try PrivacyMasker(zones: zones) } catch { throw DaemonError("privacy masks: \(error)") }
     }
 
     private func quiet(_ logger: Logger) -> Logger {

@@ -1,5 +1,6 @@
 import Foundation
 import MirrorConfig
+import MirrorCore
 import Testing
 
 /// A temporary folder with a config, a profile and a (dummy) replay sample.
@@ -127,6 +128,29 @@ private struct Scratch {
             ),
             ("no camera", Scratch.config, "name: x\npanel: {}\n", ["camera: is missing"]),
             (
+                "mask list", Scratch.config,
+                Scratch.profile.replacingOccurrences(of: "fps: 15", with: "privacy_masks: door"),
+                ["camera.privacy_masks", "expected a list"]
+            ),
+            (
+                "mask outside", Scratch.config,
+                Scratch.profile.replacingOccurrences(
+                    of: "fps: 15", with: "privacy_masks:\n    - {name: door, x: 0.8, width: 0.3, height: 1}"),
+                ["camera.privacy_masks[0].x", "reaches past the frame"]
+            ),
+            (
+                "mask unnamed", Scratch.config,
+                Scratch.profile.replacingOccurrences(
+                    of: "fps: 15", with: "privacy_masks:\n    - {x: 0, width: 0.3, height: 1}"),
+                ["camera.privacy_masks[0].name", "is missing"]
+            ),
+            (
+                "mask key", Scratch.config,
+                Scratch.profile.replacingOccurrences(
+                    of: "fps: 15", with: "privacy_masks:\n    - {name: a, width: 0.3, hieght: 1}"),
+                ["camera.privacy_masks[0].hieght", "unknown key"]
+            ),
+            (
                 "unknown panel key", Scratch.config, Scratch.profile + "\n  colour: red\n",
                 ["panel.colour", "unknown key"]
             ),
@@ -140,6 +164,18 @@ private struct Scratch {
         for fragment in fragments {
             #expect(message.contains(fragment), "\(what): '\(fragment)' not in: \(message)")
         }
+    }
+
+    @Test func privacyMasksAreReadAsFractionsOfTheFrame() throws {
+        let scratch = try Scratch()
+        let text = Scratch.profile.replacingOccurrences(
+            of: "fps: 15",
+            with: "privacy_masks:\n    - name: cubicle gap\n      x: 0.75\n      width: 0.25\n      height: 0.5")
+        let profile = try DeviceProfile.parse(text, path: "\(scratch.folder)/profile.yaml", stateDirectory: "state")
+        #expect(profile.camera.privacyMasks == [MaskZone(name: "cubicle gap", x: 0.75, y: 0, width: 0.25, height: 0.5)])
+        #expect(
+            profile.camera.privacyMasks[0].pixels(width: 1921, height: 1081)
+                == PixelRect(left: 1440, top: 0, right: 1921, bottom: 541))
     }
 
     @Test func missingConfigFileIsNamed() {

@@ -1,4 +1,6 @@
 import Foundation
+import MirrorCore
+import MirrorDisplay
 import MirrorImaging
 import MirrorRecorder
 import Testing
@@ -92,6 +94,85 @@ import Testing
             .flatMap { Int($0.dropFirst("pre_roll_frames=".count)) }
         #expect((14...16).contains(preRoll ?? -1), "\(logs)")
         #expect((44...47).contains(counters.count), "\(counters.count) frames")
+        #expect(try await daemon.stop() == 0)
+    }
+
+    /// A privacy zone from the device profile is black on the panel and in the recorded clip: the real daemon
+    /// with the demo's replayed camera, the zone on the camera's left half (the panel's right, mirrored).
+    @Test func privacyZonesAreBlackOnThePanelAndInTheClip() async throws {
+        let daemon = try DaemonUnderTest()
+        try """
+        name: masked-replay
+        camera:
+          source: replay
+          file: \(Binaries.repository)/devices/samples/fitting-room-360x640.mjpeg
+          fps: 12
+          privacy_masks:
+            - name: cubicle gap
+              x: 0
+              y: 0.2
+              width: 0.5
+              height: 0.5
+        panel:
+          device: file
+          width: 360
+          height: 640
+          mirror: true
+        """.write(toFile: "\(daemon.folder)/profile.yaml", atomically: true, encoding: .utf8)
+        try """
+        profile: \(daemon.folder)/profile.yaml
+        state_dir: state
+        \(Self.settings)
+        """.write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        try await Task.sleep(for: .milliseconds(1500))
+        // Camera pixels 0..<180 × 128..<448; on the mirrored 360x640 panel, 180..<360 × 128..<448.
+        let zone = PixelRect(left: 0, top: 128, right: 180, bottom: 448)
+
+        // The live view (the idle screen shows no camera).
+        #expect(try await ctl(daemon, "ui", "press", "start").status == 0)
+        try await waitForState(daemon, "live")
+        try await Task.sleep(for: .milliseconds(500))
+        let png = "\(daemon.folder)/shot.png"
+        #expect(try await ctl(daemon, "screenshot", png).status == 0)
+        let screen = PixelBuffer()
+        try PNGReader.read(png, into: screen)
+        var panelLit = 0
+        var panelOutsideLit = 0
+        for y in zone.top..<zone.bottom {
+            for x in 0..<360 where screen.pixel(x: x, y: y) & 0xFF_FFFF != 0 {
+                if x >= 360 - zone.right { panelLit += 1 } else { panelOutsideLit += 1 }
+            }
+        }
+
+        #expect(try await ctl(daemon, "record").status == 0)
+        #expect(try await ctl(daemon, "ui", "press", "accept").status == 0)
+        try await waitForState(daemon, "review")
+        #expect(try await ctl(daemon, "ui", "press", "share").status == 0)
+        struct Clip: Decodable { var id: String }
+        let list = try await ctl(daemon, "clips", "list", "--json")
+        let clip = try #require(try JSONDecoder().decode([Clip].self, from: Data(list.stdout.utf8)).first)
+        let out = "\(daemon.folder)/masked.avi"
+        #expect(try await ctl(daemon, "clips", "export", clip.id, out).status == 0)
+        let reader = try AVIReader(out)
+        let decoder = try JPEGDecoder()
+        let image = PixelBuffer()
+        var clipLit = 0
+        for index in reader.frames.indices {
+            let jpeg = try reader.frame(index)
+            _ = try jpeg.withUnsafeBytes { try decoder.decode($0, into: image) }
+            for y in zone.top..<zone.bottom {
+                for x in zone.left..<zone.right where image.pixel(x: x, y: y) & 0xFF_FFFF != 0 { clipLit += 1 }
+            }
+        }
+        print(
+            "privacy zone: non-zero pixels on the panel \(panelLit) (beside it \(panelOutsideLit)), "
+                + "in \(reader.frames.count) clip frames \(clipLit)")
+        #expect(panelLit == 0 && clipLit == 0)
+        #expect(panelOutsideLit > 10_000, "the rest of the picture still shows")
+        #expect(reader.frames.count > 10)
+        #expect(daemon.logs().contains("privacy masks active"))
         #expect(try await daemon.stop() == 0)
     }
 

@@ -28,11 +28,18 @@ enum Harness: String, CaseIterable {
         }
     }
 
-    /// The camera frame validator and the MJPEG stream splitter.
+    /// The camera frame validator, the MJPEG stream splitter, and privacy masking of a frame that passed
+    /// validation (libjpeg-turbo's lossless transform reads the whole entropy-coded image).
     static func jpeg(_ bytes: UnsafeRawBufferPointer) {
-        _ = JPEGMarkers.inspect(bytes)
         _ = JPEGMarkers.split(bytes)
+        guard case .success(let info) = JPEGMarkers.inspect(bytes), info.width * info.height <= 1 << 20 else { return }
+        let frame = Frame(
+            sequence: 0, timestamp: MonotonicInstant(nanoseconds: 0), format: .mjpeg, width: info.width,
+            height: info.height, bytes: FrameBytes(Array(bytes)))
+        _ = try? masker?.apply(frame)
     }
+
+    static let masker = try? PrivacyMasker(zones: [MaskZone(name: "fuzz", x: 0.1, y: 0.2, width: 0.3, height: 0.4)])
 
     /// The daemon's YAML configuration (and, when it names one that exists, the device profile).
     static func config(_ bytes: UnsafeRawBufferPointer) {

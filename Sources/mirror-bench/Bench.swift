@@ -15,7 +15,7 @@ struct MirrorBench: AsyncParsableCommand {
         commandName: "mirror-bench", abstract: "Performance figures of the mirror's hot paths.",
         subcommands: [
             Decode.self, MakeJPEG.self, Replay.self, Compose.self, Record.self, Vision.self, KNN.self,
-            VisionPipeline.self, Retrieval.self, Suggest.self, HubLoad.self, FleetPull.self,
+            VisionPipeline.self, Retrieval.self, Suggest.self, HubLoad.self, FleetPull.self, Mask.self,
         ])
 }
 

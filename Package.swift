@@ -292,8 +292,8 @@ let package = Package(
             name: "MirrorDaemonTests",
             dependencies: [
                 "MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "MirrorCore", "MirrorDisplay",
-                "MirrorStore",
-                "MirrorSync", "mirrord",
+                "MirrorStore", "MirrorCapture", "MirrorSync", "mirrord",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 "mirrorctl", "mirrorhub", "mirror-fuzz",
             ],
             swiftSettings: strict),

@@ -21,6 +21,9 @@ public final class CaptureStats: Sendable {
         var lastSequence: UInt64?
         var lastError: String?
         var rate = RateMeter()
+        /// When the stream last opened, and when a frame (whole or not) last came out of it.
+        var streamingSince = MonotonicInstant.now()
+        var lastFrameAt: MonotonicInstant?
     }
 
     private let values = Mutex(Values())
@@ -55,6 +58,7 @@ public final class CaptureStats: Sendable {
     func set(_ state: State, format: StreamFormat? = nil) {
         values.withLock {
             $0.state = state
+            if state == .streaming { $0.streamingSince = .now() }
             if let format {
                 $0.format = format
                 $0.lastSequence = nil
@@ -68,6 +72,7 @@ public final class CaptureStats: Sendable {
             var gap: UInt64 = 0
             if let last = v.lastSequence, frame.sequence > last + 1 { gap = frame.sequence - last - 1 }
             v.lastSequence = frame.sequence
+            v.lastFrameAt = .now()
             v.dropped += gap
             if corrupt {
                 v.corrupt += 1
@@ -103,6 +108,16 @@ public final class CaptureStats: Sendable {
     }
 
     public var state: State { values.withLock { $0.state } }
+
+    /// Why capture counts as stuck: the stream is open but no frame has come out of it for `limit`. A camera
+    /// that stops sending is reopened well before (its stall timeout), so this means the capture thread
+    /// itself is blocked (e.g. inside a driver call), which a restart of the daemon mends.
+    public func stalled(limit: Duration = .seconds(5), now: MonotonicInstant = .now()) -> String? {
+        values.withLock { v in
+            guard v.state == .streaming, now.since(v.lastFrameAt ?? v.streamingSince) > limit else { return nil }
+            return "capture: no frame for over \(limit) while streaming (the capture thread may be blocked)"
+        }
+    }
     /// The last failure, in a few words, while reconnecting.
     public var lastError: String? { values.withLock { $0.lastError } }
 

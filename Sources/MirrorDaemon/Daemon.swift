@@ -435,8 +435,10 @@ final class DaemonState: DaemonFacade {
     /// (the systemd watchdog stops being fed). A missing camera is not one: a restart would not bring it back.
     func stuckServices() -> [String] {
         var stuck: [String] = []
-        let streaming = captureStats.state == .streaming
         let now = MonotonicInstant.now()
+        if let stalled = captureStats.stalled(now: now) { stuck.append(stalled) }
+        // The consumers are judged only while frames arrive; otherwise capture is the one to blame.
+        let streaming = captureStats.state == .streaming && stuck.isEmpty
         if streaming, now.since(started) > .seconds(5),
             displayStats.lastShown.map({ now.since($0) > .seconds(5) }) ?? true
         {

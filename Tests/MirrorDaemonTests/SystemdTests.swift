@@ -1,9 +1,47 @@
 import Foundation
 import Logging
+import MirrorCapture
+import MirrorCore
+import Prometheus
 import Synchronization
 import Testing
 
 @testable import MirrorDaemon
+
+/// A camera whose capture thread delivers frames, then blocks for real (on a semaphore, as a thread stuck in a
+/// driver call would) until `release()`; the stream ends when its task is cancelled.
+final class HangingCamera: CaptureDevice, Sendable {
+    let name = "hanging"
+    let hangAfter: Int
+    private let gate = DispatchSemaphore(value: 0)
+    private let stop = Atomic<Bool>(false)
+
+    init(hangAfter: Int) { self.hangAfter = hangAfter }
+
+    func release() { gate.signal() }
+
+    func stream(
+        opened: @escaping @Sendable (StreamFormat) -> Void, deliver: @escaping @Sendable (Frame) -> Void
+    ) async throws(CaptureError) {
+        opened(StreamFormat(format: .yuyv, width: 8, height: 2, fps: 50))
+        let thread = Thread { [self] in
+            var sequence: UInt64 = 0
+            while !stop.load(ordering: .relaxed) {
+                if sequence == UInt64(hangAfter) { gate.wait() }
+                deliver(
+                    Frame(
+                        sequence: sequence, timestamp: .now(), format: .yuyv, width: 8, height: 2,
+                        bytes: FrameBytes([UInt8](repeating: 128, count: 32))))
+                sequence += 1
+                usleep(20_000)
+            }
+        }
+        thread.start()
+        while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
+        stop.store(true, ordering: .relaxed)
+        gate.signal()
+    }
+}
 
 /// A Unix socket bound at `path`: a stream socket that listens (a stand-in for mirrord's control socket), or a
 /// datagram socket that receives (a stand-in for systemd's notification socket).
@@ -81,6 +119,48 @@ final class BoundUnixSocket: Sendable {
         task.cancel()
         try await task.value
         #expect(sent.withLock { $0.last } == "STOPPING=1")
+    }
+
+    /// A capture thread that blocks (not a camera that stops: that one is reopened) makes capture count as
+    /// stuck, so the watchdog goes hungry and systemd would restart the daemon; feeding resumes once frames
+    /// flow again. The stuck rule is the daemon's own (`CaptureStats.stalled`), with a shorter limit.
+    @Test func aBlockedCaptureThreadStarvesTheWatchdog() async throws {
+        let folder = NSTemporaryDirectory() + "hang-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let control = try BoundUnixSocket(path: "\(folder)/control.sock", datagram: false)
+        let camera = HangingCamera(hangAfter: 25)
+        let stats = CaptureStats(registry: PrometheusCollectorRegistry())
+        let capture = Task {
+            try await CaptureService(device: camera, bus: FrameBus(), stats: stats, logger: Logger(label: "test")).run()
+        }
+        defer { capture.cancel() }
+        let sent = Mutex<[String]>([])
+        let notifier = SystemdNotifier(
+            socket: control.path, socketGroup: nil,
+            stuck: { stats.stalled(limit: .milliseconds(400)).map { [$0] } ?? [] },
+            logger: Logger(label: "test"), notify: { message in sent.withLock { $0.append(message) } },
+            watchdog: .milliseconds(100))
+        let task = Task { try await notifier.run() }
+        func feeds() -> Int { sent.withLock { $0.filter { $0.hasPrefix("WATCHDOG=1") }.count } }
+
+        #expect(try await eventually { feeds() >= 3 })
+        #expect(
+            try await eventually { sent.withLock { $0.last?.hasPrefix("STATUS=stuck: capture: no frame") == true } },
+            "\(sent.withLock { $0 })")
+        let framesWhenBlocked = stats.captured
+        #expect(framesWhenBlocked == 25 && stats.state == .streaming)
+        let whileStuck = feeds()
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(feeds() == whileStuck, "the watchdog was fed while the capture thread was blocked")
+        print(
+            "blocked capture thread: \(framesWhenBlocked) frames, then no WATCHDOG=1 for 0.6 s (fed every 0.05 s before)"
+        )
+
+        camera.release()
+        #expect(try await eventually { feeds() > whileStuck && stats.captured > framesWhenBlocked })
+        task.cancel()
+        try await task.value
     }
 
     /// The real daemon under a stand-in for systemd: READY=1 with its pid once the socket serves, WATCHDOG=1

@@ -44,6 +44,8 @@ public protocol DaemonFacade: Sendable {
     func clips() throws -> [ClipInfo]
     /// A clip as a plain MJPEG AVI; throws when the shopper did not agree to share it.
     func exportClip(_ id: String) throws -> [UInt8]
+    /// The newest `limit` rows of the audit log, newest first.
+    func auditLog(limit: Int) throws -> [AuditEntry]
     /// Deletes expired clips, or every clip of ended sessions; returns how many.
     func purgeClips(all: Bool) throws -> Int
     /// The recognition core's state and what it recognises now and over the session.
@@ -195,6 +197,13 @@ public enum LocalAPI {
             return Response(
                 status: .ok, headers: [.contentType: "video/x-msvideo"],
                 body: .init(byteBuffer: ByteBuffer(bytes: avi)))
+        }
+        router.get("/v1/audit") { request, _ -> Response in
+            let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 100
+            guard (1...10_000).contains(limit) else { throw HTTPError(.badRequest, message: "limit 1-10000") }
+            do { return try json(daemon.auditLog(limit: limit)) } catch {
+                throw HTTPError(.internalServerError, message: "\(error)")
+            }
         }
         router.post("/v1/clips/purge") { request, _ -> Response in
             let all = request.uri.queryParameters.get("all") == "1"

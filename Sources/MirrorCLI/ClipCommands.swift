@@ -27,7 +27,34 @@ struct Record: AsyncParsableCommand {
 /// `mirrorctl clips …`: the clips kept on this mirror.
 struct Clips: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, export and purge recorded clips.", subcommands: [List.self, Export.self, Purge.self])
+        abstract: "List, export and purge recorded clips.",
+        subcommands: [List.self, Export.self, Purge.self, Audit.self])
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Who viewed, exported or deleted which clip, newest first (the mirror's audit log).")
+        @OptionGroup var daemon: DaemonOptions
+        @Option(name: .shortAndLong, help: "How many of the newest rows (1-10000).") var limit = 50
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard (1...10_000).contains(limit) else { throw ValidationError("--limit is 1-10000") }
+        }
+
+        func run() async throws {
+            let rows = try await daemon.client.getJSON("/v1/audit?limit=\(limit)", as: [AuditEntry].self)
+            if json { return try printJSON(rows) }
+            guard !rows.isEmpty else { return print("the audit log is empty") }
+            print("TIME                  ACTOR    ACTION         CLIP                                  DETAIL")
+            for row in rows {
+                print(
+                    row.at.padding(toLength: 22, withPad: " ", startingAt: 0)
+                        + row.actor.padding(toLength: 9, withPad: " ", startingAt: 0)
+                        + row.action.padding(toLength: 15, withPad: " ", startingAt: 0)
+                        + (row.clip ?? "-").padding(toLength: 38, withPad: " ", startingAt: 0) + row.detail)
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the clips on this mirror, newest first.")

@@ -1,5 +1,25 @@
 import Foundation
 
+/// One row of the mirror's audit log: who did what to which clip (every view, export and deletion).
+public struct AuditEntry: Codable, Sendable, Equatable {
+    /// ISO 8601, UTC.
+    public var at: String
+    /// `shopper`, `staff` or `system`.
+    public var actor: String
+    /// `view`, `export`, `purge`, `expire`, `evict`, `consent`, `save`, `delete`, …
+    public var action: String
+    public var clip: String?
+    public var detail: String
+
+    public init(at: String, actor: String, action: String, clip: String?, detail: String) {
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.clip = clip
+        self.detail = detail
+    }
+}
+
 /// One line of the daemon's log, numbered so that a follower asks only for what is new.
 public struct LogLine: Codable, Sendable, Equatable {
     public var seq: Int64

@@ -215,6 +215,7 @@ final class ClipRecorder: SessionRecorder, Service {
             let reader = try EncryptedClip.open(path: "\(folder)/\(clip.file)", key: key)
             let turn = try store.turn(clip: clipID)
             let alignment = turn.flatMap { $0.complete ? TurnAlignment(phases: $0.phases) : nil }
+            try store.audit(actor: .shopper, action: .view, clipID: clipID, detail: "played on the mirror")
             return ClipPlayback(reader: reader, start: .now(), alignment: alignment)
         } catch {
             logger.error("clip cannot be played", metadata: ["clip": "\(clipID)", "error": "\(error)"])

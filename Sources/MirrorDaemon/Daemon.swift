@@ -403,6 +403,16 @@ final class DaemonState: DaemonFacade {
         return ui()
     }
 
+    func auditLog(limit: Int) throws -> [AuditEntry] {
+        let formatter = ISO8601DateFormatter()
+        return try recorder.store.auditLog(limit: limit).map {
+            AuditEntry(
+                at: formatter.string(from: $0.at), actor: $0.actor.rawValue, action: $0.action.rawValue,
+                clip: $0.clipId,
+                detail: $0.detail)
+        }
+    }
+
     func clips() throws -> [ClipInfo] {
         let formatter = ISO8601DateFormatter()
         return try recorder.store.clips().map {

@@ -124,6 +124,8 @@ public struct AuditAction: RawRepresentable, Codable, Sendable, Hashable, Databa
     public init(rawValue: String) { self.rawValue = rawValue }
 
     public static let export = AuditAction(rawValue: "export")
+    /// A clip decrypted to be played (on the mirror's review and compare screens).
+    public static let view = AuditAction(rawValue: "view")
     public static let purge = AuditAction(rawValue: "purge")
     public static let expire = AuditAction(rawValue: "expire")
     public static let evict = AuditAction(rawValue: "evict")

@@ -224,6 +224,20 @@ import Testing
             ])
         #expect(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "mjpeg,360,640,\(clips[0].frames)")
 
+        // Every view and export of the clip is in the audit log: played on the review screen, the refused
+        // export and the export.
+        let audit = try await ctl(daemon, "clips", "audit", "--json")
+        struct Row: Decodable {
+            var actor: String
+            var action: String
+            var clip: String?
+            var detail: String
+        }
+        let rows = try JSONDecoder().decode([Row].self, from: Data(audit.stdout.utf8)).filter { $0.clip == clips[0].id }
+        #expect(rows.contains { $0.actor == "shopper" && $0.action == "view" }, "\(audit.stdout)")
+        #expect(rows.filter { $0.actor == "staff" && $0.action == "export" }.count == 2, "\(audit.stdout)")
+        #expect(try await ctl(daemon, "clips", "audit").stdout.contains("played on the mirror"))
+
         // Withdrawing consent erases the session's clips at once.
         #expect(try await ctl(daemon, "ui", "event", "withdraw").status == 0)
         #expect(try await ctl(daemon, "clips", "list").stdout.contains("no clips"))

@@ -35,6 +35,43 @@ extension HardwareTests {
             return try JSONDecoder().decode([Clip].self, from: Data(list.output.utf8))
         }
 
+        /// `GET target` on the daemon's control socket, as staff tools and the hub see it; the body.
+        func get(_ state: String, _ target: String) throws -> String {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                for (index, byte) in "\(state)/mirrord.sock".utf8.enumerated() { raw[index] = byte }
+            }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            try #require(connected == 0, "cannot connect to mirrord")
+            let request = Array("GET \(target) HTTP/1.1\r\nHost: mirror\r\nConnection: close\r\n\r\n".utf8)
+            _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            var response: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = read(fd, &buffer, buffer.count)
+                if count <= 0 { break }
+                response += buffer[..<count]
+            }
+            let text = String(decoding: response, as: UTF8.self)
+            return text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        }
+
+        /// `mirror_disk_free_bytes` from /metrics, and the disk alert from /v1/telemetry.
+        func diskFree(_ state: String) throws -> (bytes: Double, alert: Bool) {
+            let metrics = try get(state, "/metrics")
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("mirror_disk_free_bytes ") }
+            let bytes = try #require(
+                line.flatMap { Double($0.split(separator: " ").last ?? "") }, "\(metrics.prefix(500))")
+            return (bytes, try get(state, "/v1/telemetry").contains("\"disk: "))
+        }
+
         @Test func aFullDiskLosesNeitherTheDatabaseNorTheConsents() async throws {
             let state = NSTemporaryDirectory() + "full-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
@@ -106,9 +143,18 @@ extension HardwareTests {
             #expect(afterFull.count == 1 && afterFull[0].state == "ready", "\(afterFull)")
             let files = try FileManager.default.contentsOfDirectory(atPath: "\(state)/clips")
             #expect(!files.contains { $0.hasSuffix(".partial") }, "\(files)")
+            // Staff and head office see it: free bytes at the last block in /metrics, an alert in the telemetry.
+            let full = try diskFree(state)
+            #expect(full.bytes < 64 * 1024 && full.alert, "\(full)")
 
             // Space again: recording works without a restart.
             unlink(filler)
+            let freed = try diskFree(state)
+            #expect(freed.bytes > 1_000_000, "\(freed)")
+            print(
+                String(
+                    format: "disk full: mirror_disk_free_bytes %.0f while full, %.0f once freed", full.bytes,
+                    freed.bytes))
             #expect(try ctl(state, "record").status == 0)
             try await waitFor(state, "the third clip's review", "\"state\" : \"review\"")
             #expect(try clips(state).count == 2)

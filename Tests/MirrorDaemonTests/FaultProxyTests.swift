@@ -141,24 +141,9 @@ final class FaultProxy: @unchecked Sendable {
 /// everything is at the hub exactly once.
 @Suite(.serialized) struct FaultProxyTests {
     @Test func droppedDuplicatedAndReorderedRequestsLoseNothingAndApplyNothingTwice() async throws {
-        let hub = try HubUnderTest()
-        _ = try await hub.admin("add-store", "demo-store", "Demo store")
-        let headOffice = try await hub.admin("create-credential", "--role", "head_office", "--name", "test")
-        let token = try await hub.admin("enrolment-token", "--store", "demo-store")
-        try await hub.start()
-        let daemon = try DaemonUnderTest(
-            extraConfig: """
-                suggestions:
-                  catalog: \(Binaries.repository)/config/catalog
-                hub:
-                  url: \(hub.url)
-                  interval_seconds: 1
-                """)
-        // Enrolment straight to the hub (a lost enrolment answer would burn the one-time token), then every
+        // Enrolled straight to the hub (a lost enrolment answer would burn the one-time token), then every
         // sync round through the proxy.
-        let enrolment = try await run(
-            Binaries.path("mirrord"), ["--config", daemon.configPath, "--enroll-token", token, "--name", "room 1"])
-        try #require(enrolment.status == 0, "\(enrolment)")
+        let (hub, daemon, headOffice, _) = try await HubSyncProcessTests.enrolled(interval: 1)
         let proxy = FaultProxy(upstream: hub.port)
         defer { proxy.stop() }
         try String(contentsOfFile: daemon.configPath, encoding: .utf8)
@@ -169,7 +154,6 @@ final class FaultProxy: @unchecked Sendable {
         func ctl(_ arguments: String...) async throws -> Outcome {
             try await run(Binaries.path("mirrorctl"), arguments + ["--socket", daemon.socket])
         }
-
         #expect(try await ctl("ui", "event", "start").status == 0)
         #expect(try await ctl("suggestions", "identify", "DEMO-1234").status == 0)
         let skus = ["KN-101-RUS", "KN-101-NAV", "TR-401-NAV", "SK-501-CAM", "AC-951-BUR"]

@@ -31,6 +31,19 @@ import Testing
         throw TestFailure("never reached \(wanted): \(last) \(daemon.logs())")
     }
 
+    /// A clip recorded from the staff side, agreed to and shared by the shopper, exported to `file`.
+    func recordShareAndExport(_ daemon: DaemonUnderTest, to file: String) async throws -> AVIReader {
+        #expect(try await ctl(daemon, "record").status == 0)
+        #expect(try await ctl(daemon, "ui", "press", "accept").status == 0)
+        try await waitForState(daemon, "review")
+        #expect(try await ctl(daemon, "ui", "press", "share").status == 0)
+        struct Clip: Decodable { var id: String }
+        let list = try await ctl(daemon, "clips", "list", "--json")
+        let clip = try #require(try JSONDecoder().decode([Clip].self, from: Data(list.stdout.utf8)).first)
+        #expect(try await ctl(daemon, "clips", "export", clip.id, file).status == 0)
+        return try AVIReader(file)
+    }
+
     @Test func thePreRollIsFrameExactOnTheCounterCamera() async throws {
         let daemon = try DaemonUnderTest()
         // The test-pattern camera burns its frame counter into every frame (24 blocks on the top rows).
@@ -60,17 +73,7 @@ import Testing
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
         try await Task.sleep(for: .milliseconds(1500))
-        #expect(try await ctl(daemon, "record").status == 0)
-        #expect(try await ctl(daemon, "ui", "press", "accept").status == 0)
-        try await waitForState(daemon, "review")
-        #expect(try await ctl(daemon, "ui", "press", "share").status == 0)
-        struct Clip: Decodable { var id: String }
-        let list = try await ctl(daemon, "clips", "list", "--json")
-        let clip = try #require(try JSONDecoder().decode([Clip].self, from: Data(list.stdout.utf8)).first)
-        let out = "\(daemon.folder)/counter.avi"
-        #expect(try await ctl(daemon, "clips", "export", clip.id, out).status == 0)
-
-        let reader = try AVIReader(out)
+        let reader = try await recordShareAndExport(daemon, to: "\(daemon.folder)/counter.avi")
         let decoder = try JPEGDecoder()
         let image = PixelBuffer()
         var counters: [Int] = []
@@ -146,16 +149,7 @@ import Testing
             }
         }
 
-        #expect(try await ctl(daemon, "record").status == 0)
-        #expect(try await ctl(daemon, "ui", "press", "accept").status == 0)
-        try await waitForState(daemon, "review")
-        #expect(try await ctl(daemon, "ui", "press", "share").status == 0)
-        struct Clip: Decodable { var id: String }
-        let list = try await ctl(daemon, "clips", "list", "--json")
-        let clip = try #require(try JSONDecoder().decode([Clip].self, from: Data(list.stdout.utf8)).first)
-        let out = "\(daemon.folder)/masked.avi"
-        #expect(try await ctl(daemon, "clips", "export", clip.id, out).status == 0)
-        let reader = try AVIReader(out)
+        let reader = try await recordShareAndExport(daemon, to: "\(daemon.folder)/masked.avi")
         let decoder = try JPEGDecoder()
         let image = PixelBuffer()
         var clipLit = 0

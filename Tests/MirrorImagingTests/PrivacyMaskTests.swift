@@ -1,30 +1,19 @@
 import Foundation
 import MirrorCore
 import MirrorImaging
+import MirrorTesting
 import Testing
 
 /// Saturated noise (each pixel a random bright colour): the hardest input for a mask, since chroma and
 /// luma next to a zone's edge are as far from black as they get.
 private func noise(width: Int, height: Int, seed: UInt64) -> PixelBuffer {
-    var generator = SplitMix(seed)
+    var generator = SplitMix64(seed: seed)
     let image = PixelBuffer(width: width, height: height)
     for y in 0..<height {
         let row = (image.base + y * image.stride).assumingMemoryBound(to: UInt32.self)
         for x in 0..<width { row[x] = UInt32(truncatingIfNeeded: generator.next()) | 0x80_8080 }
     }
     return image
-}
-
-private struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 private func mjpeg(_ bytes: [UInt8], width: Int, height: Int) -> Frame {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import MirrorRecorder
+import MirrorTesting
 import Testing
 
 /// Writes `input` as an encrypted clip at `path`, flushing every `flushEvery` frames; returns the writer.
@@ -26,18 +27,6 @@ private func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contents
 
 private func save(_ bytes: some Collection<UInt8>, _ path: String) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
-}
-
-/// A small deterministic generator, so a failing cut can be reproduced.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Sixteen bytes as a hashable value, for looking up every window of a file.
@@ -104,7 +93,7 @@ private struct Run: Hashable {
         _ = try write(input, to: "\(folder)/clip.mclip", key: key, flushEvery: 7)
         let original = try bytes("\(folder)/clip.mclip")
         let chunks = try EncryptedClipReader(path: "\(folder)/clip.mclip", key: key).chunks
-        var random = SplitMix(state: 7)
+        var random = SplitMix64(seed: 7)
         for (index, chunk) in chunks.enumerated() {
             // A byte of the sealed body (ciphertext or tag): authentication of exactly this chunk fails.
             for _ in 0..<3 {
@@ -225,7 +214,7 @@ private struct Run: Hashable {
             return ranges.count { $0.upperBound <= plain }
         }
 
-        var random = SplitMix(state: 42)
+        var random = SplitMix64(seed: 42)
         var cuts = Set((0..<60).map { _ in Int.random(in: 0...partial.count, using: &random) })
         for chunk in layout.chunks {
             for edge in [chunk.fileRange.lowerBound, chunk.fileRange.upperBound] {

@@ -25,6 +25,30 @@ import Testing
         ClockReading(wall: wall, bootID: boot ?? base.bootID, sinceBoot: sinceBoot)
     }
 
+    /// The issue's figure: a clip of a session that ended an hour ago (kept 24 h) under every kind of clock jump,
+    /// within one boot and across a reboot, is never deleted early.
+    @Test func noClockJumpDeletesAClipEarly() throws {
+        let epoch = Date(timeIntervalSince1970: 0)
+        var wrongly = 0
+        var scenarios: [String] = []
+        for (name, wall, boot) in [
+            ("wall clock at 1970", epoch, "A"), ("a year ahead", t0.addingTimeInterval(year), "A"),
+            ("a year back", t0.addingTimeInterval(-year), "A"), ("reboot at 1970", epoch, "B"),
+            ("reboot a year ahead", t0.addingTimeInterval(year), "B"),
+            ("reboot a year back", t0.addingTimeInterval(-year), "B"),
+        ] {
+            let (store, clip, base) = try endedSessionWithClip()
+            // An hour of real time later (by the boot clock; after a reboot, a fresh boot clock).
+            let since = boot == base.bootID ? base.sinceBoot + .seconds(hour) : .seconds(hour)
+            let result = try store.sweep(now: reading(base, wall: wall, boot: boot, sinceBoot: since))
+            let gone = try store.clip(clip.id) == nil || !result.expired.isEmpty
+            if gone { wrongly += 1 }
+            scenarios.append(name)
+        }
+        print("clock: \(scenarios.count) jumps (\(scenarios.joined(separator: ", "))); clips deleted early: \(wrongly)")
+        #expect(wrongly == 0)
+    }
+
     @Test func sameBootWallClockBackTo1970CountsTheBootClock() throws {
         let (store, clip, base) = try endedSessionWithClip()
         let epoch = Date(timeIntervalSince1970: 0)

@@ -199,4 +199,84 @@ struct HubDevice: Decodable {
         #expect(made > 3 && local.pending == 0 && local.ackedSeq == made)
         #expect(devices.count == 1 && devices.first?.ackedSeq == made && devices.first?.highestSeq == made)
     }
+
+    /// Head office restores the hub from a backup taken before some of the mirror's changes arrived, after the
+    /// store's network was down for a while: the mirror sends what the restored hub lost, nothing is lost and
+    /// nothing is applied twice.
+    @Test func aHubRestoredFromAnOlderBackupGetsBackWhatItLost() async throws {
+        let (hub, daemon, headOffice, _) = try await Self.enrolled(interval: 1)
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        let skus = ["KN-101-RUS", "KN-101-NAV", "TR-401-NAV", "SK-501-CAM", "AC-951-BUR"]
+        var accepted = 0
+        func request(_ count: Int) async throws {
+            for _ in 0..<count {
+                let sku = skus[accepted % skus.count]
+                if try await ctl(daemon, "suggestions", "act", "request", sku).status == 0 { accepted += 1 }
+            }
+        }
+        func atHub() async throws -> [HubRequest] { try await hubRequests(hub, headOffice) }
+        func settle(_ expected: Int) async throws -> [HubRequest] {
+            let deadline = ContinuousClock.now + .seconds(30)
+            var requests = try await atHub()
+            while requests.count < expected, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+                requests = try await atHub()
+            }
+            return requests
+        }
+        #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
+        #expect(try await ctl(daemon, "suggestions", "identify", "DEMO-1234").status == 0)
+        try await request(4)
+        #expect(try await settle(4).count == 4)
+
+        // The nightly backup: the hub's database files as they are with the hub stopped.
+        hub.crash()
+        let backup = "\(hub.folder)/backup"
+        try FileManager.default.createDirectory(atPath: backup, withIntermediateDirectories: true)
+        let files = try FileManager.default.contentsOfDirectory(atPath: hub.folder).filter {
+            $0.hasPrefix("hub.sqlite")
+        }
+        for file in files {
+            try FileManager.default.copyItem(atPath: "\(hub.folder)/\(file)", toPath: "\(backup)/\(file)")
+        }
+        try await hub.start()
+
+        // More requests reach the hub; then the store's network is down for a while, and the mirror goes on.
+        try await request(4)
+        #expect(try await settle(8).count == 8)
+        hub.crash()
+        let partitioned = ContinuousClock.now
+        try await request(4)
+        try await Task.sleep(for: .seconds(10))
+        #expect(daemon.process.isRunning)
+
+        // Head office restores the older backup (it lost four requests the mirror saw acknowledged).
+        for file in try FileManager.default.contentsOfDirectory(atPath: hub.folder) where file.hasPrefix("hub.sqlite") {
+            try FileManager.default.removeItem(atPath: "\(hub.folder)/\(file)")
+        }
+        for file in files {
+            try FileManager.default.copyItem(atPath: "\(backup)/\(file)", toPath: "\(hub.folder)/\(file)")
+        }
+        try await hub.start()
+        let restoredAfter = ContinuousClock.now - partitioned
+        let requests = try await settle(12)
+        let resent = daemon.logs().contains("sending them again")
+        #expect(try await daemon.stop() == 0)
+        let local = try DeviceStore(stateDirectory: "\(daemon.folder)/state").syncState()
+        let devices = try JSONDecoder().decode(
+            [HubDevice].self, from: try await hub.get("/v1/devices", token: headOffice))
+        let made = local.nextSeq - 1
+        let skusAtHub = Dictionary(grouping: requests, by: \.id).values.map(\.count)
+        print(
+            "hub restored from an older backup after " + String(format: "%.1f s", restoredAfter.seconds)
+                + " offline: requests accepted \(accepted), at the "
+                + "hub \(requests.count) (lost \(max(0, accepted - requests.count)), applied twice "
+                + "\(skusAtHub.filter { $0 > 1 }.count)); ops made \(made), acknowledged \(devices.first?.ackedSeq ?? -1)"
+        )
+        #expect(resent, "the mirror never noticed the restore")
+        #expect(accepted == 12 && requests.count == 12)
+        #expect(skusAtHub.allSatisfy { $0 == 1 })
+        #expect(local.pending == 0 && devices.first?.ackedSeq == made)
+    }
 }

@@ -9,7 +9,8 @@ import Synchronization
 /// MJPEG frames are masked in the DCT domain with libjpeg-turbo's lossless transform (`tjTransform` and its
 /// coefficient callback): the entropy-coded data is decoded to coefficients and written again, with every
 /// 8×8 block that touches a zone replaced by a flat black one (luma) or a flat neutral one (chroma). That
-/// costs a fraction of a decode and re-encode, and leaves every other block bit-exact. Chroma blocks are
+/// costs about what a decode and re-encode would (entropy coding dominates; `scripts/bench mask`), but leaves
+/// every other block bit-exact, with no second generation of JPEG loss. Chroma blocks are
 /// neutralised one chroma sample beyond the zone because decoders interpolate chroma from the neighbouring
 /// sample; luma blocks are independent. YUYV frames are masked in place.
 ///
@@ -45,8 +46,11 @@ public final class PrivacyMasker: @unchecked Sendable {
     private func maskYUYV(_ frame: Frame, _ rects: [PixelRect]) throws(ImagingError) -> FrameBytes {
         let rowBytes = max(frame.stride, frame.width * 2)
         var bytes = frame.bytes.array
-        guard bytes.count >= rowBytes * (frame.height - 1) + frame.width * 2 else {
-            throw ImagingError(.invalidJPEG, "YUYV frame too short: \(bytes.count) bytes")
+        guard frame.width > 0, frame.width % 2 == 0, frame.height > 0,
+            bytes.count >= rowBytes * (frame.height - 1) + frame.width * 2
+        else {
+            throw ImagingError(
+                .invalidJPEG, "YUYV frame of \(frame.width)x\(frame.height) in \(bytes.count) bytes cannot be masked")
         }
         for rect in rects {
             // Whole Y0 U Y1 V pairs: the pair's chroma is shared, so a half-covered pair is covered.
@@ -78,9 +82,19 @@ public final class PrivacyMasker: @unchecked Sendable {
         }
         let maxH = Int(info.sampling.map { $0 >> 4 }.max()!)
         let maxV = Int(info.sampling.map { $0 & 0x0F }.max()!)
+        // Whole ratios only (every camera's 4:4:4, 4:2:2, 4:2:0): a zone then maps exactly onto each plane.
+        guard
+            info.sampling.allSatisfy({
+                let h = Int($0 >> 4)
+                let v = Int($0 & 0x0F)
+                return (1...4).contains(h) && (1...4).contains(v) && maxH % h == 0 && maxV % v == 0
+            })
+        else {
+            throw ImagingError(.invalidJPEG, "chroma sampling the mask cannot map exactly")
+        }
         var context = MaskContext(
             rects: rects,
-            factors: info.sampling.map { (maxH / max(1, Int($0 >> 4)), maxV / max(1, Int($0 & 0x0F))) },
+            factors: info.sampling.map { (maxH / Int($0 >> 4), maxV / Int($0 & 0x0F)) },
             // The quantized DC that takes a flat luma block to at most 0 after the decoder adds 128 back:
             // DC × Q / 8 ≤ −128, and no further (decoders wrap values far out of range).
             lumaBlack: Int16(-((1024 + info.lumaDCQuantizer - 1) / info.lumaDCQuantizer)))

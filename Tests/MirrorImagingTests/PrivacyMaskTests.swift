@@ -108,6 +108,10 @@ private func mjpeg(_ bytes: [UInt8], width: Int, height: Int) -> Frame {
         }
         #expect(nonZero == 0)
         #expect(frame.bytes.array == bytes, "the original frame is shared with nobody else, but stays as it was")
+        // An odd width has no whole Y U Y V pairs: refused, not masked half-way.
+        var odd = frame
+        odd.width = 63
+        #expect(throws: ImagingError.self) { try PrivacyMasker(zones: [zone]).apply(odd) }
     }
 
     /// A camera that sends another size than it negotiated is masked where the zones fall on what it sent.

@@ -22,6 +22,10 @@ public struct PullSummary: Sendable, Equatable {
     public var applied = 0
     /// Subjects erased at head office that this page told the device about.
     public var erasures: [String] = []
+    /// Their clips, crypto-shredded in the same transaction; the files are for the caller to unlink.
+    public var shredded: [ShreddedClip] = []
+    /// Whether catalog items or stock changed.
+    public var shopDataChanged = false
 }
 
 extension DeviceStore {
@@ -154,7 +158,15 @@ extension DeviceStore {
     }
 
     /// Applies one pulled page and its cursor in one transaction: a crash leaves either both or neither.
+    /// An erasure also crypto-shreds the erased shopper's clips in that transaction (see ``shred(_:subject:at:)``).
     public func applyPulled(_ page: SyncPullResponse, at: Date = Date()) throws(StoreError) -> PullSummary {
+        let summary = try applyPulledPage(page, at: at)
+        // Zeroed pages of the deleted keys may still sit in the write-ahead log until a checkpoint.
+        if !summary.shredded.isEmpty { try? checkpoint() }
+        return summary
+    }
+
+    private func applyPulledPage(_ page: SyncPullResponse, at: Date) throws(StoreError) -> PullSummary {
         try write("apply changes from the hub") { db in
             var summary = PullSummary()
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync.epoch'") != page.epoch {
@@ -165,6 +177,7 @@ extension DeviceStore {
             for change in page.changes {
                 switch change.kind {
                 case .catalogItem, .inventory:
+                    summary.shopDataChanged = true
                     if let body = change.body {
                         try db.execute(
                             sql: "INSERT OR REPLACE INTO hub_data (kind, key, body) VALUES (?, ?, ?)",
@@ -181,7 +194,10 @@ extension DeviceStore {
                     try db.execute(
                         sql: "INSERT OR IGNORE INTO erasures (subject_hash, at) VALUES (?, ?)",
                         arguments: [change.key, at])
-                    if db.changesCount > 0 { summary.erasures.append(change.key) }
+                    if db.changesCount > 0 {
+                        summary.erasures.append(change.key)
+                        summary.shredded += try Self.shred(db, subject: change.key, at: at)
+                    }
                 }
                 summary.applied += 1
             }

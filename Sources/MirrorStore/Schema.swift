@@ -106,6 +106,22 @@ enum Schema {
                 t.column("at", .datetime).notNull()
             }
         }
+        // Profiles fetched from the hub for offline use (by subject hash, with when they were fetched, for the
+        // cache's time to live), and which shoppers identified in which session, so erasing a shopper at head
+        // office can crypto-shred the clips of their sessions.
+        migrator.registerMigration("v5") { db in
+            try db.create(table: "profile_cache") { t in
+                t.primaryKey("subject_hash", .text)
+                t.column("body", .text).notNull()
+                t.column("fetched_at", .datetime).notNull()
+            }
+            try db.create(table: "session_subjects") { t in
+                t.column("session_id", .text).notNull()
+                t.column("subject_hash", .text).notNull().indexed()
+                t.column("at", .datetime).notNull()
+                t.primaryKey(["session_id", "subject_hash"])
+            }
+        }
         return migrator
     }
 }

@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+import MirrorCore
+
+/// A clip crypto-shredded because its shopper was erased at head office: its row, and with it the wrapped key,
+/// is gone (zeroed on disk); the file is left for the recorder to unlink. Should that not happen (a crash), the
+/// file is an orphan the next start removes, and unreadable meanwhile.
+public struct ShreddedClip: Sendable, Equatable {
+    public var id: String
+    public var file: String
+}
+
+/// Profiles the mirror fetched from the hub, kept for a while so an identified shopper keeps their suggestions
+/// while the store network is down; and which shoppers identified in which session, so that erasing a shopper
+/// at head office reaches the clips of their visits. Shoppers are kept by subject hash (``SubjectHash``) only.
+extension DeviceStore {
+    /// A cache entry stamped more than this far in the future means the wall clock went back since: its age
+    /// cannot be known, so the entry counts as expired.
+    static let clockSlack: TimeInterval = 300
+
+    /// Keeps `body` (the profile's JSON, as the hub sent it), replacing an older copy.
+    public func cacheProfile(loyaltyId: String, body: String, at: Date = Date()) throws(StoreError) {
+        try write("cache a profile") { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO profile_cache (subject_hash, body, fetched_at) VALUES (?, ?, ?)",
+                arguments: [SubjectHash.of(loyaltyId: loyaltyId), body, at])
+        }
+    }
+
+    /// The cached profile fetched less than `maxAge` ago; nil when there is none, it expired, the shopper was
+    /// erased, or the clock went back since it was fetched.
+    public func cachedProfile(loyaltyId: String, maxAge: TimeInterval, now: Date = Date()) throws(StoreError)
+        -> String?
+    {
+        try read("read the profile cache") { db in
+            let subject = SubjectHash.of(loyaltyId: loyaltyId)
+            guard
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM erasures WHERE subject_hash = ?", arguments: [subject])
+                    != true,
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT body, fetched_at FROM profile_cache WHERE subject_hash = ?", arguments: [subject])
+            else { return nil }
+            let fetched: Date = row[1]
+            let age = now.timeIntervalSince(fetched)
+            return age < maxAge && age > -Self.clockSlack ? row[0] : nil
+        }
+    }
+
+    /// Drops the cached profile (the hub said the shopper is no longer opted in).
+    public func forgetProfile(loyaltyId: String) throws(StoreError) {
+        try write("forget a profile") { db in
+            try db.execute(
+                sql: "DELETE FROM profile_cache WHERE subject_hash = ?",
+                arguments: [SubjectHash.of(loyaltyId: loyaltyId)])
+        }
+    }
+
+    /// Deletes the cached profiles older than `maxAge` (or stamped in the future); returns how many.
+    @discardableResult
+    public func purgeProfiles(olderThan maxAge: TimeInterval, now: Date = Date()) throws(StoreError) -> Int {
+        try write("purge expired profiles") { db in
+            try db.execute(
+                sql: "DELETE FROM profile_cache WHERE fetched_at <= ? OR fetched_at > ?",
+                arguments: [now.addingTimeInterval(-maxAge), now.addingTimeInterval(Self.clockSlack)])
+            return db.changesCount
+        }
+    }
+
+    /// How many profiles the cache holds (fresh or not).
+    public func cachedProfileCount() throws(StoreError) -> Int {
+        try read("count cached profiles") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile_cache") ?? 0 }
+    }
+
+    /// Notes that the shopper with `loyaltyId` identified in `session`.
+    public func linkSession(_ session: String, loyaltyId: String, at: Date = Date()) throws(StoreError) {
+        try write("link a session to its shopper") { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO session_subjects (session_id, subject_hash, at) VALUES (?, ?, ?)",
+                arguments: [session, SubjectHash.of(loyaltyId: loyaltyId), at])
+        }
+    }
+
+    /// The sessions the shopper identified in.
+    public func sessions(ofSubject subject: String) throws(StoreError) -> [String] {
+        try read("read a shopper's sessions") { db in
+            try String.fetchAll(
+                db, sql: "SELECT session_id FROM session_subjects WHERE subject_hash = ? ORDER BY at",
+                arguments: [subject])
+        }
+    }
+
+    /// Inside the transaction that records an erasure: forgets the cached profile and deletes the rows (with the
+    /// wrapped keys) of every clip of every session the shopper identified in, auditing each.
+    static func shred(_ db: Database, subject: String, at: Date) throws -> [ShreddedClip] {
+        try db.execute(sql: "DELETE FROM profile_cache WHERE subject_hash = ?", arguments: [subject])
+        let clips = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT id, file FROM clips WHERE session_id IN
+                    (SELECT session_id FROM session_subjects WHERE subject_hash = ?) ORDER BY id
+                """, arguments: [subject]
+        ).map { ShreddedClip(id: $0[0], file: $0[1]) }
+        _ = try ClipRecord.deleteAll(db, keys: clips.map(\.id))
+        for clip in clips {
+            var entry = AuditRecord(
+                at: at, actor: .system, action: .purge, clipId: clip.id, detail: "shopper erased at head office")
+            try entry.insert(db)
+        }
+        try db.execute(sql: "DELETE FROM session_subjects WHERE subject_hash = ?", arguments: [subject])
+        return clips
+    }
+}

@@ -189,7 +189,7 @@ let package = Package(
         .executableTarget(
             name: "mirrorhub",
             dependencies: [
-                "MirrorHub",
+                "MirrorHub", "MirrorSuggest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -78,6 +78,9 @@ public struct DaemonConfig: Sendable, Equatable {
         public var credentialFile: String
         /// Seconds between sync rounds when nothing new is queued.
         public var intervalSeconds = 10
+        /// How long a shopper's profile fetched from the hub stays usable while the hub cannot be reached
+        /// (0: never use a cached profile). Expired copies are deleted.
+        public var profileCacheHours = 24
     }
 
     public var file: String
@@ -203,7 +206,8 @@ public struct DaemonConfig: Sendable, Equatable {
                 url: url,
                 credentialFile: resolve(
                     try section.string("credential_file", default: "hub-credential"), against: stateDirectory),
-                intervalSeconds: try section.int("interval_seconds", default: 10, in: 1...3600))
+                intervalSeconds: try section.int("interval_seconds", default: 10, in: 1...3600),
+                profileCacheHours: try section.int("profile_cache_hours", default: 24, in: 0...720))
             try section.finish()
         }
 

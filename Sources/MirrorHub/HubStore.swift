@@ -452,6 +452,43 @@ public final class HubStore: Sendable {
         }
     }
 
+    /// Imports a profile from head office's customer records: its fields and purchases (purchase ids derive from
+    /// the loyalty id and position, so importing the same file again adds nothing), and, with `consentSource`, a
+    /// grant of the profile purpose for a shopper with no consent record for it yet: an import never overrides a
+    /// withdrawal. Erased shoppers are skipped; returns whether the shopper was imported.
+    public func importShopper(_ profile: ShopperProfile, consentSource: String?) async throws -> Bool {
+        let id = profile.loyaltyID
+        try Validate.identifier(id, "loyalty id")
+        if try await database.transaction({ tx in try await self.isErased(id, tx: tx) }) { return false }
+        var fields: [String: JSONValue] = [
+            "colours": .array(profile.colours.map(JSONValue.string)),
+            "dislikes.colours": .array(profile.dislikes.colours.map(JSONValue.string)),
+            "dislikes.categories": .array(profile.dislikes.categories.map(JSONValue.string)),
+            "dislikes.brands": .array(profile.dislikes.brands.map(JSONValue.string)),
+            "dislikes.skus": .array(profile.dislikes.skus.map(JSONValue.string)),
+        ]
+        for (category, size) in profile.sizes { fields["sizes.\(category)"] = .string(size) }
+        try await putShopper(loyaltyId: id, fields: fields, writer: "import")
+        for (index, sku) in profile.purchases.enumerated() {
+            try await addPurchase(loyaltyId: id, sku: sku, size: nil, atMillis: now(), id: "import-\(id)-\(index)")
+        }
+        guard let consentSource else { return true }
+        let hlc = stamp()
+        try await database.transaction { tx in
+            let recorded = try await tx.query(
+                "SELECT 1 FROM consents WHERE loyalty_id = ? AND purpose = ?", .text(id),
+                .text(ConsentPurpose.profile))
+            guard recorded.isEmpty else { return }
+            try await tx.query(
+                """
+                INSERT INTO consents (id, loyalty_id, purpose, version, granted, hlc, source)
+                VALUES (?, ?, ?, ?, 1, ?, ?)
+                """, .text(ULID.make()), .text(id), .text(ConsentPurpose.profile), .int(ConsentPurpose.profileVersion),
+                .int(hlc.raw), .text(consentSource))
+        }
+        return true
+    }
+
     private func setField(
         loyaltyId: String, field: String, value: JSONValue, hlc: HLC, writer: String, tx: any SQLTransaction
     ) async throws {

@@ -15,6 +15,8 @@ public enum SyncErrorCode: String, Sendable {
     /// The hub's answer was not what the protocol says.
     case badResponse = "bad_response"
     case badCredential = "bad_credential"
+    /// The hub has no such thing (or will not say it has: a shopper who is not opted in).
+    case notFound = "not_found"
 }
 
 public typealias SyncError = MirrorError<SyncErrorCode>
@@ -52,6 +54,21 @@ public struct HubClient: Sendable {
         var path = "/v1/sync/pull?cursor=\(cursor)&limit=\(limit)"
         if let epoch, epoch.allSatisfy({ $0.isLetter || $0.isNumber }) { path += "&epoch=\(epoch)" }
         return try await call(.GET, path, body: Optional<SyncPushRequest>.none)
+    }
+
+    /// The profile of the shopper with `loyaltyId`, as the hub's JSON; nil when the hub has no opted-in profile
+    /// with that code (it answers the same for unknown, not consented and erased shoppers).
+    public func shopper(loyaltyId: String) async throws(SyncError) -> JSONValue? {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        guard let id = loyaltyId.addingPercentEncoding(withAllowedCharacters: allowed), !id.isEmpty else {
+            return nil
+        }
+        do {
+            return try await call(.GET, "/v1/shoppers/\(id)", body: Optional<SyncPushRequest>.none) as JSONValue
+        } catch  where error.code == .notFound {
+            return nil
+        }
     }
 
     /// The fleet table (a head-office or staff credential).
@@ -92,6 +109,7 @@ public struct HubClient: Sendable {
                 ?? status.reasonPhrase
             switch status.code {
             case 401: throw SyncError(.unauthorized, "the hub refused the credential: \(message)")
+            case 404: throw SyncError(.notFound, "the hub has no \(path): \(message)")
             case 500...: throw SyncError(.unreachable, "the hub failed (\(status.code)): \(message)")
             default: throw SyncError(.refused, "the hub refused \(path) (\(status.code)): \(message)")
             }

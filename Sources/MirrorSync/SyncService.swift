@@ -43,8 +43,9 @@ public final class SyncService: Service, Sendable {
     let interval: Duration
     let maxBackoff: Duration
     let state: Mutex<SyncStatus>
-    /// Called with the subject hashes of shoppers erased at head office, to purge what the daemon holds.
-    let onErasure: @Sendable ([String]) -> Void
+    /// Called after a pulled page changed something: new stock or catalog items for the suggestions, and the
+    /// shoppers erased at head office with their shredded clips, for the daemon to purge what it holds.
+    let onPulled: @Sendable (PullSummary) -> Void
     /// The port of the mirror's metrics listener, told to the hub so its fleet view can pull telemetry.
     let telemetryPort: Int?
     /// Set by ``nudge()``; the wait between rounds ends when it is.
@@ -53,7 +54,7 @@ public final class SyncService: Service, Sendable {
     public init(
         hubURL: String, credentialFile: String, store: DeviceStore, logger: Logger, interval: Duration = .seconds(5),
         maxBackoff: Duration = .seconds(300), telemetryPort: Int? = nil,
-        onErasure: @escaping @Sendable ([String]) -> Void = { _ in }
+        onPulled: @escaping @Sendable (PullSummary) -> Void = { _ in }
     ) {
         self.telemetryPort = telemetryPort
         self.hubURL = hubURL
@@ -62,7 +63,7 @@ public final class SyncService: Service, Sendable {
         self.logger = logger
         self.interval = interval
         self.maxBackoff = maxBackoff
-        self.onErasure = onErasure
+        self.onPulled = onPulled
         state = Mutex(SyncStatus())
     }
 
@@ -145,6 +146,17 @@ public final class SyncService: Service, Sendable {
         return response
     }
 
+    /// Asks the hub for an opted-in shopper's profile, waiting at most `timeout` (the shopper is standing at the
+    /// mirror; when the hub does not answer in time, the cached copy is used). Nil when the hub has none.
+    public func lookUpShopper(_ loyaltyId: String, timeoutMilliseconds: Int64 = 3000) async throws(SyncError)
+        -> JSONValue?
+    {
+        let client = HubClient(
+            baseURL: hubURL, credential: try Self.readCredential(credentialFile),
+            timeout: .milliseconds(timeoutMilliseconds))
+        return try await client.shopper(loyaltyId: loyaltyId)
+    }
+
     /// One exchange: hello (re-send what a restored hub lost), push everything pending, pull every page.
     public func round() async throws {
         let client = HubClient(baseURL: hubURL, credential: try Self.readCredential(credentialFile))
@@ -173,7 +185,7 @@ public final class SyncService: Service, Sendable {
             let page = try await client.pull(epoch: local.epoch, cursor: local.cursor)
             let summary = try store.applyPulled(page)
             pulled += Int64(summary.applied)
-            if !summary.erasures.isEmpty { onErasure(summary.erasures) }
+            if summary.applied > 0 { onPulled(summary) }
             if !page.more { break }
         }
         state.withLock {

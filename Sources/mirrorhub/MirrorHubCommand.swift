@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MirrorHub
+import MirrorSuggest
 import ServiceLifecycle
 
 /// `mirrorhub`: the head-office profile store and fleet registry.
@@ -10,7 +11,7 @@ import ServiceLifecycle
 struct MirrorHubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirrorhub", abstract: "The head-office hub for a fleet of mirrors.",
-        subcommands: [Serve.self, AddStore.self, CreateToken.self, EnrolmentToken.self],
+        subcommands: [Serve.self, AddStore.self, CreateToken.self, EnrolmentToken.self, ImportShoppers.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -149,5 +150,38 @@ struct EnrolmentToken: AsyncParsableCommand {
         let store = store
         let (token, _) = try await database.withStore { try await $0.createEnrolmentToken(store: store) }
         print(token)
+    }
+}
+
+struct ImportShoppers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-shoppers",
+        abstract: "Import shopper profiles from customer records (a profiles.json file); safe to run again.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "A JSON file {\"profiles\": [profile]}, as in the demo catalog's profiles.json.") var file: String
+    @Option(
+        help: ArgumentHelp(
+            "Record that these shoppers consented to personalised suggestions, naming where they did (e.g. "
+                + "'loyalty app'); shoppers with a consent record already keep it.", valueName: "source"))
+    var consentSource: String?
+
+    func run() async throws {
+        let profiles: [ShopperProfile]
+        do {
+            profiles = try JSONDecoder().decode(
+                CatalogFolder.ProfilesFile.self, from: Data(contentsOf: URL(fileURLWithPath: file))
+            ).profiles
+        } catch {
+            throw ValidationError("\(file): not a profiles file (\(error))")
+        }
+        let source = consentSource
+        let imported = try await database.withStore { store in
+            var count = 0
+            for profile in profiles where try await store.importShopper(profile, consentSource: source) { count += 1 }
+            return count
+        }
+        print(
+            "imported \(imported) of \(profiles.count) shoppers"
+                + (imported < profiles.count ? " (the rest were erased)" : ""))
     }
 }

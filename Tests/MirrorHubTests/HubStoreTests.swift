@@ -186,6 +186,30 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func importingShoppersIsRepeatableAndNeverOverridesAWithdrawal(backend: Backend) async throws {
+        _ = try await withHub(backend) { hub in
+            let profile = ShopperProfile(
+                loyaltyID: "L-5", sizes: ["knitwear": "M"], colours: ["rust"],
+                dislikes: .init(colours: ["coral"]), purchases: ["TS-201-WHI", "KN-101-NAV"])
+            #expect(try await hub.importShopper(profile, consentSource: "loyalty app"))
+            #expect(try await hub.shopper(loyaltyId: "L-5") == profile)
+            #expect(try await hub.consented(loyaltyId: "L-5", purpose: "profile", version: 1))
+            // Again: no second purchase, still consented.
+            #expect(try await hub.importShopper(profile, consentSource: "loyalty app"))
+            #expect(try await hub.shopper(loyaltyId: "L-5")?.purchases == ["TS-201-WHI", "KN-101-NAV"])
+            // The shopper withdraws; a later import does not grant again.
+            try await hub.recordConsent(
+                loyaltyId: "L-5", purpose: "profile", version: 1, granted: false, source: "till")
+            #expect(try await hub.importShopper(profile, consentSource: "loyalty app"))
+            #expect(try await !hub.consented(loyaltyId: "L-5", purpose: "profile", version: 1))
+            // Erased shoppers are not brought back.
+            try await hub.erase(loyaltyId: "L-5", by: "test")
+            #expect(try await !hub.importShopper(profile, consentSource: "loyalty app"))
+            #expect(try await hub.shopper(loyaltyId: "L-5") == nil)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func pullPagesScopesInventoryAndRestartsInANewEpoch(backend: Backend) async throws {
         _ = try await withHub(backend) { hub in
             let device = try await Self.enrolled(hub, store: "s1")

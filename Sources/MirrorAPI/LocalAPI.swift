@@ -59,8 +59,9 @@ public protocol DaemonFacade: Sendable {
     /// The shopper acts on suggestion `sku`: `favourite` (toggles), `dismiss`, or `request` (staff bring
     /// it, in `size` or the shopper's size). Throws with the reason when it cannot be done.
     func actOnSuggestion(_ sku: String, action: String, size: String?) throws -> SuggestionsReport
-    /// The shopper identifies with a loyalty code; false when no opted-in profile has it on this device.
-    func identify(shopper code: String) -> Bool
+    /// The shopper identifies with a loyalty code (the hub is asked when there is one); false when no opted-in
+    /// profile has it.
+    func identify(shopper code: String) async -> Bool
     /// Staff requests, newest first: open ones, or all recent ones.
     func staffRequests(all: Bool) throws -> [StaffRequestInfo]
     /// Marks a request done; nil when there is no such request.
@@ -267,7 +268,7 @@ public enum LocalAPI {
             guard (1...64).contains(code.count) else {
                 throw HTTPError(.badRequest, message: "loyaltyId is 1-64 characters")
             }
-            guard daemon.identify(shopper: code) else {
+            guard await daemon.identify(shopper: code) else {
                 throw HTTPError(.notFound, message: "no opted-in profile with that code on this mirror")
             }
             return try json(daemon.suggestions())

@@ -72,6 +72,8 @@ final class ClipRecorder: SessionRecorder, Service {
     private let clipsFailed: Counter
     private let framesWritten: Counter
     private let bytesWritten: Counter
+    /// How long profiles fetched from the hub may be kept (nil without a hub).
+    let profileCacheAge: TimeInterval?
 
     init(config: DaemonConfig, bus: FrameBus, registry: PrometheusCollectorRegistry, logger: Logger) throws {
         let state = config.stateDirectory
@@ -92,6 +94,7 @@ final class ClipRecorder: SessionRecorder, Service {
         liveSettings = Mutex(config.recording)
         preRoll = .milliseconds(Int(config.recording.preRollSeconds * 1000))
         fps = config.profile.camera.fps
+        profileCacheAge = config.hub.map { TimeInterval($0.profileCacheHours) * 3600 }
         self.logger = logger
         clipsRecorded = registry.makeCounter(
             descriptor: .init(metricName: "mirror_clips_recorded", unitName: "total", helpText: "Clips recorded."))
@@ -395,9 +398,10 @@ final class ClipRecorder: SessionRecorder, Service {
         }
     }
 
-    /// Deletes expired clips, then evicts to the quota; audited.
+    /// Deletes expired clips, then evicts to the quota (audited), and drops cached profiles past their time.
     func sweep() {
         do {
+            if let profileCacheAge { try store.purgeProfiles(olderThan: profileCacheAge) }
             let ttl = Duration.seconds(settings.keepHours * 3600)
             let result = try store.sweep(now: try ClockReading.now(), ttl: ttl)
             if let anomaly = result.anomaly {
@@ -416,6 +420,21 @@ final class ClipRecorder: SessionRecorder, Service {
         } catch {
             logger.error("retention sweep failed", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Removes the files of clips the store crypto-shredded (their shopper was erased at head office), and stops
+    /// a recording of one of them.
+    func removeShredded(_ clips: [ShreddedClip]) {
+        guard !clips.isEmpty else { return }
+        let ids = Set(clips.map(\.id))
+        if active.withLock({ $0.map { ids.contains($0.request.clipID) } ?? false }) {
+            finishActive(saved: false, why: "its shopper was erased at head office")
+        }
+        for clip in clips {
+            unlink("\(folder)/\(clip.file)")
+            unlink("\(folder)/\(clip.file).partial")
+        }
+        logger.notice("clips of a shopper erased at head office shredded", metadata: ["count": "\(clips.count)"])
     }
 
     /// Purges clips on request: expired ones (a sweep) or every clip of ended sessions.

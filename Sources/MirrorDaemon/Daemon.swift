@@ -85,8 +85,15 @@ public struct Daemon: Sendable {
         let scene = DisplayScene(diagnostics: config.session.diagnostics)
         let recorder = try ClipRecorder(config: config, bus: bus, registry: registry, logger: logger)
         let metrics = DeviceMetrics(registry: registry)
+        let profiles = config.hub.map { hub in
+            Shop.ProfileSource(
+                lookUp: { code in
+                    try await SyncService.lookUpShopper(
+                        code, hubURL: hub.url, credentialFile: hub.credentialFile)
+                }, maxAge: TimeInterval(hub.profileCacheHours) * 3600)
+        }
         let shop = config.suggestions.map {
-            Shop(folder: $0.catalog, store: recorder.store, logger: logger, metrics: metrics)
+            Shop(folder: $0.catalog, store: recorder.store, logger: logger, metrics: metrics, profiles: profiles)
         }
         let controller = SessionController(
             scene: scene, settings: config.session, recording: config.recording, recorder: recorder,
@@ -104,7 +111,13 @@ public struct Daemon: Sendable {
         let sync = config.hub.map { hub in
             SyncService(
                 hubURL: hub.url, credentialFile: hub.credentialFile, store: recorder.store, logger: logger,
-                interval: .seconds(hub.intervalSeconds), telemetryPort: config.api.metricsListen?.port)
+                interval: .seconds(hub.intervalSeconds), telemetryPort: config.api.metricsListen?.port,
+                onPulled: { [recorder, shop, controller] summary in
+                    recorder.removeShredded(summary.shredded)
+                    if !summary.erasures.isEmpty { shop?.forget(subjects: summary.erasures) }
+                    if summary.shopDataChanged { shop?.hubDataChanged() }
+                    if !summary.erasures.isEmpty || summary.shopDataChanged { controller.refresh() }
+                })
         }
         let state = DaemonState(
             profile: profile, bus: bus, device: device, framebuffer: framebuffer,
@@ -559,9 +572,9 @@ extension DaemonState {
         return shop.report(session: session)
     }
 
-    func identify(shopper code: String) -> Bool {
+    func identify(shopper code: String) async -> Bool {
         guard let shop = controller.shop, controller.sessionID != nil else { return false }
-        let found = shop.identify(code, session: controller.sessionID)
+        let found = await shop.identify(code, session: controller.sessionID)
         controller.refresh()
         return found
     }

@@ -12,8 +12,18 @@ import Synchronization
 ///
 /// The catalog folder (see ``CatalogFolder``) is re-read when its files change (checked at most once a
 /// second), so new stock shows on the next refresh. A damaged file is reported and the last good data
-/// stays in use.
+/// stays in use. With a hub, the catalog items and stock it sends are laid over the folder's, and shoppers'
+/// profiles come from it (see ``identify(_:session:)``).
 public final class Shop: Sendable {
+    /// Where identified shoppers' profiles come from when the mirror syncs with a hub.
+    struct ProfileSource: Sendable {
+        /// Asks the hub: the profile's JSON, nil when it has no opted-in profile with that code; throws when
+        /// the hub cannot be asked.
+        var lookUp: @Sendable (String) async throws -> JSONValue?
+        /// How long a fetched copy may stand in while the hub cannot be reached.
+        var maxAge: TimeInterval
+    }
+
     struct Loaded: Sendable {
         var catalog: Catalog
         var inventory: Inventory
@@ -37,14 +47,22 @@ public final class Shop: Sendable {
     let store: DeviceStore
     let logger: Logger
     let metrics: DeviceMetrics?
+    let profiles: ProfileSource?
     private let loaded = Mutex<Loaded?>(nil)
-    private let files = Mutex<(checked: MonotonicInstant?, stamps: [Date?], problem: String?)>((nil, [], nil))
+    private let files = Mutex<(checked: MonotonicInstant?, stamps: [Date?], problem: String?, hub: Int)>(
+        (nil, [], nil, 0))
+    /// Counts the pulls that changed catalog items or stock; the data is rebuilt when it moved.
+    private let hubGeneration = Atomic<Int>(0)
     private let visit = Mutex(Visit())
     /// Decoded product photos, by SKU; a few dozen at most (the cards on screen).
     private let photos = Mutex<[String: ProductPhoto]>([:])
 
-    public init(folder: String?, store: DeviceStore, logger: Logger, metrics: DeviceMetrics? = nil) {
+    init(
+        folder: String?, store: DeviceStore, logger: Logger, metrics: DeviceMetrics? = nil,
+        profiles: ProfileSource? = nil
+    ) {
         self.metrics = metrics
+        self.profiles = profiles
         self.folder = folder.map(CatalogFolder.init)
         self.store = store
         self.logger = logger
@@ -55,18 +73,23 @@ public final class Shop: Sendable {
     func refreshIfChanged(now: MonotonicInstant = .now(), force: Bool = false) {
         guard let folder else { return }
         let paths = [folder.catalogFile, folder.inventoryFile, folder.profilesFile]
+        let generation = hubGeneration.load(ordering: .acquiring)
         let due = files.withLock { state -> [Date?]? in
-            if !force, let checked = state.checked, now.since(checked) < .seconds(1) { return nil }
+            if !force, generation == state.hub, let checked = state.checked, now.since(checked) < .seconds(1) {
+                return nil
+            }
             state.checked = now
             let stamps = paths.map { path in
                 (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
             }
-            return stamps == state.stamps ? nil : stamps
+            return stamps == state.stamps && generation == state.hub ? nil : stamps
         }
         guard let stamps = due else { return }
         do {
-            let catalog = try folder.loadCatalog()
-            let inventory = try folder.loadInventory()
+            let (catalog, inventory, unreadable) = HubShopData.overlay(
+                try folder.loadCatalogFile(), try folder.loadInventory(),
+                items: (try? store.hubData(kind: .catalogItem)) ?? [:],
+                stock: (try? store.hubData(kind: .inventory)) ?? [:])
             let profiles = try folder.loadProfiles()
             loaded.withLock {
                 $0 = Loaded(
@@ -76,8 +99,13 @@ public final class Shop: Sendable {
             files.withLock {
                 $0.stamps = stamps
                 $0.problem = nil
+                $0.hub = generation
             }
             photos.withLock { $0 = [:] }
+            if unreadable > 0 {
+                logger.error(
+                    "catalog items or stock from the hub unreadable; skipped", metadata: ["count": "\(unreadable)"])
+            }
             logger.info(
                 "catalog loaded",
                 metadata: ["items": "\(catalog.count)", "store": "\(inventory.store)", "profiles": "\(profiles.count)"])
@@ -85,6 +113,7 @@ public final class Shop: Sendable {
             files.withLock {
                 $0.stamps = stamps
                 $0.problem = "\(error)"
+                $0.hub = generation
             }
             logger.error("catalog not loaded; keeping the last good one", metadata: ["error": "\(error)"])
         }
@@ -103,11 +132,66 @@ public final class Shop: Sendable {
         withVisit(session) { $0.observations = observations }
     }
 
-    /// The shopper identified with a loyalty code: their cached profile personalises the suggestions.
-    /// False when no opted-in profile has that code on this device.
-    func identify(_ code: String, session: String?) -> Bool {
-        guard let profile = loaded.withLock({ $0?.profiles[code] }) else { return false }
+    /// The hub sent new catalog items or stock: the next refresh rebuilds the data.
+    func hubDataChanged() { hubGeneration.add(1, ordering: .releasing) }
+
+    /// Shoppers erased at head office (by subject hash): one of them identified now is forgotten at once.
+    func forget(subjects: [String]) {
+        let erased = Set(subjects)
+        visit.withLock { v in
+            if let profile = v.profile, erased.contains(SubjectHash.of(loyaltyId: profile.loyaltyID)) {
+                v.profile = nil
+                v.requested = [:]
+            }
+        }
+    }
+
+    /// The shopper identified with a loyalty code: their profile personalises the suggestions. With a hub, the
+    /// hub's answer decides (a shopper who withdrew consent there is unknown here, and their cached copy goes);
+    /// while the hub cannot be reached, the copy fetched within `hub.profile_cache_hours`, else the catalog
+    /// folder's opted-in profiles. Never a shopper erased at head office. False when no profile is found.
+    func identify(_ code: String, session: String?) async -> Bool {
+        guard let session else { return false }
+        // Fail closed: a store that cannot say whether the shopper was erased identifies no one.
+        guard (try? store.isErased(loyaltyId: code)) == false else { return false }
+        var profile: ShopperProfile?
+        var source = "catalog folder"
+        var hubAnswered = false
+        if let profiles {
+            do {
+                let answer = try await profiles.lookUp(code)
+                hubAnswered = true
+                if let answer {
+                    let body = String(decoding: try JSONEncoder().encode(answer), as: UTF8.self)
+                    profile = try JSONDecoder().decode(ShopperProfile.self, from: Data(body.utf8))
+                    source = "hub"
+                    do {
+                        try store.cacheProfile(loyaltyId: code, body: body)
+                    } catch {
+                        logger.error("profile not cached for offline use", metadata: ["error": "\(error)"])
+                    }
+                } else {
+                    try store.forgetProfile(loyaltyId: code)
+                }
+            } catch {
+                logger.warning("profile lookup at the hub failed", metadata: ["error": "\(error)"])
+                if !hubAnswered, let body = try? store.cachedProfile(loyaltyId: code, maxAge: profiles.maxAge) {
+                    profile = try? JSONDecoder().decode(ShopperProfile.self, from: Data(body.utf8))
+                    source = "profile cache (hub unreachable)"
+                }
+            }
+        }
+        if profile == nil, !hubAnswered { profile = loaded.withLock { $0?.profiles[code] } }
+        guard let profile, profile.loyaltyID == code else { return false }
+        // Without the link an erasure could not reach this visit's clips: then the shopper stays anonymous.
+        do {
+            try store.linkSession(session, loyaltyId: code)
+        } catch {
+            logger.error("session not linked to its shopper; not identified", metadata: ["error": "\(error)"])
+            return false
+        }
         withVisit(session) { $0.profile = profile }
+        logger.info("shopper identified", metadata: ["profile_from": "\(source)"])
         return true
     }
 

@@ -41,12 +41,18 @@ public struct CatalogFolder: Sendable {
     public var profilesFile: String { "\(path)/profiles.json" }
 
     public func loadCatalog() throws(SuggestError) -> Catalog {
+        let file = try loadCatalogFile()
+        return Catalog(currency: file.currency, items: file.items, coPurchase: file.coPurchase)
+    }
+
+    /// `catalog.json` as written, checked for SKUs given twice.
+    public func loadCatalogFile() throws(SuggestError) -> CatalogFile {
         let file = try decode(CatalogFile.self, catalogFile)
         var seen = Set<String>()
         for item in file.items {
             guard seen.insert(item.sku).inserted else { throw SuggestError("\(catalogFile): SKU \(item.sku) twice") }
         }
-        return Catalog(currency: file.currency, items: file.items, coPurchase: file.coPurchase)
+        return file
     }
 
     public func loadInventory() throws(SuggestError) -> Inventory { try decode(Inventory.self, inventoryFile) }
@@ -91,5 +97,39 @@ public struct CatalogFolder: Sendable {
     static func path(_ keys: [any CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(
             in: CharacterSet(charactersIn: "."))
+    }
+}
+
+/// Catalog items and stock the hub sent (pulled by sync, kept as JSON by key), laid over the folder's.
+public enum HubShopData {
+    struct Stock: Decodable { var sizes: [String: Int] }
+
+    /// The folder's catalog and stock with the hub's over them: a hub item replaces the folder's item with its
+    /// SKU, new SKUs follow the folder's in SKU order; the hub's stock of a SKU replaces the folder's. Bodies
+    /// that cannot be read are skipped and counted in `unreadable`.
+    public static func overlay(
+        _ file: CatalogFolder.CatalogFile, _ inventory: Inventory, items: [String: String], stock: [String: String]
+    ) -> (catalog: Catalog, inventory: Inventory, unreadable: Int) {
+        let decoder = JSONDecoder()
+        var unreadable = 0
+        var fromHub: [String: CatalogItem] = [:]
+        for (sku, body) in items {
+            if let item = try? decoder.decode(CatalogItem.self, from: Data(body.utf8)), item.sku == sku {
+                fromHub[sku] = item
+            } else {
+                unreadable += 1
+            }
+        }
+        var merged = file.items.map { fromHub.removeValue(forKey: $0.sku) ?? $0 }
+        merged += fromHub.keys.sorted().compactMap { fromHub[$0] }
+        var inventory = inventory
+        for (sku, body) in stock {
+            if let units = try? decoder.decode(Stock.self, from: Data(body.utf8)) {
+                inventory.stock[sku] = units.sizes
+            } else {
+                unreadable += 1
+            }
+        }
+        return (Catalog(currency: file.currency, items: merged, coPurchase: file.coPurchase), inventory, unreadable)
     }
 }

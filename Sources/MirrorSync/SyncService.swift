@@ -148,11 +148,11 @@ public final class SyncService: Service, Sendable {
 
     /// Asks the hub for an opted-in shopper's profile, waiting at most `timeout` (the shopper is standing at the
     /// mirror; when the hub does not answer in time, the cached copy is used). Nil when the hub has none.
-    public func lookUpShopper(_ loyaltyId: String, timeoutMilliseconds: Int64 = 3000) async throws(SyncError)
-        -> JSONValue?
-    {
+    public static func lookUpShopper(
+        _ loyaltyId: String, hubURL: String, credentialFile: String, timeoutMilliseconds: Int64 = 3000
+    ) async throws(SyncError) -> JSONValue? {
         let client = HubClient(
-            baseURL: hubURL, credential: try Self.readCredential(credentialFile),
+            baseURL: hubURL, credential: try readCredential(credentialFile),
             timeout: .milliseconds(timeoutMilliseconds))
         return try await client.shopper(loyaltyId: loyaltyId)
     }

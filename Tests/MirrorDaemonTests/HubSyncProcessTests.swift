@@ -68,6 +68,22 @@ final class HubUnderTest {
         return data
     }
 
+    /// Sends `body` (JSON) with `method`; returns the answer when it is a 2xx.
+    @discardableResult
+    func send(_ method: String, _ path: String, _ body: String, token: String) async throws -> Data {
+        var request = URLRequest(url: URL(string: url + path)!)
+        request.httpMethod = method
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(body.utf8)
+        request.timeoutInterval = 5
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard let status = (response as? HTTPURLResponse)?.statusCode, status / 100 == 2 else {
+            throw TestFailure("\(method) \(path): \(response) \(String(decoding: data, as: UTF8.self))")
+        }
+        return data
+    }
+
     deinit {
         crash()
         try? FileManager.default.removeItem(atPath: folder)
@@ -110,6 +126,9 @@ struct HubDevice: Decodable {
         _ = try await hub.admin("add-store", "demo-store", "Demo store")
         let headOffice = try await hub.admin("create-credential", "--role", "head_office", "--name", "test")
         let token = try await hub.admin("enrolment-token", "--store", "demo-store")
+        // The demo's shoppers, opted in at head office.
+        _ = try await hub.admin(
+            "import-shoppers", "\(Binaries.repository)/config/catalog/profiles.json", "--consent-source", "test")
         try await hub.start()
         let daemon = try DaemonUnderTest(
             extraConfig: """
@@ -278,5 +297,82 @@ struct HubDevice: Decodable {
         #expect(accepted == 12 && requests.count == 12)
         #expect(skusAtHub.allSatisfy { $0 == 1 })
         #expect(local.pending == 0 && devices.first?.ackedSeq == made)
+    }
+
+    /// Profiles come from the hub, stand in from the cache while it is down, and an erasure at head office
+    /// reaches the mirror: the shopper's clips from every visit are crypto-shredded and they are not known again.
+    @Test func profilesFromTheHubAndAnErasureShredsTheShoppersClips() async throws {
+        let (hub, daemon, headOffice, _) = try await Self.enrolled(interval: 1)
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        let clipsFolder = "\(daemon.folder)/state/clips"
+        func clipFiles() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: clipsFolder) }
+        func identified() async throws -> Bool {
+            try await ctl(daemon, "suggestions", "--json").stdout.filter { !$0.isWhitespace }.contains(
+                #""identified":true"#)
+        }
+        func recordAClip() async throws {
+            #expect(try await ctl(daemon, "record").status == 0)
+            #expect(try await ctl(daemon, "ui", "press", "accept").status == 0)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline, !(try await ctl(daemon, "ui", "state").stdout.contains("review")) {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+
+        // A shopper who is not a member, and one who is: their profile comes from the hub.
+        #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
+        #expect(try await ctl(daemon, "suggestions", "identify", "NOT-A-MEMBER").status != 0)
+        #expect(try await ctl(daemon, "suggestions", "identify", "DEMO-1234").status == 0)
+        #expect(try await identified())
+        try await recordAClip()
+
+        // Head office adds a colour and stocks it: the mirror's suggestions know it after a round.
+        try await hub.send(
+            "PUT", "/v1/catalog",
+            ##"[{"sku":"KN-101-GRN","style":"KN-101","name":"Ribbed Crew Jumper","brand":"Northfold","price":5900,"##
+                + ##""category":"knitwear","colour":"green","hex":"#2e6b3a","sizes":["S","M","L"],"goesWith":[]}]"##,
+            token: headOffice)
+        try await hub.send("PUT", "/v1/stores/demo-store/inventory", #"{"KN-101-GRN":{"M":4}}"#, token: headOffice)
+        var items = 0
+        let published = ContinuousClock.now
+        while items != 38, ContinuousClock.now - published < .seconds(15) {
+            let report = try await ctl(daemon, "suggestions", "--json").stdout
+            items = (try? JSONDecoder().decode(SuggestionsReport.self, from: Data(report.utf8)))?.catalogItems ?? 0
+            if items != 38 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(items == 38, "the hub's new item never reached the suggestions")
+        let request = try await ctl(daemon, "suggestions", "act", "request", "KN-101-GRN")
+        #expect(request.status == 0, "\(request)")
+        #expect(try await ctl(daemon, "ui", "event", "end").status == 0)
+
+        // The hub is down: the next visit is identified from the cached copy.
+        hub.crash()
+        #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
+        #expect(try await ctl(daemon, "suggestions", "identify", "DEMO-1234").status == 0)
+        #expect(try await identified())
+        try await recordAClip()
+        #expect(daemon.logs().contains("profile cache (hub unreachable)"))
+        let before = try clipFiles().count
+        #expect(before == 2, "clips on disk: \(before)")
+
+        // Head office erases the shopper; the mirror hears of it at its next round.
+        try await hub.start()
+        let asked = ContinuousClock.now
+        try await hub.send("POST", "/v1/erasures", #"{"loyaltyId":"DEMO-1234"}"#, token: headOffice)
+        while try clipFiles().count > 0, ContinuousClock.now - asked < .seconds(20) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let took = ContinuousClock.now - asked
+        let left = try clipFiles()
+        print("erasure at head office: \(before) clips shredded on the mirror after \(took) (sync interval 1 s)")
+        #expect(left.isEmpty, "\(left)")
+        #expect(try await !identified(), "the erased shopper is still identified in the current visit")
+        #expect(try await ctl(daemon, "suggestions", "identify", "DEMO-1234").status != 0)
+        let audit = try await ctl(daemon, "clips", "audit", "--json").stdout
+        #expect(audit.components(separatedBy: "shopper erased at head office").count - 1 == 2, "\(audit)")
+        #expect(try await daemon.stop() == 0)
+        let store = try DeviceStore(stateDirectory: "\(daemon.folder)/state")
+        #expect(try store.clips().isEmpty && store.cachedProfileCount() == 0)
     }
 }

@@ -8,6 +8,12 @@ func describe(_ ui: UIReport) -> String {
     lines.append("clips        \(ui.clips.isEmpty ? "none" : ui.clips.map(String.init).joined(separator: ", "))")
     lines.append("buttons      \(ui.buttons.isEmpty ? "none" : ui.buttons.joined(separator: ", "))")
     lines.append("diagnostics  \(ui.diagnostics ? "on" : "off")")
+    for (index, look) in (ui.looks ?? []).enumerated() {
+        let garments = look.garments.isEmpty ? "nothing recognised" : look.garments.joined(separator: ", ")
+        lines.append(
+            (index == 0 ? "looks        " : "             ") + "look:\(index)  \(look.title)"
+                + (look.favourite ? " (favourite)" : "") + ": \(garments)")
+    }
     return lines.joined(separator: "\n")
 }
 

@@ -10,13 +10,31 @@ public struct UIReport: Codable, Sendable, Equatable {
     /// The buttons on the panel now, by id.
     public var buttons: [String]
     public var diagnostics: Bool
+    /// On the compare screen: the looks in grid order (press `look:N` to pick the N-th, from 0).
+    public var looks: [Look]?
 
-    public init(state: String, session: String?, clips: [Int], buttons: [String], diagnostics: Bool) {
+    public struct Look: Codable, Sendable, Equatable {
+        public var title: String
+        /// The garments recognised while it was recorded, in words.
+        public var garments: [String]
+        public var favourite: Bool
+
+        public init(title: String, garments: [String], favourite: Bool) {
+            self.title = title
+            self.garments = garments
+            self.favourite = favourite
+        }
+    }
+
+    public init(
+        state: String, session: String?, clips: [Int], buttons: [String], diagnostics: Bool, looks: [Look]? = nil
+    ) {
         self.state = state
         self.session = session
         self.clips = clips
         self.buttons = buttons
         self.diagnostics = diagnostics
+        self.looks = looks
     }
 }
 

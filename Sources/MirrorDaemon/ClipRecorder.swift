@@ -175,6 +175,13 @@ final class ClipRecorder: SessionRecorder, Service {
         try consent(.share, granted: true, session: session)
     }
 
+    func pickLook(session: String, number: Int, picked: Bool) throws {
+        try store.addEvent(
+            SessionEventRecord(
+                sessionId: session, kind: picked ? .favouriteLook : .unfavouriteLook, sku: nil,
+                detail: "look \(number + 1)"))
+    }
+
     /// Stores a consent decision given on the mirror; the session's row is made on its first decision.
     private func consent(_ kind: ConsentKind, granted: Bool, session: String) throws {
         if try store.session(session) == nil { try store.startSession(id: session) }

@@ -357,7 +357,16 @@ final class DaemonState: DaemonFacade {
 
     func ui() -> UIReport {
         let buttons = controller.scene.layout.compactMap { box -> String? in
-            if case .button(let id) = box.kind { id } else { nil }
+            switch box.kind {
+            case .button(let id), .area(let id): id
+            case .text: nil
+            }
+        }
+        var looks: [UIReport.Look]?
+        if case .compare(let compare) = controller.scene.current.screen {
+            looks = compare.looks.enumerated().map { index, look in
+                UIReport.Look(title: look.title, garments: look.garments, favourite: compare.favourite == index)
+            }
         }
         let state =
             switch controller.state {
@@ -373,7 +382,7 @@ final class DaemonState: DaemonFacade {
             }
         return UIReport(
             state: state, session: controller.sessionID, clips: controller.clips, buttons: buttons,
-            diagnostics: controller.scene.diagnostics)
+            diagnostics: controller.scene.diagnostics, looks: looks)
     }
 
     func press(_ id: String) -> Bool { controller.press(id) }

@@ -34,6 +34,8 @@ public protocol SessionRecorder: Sendable {
     func playback(session: String, number: Int) -> (any PlayableClip)?
     /// Ends the session: its clips start their retention period, or are deleted at once when `erase`.
     func endSession(_ session: String, erase: Bool)
+    /// Stores that the shopper picked clip `number` as their favourite look, or took the pick back.
+    func pickLook(session: String, number: Int, picked: Bool) throws
 }
 
 /// Drives the shopper's session from touch, the local API and timers, and tells the display what to show.
@@ -55,6 +57,10 @@ public final class SessionController: Sendable {
         var shared = false
         /// What the staff confirmation says; set by "Bring" on a card before the staff screen shows.
         var staffMessage: String?
+        /// What the vision core recognised as each look finished recording, by clip number.
+        var lookGarments: [Int: [String]] = [:]
+        /// The clip the shopper picked as their favourite look on the compare screen.
+        var favouriteLook: Int?
     }
 
     public let scene: DisplayScene
@@ -68,6 +74,8 @@ public final class SessionController: Sendable {
     private let current: Mutex<Current>
     /// What the vision core recognises over this session, in words for the suggestions screen.
     private let recognised = Mutex<[String]>([])
+    /// The same as labels for a look: every garment seen, by category or else by where it is worn.
+    private let lookWords = Mutex<[String]>([])
     /// The catalog, stock and profiles behind the suggestions; nil without a catalog.
     public let shop: Shop?
     /// Session and consent counters; nil in tests that do not look at metrics.
@@ -125,7 +133,26 @@ public final class SessionController: Sendable {
     /// the suggestions screen, and as observations for the suggestions themselves.
     public func setRecognised(_ names: [String], observations: [GarmentObservation] = []) {
         recognised.withLock { $0 = names }
+        lookWords.withLock { $0 = Self.lookWords(observations) }
         shop?.observe(observations, session: sessionID)
+    }
+
+    /// A look's garments in words: colour and category ("rust knitwear"), or colour and where it is worn when
+    /// the category is not known ("rust top").
+    static func lookWords(_ observations: [GarmentObservation]) -> [String] {
+        var words: [String] = []
+        for observation in observations {
+            let worn =
+                switch observation.region {
+                case .upperBody: "top"
+                case .lowerBody: "bottoms"
+                case .fullLength: "full-length piece"
+                }
+            let kind = observation.category?.rawValue ?? worn
+            let name = (observation.colours.first.map { "\($0.name) " } ?? "") + kind
+            if !words.contains(name) { words.append(name) }
+        }
+        return words
     }
 
     /// Asks to record (staff CLI or API): the consent screen first if the shopper has not agreed yet.
@@ -151,8 +178,9 @@ public final class SessionController: Sendable {
         case ButtonID.suggestions: event = .suggestionsRequested
         case ButtonID.compare:
             let clips = self.clips
-            event = clips.count >= 2 ? .compareRequested(clips: Array(clips.suffix(2))) : nil
+            event = clips.count >= 2 ? .compareRequested(clips: Array(clips.suffix(4))) : nil
         case ButtonID.share: return share()
+        case _ where id.hasPrefix("look:"): return pickLook(id)
         case _ where id.contains(":"): return pressCard(id)
         case ButtonID.slowMotion:
             let now = MonotonicInstant.now()
@@ -167,6 +195,27 @@ public final class SessionController: Sendable {
         }
         guard let event else { return false }
         apply(event, interaction: true)
+        return true
+    }
+
+    /// A look on the compare screen: picks it as the favourite (again: takes the pick back); stored as a session
+    /// event.
+    private func pickLook(_ id: String) -> Bool {
+        guard case .compare(let shown) = state, let index = Int(id.dropFirst("look:".count)),
+            shown.indices.contains(index), let session = sessionID
+        else { return false }
+        let number = shown[index]
+        let picked = current.withLock { c in
+            c.favouriteLook = c.favouriteLook == number ? nil : number
+            c.lastInteraction = .now()
+            return c.favouriteLook != nil
+        }
+        do {
+            try recorder.pickLook(session: session, number: number, picked: picked)
+        } catch {
+            logger.error("favourite look not stored", metadata: ["error": "\(error)"])
+        }
+        refresh()
         return true
     }
 
@@ -253,6 +302,8 @@ public final class SessionController: Sendable {
             if c.session.state == .idle, event == .presenceDetected {
                 c.id = UUID().uuidString.lowercased()
                 c.shared = false
+                c.lookGarments = [:]
+                c.favouriteLook = nil
                 metrics?.sessionStarted()
             }
             let actions = c.session.handle(event)
@@ -293,7 +344,12 @@ public final class SessionController: Sendable {
             }
             do {
                 try recorder.start(session: id, number: number, seconds: seconds) { [weak self] saved in
-                    self?.apply(saved ? .clipSaved(index: number) : .clipFailed, interaction: false)
+                    guard let self else { return }
+                    // The vote follows what is worn now and waits while a clip records (its frames go to the
+                    // turn tracker): as the clip ends, it holds what this look began in.
+                    let garments = lookWords.withLock { $0 }
+                    if saved { current.withLock { $0.lookGarments[number] = garments } }
+                    apply(saved ? .clipSaved(index: number) : .clipFailed, interaction: false)
                 }
             } catch {
                 logger.error("recording did not start", metadata: ["error": "\(error)"])
@@ -410,8 +466,13 @@ public final class SessionController: Sendable {
                             shared: c.shared)),
                     playback: c.playing)
             case .compare(let clips):
-                let labels = clips.map { "Look \((session.clips.firstIndex(of: $0) ?? 0) + 1)" }
-                return .init(screen: .compare(labels: labels), playback: c.playing)
+                let looks = clips.map { clip in
+                    Screen.Compare.Look(
+                        title: "Look \((session.clips.firstIndex(of: clip) ?? 0) + 1)",
+                        garments: c.lookGarments[clip] ?? [])
+                }
+                let favourite = c.favouriteLook.flatMap { clips.firstIndex(of: $0) }
+                return .init(screen: .compare(.init(looks: looks, favourite: favourite)), playback: c.playing)
             case .suggestions:
                 return .init(screen: .suggestions(.init(recognised: garments, cards: cards)))
             case .staffOnTheWay:

@@ -171,6 +171,9 @@ public struct LayoutBox: Sendable, Equatable {
         case text(String)
         /// A touch target; the id names the event it sends.
         case button(String)
+        /// A large touch target beneath the buttons (a whole look on the compare screen): a tap on a button
+        /// inside it goes to the button.
+        case area(String)
     }
 
     public var kind: Kind
@@ -190,10 +193,13 @@ public struct LayoutBox: Sendable, Equatable {
 }
 
 extension [LayoutBox] {
-    /// The id of the topmost button containing (x, y), if any.
+    /// The id of the topmost button containing (x, y), else of the topmost area, if any.
     func button(atX x: Double, y: Double) -> String? {
         for box in reversed() {
             if case .button(let id) = box.kind, box.contains(x: x, y: y) { return id }
+        }
+        for box in reversed() {
+            if case .area(let id) = box.kind, box.contains(x: x, y: y) { return id }
         }
         return nil
     }

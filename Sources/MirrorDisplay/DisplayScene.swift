@@ -52,7 +52,7 @@ public final class DisplayScene: Sendable {
     }
 
     func publish(_ layout: [LayoutBox]) {
-        let boxes = layout.filter { if case .button = $0.kind { true } else { false } }
+        let boxes = layout.filter { if case .text = $0.kind { false } else { true } }
         buttons.withLock { if $0 != boxes { $0 = boxes } }
     }
 }

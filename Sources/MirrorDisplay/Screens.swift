@@ -15,8 +15,9 @@ public enum Screen: Sendable, Equatable {
     case recording(progress: Double, secondsLeft: Int)
     /// Watching a recorded look (drawn over the clip's frame).
     case review(Review)
-    /// Two to four looks side by side (drawn over their frames), with their labels.
-    case compare(labels: [String])
+    /// Two to four looks side by side (drawn over their frames), with what was recognised in each and the
+    /// shopper's favourite.
+    case compare(Compare)
     /// What the mirror recognised and what it suggests.
     case suggestions(Suggestions)
     /// A staff request was sent.
@@ -25,6 +26,30 @@ public enum Screen: Sendable, Equatable {
     case cameraLost(detail: String)
     /// Colour bars, grey ramp, edge markers and the panel's facts: for checking a panel's setup.
     case testPattern(lines: [String])
+
+    /// The looks on the compare screen, in grid order.
+    public struct Compare: Sendable, Equatable {
+        public struct Look: Sendable, Equatable {
+            /// "Look 2": its number in the session.
+            public var title: String
+            /// The garments recognised while it was recorded, in words ("rust knitwear").
+            public var garments: [String]
+
+            public init(title: String, garments: [String] = []) {
+                self.title = title
+                self.garments = garments
+            }
+        }
+
+        public var looks: [Look]
+        /// The look the shopper picked (an index into `looks`).
+        public var favourite: Int?
+
+        public init(looks: [Look], favourite: Int? = nil) {
+            self.looks = looks
+            self.favourite = favourite
+        }
+    }
 
     /// Playback state shown on the review screen.
     public struct Review: Sendable, Equatable {
@@ -120,6 +145,9 @@ public enum ButtonID {
     public static let done = "back"
     public static let share = "share"
 
+    /// A look on the compare screen (its whole cell), by its place in the grid: picks it as the favourite.
+    public static func look(_ index: Int) -> String { "look:\(index)" }
+
     /// Card buttons carry the card's SKU (and size): `favourite:SKU`, `bring:SKU`, `dismiss:SKU`, `size:SKU:M`.
     public static func favourite(_ sku: String) -> String { "favourite:\(sku)" }
     public static func bring(_ sku: String) -> String { "bring:\(sku)" }
@@ -160,7 +188,7 @@ extension MirrorRenderer {
         case .countdown(let seconds): drawCountdown(seconds, layout)
         case .recording(let progress, let secondsLeft): drawRecording(progress, secondsLeft, layout)
         case .review(let review): drawReview(review, layout)
-        case .compare(let labels): drawCompare(labels, count: images.count, layout)
+        case .compare(let compare): drawCompare(compare, count: images.count, layout)
         case .suggestions(let suggestions): drawSuggestions(suggestions, layout)
         case .staffOnTheWay(let request): drawStaff(request, layout)
         case .testPattern(let lines): drawTestPattern(lines, layout)
@@ -334,19 +362,48 @@ extension MirrorRenderer {
         }
     }
 
-    private func drawCompare(_ labels: [String], count: Int, _ l: Layout) {
+    private func drawCompare(_ compare: Screen.Compare, count: Int, _ l: Layout) {
         let unit = l.unit
         canvas.verticalGradient(y: 0, height: 200 * unit, top: Color(0, 0, 0, 0.45), bottom: Color(0, 0, 0, 0))
         drawBrand(unit: unit)
-        for (label, cell) in zip(labels, gridCells(count: max(count, 2))) {
-            let chipWidth = min(cell.width - 40 * unit, canvas.textWidth(label, size: 30 * unit) + 60 * unit)
-            let chipY = cell.y + cell.height - (cell.y + cell.height >= l.height - 1 ? 260 : 100) * unit
+        canvas.text(
+            "Tap a look to pick your favourite", x: l.width - 40 * unit, y: 76 * unit, size: 28 * unit,
+            color: Palette.muted, anchor: 1)
+        let cells = gridCells(count: max(count, 2))
+        for (index, (look, cell)) in zip(compare.looks, cells).enumerated() {
+            // The whole look is the touch target; Done, a button, wins a tap where they overlap.
+            canvas.record(.area(ButtonID.look(index)), x: cell.x, y: cell.y, width: cell.width, height: cell.height)
+            let picked = compare.favourite == index
+            if picked {
+                let edge = 8 * unit
+                canvas.rectangle(x: cell.x, y: cell.y, width: cell.width, height: edge, color: Palette.gold)
+                canvas.rectangle(
+                    x: cell.x, y: cell.y + cell.height - edge, width: cell.width, height: edge, color: Palette.gold)
+                canvas.rectangle(x: cell.x, y: cell.y, width: edge, height: cell.height, color: Palette.gold)
+                canvas.rectangle(
+                    x: cell.x + cell.width - edge, y: cell.y, width: edge, height: cell.height, color: Palette.gold)
+            }
+            let title = picked ? "\(look.title) · favourite" : look.title
+            let garments = look.garments.joined(separator: ", ")
+            let widest = max(
+                canvas.textWidth(title, size: 30 * unit, bold: picked), canvas.textWidth(garments, size: 24 * unit))
+            let chipWidth = min(cell.width - 40 * unit, widest + 60 * unit)
+            let chipHeight = (garments.isEmpty ? 60 : 96) * unit
+            let chipY =
+                cell.y + cell.height - (cell.y + cell.height >= l.height - 1 ? 260 : 100) * unit
+                - (chipHeight - 60 * unit)
             canvas.roundedRectangle(
-                x: cell.x + (cell.width - chipWidth) / 2, y: chipY, width: chipWidth, height: 60 * unit,
-                radius: 30 * unit, color: Palette.sheet)
+                x: cell.x + (cell.width - chipWidth) / 2, y: chipY, width: chipWidth, height: chipHeight,
+                radius: 30 * unit, color: picked ? Palette.gold : Palette.sheet)
             canvas.text(
-                canvas.fitted(label, width: chipWidth - 40 * unit, size: 30 * unit), x: cell.x + cell.width / 2,
-                y: chipY + 41 * unit, size: 30 * unit, color: .white, anchor: 0.5)
+                canvas.fitted(title, width: chipWidth - 40 * unit, size: 30 * unit, bold: picked),
+                x: cell.x + cell.width / 2, y: chipY + 41 * unit, size: 30 * unit, color: picked ? Palette.ink : .white,
+                bold: picked, anchor: 0.5)
+            if !garments.isEmpty {
+                canvas.text(
+                    canvas.fitted(garments, width: chipWidth - 40 * unit, size: 24 * unit), x: cell.x + cell.width / 2,
+                    y: chipY + 78 * unit, size: 24 * unit, color: picked ? Palette.ink : Palette.muted, anchor: 0.5)
+            }
         }
         button(
             ButtonID.done, "Done", x: l.width / 2 - 150 * unit, y: l.height - 150 * unit, width: 300 * unit,

@@ -206,6 +206,9 @@ public struct SessionEventKind: RawRepresentable, Codable, Sendable, Hashable, D
     public static let sizeRequest = SessionEventKind(rawValue: "size_request")
     public static let suggestionShown = SessionEventKind(rawValue: "suggestion_shown")
     public static let suggestionAccepted = SessionEventKind(rawValue: "suggestion_accepted")
+    /// The shopper picked (or unpicked) a look as their favourite on the compare screen; detail: "look N".
+    public static let favouriteLook = SessionEventKind(rawValue: "favourite_look")
+    public static let unfavouriteLook = SessionEventKind(rawValue: "unfavourite_look")
 }
 
 /// A garment a shopper asked staff to bring: open until staff mark it done.

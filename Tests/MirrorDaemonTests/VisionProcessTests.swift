@@ -1,4 +1,6 @@
 import Foundation
+import MirrorCore
+import MirrorStore
 import Testing
 
 /// The recognition core in the real daemon: calibration refused while someone moves in view and taken
@@ -137,6 +139,11 @@ import Testing
         _ = try await until("a calibration", daemon, timeout: .seconds(40)) { () async throws -> Bool? in
             try await ctl(daemon, "calibrate", "--frames", "6").status == 0 ? true : nil
         }
+        // Garments are analysed between clips (a clip's frames go to the turn tracker): the look's labels
+        // are what was recognised as it began.
+        _ = try await until("garments", daemon) { () async throws -> Bool? in
+            try await report(daemon).session.contains { !$0.colours.isEmpty } ? true : nil
+        }
         #expect(try await ctl(daemon, "record").status == 0)
         #expect(try await ctl(daemon, "ui", "press", "accept").status == 0)
         struct Clip: Decodable {
@@ -159,7 +166,37 @@ import Testing
         let known = phases.compactMap { $0 }
         #expect(known.count >= 24, "\(phases)")
         #expect(zip(known, known.dropFirst()).allSatisfy { $0 <= $1 }, "phases go forward: \(known)")
+
+        // A second look, then both side by side: each labelled with what was recognised as it was recorded;
+        // the shopper taps the second to pick it, and the pick is a session event.
+        _ = try await until("the review screen", daemon) { () async throws -> Bool? in
+            try await ctl(daemon, "ui", "state", "--json").stdout.contains("\"state\" : \"review\"") ? true : nil
+        }
+        #expect(try await ctl(daemon, "ui", "press", "record").status == 0)
+        _ = try await until("the second clip", daemon, timeout: .seconds(25)) { () async throws -> Bool? in
+            let state = try JSONDecoder().decode(
+                UIReport.self, from: Data(try await ctl(daemon, "ui", "state", "--json").stdout.utf8))
+            return state.clips.count == 2 && state.state == "review" ? true : nil
+        }
+        #expect(try await ctl(daemon, "ui", "press", "compare").status == 0)
+        #expect(try await ctl(daemon, "ui", "press", "look:1").status == 0)
+        // The panel's layout (the buttons listed) follows the next frame drawn.
+        let compare = try await until("the compare screen", daemon) { () async throws -> UIReport? in
+            let state = try JSONDecoder().decode(
+                UIReport.self, from: Data(try await ctl(daemon, "ui", "state", "--json").stdout.utf8))
+            return state.buttons.contains("look:1") && state.looks?.contains(where: \.favourite) == true
+                ? state : nil
+        }
+        let looks = try #require(compare.looks, "\(compare)")
+        print("compare: \(looks.map { "\($0.title): \($0.garments.joined(separator: ", "))" })")
+        #expect(compare.state == "compare" && looks.map(\.title) == ["Look 1", "Look 2"])
+        #expect(looks.allSatisfy { !$0.garments.isEmpty }, "\(looks)")
+        #expect(looks.map(\.favourite) == [false, true])
+        #expect(compare.buttons.contains("look:0") && compare.buttons.contains("back"))
+        #expect(try await ctl(daemon, "ui", "state").stdout.contains("look:1  Look 2 (favourite): "))
         #expect(try await daemon.stop() == 0)
+        let events = try DeviceStore(stateDirectory: "\(daemon.folder)/state").events(session: compare.session ?? "")
+        #expect(events.filter { $0.kind == .favouriteLook }.map(\.detail) == ["look 2"])
     }
 
     @Test func aMissingOrCorruptModelStopsTheDaemonWithTheReason() async throws {

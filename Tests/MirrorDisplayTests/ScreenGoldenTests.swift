@@ -41,8 +41,17 @@ import Testing
         ("consent", .consent(clipSeconds: 8, keepHours: 24)),
         ("countdown", .countdown(3)), ("recording", .recording(progress: 0.4, secondsLeft: 5)),
         ("review", .review(.init(look: 1, looks: 2, position: 0.35, slowMotion: true))),
-        ("compare", .compare(labels: ["Look 1", "Look 2"])),
-        ("compare-four", .compare(labels: ["Look 1 · rust jumper", "Look 2", "Look 3 · wrap dress", "Look 4"])),
+        ("compare", .compare(.init(looks: [.init(title: "Look 1"), .init(title: "Look 2")]))),
+        (
+            "compare-four",
+            .compare(
+                .init(
+                    looks: [
+                        .init(title: "Look 1", garments: ["rust knitwear", "navy trousers"]),
+                        .init(title: "Look 2", garments: ["coral dress"]), .init(title: "Look 3"),
+                        .init(title: "Look 4", garments: ["camel outerwear", "cream knitwear", "black trousers"]),
+                    ], favourite: 1))
+        ),
         ("suggestions", .suggestions(suggestions)),
         ("suggestions-empty", .suggestions(.init(recognised: [], cards: []))),
         ("staff", .staffOnTheWay(request: "Knit top, size M, terracotta")),
@@ -76,8 +85,8 @@ import Testing
     }
 
     static func images(for screen: Screen) -> [PixelBuffer] {
-        guard case .compare(let labels) = screen else { return [liveFrame()] }
-        return labels.indices.map { index in
+        guard case .compare(let compare) = screen else { return [liveFrame()] }
+        return compare.looks.indices.map { index in
             let frame = PixelBuffer()
             TurntableScene().render(index * 9, into: frame)
             return frame
@@ -121,6 +130,15 @@ import Testing
         let accept = boxes.first { $0.kind == .button(ButtonID.accept) }!
         #expect(renderer.canvas.button(atX: accept.x + 10, y: accept.y + 10) == ButtonID.accept)
         #expect(renderer.canvas.button(atX: 5, y: 5) == nil)
+
+        // On the compare screen a look is picked by a tap anywhere on it, except on Done.
+        renderer.draw(
+            .compare(.init(looks: [.init(title: "Look 1"), .init(title: "Look 2")])),
+            images: Self.images(for: .compare(.init(looks: [.init(title: "Look 1"), .init(title: "Look 2")]))))
+        #expect(renderer.canvas.button(atX: 200, y: 900) == ButtonID.look(0))
+        #expect(renderer.canvas.button(atX: 900, y: 900) == ButtonID.look(1))
+        let done = renderer.canvas.layout.first { $0.kind == .button(ButtonID.done) }!
+        #expect(renderer.canvas.button(atX: done.x + 10, y: done.y + 10) == ButtonID.done)
     }
 
     private func expectGolden(_ image: PixelBuffer, _ name: String) throws {

@@ -61,6 +61,8 @@ public final class SessionController: Sendable {
         var lookGarments: [Int: [String]] = [:]
         /// The clip the shopper picked as their favourite look on the compare screen.
         var favouriteLook: Int?
+        /// The loyalty code keyboard over the suggestions, while it is open.
+        var codeEntry: Screen.CodeEntry?
     }
 
     public let scene: DisplayScene
@@ -181,6 +183,8 @@ public final class SessionController: Sendable {
             event = clips.count >= 2 ? .compareRequested(clips: Array(clips.suffix(4))) : nil
         case ButtonID.share: return share()
         case _ where id.hasPrefix("look:"): return pickLook(id)
+        case ButtonID.loyalty, ButtonID.codeOK, ButtonID.codeCancel: return typeCode(id)
+        case _ where id.hasPrefix("key:"): return typeCode(id)
         case _ where id.contains(":"): return pressCard(id)
         case ButtonID.slowMotion:
             let now = MonotonicInstant.now()
@@ -195,6 +199,55 @@ public final class SessionController: Sendable {
         }
         guard let event else { return false }
         apply(event, interaction: true)
+        return true
+    }
+
+    /// The loyalty code keyboard: opened from the suggestions, keys typed, the code checked with OK (against
+    /// the hub when there is one, so off the caller's thread); the code itself is never logged.
+    private func typeCode(_ id: String) -> Bool {
+        guard state == .suggestions, let shop, let session = sessionID else { return false }
+        let (handled, check) = current.withLock { c -> (Bool, String?) in
+            c.lastInteraction = .now()
+            if id == ButtonID.loyalty {
+                c.codeEntry = Screen.CodeEntry()
+                return (true, nil)
+            }
+            guard var entry = c.codeEntry else { return (false, nil) }
+            var check: String?
+            switch id {
+            case ButtonID.codeCancel:
+                c.codeEntry = nil
+                return (true, nil)
+            case ButtonID.codeDelete:
+                entry.typed = String(entry.typed.dropLast())
+                entry.message = nil
+            case ButtonID.codeOK:
+                guard !entry.typed.isEmpty else { return (false, nil) }
+                entry.message = "Checking…"
+                check = entry.typed
+            default:
+                let key = id.dropFirst("key:".count)
+                guard key.count == 1, let character = key.first,
+                    Screen.CodeEntry.rows.contains(where: { $0.contains(character) }),
+                    entry.typed.count < Screen.CodeEntry.maxLength
+                else { return (false, nil) }
+                entry.typed.append(character)
+                entry.message = nil
+            }
+            c.codeEntry = entry
+            return (true, check)
+        }
+        guard handled else { return false }
+        refresh()
+        guard let code = check else { return true }
+        Task {
+            let found = await shop.identify(code, session: session)
+            current.withLock { c in
+                guard c.id == session, c.codeEntry?.typed == code else { return }
+                c.codeEntry = found ? nil : Screen.CodeEntry(typed: code, message: "No opted-in profile with that code")
+            }
+            refresh()
+        }
         return true
     }
 
@@ -399,6 +452,7 @@ public final class SessionController: Sendable {
             c.staffShownAt = state == .staffOnTheWay ? now : nil
             if state != .staffOnTheWay { c.staffMessage = nil }
             if state != .recording { c.recordingStarted = nil }
+            if state != .suggestions { c.codeEntry = nil }
         }
         refresh()
     }
@@ -430,7 +484,9 @@ public final class SessionController: Sendable {
         var garments = recognised.withLock { $0 }
         var cards: [Screen.Garment] = []
         // The catalog side runs outside the session's lock (it reads files and writes events).
+        var identified = false
         if state == .suggestions, let shop {
+            identified = shop.isIdentified(session: sessionID)
             let shown = shop.cards(session: sessionID)
             cards = shown.cards
             if !shown.recognised.isEmpty { garments = shown.recognised }
@@ -474,7 +530,8 @@ public final class SessionController: Sendable {
                 let favourite = c.favouriteLook.flatMap { clips.firstIndex(of: $0) }
                 return .init(screen: .compare(.init(looks: looks, favourite: favourite)), playback: c.playing)
             case .suggestions:
-                return .init(screen: .suggestions(.init(recognised: garments, cards: cards)))
+                if let entry = c.codeEntry { return .init(screen: .codeEntry(entry)) }
+                return .init(screen: .suggestions(.init(recognised: garments, cards: cards, identified: identified)))
             case .staffOnTheWay:
                 return .init(
                     screen: .staffOnTheWay(request: c.staffMessage ?? "A colleague is coming to help"))

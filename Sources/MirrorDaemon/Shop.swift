@@ -132,6 +132,9 @@ public final class Shop: Sendable {
         withVisit(session) { $0.observations = observations }
     }
 
+    /// Whether a shopper's profile personalises this session.
+    func isIdentified(session: String?) -> Bool { withVisit(session) { $0.profile != nil } }
+
     /// The hub sent new catalog items or stock: the next refresh rebuilds the data.
     func hubDataChanged() { hubGeneration.add(1, ordering: .releasing) }
 

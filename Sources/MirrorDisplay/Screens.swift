@@ -20,6 +20,8 @@ public enum Screen: Sendable, Equatable {
     case compare(Compare)
     /// What the mirror recognised and what it suggests.
     case suggestions(Suggestions)
+    /// The shopper types their loyalty code on the glass (over the suggestions).
+    case codeEntry(CodeEntry)
     /// A staff request was sent.
     case staffOnTheWay(request: String)
     /// The camera stopped; why, in a few words.
@@ -115,10 +117,34 @@ public enum Screen: Sendable, Equatable {
     public struct Suggestions: Sendable, Equatable {
         public var recognised: [String]
         public var cards: [Garment]
-        public init(recognised: [String], cards: [Garment]) {
+        /// Whether a shopper's profile personalises them (else the loyalty code button shows).
+        public var identified: Bool
+        public init(recognised: [String], cards: [Garment], identified: Bool = false) {
             self.recognised = recognised
             self.cards = cards
+            self.identified = identified
         }
+    }
+
+    /// The loyalty code being typed, and how the last try went.
+    public struct CodeEntry: Sendable, Equatable {
+        public var typed: String
+        /// Why the last code was not taken, or that it is being checked.
+        public var message: String?
+
+        public init(typed: String = "", message: String? = nil) {
+            self.typed = typed
+            self.message = message
+        }
+
+        /// The code as the panel shows it: all but the last two characters hidden (the mirror is in a shop).
+        public var masked: String {
+            String(repeating: "•", count: max(0, typed.count - 2)) + typed.suffix(2)
+        }
+
+        /// The keyboard's rows: digits, letters and the dash of codes like "DEMO-1234".
+        public static let rows = ["1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM"]
+        public static let maxLength = 24
     }
 
     /// Whether the screen shows camera images (live or recorded) beneath it.
@@ -144,6 +170,12 @@ public enum ButtonID {
     public static let staff = "staff"
     public static let done = "back"
     public static let share = "share"
+    /// The suggestions screen's "Loyalty code" button, and the code entry's own buttons.
+    public static let loyalty = "loyalty"
+    public static let codeOK = "code:ok"
+    public static let codeCancel = "code:cancel"
+    public static let codeDelete = "key:delete"
+    public static func key(_ character: Character) -> String { "key:\(character)" }
 
     /// A look on the compare screen (its whole cell), by its place in the grid: picks it as the favourite.
     public static func look(_ index: Int) -> String { "look:\(index)" }
@@ -190,6 +222,7 @@ extension MirrorRenderer {
         case .review(let review): drawReview(review, layout)
         case .compare(let compare): drawCompare(compare, count: images.count, layout)
         case .suggestions(let suggestions): drawSuggestions(suggestions, layout)
+        case .codeEntry(let entry): drawCodeEntry(entry, layout)
         case .staffOnTheWay(let request): drawStaff(request, layout)
         case .testPattern(let lines): drawTestPattern(lines, layout)
         case .cameraLost(let detail): drawTitle("Camera reconnecting…", detail: detail, unit: unit)
@@ -410,6 +443,61 @@ extension MirrorRenderer {
             height: 96 * unit, unit: unit, primary: true)
     }
 
+    private func drawCodeEntry(_ entry: Screen.CodeEntry, _ l: Layout) {
+        let unit = l.unit
+        drawBrand(unit: unit)
+        let sheetHeight = min(920 * unit, l.height - 160 * unit)
+        let top = l.sheetTop(height: sheetHeight)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: sheetHeight, radius: 36 * unit, color: Palette.sheet)
+        let left = l.sheetX + 50 * unit
+        let inner = l.sheetWidth - 100 * unit
+        canvas.text("Your loyalty code", x: left, y: top + 86 * unit, size: 44 * unit, color: .white, bold: true)
+        canvas.text(
+            canvas.fitted(
+                "From your card or the app. The mirror never recognises faces.", width: inner, size: 26 * unit),
+            x: left, y: top + 136 * unit, size: 26 * unit, color: Palette.muted)
+        canvas.roundedRectangle(
+            x: left, y: top + 170 * unit, width: inner, height: 96 * unit, radius: 20 * unit, color: Palette.quiet)
+        if !entry.typed.isEmpty {
+            canvas.text(
+                entry.masked, x: left + inner / 2, y: top + 234 * unit, size: 44 * unit, color: .white, anchor: 0.5,
+                tracking: 6 * unit)
+        }
+        if let message = entry.message {
+            canvas.text(
+                canvas.fitted(message, width: inner, size: 28 * unit), x: left + inner / 2, y: top + 316 * unit,
+                size: 28 * unit, color: Palette.gold, anchor: 0.5)
+        }
+        // Ten keys across; the last row ends with a wide delete key.
+        let gap = 10 * unit
+        let key = (inner - 9 * gap) / 10
+        let keyHeight = min(key * 1.1, (sheetHeight - 520 * unit) / 4 - gap)
+        var y = top + 350 * unit
+        for row in Screen.CodeEntry.rows {
+            var x = left
+            for character in row {
+                button(
+                    ButtonID.key(character), String(character), x: x, y: y, width: key, height: keyHeight, unit: unit,
+                    primary: false)
+                x += key + gap
+            }
+            if row.count < 10 {
+                button(
+                    ButtonID.codeDelete, "Delete", x: x, y: y, width: left + inner - x, height: keyHeight, unit: unit,
+                    primary: false)
+            }
+            y += keyHeight + gap
+        }
+        let buttonWidth = (inner - 30 * unit) / 2
+        button(
+            ButtonID.codeCancel, "Cancel", x: left, y: top + sheetHeight - 130 * unit, width: buttonWidth,
+            height: 96 * unit, unit: unit, primary: false)
+        button(
+            ButtonID.codeOK, "OK", x: left + buttonWidth + 30 * unit, y: top + sheetHeight - 130 * unit,
+            width: buttonWidth, height: 96 * unit, unit: unit, primary: true)
+    }
+
     private func drawSuggestions(_ suggestions: Screen.Suggestions, _ l: Layout) {
         let unit = l.unit
         drawBrand(unit: unit)
@@ -440,6 +528,15 @@ extension MirrorRenderer {
             chipX += chipWidth + 16 * unit
         }
         canvas.text("Picked for you", x: left, y: top + 250 * unit, size: 40 * unit, color: .white, bold: true)
+        if suggestions.identified {
+            canvas.text(
+                "Using your profile", x: left + inner, y: top + 248 * unit, size: 28 * unit, color: Palette.gold,
+                anchor: 1)
+        } else {
+            button(
+                ButtonID.loyalty, "Loyalty code", x: left + inner - 280 * unit, y: top + 196 * unit,
+                width: 280 * unit, height: 72 * unit, unit: unit, primary: false)
+        }
         let cards = Array(suggestions.cards.prefix(3))
         if cards.isEmpty {
             canvas.text(

@@ -69,4 +69,56 @@ import Testing
         #expect(missing.status == 65 && missing.stderr.contains("no request 9999"), "\(missing)")
         #expect(try await daemon.stop() == 0)
     }
+
+    /// The shopper types their loyalty code on the glass: a wrong code is refused on the keyboard, the right one
+    /// closes it and personalises the suggestions; the code is not written to the log.
+    @Test func aShopperTypesTheirLoyaltyCodeOnTheMirror() async throws {
+        let daemon = try DaemonUnderTest(
+            extraConfig: "suggestions:\n  catalog: \(Binaries.repository)/config/catalog")
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        func ui() async throws -> UIReport {
+            try JSONDecoder().decode(
+                UIReport.self, from: Data(try await ctl(daemon, "ui", "state", "--json").stdout.utf8))
+        }
+        func identified() async throws -> Bool {
+            try JSONDecoder().decode(
+                SuggestionsReport.self, from: Data(try await ctl(daemon, "suggestions", "--json").stdout.utf8)
+            ).identified
+        }
+        func until(_ what: String, _ probe: () async throws -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !(try await probe()) {
+                guard ContinuousClock.now < deadline else { throw TestFailure("never: \(what): \(try await ui())") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        func type(_ code: String) async throws {
+            for character in code {
+                #expect(try await ctl(daemon, "ui", "press", "key:\(character)").status == 0)
+            }
+            #expect(try await ctl(daemon, "ui", "press", "code:ok").status == 0)
+        }
+        #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
+        #expect(try await ctl(daemon, "ui", "press", "suggestions").status == 0)
+        try await until("the loyalty code button") { try await ui().buttons.contains("loyalty") }
+        #expect(try await ctl(daemon, "ui", "press", "key:A").status != 0, "keys only work on the keyboard")
+        #expect(try await ctl(daemon, "ui", "press", "loyalty").status == 0)
+        try await until("the keyboard") { try await ui().buttons.contains("key:Q") }
+
+        try await type("DEMO-12X")
+        #expect(try await ctl(daemon, "ui", "press", "key:delete").status == 0)
+        #expect(try await ctl(daemon, "ui", "press", "key:?").status != 0, "not a key on the keyboard")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await ui().buttons.contains("code:ok"), "a wrong code keeps the keyboard open")
+        #expect(try await !identified())
+
+        for _ in 0..<7 { #expect(try await ctl(daemon, "ui", "press", "key:delete").status == 0) }
+        try await type("DEMO-1234")
+        try await until("the keyboard to close") { try await !ui().buttons.contains("key:Q") }
+        #expect(try await identified())
+        #expect(try await !ui().buttons.contains("loyalty"))
+        #expect(try await daemon.stop() == 0)
+        #expect(!daemon.logs().contains("DEMO-1234"))
+    }
 }

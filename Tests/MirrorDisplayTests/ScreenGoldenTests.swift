@@ -53,7 +53,8 @@ import Testing
                     ], favourite: 1))
         ),
         ("suggestions", .suggestions(suggestions)),
-        ("suggestions-empty", .suggestions(.init(recognised: [], cards: []))),
+        ("suggestions-empty", .suggestions(.init(recognised: [], cards: [], identified: true))),
+        ("code-entry", .codeEntry(.init(typed: "DEMO-12", message: "No opted-in profile with that code"))),
         ("staff", .staffOnTheWay(request: "Knit top, size M, terracotta")),
         ("camera-lost", .cameraLost(detail: "Camera unplugged")),
         ("test-pattern", .testPattern(lines: ["/dev/fb0 1080x1920 XRGB8888", "double-buffered (pan) · vsync"])),

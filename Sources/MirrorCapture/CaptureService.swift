@@ -24,6 +24,10 @@ public final class CaptureStats: Sendable {
         /// When the stream last opened, and when a frame (whole or not) last came out of it.
         var streamingSince = MonotonicInstant.now()
         var lastFrameAt: MonotonicInstant?
+        /// When a frame was last passed on (whole, and masked when masks are set).
+        var lastGoodFrameAt: MonotonicInstant?
+        /// Whether this stream's first frame that could not be masked was reported.
+        var unmaskableReported = false
     }
 
     private let values = Mutex(Values())
@@ -58,7 +62,10 @@ public final class CaptureStats: Sendable {
     func set(_ state: State, format: StreamFormat? = nil) {
         values.withLock {
             $0.state = state
-            if state == .streaming { $0.streamingSince = .now() }
+            if state == .streaming {
+                $0.streamingSince = .now()
+                $0.unmaskableReported = false
+            }
             if let format {
                 $0.format = format
                 $0.lastSequence = nil
@@ -78,6 +85,7 @@ public final class CaptureStats: Sendable {
                 v.corrupt += 1
             } else {
                 v.captured += 1
+                v.lastGoodFrameAt = v.lastFrameAt
                 v.rate.record(frame.timestamp)
             }
             return (gap, v.rate.rate(at: frame.timestamp))
@@ -118,6 +126,32 @@ public final class CaptureStats: Sendable {
             return "capture: no frame for over \(limit) while streaming (the capture thread may be blocked)"
         }
     }
+    /// Frames come but every one is dropped (damaged, or it cannot be masked): a camera problem to report, not a
+    /// blocked thread a restart would mend. Nil while frames are passed on, or none come at all.
+    public func unusable(limit: Duration = .seconds(5), now: MonotonicInstant = .now()) -> String? {
+        values.withLock { v in
+            guard v.state == .streaming, let last = v.lastFrameAt, now.since(last) <= limit,
+                now.since(v.lastGoodFrameAt.map { max($0, v.streamingSince) } ?? v.streamingSince) > limit
+            else { return nil }
+            return "camera: every frame dropped for over \(limit) (damaged, or it cannot be masked)"
+        }
+    }
+
+    /// True the first time in a stream that a frame could not be masked (to say so once, loudly).
+    func firstUnmaskable() -> Bool {
+        values.withLock { v in
+            defer { v.unmaskableReported = true }
+            return !v.unmaskableReported
+        }
+    }
+
+    /// Whether frames are being passed on to the display, recording and recognition.
+    public func delivering(limit: Duration = .seconds(5), now: MonotonicInstant = .now()) -> Bool {
+        values.withLock { v in
+            v.state == .streaming && v.lastGoodFrameAt.map { now.since($0) <= limit } ?? false
+        }
+    }
+
     /// The last failure, in a few words, while reconnecting.
     public var lastError: String? { values.withLock { $0.lastError } }
 
@@ -181,9 +215,17 @@ public struct CaptureService: Service {
                                 do {
                                     frame = try masker.apply(frame)
                                 } catch {
-                                    // Unmaskable means unseen: the frame is dropped like a corrupt one.
+                                    // Unmaskable means unseen: the frame is dropped like a corrupt one. Said once
+                                    // per stream at error level: a camera whose every frame is refused shows
+                                    // nothing and records nothing until its format is fixed.
                                     stats.record(frame, corrupt: true)
-                                    logger.debug("frame not masked; dropped", metadata: ["error": "\(error)"])
+                                    if stats.firstUnmaskable() {
+                                        logger.error(
+                                            "camera frame cannot be masked; dropped (so is every such frame)",
+                                            metadata: ["device": "\(device.name)", "error": "\(error)"])
+                                    } else {
+                                        logger.debug("frame not masked; dropped", metadata: ["error": "\(error)"])
+                                    }
                                     return
                                 }
                             }

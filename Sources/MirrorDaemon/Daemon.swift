@@ -460,7 +460,8 @@ final class DaemonState: DaemonFacade {
 
     func healthProblems() -> [String] {
         let state = captureStats.state
-        return (state == .streaming ? [] : ["camera: \(state.rawValue)"]) + stuckServices()
+        let camera = state == .streaming ? captureStats.unusable().map { [$0] } ?? [] : ["camera: \(state.rawValue)"]
+        return camera + stuckServices()
     }
 
     /// Services that have stopped making progress although their input is there; a restart may mend them
@@ -469,8 +470,9 @@ final class DaemonState: DaemonFacade {
         var stuck: [String] = []
         let now = MonotonicInstant.now()
         if let stalled = captureStats.stalled(now: now) { stuck.append(stalled) }
-        // The consumers are judged only while frames arrive; otherwise capture is the one to blame.
-        let streaming = captureStats.state == .streaming && stuck.isEmpty
+        // The consumers are judged only while frames are passed on to them; otherwise capture is the one to
+        // blame (stuck above), or the camera (its frames all dropped: a health problem, not a stuck service).
+        let streaming = captureStats.delivering() && stuck.isEmpty
         if streaming, now.since(started) > .seconds(5),
             displayStats.lastShown.map({ now.since($0) > .seconds(5) }) ?? true
         {

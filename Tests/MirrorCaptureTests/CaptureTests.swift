@@ -122,6 +122,80 @@ private final class ScriptedCamera: CaptureDevice {
     }
 }
 
+/// A camera that sends YUYV frames 7 pixels wide (a width the privacy masker refuses) until cancelled.
+private final class OddWidthCamera: CaptureDevice {
+    var name: String { "odd" }
+
+    func stream(opened: @escaping @Sendable (StreamFormat) -> Void, deliver: @escaping @Sendable (Frame) -> Void)
+        async throws(CaptureError)
+    {
+        opened(StreamFormat(format: .yuyv, width: 7, height: 2, fps: 50))
+        var sequence: UInt64 = 0
+        while !Task.isCancelled {
+            deliver(
+                Frame(
+                    sequence: sequence, timestamp: .now(), format: .yuyv, width: 7, height: 2,
+                    bytes: FrameBytes([UInt8](repeating: 128, count: 28))))
+            sequence += 1
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
+/// The messages logged at error level.
+private final class ErrorMessages: Sendable {
+    let lines = Mutex<[String]>([])
+}
+
+/// Collects the messages logged at error level.
+private struct ErrorLog: LogHandler {
+    let messages: ErrorMessages
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .debug
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        if event.level == .error { messages.lines.withLock { $0.append("\(event.message)") } }
+    }
+}
+
+extension CaptureTests {
+    /// Frames that cannot be masked are never passed on; after a while that is reported as a camera problem,
+    /// said once at error level, and not as a blocked capture thread (which would have systemd restart mirrord
+    /// over and over for a camera a restart cannot mend).
+    @Test func aCameraWhoseFramesCannotBeMaskedIsReportedOnceNotRestarted() async throws {
+        let stats = CaptureStats(registry: PrometheusCollectorRegistry())
+        let bus = FrameBus()
+        let frames = bus.subscribe("test", capacity: 16)
+        let errors = ErrorMessages()
+        let logger = Logger(label: "test") { _ in ErrorLog(messages: errors) }
+        let masker = try PrivacyMasker(zones: [MaskZone(name: "door", x: 0, y: 0, width: 0.5, height: 1)])
+        let capture = Task {
+            try await CaptureService(device: OddWidthCamera(), bus: bus, stats: stats, logger: logger, masker: masker)
+                .run()
+        }
+        let limit = Duration.milliseconds(300)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while stats.unusable(limit: limit) == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let problem = stats.unusable(limit: limit)
+        #expect(problem?.contains("every frame dropped") == true)
+        #expect(stats.stalled(limit: limit) == nil, "frames keep coming: the capture thread is not blocked")
+        #expect(!stats.delivering(limit: limit))
+        let report = stats.report(device: "odd")
+        #expect(report.framesCorrupt > 10 && stats.captured == 0)
+        #expect(errors.lines.withLock { $0 }.count == 1, "\(errors.lines.withLock { $0 })")
+        capture.cancel()
+        _ = try? await capture.value
+        var published = 0
+        for await _ in frames { published += 1 }
+        #expect(published == 0)
+    }
+}
+
 @Suite struct TestPatternTests {
     @Test func everyFrameCarriesItsCounter() async throws {
         let device = TestPatternDevice(width: 192, height: 64, fps: 200, frameLimit: 40)

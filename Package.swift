@@ -207,8 +207,9 @@ let package = Package(
             name: "mirror-bench",
             dependencies: [
                 "MirrorCore", "MirrorCapture", "MirrorDisplay", "MirrorImaging", "MirrorTesting", "MirrorRecorder",
-                "MirrorVision", "MirrorSuggest", "MirrorHub", "CCairo",
+                "MirrorVision", "MirrorSuggest", "MirrorHub", "MirrorSync", "CCairo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -9,6 +9,16 @@ public enum ScratchPostgres {
         serverURL: String, prefix: String, maxConnections: Int = 20,
         _ body: @Sendable (PostgresHubDatabase) async throws -> T
     ) async throws -> T {
+        try await withNamedDatabase(serverURL: serverURL, prefix: prefix, maxConnections: maxConnections) {
+            database, _ in try await body(database)
+        }
+    }
+
+    /// The same, also handing `body` the database's URL (for a server process of its own).
+    public static func withNamedDatabase<T: Sendable>(
+        serverURL: String, prefix: String, maxConnections: Int = 20,
+        _ body: @Sendable (PostgresHubDatabase, String) async throws -> T
+    ) async throws -> T {
         let logger = Logger(label: prefix)
         let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
         guard var components = URLComponents(string: serverURL) else {
@@ -18,11 +28,11 @@ public enum ScratchPostgres {
         let creator = try PostgresHubDatabase(url: serverURL, logger: logger, maxConnections: 1)
         try await creator.whileRunning { try await creator.administer("CREATE DATABASE \(name)") }
         components.path = "/\(name)"
-        let database = try PostgresHubDatabase(
-            url: components.string ?? serverURL, logger: logger, maxConnections: maxConnections)
+        let url = components.string ?? serverURL
+        let database = try PostgresHubDatabase(url: url, logger: logger, maxConnections: maxConnections)
         let result: Result<T, any Error> = await {
             do {
-                return .success(try await database.whileRunning { try await body(database) })
+                return .success(try await database.whileRunning { try await body(database, url) })
             } catch {
                 return .failure(error)
             }

@@ -15,7 +15,8 @@ struct MirrorBench: AsyncParsableCommand {
         commandName: "mirror-bench", abstract: "Performance figures of the mirror's hot paths.",
         subcommands: [
             Decode.self, MakeJPEG.self, Replay.self, Compose.self, Record.self, Vision.self, KNN.self,
-            VisionPipeline.self, Retrieval.self, Suggest.self, HubLoad.self, FleetPull.self, Mask.self,
+            VisionPipeline.self, Retrieval.self, Suggest.self, HubLoad.self, HubHTTPLoad.self, FleetPull.self,
+            Mask.self,
         ])
 }
 

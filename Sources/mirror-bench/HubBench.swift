@@ -31,7 +31,26 @@ struct HubLoad: AsyncParsableCommand {
         }
     }
 
+    struct Figures: Sendable {
+        var opsPerSecond: Double
+        var p50: Double
+        var p99: Double
+    }
+
     func measure(_ database: any HubDatabase) async throws {
+        let figures = try await Self.measure(
+            database, devices: devices, pushes: pushes, ops: ops, concurrency: concurrency)
+        print(
+            String(
+                format:
+                    "hub %@: %d devices x %d pushes x %d ops, %d in flight: %.0f ops/s, push p50 %.1f ms, p99 %.1f ms",
+                database.dialect.name, devices, pushes, ops, concurrency, figures.opsPerSecond, figures.p50,
+                figures.p99))
+    }
+
+    static func measure(_ database: any HubDatabase, devices: Int, pushes: Int, ops: Int, concurrency: Int)
+        async throws -> Figures
+    {
         let hub = try await HubStore(database: database)
         try await hub.addStore(id: "load", name: "Load")
         var principals: [Principal] = []
@@ -78,12 +97,8 @@ struct HubLoad: AsyncParsableCommand {
             + Double((ContinuousClock.now - start).components.seconds)
         latencies.sort()
         let total = jobs.count * ops
-        let p50 = latencies[latencies.count / 2]
-        let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
-        print(
-            String(
-                format:
-                    "hub %@: %d devices x %d pushes x %d ops, %d in flight: %.0f ops/s, push p50 %.1f ms, p99 %.1f ms",
-                database.dialect.name, devices, pushes, ops, concurrency, Double(total) / seconds, p50, p99))
+        return Figures(
+            opsPerSecond: Double(total) / seconds, p50: latencies[latencies.count / 2],
+            p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
     }
 }

@@ -1,0 +1,159 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MirrorCore
+import MirrorHub
+import MirrorSync
+import MirrorTesting
+import NIOCore
+import NIOPosix
+
+/// Many mirrors pushing their outboxes at once to a real `mirrorhub serve` over HTTP on loopback (JSON, bearer
+/// credentials, the whole request path), on SQLite and (with `--postgres`) PostgreSQL. Its peer, in the same run
+/// and on a fresh database of the same kind, is the store called directly (`hub-load`): the ratio is what HTTP,
+/// JSON and authentication add.
+struct HubHTTPLoad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub-http-load", abstract: "Sync push throughput and latency through mirrorhub's HTTP API.")
+
+    @Option(help: "The mirrorhub executable.") var hub: String
+    @Option(help: "Simulated devices.") var devices = 1000
+    @Option(help: "Pushes per device.") var pushes = 5
+    @Option(help: "Ops per push.") var ops = 20
+    @Option(help: "Pushes in flight at once.") var concurrency = 8
+    @Option(help: "A PostgreSQL server to create throwaway databases on (postgres://USER@/postgres?host=…).")
+    var postgres: String?
+
+    struct Figures {
+        var opsPerSecond: Double
+        var p50: Double
+        var p99: Double
+    }
+
+    func run() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hub-http-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (devices, pushes, ops, concurrency) = (devices, pushes, ops, concurrency)
+        @Sendable func direct(_ database: any HubDatabase) async throws -> HubLoad.Figures {
+            try await HubLoad.measure(database, devices: devices, pushes: pushes, ops: ops, concurrency: concurrency)
+        }
+
+        let sqlitePath = folder.appendingPathComponent("hub.sqlite").path
+        let sqlite = try SQLiteHubDatabase(path: sqlitePath)
+        let credentials = try await sqlite.whileRunning { try await enrol(sqlite) }
+        let viaHTTP = try await overHTTP(database: sqlitePath, credentials: credentials)
+        let peer = try SQLiteHubDatabase(path: folder.appendingPathComponent("peer.sqlite").path)
+        report("sqlite", viaHTTP, try await peer.whileRunning { try await direct(peer) })
+
+        guard let postgres else { return }
+        try await ScratchPostgres.withNamedDatabase(serverURL: postgres, prefix: "mirror_hub_http") { database, url in
+            let credentials = try await enrol(database)
+            let figures = try await overHTTP(database: url, credentials: credentials)
+            try await ScratchPostgres.withDatabase(serverURL: postgres, prefix: "mirror_hub_peer", maxConnections: 16) {
+                report("postgresql", figures, try await direct($0))
+            }
+        }
+    }
+
+    func report(_ backend: String, _ http: Figures, _ direct: HubLoad.Figures) {
+        print(
+            String(
+                format: "hub %@ over HTTP: %d devices x %d pushes x %d ops, %d in flight: %.0f ops/s, "
+                    + "push p50 %.1f ms, p99 %.1f ms; store called directly: %.0f ops/s, p99 %.1f ms; "
+                    + "ratio HTTP / direct throughput %.2f",
+                backend, devices, pushes, ops, concurrency, http.opsPerSecond, http.p50, http.p99,
+                direct.opsPerSecond, direct.p99, http.opsPerSecond / direct.opsPerSecond))
+    }
+
+    /// Enrols the simulated mirrors in the hub's database; their credentials.
+    func enrol(_ database: any HubDatabase) async throws -> [String] {
+        let store = try await HubStore(database: database)
+        try await store.addStore(id: "load", name: "Load")
+        var credentials: [String] = []
+        for index in 0..<devices {
+            let (token, _) = try await store.createEnrolmentToken(store: "load")
+            credentials.append(try await store.enrol(EnrolRequest(token: token, name: "m\(index)")).credential)
+        }
+        return credentials
+    }
+
+    /// Starts mirrorhub on `database`, pushes every device's outbox through it, stops it.
+    func overHTTP(database: String, credentials: [String]) async throws -> Figures {
+        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = probe.localAddress?.port ?? 0
+        try await probe.close()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: hub)
+        process.arguments = ["serve", "--database", database, "--port", "\(port)", "--poll-interval", "3600"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(concurrency, 1))
+        let http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        do {
+            let figures = try await push(credentials, to: "http://127.0.0.1:\(port)", http: http)
+            try await http.shutdown()
+            return figures
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    func push(_ credentials: [String], to url: String, http: HTTPClient) async throws -> Figures {
+        let ready = ContinuousClock.now + .seconds(30)
+        while (try? await HubClient(baseURL: url, credential: credentials[0], http: http).hello()) == nil {
+            guard ContinuousClock.now < ready else { throw ValidationError("mirrorhub did not start") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let jobs = (0..<pushes).flatMap { round in credentials.map { ($0, round) } }
+        let opsPerPush = ops
+        let start = ContinuousClock.now
+        var latencies: [Double] = []
+        try await withThrowingTaskGroup(of: Double.self) { group in
+            var next = 0
+            func add() {
+                let (credential, round) = jobs[next]
+                next += 1
+                group.addTask {
+                    let batch = (0..<opsPerPush).map { index in
+                        let seq = Int64(round * opsPerPush + index + 1)
+                        return SyncOp(
+                            opId: ULID.make(), seq: seq, hlc: HLC(millis: HubStore.systemMillis(), counter: 0),
+                            entity: .sessionEvent, key: "e\(seq)",
+                            patch: [
+                                "sessionId": .string("s"), "at": .number(Double(seq)), "kind": .string("tried_on"),
+                                "sku": .string("KN-101-RUS"),
+                            ])
+                    }
+                    let begin = ContinuousClock.now
+                    let response = try await HubClient(baseURL: url, credential: credential, http: http).push(batch)
+                    guard response.applied == opsPerPush else {
+                        throw ValidationError("the hub applied \(response.applied) of \(opsPerPush) ops")
+                    }
+                    return (ContinuousClock.now - begin).milliseconds
+                }
+            }
+            // Round r of every device is started before round r + 1 of any.
+            for _ in 0..<min(concurrency, jobs.count) { add() }
+            while let latency = try await group.next() {
+                latencies.append(latency)
+                if next < jobs.count { add() }
+            }
+        }
+        let seconds = (ContinuousClock.now - start).milliseconds / 1000
+        latencies.sort()
+        return Figures(
+            opsPerSecond: Double(jobs.count * ops) / seconds, p50: latencies[latencies.count / 2],
+            p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+    }
+}

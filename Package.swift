@@ -48,6 +48,9 @@ let package = Package(
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(
+            name: "CQRencode", path: "Sources/CQRencode", pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]),
 
         .target(
             name: "MirrorCore",
@@ -88,7 +91,7 @@ let package = Package(
         .target(
             name: "MirrorDisplay",
             dependencies: [
-                "MirrorCore", "MirrorImaging", "CCairo", "CLinuxUAPI",
+                "MirrorCore", "MirrorImaging", "CCairo", "CLinuxUAPI", "CQRencode",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -3,11 +3,13 @@
 
 # Debian packages the build needs (C libraries, their pkg-config files, the UI font).
 BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev libv4l-dev libxnnpack-dev libpthreadpool-dev libsystemd-dev
+    libqrencode-dev
     fonts-dejavu-core)
 # Tools the tests use besides the build: promtool checks /metrics and Prometheus discovers mirrors from the hub,
 # ffprobe checks recorded clips, PostgreSQL serves the hub's production backend, headless Chromium loads the
-# hub's fleet page, systemd-analyze verifies the unit file, openssl and curl make and probe the remote API.
-TEST_PACKAGES=(prometheus ffmpeg postgresql chromium systemd openssl curl)
+# hub's fleet page, systemd-analyze verifies the unit file, openssl and curl make and probe the remote API,
+# zbarimg reads the share link's QR code off a rendered screen as a phone would.
+TEST_PACKAGES=(prometheus ffmpeg postgresql chromium systemd openssl curl zbar-tools)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -62,13 +62,34 @@ public enum Screen: Sendable, Equatable {
         public var slowMotion: Bool
         /// The shopper agreed to share this session's clips.
         public var shared: Bool
+        /// The link to this look for the shopper's phone, when the mirror serves share links.
+        public var link: ShareCard?
 
-        public init(look: Int, looks: Int, position: Double, slowMotion: Bool, shared: Bool = false) {
+        public init(
+            look: Int, looks: Int, position: Double, slowMotion: Bool, shared: Bool = false, link: ShareCard? = nil
+        ) {
             self.look = look
             self.looks = looks
             self.position = position
             self.slowMotion = slowMotion
             self.shared = shared
+            self.link = link
+        }
+    }
+
+    /// A short-lived link to one look: its QR code and the PIN the phone must type.
+    public struct ShareCard: Sendable, Equatable {
+        public var url: String
+        public var pin: String
+        public var minutes: Int
+        public var symbol: QRSymbol
+
+        public init?(url: String, pin: String, minutes: Int) {
+            guard let symbol = QRSymbol(url) else { return nil }
+            self.url = url
+            self.pin = pin
+            self.minutes = minutes
+            self.symbol = symbol
         }
     }
 
@@ -369,6 +390,55 @@ extension MirrorRenderer {
                 id, label, x: l.sheetX + 60 * unit + Double(index) * (buttonWidth + gap), y: top + 170 * unit,
                 width: buttonWidth, height: 90 * unit, unit: unit, primary: id == ButtonID.done)
         }
+        if let link = review.link { drawShareCard(link, above: top, l) }
+    }
+
+    /// The QR code of the share link on a white square (with the quiet zone scanners need), beside the PIN.
+    private func drawShareCard(_ link: Screen.ShareCard, above sheetTop: Double, _ l: Layout) {
+        let unit = l.unit
+        let height = 440 * unit
+        let top = sheetTop - height - 30 * unit
+        guard top > 120 * unit else { return }
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: height, radius: 36 * unit, color: Palette.sheet)
+        let side = height - 60 * unit
+        let x = l.sheetX + 30 * unit
+        let y = top + 30 * unit
+        canvas.roundedRectangle(x: x, y: y, width: side, height: side, radius: 12 * unit, color: .white)
+        let symbol = link.symbol
+        // Whole pixels per module on whole-pixel edges, each row's dark runs as one rectangle: no antialiased
+        // seams between modules for a scanner to trip on.
+        let module = (side / Double(symbol.size + 8)).rounded(.down)
+        let originX = (x + (side - module * Double(symbol.size)) / 2).rounded()
+        let originY = (y + (side - module * Double(symbol.size)) / 2).rounded()
+        for row in 0..<symbol.size {
+            var column = 0
+            while column < symbol.size {
+                guard symbol.isDark(x: column, y: row) else {
+                    column += 1
+                    continue
+                }
+                var end = column
+                while end < symbol.size, symbol.isDark(x: end, y: row) { end += 1 }
+                canvas.rectangle(
+                    x: originX + Double(column) * module, y: originY + Double(row) * module,
+                    width: Double(end - column) * module, height: module, color: .black)
+                column = end
+            }
+        }
+        let left = x + side + 40 * unit
+        let width = l.sheetX + l.sheetWidth - 40 * unit - left
+        canvas.text(
+            canvas.fitted("This look on your phone", width: width, size: 34 * unit, bold: true), x: left,
+            y: top + 90 * unit, size: 34 * unit, color: .white, bold: true)
+        canvas.text(
+            canvas.fitted("Scan, then type the PIN", width: width, size: 28 * unit), x: left, y: top + 140 * unit,
+            size: 28 * unit, color: Palette.muted)
+        let pin = link.pin.count == 6 ? "\(link.pin.prefix(3)) \(link.pin.suffix(3))" : link.pin
+        canvas.text(pin, x: left, y: top + 250 * unit, size: 72 * unit, color: Palette.gold, bold: true, tracking: 4 * unit)
+        canvas.text(
+            canvas.fitted("Works for \(link.minutes) minutes, for this look only", width: width, size: 26 * unit),
+            x: left, y: top + 330 * unit, size: 26 * unit, color: Palette.muted)
     }
 
     /// Two looks side by side; three or four in a grid.

@@ -41,6 +41,7 @@ import Testing
         ("consent", .consent(clipSeconds: 8, keepHours: 24)),
         ("countdown", .countdown(3)), ("recording", .recording(progress: 0.4, secondsLeft: 5)),
         ("review", .review(.init(look: 1, looks: 2, position: 0.35, slowMotion: true))),
+        ("review-share", .review(.init(look: 2, looks: 2, position: 0.6, slowMotion: false, shared: true, link: link))),
         ("compare", .compare(.init(looks: [.init(title: "Look 1"), .init(title: "Look 2")]))),
         (
             "compare-four",
@@ -83,6 +84,36 @@ import Testing
                 "mirrord 0.1.0 · profile uvc-1080p-portrait",
             ])
         try expectGolden(renderer.canvas.pixels, "screen-diagnostics.png")
+    }
+
+    static let link = Screen.ShareCard(
+        url: "http://192.168.1.40:8090/s/Zk3q9TnV2xWcY7bH1mPa0Q", pin: "482913", minutes: 15)
+
+    /// The QR code on the review screen scans (by zbarimg, as a phone's camera app would) to the link.
+    @Test func theShareLinksQRCodeScans() throws {
+        let scanner = "/usr/bin/zbarimg"
+        guard FileManager.default.isExecutableFile(atPath: scanner) else {
+            // The test command installs it; only a bare `swift test` elsewhere may lack it.
+            #expect(ProcessInfo.processInfo.environment["CI"] == nil, "zbarimg is missing (apt install zbar-tools)")
+            return
+        }
+        let renderer = MirrorRenderer(width: 1080, height: 1920, rotation: 0, mirror: true)
+        let card = try #require(Self.link)
+        renderer.draw(
+            .review(.init(look: 1, looks: 1, position: 0.2, slowMotion: false, shared: true, link: card)),
+            live: Self.liveFrame())
+        let file = NSTemporaryDirectory() + "share-\(UUID().uuidString).png"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(try renderer.canvas.pngData()).write(to: URL(fileURLWithPath: file))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: scanner)
+        process.arguments = ["--quiet", "--raw", file]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == card.url)
     }
 
     static func images(for screen: Screen) -> [PixelBuffer] {

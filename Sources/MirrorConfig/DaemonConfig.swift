@@ -83,8 +83,20 @@ public struct DaemonConfig: Sendable, Equatable {
         public var profileCacheHours = 24
     }
 
+    /// Share links: a look sent to the shopper's phone through a QR code and a PIN.
+    public struct ShareSettings: Sendable, Equatable {
+        /// Where phones on the store's network reach the mirror.
+        public var listen: HostPort
+        /// The base of the links in the QR codes, e.g. `http://192.168.1.40:8090`.
+        public var url: String
+        /// How long a link works (it also ends when its look is deleted).
+        public var minutes = 15
+    }
+
     public var file: String
     public var stateDirectory: String
+    /// Nil when the config has no `share` section: Share then only lets staff export the session's looks.
+    public var share: ShareSettings?
     /// Nil when the config has no `hub` section: the mirror then works alone.
     public var hub: HubSettings?
     /// Nil when the config has no `suggestions` section: the suggestions screen then shows what vision
@@ -194,6 +206,24 @@ public struct DaemonConfig: Sendable, Equatable {
         // Garments are matched against the catalog's own photos unless vision names another folder.
         if let suggestions, vision != nil, vision?.catalog == nil { vision?.catalog = "\(suggestions.catalog)/photos" }
 
+        var share: ShareSettings?
+        if var section = try fields.section("share") {
+            let listenText = try section.require("listen", fix: "e.g. listen: 0.0.0.0:8090")
+            guard let listen = parseHostPort(listenText) else {
+                throw section.error("listen", "'\(listenText)' is not host:port", fix: "e.g. 0.0.0.0:8090")
+            }
+            let url = try section.require("url", fix: "the address phones use, e.g. http://192.168.1.40:8090")
+            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme ?? ""),
+                components.host?.isEmpty == false, components.query == nil
+            else {
+                throw section.error("url", "'\(url)' is not an http(s) URL", fix: "e.g. http://192.168.1.40:8090")
+            }
+            share = ShareSettings(
+                listen: listen, url: url.hasSuffix("/") ? String(url.dropLast()) : url,
+                minutes: try section.int("minutes", default: 15, in: 1...60))
+            try section.finish()
+        }
+
         var hub: HubSettings?
         if var section = try fields.section("hub") {
             let url = try section.require("url", fix: "the hub's base URL, e.g. https://hub.example.com")
@@ -217,7 +247,8 @@ public struct DaemonConfig: Sendable, Equatable {
         try fields.finish()
         let profile = try DeviceProfile.load(path: profilePath, stateDirectory: stateDirectory)
         return DaemonConfig(
-            file: path, stateDirectory: stateDirectory, hub: hub, suggestions: suggestions, vision: vision,
+            file: path, stateDirectory: stateDirectory, share: share, hub: hub, suggestions: suggestions,
+            vision: vision,
             session: session,
             recording: recording,
             logLevel: logLevel, api: api, profile: profile)

@@ -12,6 +12,20 @@ public struct UIReport: Codable, Sendable, Equatable {
     public var diagnostics: Bool
     /// On the compare screen: the looks in grid order (press `look:N` to pick the N-th, from 0).
     public var looks: [Look]?
+    /// On the review screen after Share: the link and PIN the panel shows for the shopper's phone.
+    public var shareLink: ShareLink?
+
+    public struct ShareLink: Codable, Sendable, Equatable {
+        public var url: String
+        public var pin: String
+        public var minutes: Int
+
+        public init(url: String, pin: String, minutes: Int) {
+            self.url = url
+            self.pin = pin
+            self.minutes = minutes
+        }
+    }
 
     public struct Look: Codable, Sendable, Equatable {
         public var title: String
@@ -27,8 +41,10 @@ public struct UIReport: Codable, Sendable, Equatable {
     }
 
     public init(
-        state: String, session: String?, clips: [Int], buttons: [String], diagnostics: Bool, looks: [Look]? = nil
+        state: String, session: String?, clips: [Int], buttons: [String], diagnostics: Bool, looks: [Look]? = nil,
+        shareLink: ShareLink? = nil
     ) {
+        self.shareLink = shareLink
         self.state = state
         self.session = session
         self.clips = clips

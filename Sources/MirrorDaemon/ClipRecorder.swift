@@ -217,6 +217,25 @@ final class ClipRecorder: SessionRecorder, Service {
         stopAt.withLock { $0 = end }
     }
 
+    /// The id of clip `number` of `session`, while the session lasts.
+    func clipID(session: String, number: Int) -> String? { numbered.withLock { $0[session]?[number] } }
+
+    /// Clip `id` opened for a share link; nil when it is gone or its shopper did not agree to share it.
+    func sharedLook(_ id: String, what: String) -> SharedClip? {
+        do {
+            guard let clip = try store.clip(id), clip.state == .ready,
+                try store.consents(session: clip.sessionId).last(where: { $0.kind == .share })?.granted == true
+            else { return nil }
+            let key = try deviceKey.unwrap(Array(clip.wrappedKey))
+            let reader = try EncryptedClip.open(path: "\(folder)/\(clip.file)", key: key)
+            try store.audit(actor: .shopper, action: .export, clipID: id, detail: "share link: \(what) on a phone")
+            return SharedClip(reader: reader, scratch: "\(folder)/.share-\(UUID().uuidString).avi")
+        } catch {
+            logger.error("shared look cannot be opened", metadata: ["clip": "\(id)", "error": "\(error)"])
+            return nil
+        }
+    }
+
     func playback(session: String, number: Int) -> (any PlayableClip)? {
         guard let clipID = numbered.withLock({ $0[session]?[number] }) else { return nil }
         do {

@@ -47,6 +47,7 @@ public struct Daemon: Sendable {
             throw DaemonError("no group \(group) (api.socket_group): create it (groupadd \(group)) or remove the key")
         }
         if let listen = config.api.metricsListen { try checkPort(listen) }
+        if let share = config.share { try checkPort(share.listen) }
 
         let registry = PrometheusCollectorRegistry()
         let profile = config.profile
@@ -95,10 +96,13 @@ public struct Daemon: Sendable {
         let shop = config.suggestions.map {
             Shop(folder: $0.catalog, store: recorder.store, logger: logger, metrics: metrics, profiles: profiles)
         }
+        let shareLinks = config.share.map {
+            ShareLinks(baseURL: $0.url, minutes: $0.minutes, recorder: recorder)
+        }
         let controller = SessionController(
             scene: scene, settings: config.session, recording: config.recording, recorder: recorder,
             panel: (framebuffer.geometry.width, framebuffer.geometry.height), logger: logger, shop: shop,
-            metrics: metrics)
+            metrics: metrics, shareLinks: shareLinks)
         let vision = try config.vision.map {
             try VisionService(
                 settings: $0, cameraFPS: profile.camera.fps, stateDirectory: config.stateDirectory, bus: bus,
@@ -172,6 +176,11 @@ public struct Daemon: Sendable {
             } catch {
                 throw DaemonError("api.remote: \(error)")
             }
+        }
+        if let share = config.share, let shareLinks {
+            services.append(
+                SharePages.server(
+                    host: share.listen.host, port: share.listen.port, links: shareLinks, logger: quiet(logger)))
         }
         if let listen = config.api.metricsListen {
             services.append(
@@ -362,6 +371,7 @@ final class DaemonState: DaemonFacade {
             case .text: nil
             }
         }
+        let link = controller.shownShareCard.map { UIReport.ShareLink(url: $0.url, pin: $0.pin, minutes: $0.minutes) }
         var looks: [UIReport.Look]?
         if case .compare(let compare) = controller.scene.current.screen {
             looks = compare.looks.enumerated().map { index, look in
@@ -382,7 +392,7 @@ final class DaemonState: DaemonFacade {
             }
         return UIReport(
             state: state, session: controller.sessionID, clips: controller.clips, buttons: buttons,
-            diagnostics: controller.scene.diagnostics, looks: looks)
+            diagnostics: controller.scene.diagnostics, looks: looks, shareLink: link)
     }
 
     func press(_ id: String) -> Bool { controller.press(id) }

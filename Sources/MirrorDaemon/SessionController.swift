@@ -63,6 +63,8 @@ public final class SessionController: Sendable {
         var favouriteLook: Int?
         /// The loyalty code keyboard over the suggestions, while it is open.
         var codeEntry: Screen.CodeEntry?
+        /// The share link made for a look (by clip number), shown while that look is reviewed.
+        var shareCard: (clip: Int, card: Screen.ShareCard)?
     }
 
     public let scene: DisplayScene
@@ -82,12 +84,15 @@ public final class SessionController: Sendable {
     public let shop: Shop?
     /// Session and consent counters; nil in tests that do not look at metrics.
     let metrics: DeviceMetrics?
+    /// Links to a look for the shopper's phone; nil without a `share` section.
+    let shareLinks: ShareLinks?
 
     public init(
         scene: DisplayScene, settings: DaemonConfig.SessionSettings, recording: DaemonConfig.RecordingSettings,
         recorder: any SessionRecorder, panel: (width: Int, height: Int), logger: Logger, shop: Shop? = nil,
-        metrics: DeviceMetrics? = nil
+        metrics: DeviceMetrics? = nil, shareLinks: ShareLinks? = nil
     ) {
+        self.shareLinks = shareLinks
         self.shop = shop
         self.metrics = metrics
         self.scene = scene
@@ -312,12 +317,28 @@ public final class SessionController: Sendable {
             logger.error("share consent could not be stored", metadata: ["error": "\(error)"])
             return false
         }
+        // With share links, the look under review gets one for the shopper's phone (a fresh link each time).
+        var card: (Int, Screen.ShareCard)?
+        if let shareLinks, case .review(let clip) = state, let made = shareLinks.create(session: id, number: clip) {
+            card = (clip, made)
+        }
         current.withLock {
             $0.shared = true
             $0.lastInteraction = .now()
+            if let card { $0.shareCard = card }
         }
         refresh()
         return true
+    }
+
+    /// The share link on the panel now, if any.
+    public var shownShareCard: Screen.ShareCard? {
+        current.withLock { c in
+            guard case .review(let clip) = c.session.state, let shown = c.shareCard, shown.clip == clip else {
+                return nil
+            }
+            return shown.card
+        }
     }
 
     /// A tap at (x, y) in 0…1 of the panel: the button there, or the screen's own meaning of a tap.
@@ -357,6 +378,7 @@ public final class SessionController: Sendable {
                 c.shared = false
                 c.lookGarments = [:]
                 c.favouriteLook = nil
+                c.shareCard = nil
                 metrics?.sessionStarted()
             }
             let actions = c.session.handle(event)
@@ -519,7 +541,7 @@ public final class SessionController: Sendable {
                         .init(
                             look: look, looks: session.clips.count,
                             position: c.playing.first?.position(at: now) ?? 0, slowMotion: c.slowMotion,
-                            shared: c.shared)),
+                            shared: c.shared, link: c.shareCard.flatMap { $0.clip == clip ? $0.card : nil })),
                     playback: c.playing)
             case .compare(let clips):
                 let looks = clips.map { clip in

@@ -435,7 +435,8 @@ extension MirrorRenderer {
             canvas.fitted("Scan, then type the PIN", width: width, size: 28 * unit), x: left, y: top + 140 * unit,
             size: 28 * unit, color: Palette.muted)
         let pin = link.pin.count == 6 ? "\(link.pin.prefix(3)) \(link.pin.suffix(3))" : link.pin
-        canvas.text(pin, x: left, y: top + 250 * unit, size: 72 * unit, color: Palette.gold, bold: true, tracking: 4 * unit)
+        canvas.text(
+            pin, x: left, y: top + 250 * unit, size: 72 * unit, color: Palette.gold, bold: true, tracking: 4 * unit)
         canvas.text(
             canvas.fitted("Works for \(link.minutes) minutes, for this look only", width: width, size: 26 * unit),
             x: left, y: top + 330 * unit, size: 26 * unit, color: Palette.muted)

@@ -39,14 +39,7 @@ enum Secrets {
     }
 
     /// Compares two hashes in time independent of where they differ.
-    static func equal(_ a: String, _ b: String) -> Bool {
-        let left = Array(a.utf8)
-        let right = Array(b.utf8)
-        guard left.count == right.count else { return false }
-        var difference: UInt8 = 0
-        for index in left.indices { difference |= left[index] ^ right[index] }
-        return difference == 0
-    }
+    static func equal(_ a: String, _ b: String) -> Bool { constantTimeEqual(Array(a.utf8), Array(b.utf8)) }
 
     /// Splits `<id>.<secret>`.
     static func split(_ token: String) -> (id: String, secret: String)? {

@@ -283,4 +283,95 @@ import Testing
             haystack[$0..<($0 + needle.count)].elementsEqual(needle)
         }
     }
+
+    /// The look sent to the shopper's phone: the QR code's link asks for the PIN shown beside it, then plays the
+    /// look and offers it for download; wrong PINs use up the link's five tries; withdrawal ends it. Through
+    /// curl, as a phone's browser would call it.
+    @Test func aShareLinkOpensTheLookOnAPhoneWithThePin() async throws {
+        let port = freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let daemon = try DaemonUnderTest(
+            extraConfig: Self.settings + "\nshare:\n  listen: 127.0.0.1:\(port)\n  url: \(base)\n  minutes: 5")
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        let jar = "\(daemon.folder)/cookies.txt"
+        /// Status, headers and body of a request; `-b/-c` keep the phone's cookie.
+        func curl(_ arguments: String...) async throws -> (status: Int, headers: String, body: String) {
+            let outcome = try await run(
+                "/usr/bin/curl", ["-s", "-D", "-", "-b", jar, "-c", jar, "--max-time", "20"] + arguments)
+            let parts = outcome.stdout.components(separatedBy: "\r\n\r\n")
+            let status = Int(parts.first?.split(separator: " ").dropFirst().first ?? "") ?? 0
+            return (status, parts.first ?? "", parts.dropFirst().joined(separator: "\r\n\r\n"))
+        }
+        func link() async throws -> UIReport.ShareLink {
+            let state = try JSONDecoder().decode(
+                UIReport.self, from: Data(try await ctl(daemon, "ui", "state", "--json").stdout.utf8))
+            return try #require(state.shareLink, "\(state)")
+        }
+
+        #expect(try await ctl(daemon, "record", "--seconds", "2").status == 0)
+        #expect(try await ctl(daemon, "ui", "press", "accept").status == 0)
+        try await waitForState(daemon, "review")
+        #expect(try await ctl(daemon, "ui", "press", "share").status == 0)
+        let first = try await link()
+        #expect(first.url.hasPrefix("\(base)/s/") && first.pin.count == 6 && first.minutes == 5)
+
+        // Not a link, and a link that does not exist: nothing to see.
+        #expect(try await curl("\(base)/s/nope").status == 404)
+        #expect(try await curl("\(base)/s/AAAAAAAAAAAAAAAAAAAAAA").status == 404)
+        let form = try await curl(first.url)
+        #expect(form.status == 200 && form.body.contains("PIN shown on the mirror"), "\(form)")
+        #expect(form.headers.lowercased().contains("cache-control: no-store"))
+        #expect(form.headers.lowercased().contains("referrer-policy: no-referrer"))
+        // Without the PIN the look is not served.
+        #expect(try await curl("\(first.url)/stream").status == 404)
+        let wrongPIN = first.pin == "000000" ? "111111" : "000000"
+        let wrong = try await curl("-d", "pin=\(wrongPIN)", first.url)
+        #expect(wrong.status == 403 && wrong.body.contains("4 tries left"), "\(wrong)")
+        let opened = try await curl("-d", "pin=\(first.pin)", first.url)
+        #expect(opened.status == 303 && opened.headers.contains("HttpOnly"), "\(opened)")
+        let page = try await curl("\(first.url)/look")
+        #expect(page.status == 200 && page.body.contains("/stream"), "\(page)")
+
+        // The look plays as an MJPEG stream, every frame of the clip, and downloads as an AVI.
+        let frames = try #require(
+            try JSONDecoder().decode(
+                [ClipFrames].self, from: Data(try await ctl(daemon, "clips", "list", "--json").stdout.utf8)
+            ).first?.frames)
+        // To files: a pipe would fill long before the look ends.
+        let streamed = "\(daemon.folder)/phone.mjpeg"
+        _ = try await run(
+            "/usr/bin/curl", ["-s", "-b", jar, "--max-time", "20", "-o", streamed, "\(first.url)/stream"])
+        let parts =
+            String(decoding: try Data(contentsOf: URL(fileURLWithPath: streamed)), as: UTF8.self)
+            .components(separatedBy: "--mirrorframe\r\n").count - 1
+        #expect(parts == frames)
+        let avi = "\(daemon.folder)/phone.avi"
+        let download = try await run(
+            "/usr/bin/curl", ["-s", "-b", jar, "-o", avi, "-w", "%{http_code}", "\(first.url)/look.avi"])
+        #expect(download.stdout == "200")
+        let probe = try await run(
+            "/usr/bin/ffprobe",
+            ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", avi])
+        #expect(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(frames)")
+        print("share link: \(frames) frames streamed and downloaded after the PIN")
+
+        // A second link: five wrong PINs revoke it, the right one comes too late.
+        #expect(try await ctl(daemon, "ui", "press", "share").status == 0)
+        let second = try await link()
+        #expect(second.url != first.url)
+        for _ in 0..<5 { _ = try await curl("-d", "pin=\(second.pin == "000000" ? "111111" : "000000")", second.url) }
+        #expect(try await curl("-d", "pin=\(second.pin)", second.url).status == 404)
+
+        // The shopper withdraws: the look is erased and the first link opens nothing any more.
+        #expect(try await ctl(daemon, "ui", "event", "withdraw").status == 0)
+        #expect(try await curl("\(first.url)/stream").status == 404)
+        let audit = try await ctl(daemon, "clips", "audit").stdout
+        #expect(audit.contains("share link: played on a phone") && audit.contains("share link: downloaded on a phone"))
+        #expect(try await daemon.stop() == 0)
+    }
+}
+
+struct ClipFrames: Decodable {
+    var frames: Int
 }

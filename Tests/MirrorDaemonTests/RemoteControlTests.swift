@@ -64,13 +64,15 @@ import Testing
 
     /// Every route of the local API (read from its source, so a new route is covered at once) on every TCP
     /// listener: the metrics port serves only /healthz, /metrics and /v1/telemetry; the remote port answers 401 to
-    /// everything but /healthz without the right token.
+    /// everything but /healthz without the right token; the share port (open to the store's network) none of them.
     @Test func everyRouteOnEveryListenerNeedsItsCredential() async throws {
         let api = try await RemoteAPIFixture("listeners")
         let (folder, token, remotePort) = (api.folder, api.token, api.port)
         let metricsPort = freePort()
+        let sharePort = freePort()
         let daemon = try DaemonUnderTest(
-            extraConfig: "api:\n  metrics_listen: 127.0.0.1:\(metricsPort)\n" + api.config)
+            extraConfig: "api:\n  metrics_listen: 127.0.0.1:\(metricsPort)\n" + api.config
+                + "\nshare:\n  listen: 127.0.0.1:\(sharePort)\n  url: http://127.0.0.1:\(sharePort)\n")
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
 
@@ -104,15 +106,18 @@ import Testing
             let anonymous = try await status(method, "https://127.0.0.1:\(remotePort)\(path)", token: nil)
             let forged = try await status(
                 method, "https://127.0.0.1:\(remotePort)\(path)", token: "x" + token.dropFirst())
-            calls += 3
+            let share = try await status(method, "http://127.0.0.1:\(sharePort)\(path)", token: nil)
+            calls += 4
             if open.contains(path) ? plain != 200 : plain != 404 { wrong.append("metrics \(method) \(path): \(plain)") }
+            if share != 404 { wrong.append("share \(method) \(path): \(share)") }
             if path == "/healthz" ? anonymous != 200 : anonymous != 401 {
                 wrong.append("remote \(method) \(path) without a token: \(anonymous)")
             }
             if path != "/healthz", forged != 401 { wrong.append("remote \(method) \(path) forged token: \(forged)") }
         }
         print(
-            "listener matrix: \(routes.count) routes × (metrics port, remote without token, remote with a forged token) = \(calls) calls; wrong answers: \(wrong.count)"
+            "listener matrix: \(routes.count) routes × (metrics port, share port, remote without token, remote with a "
+                + "forged token) = \(calls) calls; wrong answers: \(wrong.count)"
         )
         #expect(wrong.isEmpty, "\(wrong)")
         #expect(try await status("GET", "https://127.0.0.1:\(remotePort)/v1/status", token: token) == 200)

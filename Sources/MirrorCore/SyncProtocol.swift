@@ -61,6 +61,9 @@ public enum SyncEntity: String, Codable, Sendable, CaseIterable {
     case shopper
     /// A consent given or withdrawn (append-only, withdrawal wins); key: the record's id.
     case consent
+    /// A look the shopper saved to their profile at the mirror (append-only; when, and the garments recognised,
+    /// never video); key: the clip's id.
+    case savedLook = "saved_look"
 }
 
 /// One change in a device's outbox.

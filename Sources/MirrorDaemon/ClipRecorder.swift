@@ -175,6 +175,14 @@ final class ClipRecorder: SessionRecorder, Service {
         try consent(.share, granted: true, session: session)
     }
 
+    func saveLook(session: String, number: Int, loyaltyId: String, garments: [String]) throws {
+        guard let clipID = clipID(session: session, number: number) else {
+            throw DaemonError("no clip \(number) in this session")
+        }
+        try store.saveLook(clipID, loyaltyId: loyaltyId, garments: garments)
+        logger.info("look saved to the shopper's profile", metadata: ["clip": "\(clipID)"])
+    }
+
     func pickLook(session: String, number: Int, picked: Bool) throws {
         try store.addEvent(
             SessionEventRecord(

@@ -36,6 +36,9 @@ public protocol SessionRecorder: Sendable {
     func endSession(_ session: String, erase: Bool)
     /// Stores that the shopper picked clip `number` as their favourite look, or took the pick back.
     func pickLook(session: String, number: Int, picked: Bool) throws
+    /// Saves clip `number` to the profile of the shopper identified as `loyaltyId` (their consent, given by the
+    /// tap, goes with it), with the garments recognised in it.
+    func saveLook(session: String, number: Int, loyaltyId: String, garments: [String]) throws
 }
 
 /// Drives the shopper's session from touch, the local API and timers, and tells the display what to show.
@@ -65,6 +68,8 @@ public final class SessionController: Sendable {
         var codeEntry: Screen.CodeEntry?
         /// The share link made for a look (by clip number), shown while that look is reviewed.
         var shareCard: (clip: Int, card: Screen.ShareCard)?
+        /// Clip numbers saved to the shopper's profile.
+        var savedLooks: Set<Int> = []
     }
 
     public let scene: DisplayScene
@@ -187,6 +192,7 @@ public final class SessionController: Sendable {
             let clips = self.clips
             event = clips.count >= 2 ? .compareRequested(clips: Array(clips.suffix(4))) : nil
         case ButtonID.share: return share()
+        case ButtonID.save: return saveLook()
         case _ where id.hasPrefix("look:"): return pickLook(id)
         case ButtonID.loyalty, ButtonID.codeOK, ButtonID.codeCancel: return typeCode(id)
         case _ where id.hasPrefix("key:"): return typeCode(id)
@@ -331,6 +337,27 @@ public final class SessionController: Sendable {
         return true
     }
 
+    /// The identified shopper saves the look under review to their profile (the tap is their consent).
+    @discardableResult
+    public func saveLook() -> Bool {
+        guard let id = sessionID, case .review(let clip) = state,
+            let loyaltyId = shop?.identifiedLoyaltyID(session: id)
+        else { return false }
+        let garments = current.withLock { $0.lookGarments[clip] ?? [] }
+        do {
+            try recorder.saveLook(session: id, number: clip, loyaltyId: loyaltyId, garments: garments)
+        } catch {
+            logger.error("look not saved to the profile", metadata: ["error": "\(error)"])
+            return false
+        }
+        current.withLock {
+            _ = $0.savedLooks.insert(clip)
+            $0.lastInteraction = .now()
+        }
+        refresh()
+        return true
+    }
+
     /// The share link on the panel now, if any.
     public var shownShareCard: Screen.ShareCard? {
         current.withLock { c in
@@ -379,6 +406,7 @@ public final class SessionController: Sendable {
                 c.lookGarments = [:]
                 c.favouriteLook = nil
                 c.shareCard = nil
+                c.savedLooks = []
                 metrics?.sessionStarted()
             }
             let actions = c.session.handle(event)
@@ -506,9 +534,8 @@ public final class SessionController: Sendable {
         var garments = recognised.withLock { $0 }
         var cards: [Screen.Garment] = []
         // The catalog side runs outside the session's lock (it reads files and writes events).
-        var identified = false
+        let identified = shop?.isIdentified(session: sessionID) ?? false
         if state == .suggestions, let shop {
-            identified = shop.isIdentified(session: sessionID)
             let shown = shop.cards(session: sessionID)
             cards = shown.cards
             if !shown.recognised.isEmpty { garments = shown.recognised }
@@ -541,7 +568,8 @@ public final class SessionController: Sendable {
                         .init(
                             look: look, looks: session.clips.count,
                             position: c.playing.first?.position(at: now) ?? 0, slowMotion: c.slowMotion,
-                            shared: c.shared, link: c.shareCard.flatMap { $0.clip == clip ? $0.card : nil })),
+                            shared: c.shared, link: c.shareCard.flatMap { $0.clip == clip ? $0.card : nil },
+                            saveable: identified, saved: c.savedLooks.contains(clip))),
                     playback: c.playing)
             case .compare(let clips):
                 let looks = clips.map { clip in

@@ -135,6 +135,9 @@ public final class Shop: Sendable {
     /// Whether a shopper's profile personalises this session.
     func isIdentified(session: String?) -> Bool { withVisit(session) { $0.profile != nil } }
 
+    /// The loyalty id of the shopper identified in this session.
+    func identifiedLoyaltyID(session: String?) -> String? { withVisit(session) { $0.profile?.loyaltyID } }
+
     /// The hub sent new catalog items or stock: the next refresh rebuilds the data.
     func hubDataChanged() { hubGeneration.add(1, ordering: .releasing) }
 

@@ -64,10 +64,16 @@ public enum Screen: Sendable, Equatable {
         public var shared: Bool
         /// The link to this look for the shopper's phone, when the mirror serves share links.
         public var link: ShareCard?
+        /// Whether the look can be saved to the shopper's profile (they identified), and whether it was.
+        public var saveable: Bool
+        public var saved: Bool
 
         public init(
-            look: Int, looks: Int, position: Double, slowMotion: Bool, shared: Bool = false, link: ShareCard? = nil
+            look: Int, looks: Int, position: Double, slowMotion: Bool, shared: Bool = false, link: ShareCard? = nil,
+            saveable: Bool = false, saved: Bool = false
         ) {
+            self.saveable = saveable
+            self.saved = saved
             self.look = look
             self.looks = looks
             self.position = position
@@ -191,6 +197,8 @@ public enum ButtonID {
     public static let staff = "staff"
     public static let done = "back"
     public static let share = "share"
+    /// Saves the look under review to the identified shopper's profile.
+    public static let save = "save"
     /// The suggestions screen's "Loyalty code" button, and the code entry's own buttons.
     public static let loyalty = "loyalty"
     public static let codeOK = "code:ok"
@@ -379,11 +387,12 @@ extension MirrorRenderer {
             review.slowMotion ? "Slow motion · swipe to scrub" : "Swipe to scrub", x: l.width / 2,
             y: top + 130 * unit, size: 28 * unit, color: Palette.muted, anchor: 0.5)
         let gap = 16 * unit
-        let labels = [
+        var labels = [
             (ButtonID.slowMotion, review.slowMotion ? "Normal" : "Slow"), (ButtonID.compare, "Compare"),
             (ButtonID.suggestions, "Styles"), (ButtonID.share, review.shared ? "Shared" : "Share"),
-            (ButtonID.done, "Done"),
         ]
+        if review.saveable { labels.append((ButtonID.save, review.saved ? "Saved" : "Save")) }
+        labels.append((ButtonID.done, "Done"))
         let buttonWidth = (inner - Double(labels.count - 1) * gap) / Double(labels.count)
         for (index, (id, label)) in labels.enumerated() {
             button(
@@ -438,7 +447,7 @@ extension MirrorRenderer {
         canvas.text(
             pin, x: left, y: top + 250 * unit, size: 72 * unit, color: Palette.gold, bold: true, tracking: 4 * unit)
         canvas.text(
-            canvas.fitted("Works for \(link.minutes) minutes, for this look only", width: width, size: 26 * unit),
+            canvas.fitted("For \(link.minutes) minutes, this look only", width: width, size: 26 * unit),
             x: left, y: top + 330 * unit, size: 26 * unit, color: Palette.muted)
     }
 

@@ -92,6 +92,13 @@ enum HubSchema {
             """,
             "CREATE INDEX device_telemetry_at ON device_telemetry (at_ms)",
         ],
+        // Looks shoppers saved to their profile at a mirror: when, where and the garments recognised (no video).
+        [
+            """
+            CREATE TABLE saved_looks (loyalty_id TEXT NOT NULL, id TEXT NOT NULL, device_id TEXT NOT NULL,
+                store_id TEXT NOT NULL, at_ms BIGINT NOT NULL, garments TEXT NOT NULL, PRIMARY KEY (loyalty_id, id))
+            """
+        ],
     ]
 
     /// Brings the database up to date; refuses one written by a newer hub.

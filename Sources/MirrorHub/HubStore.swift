@@ -314,6 +314,19 @@ public final class HubStore: Sendable {
                 try await setField(
                     loyaltyId: op.key, field: field, value: value, hlc: op.hlc, writer: device.id, tx: tx)
             }
+        case .savedLook:
+            // Only for shoppers head office knows and has not erased.
+            let loyaltyId = patch["loyaltyId"]?.string ?? ""
+            let known = try await tx.query("SELECT 1 FROM shoppers WHERE loyalty_id = ?", .text(loyaltyId))
+            guard !known.isEmpty, try await !isErased(loyaltyId, tx: tx) else { return }
+            let garments = String(
+                decoding: try JSONEncoder().encode(patch["garments"] ?? .array([])), as: UTF8.self)
+            try await tx.query(
+                """
+                INSERT INTO saved_looks (loyalty_id, id, device_id, store_id, at_ms, garments)
+                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """, .text(loyaltyId), .text(op.key), .text(device.id), .text(device.store),
+                .int(patch["at"]?.int ?? 0), .text(garments))
         case .consent:
             let loyaltyId = patch["loyaltyId"]?.string ?? ""
             guard try await !isErased(loyaltyId, tx: tx) else { return }
@@ -554,16 +567,20 @@ public final class HubStore: Sendable {
 
     /// A shopper's profile as the suggestion engine reads it, or nil when unknown or erased.
     public func shopper(loyaltyId: String) async throws -> ShopperProfile? {
-        let found = try await database.transaction { tx -> (fields: [SQLRow], purchases: [SQLRow])? in
+        let found = try await database.transaction {
+            tx -> (fields: [SQLRow], purchases: [SQLRow], looks: [SQLRow])? in
             let known = try await tx.query("SELECT 1 FROM shoppers WHERE loyalty_id = ?", .text(loyaltyId))
             guard !known.isEmpty else { return nil }
             let fields = try await tx.query(
                 "SELECT field, value FROM shopper_fields WHERE loyalty_id = ? ORDER BY field", .text(loyaltyId))
             let purchases = try await tx.query(
                 "SELECT sku FROM purchases WHERE loyalty_id = ? ORDER BY at_ms, id", .text(loyaltyId))
-            return (fields, purchases)
+            let looks = try await tx.query(
+                "SELECT id, store_id, at_ms, garments FROM saved_looks WHERE loyalty_id = ? ORDER BY at_ms, id",
+                .text(loyaltyId))
+            return (fields, purchases, looks)
         }
-        guard let (fields, purchases) = found else { return nil }
+        guard let (fields, purchases, looks) = found else { return nil }
         var profile = ShopperProfile(loyaltyID: loyaltyId)
         let decoder = JSONDecoder()
         for row in fields {
@@ -571,6 +588,11 @@ public final class HubStore: Sendable {
             ShopperFields.apply(row.text(0), value, to: &profile)
         }
         profile.purchases = purchases.map { $0.text(0) }
+        profile.savedLooks = looks.map { row in
+            ShopperProfile.SavedLook(
+                id: row.text(0), store: row.text(1), atMillis: row.int(2),
+                garments: (try? decoder.decode([String].self, from: Data(row.text(3).utf8))) ?? [])
+        }
         return profile
     }
 
@@ -580,7 +602,7 @@ public final class HubStore: Sendable {
         let subject = SubjectHash.of(loyaltyId: loyaltyId)
         let at = now()
         try await database.transaction { tx in
-            for table in ["shopper_fields", "consents", "purchases", "shoppers"] {
+            for table in ["shopper_fields", "consents", "purchases", "saved_looks", "shoppers"] {
                 try await tx.query("DELETE FROM \(table) WHERE loyalty_id = ?", .text(loyaltyId))
             }
             let inserted = try await tx.query(

@@ -81,6 +81,15 @@ enum Validate {
             guard patch["granted"]?.bool != nil else {
                 throw HubError(.badRequest, "\(what) granted must be true/false")
             }
+        case .savedLook:
+            try fields(patch, allowed: ["loyaltyId", "at", "garments"], what)
+            try shortString(patch["loyaltyId"], "\(what) loyaltyId", max: 128)
+            try integer(patch["at"], "\(what) at")
+            guard case .array(let garments) = patch["garments"] ?? .array([]), garments.count <= 16,
+                garments.allSatisfy({ ($0.string?.count ?? 1000) <= 64 })
+            else {
+                throw HubError(.badRequest, "\(what) garments must be a list of at most 16 short strings")
+            }
         }
     }
 

@@ -110,3 +110,46 @@ extension DeviceStore {
         return clips
     }
 }
+
+extension DeviceStore {
+    /// The shopper identified as `loyaltyId` saves clip `id` to their profile, tapping Save on the mirror: in one
+    /// transaction the session's `save_profile` consent is recorded (and audited), the clip is kept past the
+    /// session's retention, and two ops go to the hub: the consent (purpose `saved_looks`) and the saved look
+    /// (when, and the garments recognised in it; never video).
+    @discardableResult
+    public func saveLook(_ id: String, loyaltyId: String, garments: [String], at: Date = Date()) throws(StoreError)
+        -> ClipRecord
+    {
+        try write("save clip \(id) to a profile") { db in
+            guard var clip = try ClipRecord.fetchOne(db, key: id), clip.state == .ready else {
+                throw StoreError(.notFound, "no finished clip \(id); it may have been deleted")
+            }
+            guard let session = try SessionRecord.fetchOne(db, key: clip.sessionId), !session.isEnded else {
+                throw StoreError(.sessionEnded, "the session of clip \(id) has ended")
+            }
+            let consent = ConsentRecord(
+                id: UUID().uuidString, sessionId: clip.sessionId, kind: .saveProfile, granted: true, at: at,
+                source: "touch")
+            try consent.insert(db)
+            var entry = AuditRecord(
+                at: at, actor: .shopper, action: .save, clipId: id,
+                detail: "saved to the shopper's profile (save_profile consent via touch)")
+            try entry.insert(db)
+            clip.saved = true
+            try clip.update(db)
+            let millis = JSONValue.number((at.timeIntervalSince1970 * 1000).rounded())
+            try Self.enqueue(
+                db, entity: .consent, key: consent.id,
+                patch: [
+                    "loyaltyId": .string(loyaltyId), "purpose": .string("saved_looks"), "version": .number(1),
+                    "granted": .bool(true),
+                ], at: at)
+            try Self.enqueue(
+                db, entity: .savedLook, key: id,
+                patch: [
+                    "loyaltyId": .string(loyaltyId), "at": millis, "garments": .array(garments.map(JSONValue.string)),
+                ], at: at)
+            return clip
+        }
+    }
+}

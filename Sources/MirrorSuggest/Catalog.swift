@@ -142,6 +142,38 @@ public struct ShopperProfile: Codable, Sendable, Equatable {
     public var dislikes: Dislikes
     /// SKUs bought before.
     public var purchases: [String]
+    /// Looks saved at a mirror, oldest first (absent in older profile files: none).
+    public var savedLooks: [SavedLook]
+
+    /// A look the shopper saved to their profile at a mirror: which clip (kept on that mirror), where, when, and
+    /// the garments recognised in it. Never the video itself.
+    public struct SavedLook: Codable, Sendable, Equatable {
+        public var id: String
+        public var store: String
+        public var atMillis: Int64
+        public var garments: [String]
+
+        public init(id: String, store: String, atMillis: Int64, garments: [String]) {
+            self.id = id
+            self.store = store
+            self.atMillis = atMillis
+            self.garments = garments
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case loyaltyID, sizes, colours, dislikes, purchases, savedLooks
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        loyaltyID = try container.decode(String.self, forKey: .loyaltyID)
+        sizes = try container.decode([String: String].self, forKey: .sizes)
+        colours = try container.decode([String].self, forKey: .colours)
+        dislikes = try container.decode(Dislikes.self, forKey: .dislikes)
+        purchases = try container.decode([String].self, forKey: .purchases)
+        savedLooks = try container.decodeIfPresent([SavedLook].self, forKey: .savedLooks) ?? []
+    }
 
     public struct Dislikes: Codable, Sendable, Equatable {
         public var colours: [String]
@@ -166,6 +198,7 @@ public struct ShopperProfile: Codable, Sendable, Equatable {
         self.colours = colours
         self.dislikes = dislikes
         self.purchases = purchases
+        savedLooks = []
     }
 
     public func size(for category: GarmentCategory) -> String? { sizes[category.rawValue] }

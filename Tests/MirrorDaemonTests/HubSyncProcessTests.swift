@@ -327,6 +327,33 @@ struct HubDevice: Decodable {
         #expect(try await identified())
         try await recordAClip()
 
+        // The shopper saves the look to their profile: head office sees when and what, never the video.
+        let reviewed = ContinuousClock.now
+        while !(try await ctl(daemon, "ui", "state").stdout.contains("save")),
+            ContinuousClock.now - reviewed < .seconds(5)
+        {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(
+            try await ctl(daemon, "ui", "state").stdout.contains("save"), "no Save button for an identified shopper")
+        #expect(try await ctl(daemon, "ui", "press", "save").status == 0)
+        struct Profile: Decodable {
+            struct Look: Decodable {
+                var id: String
+                var store: String
+            }
+            var savedLooks: [Look]
+        }
+        var saved: [Profile.Look] = []
+        let savedAt = ContinuousClock.now
+        while saved.isEmpty, ContinuousClock.now - savedAt < .seconds(15) {
+            saved = try JSONDecoder().decode(
+                Profile.self, from: try await hub.get("/v1/shoppers/DEMO-1234", token: headOffice)
+            ).savedLooks
+            if saved.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(saved.count == 1 && saved.first?.store == "demo-store", "\(saved)")
+
         // Head office adds a colour and stocks it: the mirror's suggestions know it after a round.
         try await hub.send(
             "PUT", "/v1/catalog",

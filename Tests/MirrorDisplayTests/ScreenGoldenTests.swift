@@ -41,7 +41,13 @@ import Testing
         ("consent", .consent(clipSeconds: 8, keepHours: 24)),
         ("countdown", .countdown(3)), ("recording", .recording(progress: 0.4, secondsLeft: 5)),
         ("review", .review(.init(look: 1, looks: 2, position: 0.35, slowMotion: true))),
-        ("review-share", .review(.init(look: 2, looks: 2, position: 0.6, slowMotion: false, shared: true, link: link))),
+        (
+            "review-share",
+            .review(
+                .init(
+                    look: 2, looks: 2, position: 0.6, slowMotion: false, shared: true, link: link, saveable: true,
+                    saved: true))
+        ),
         ("compare", .compare(.init(looks: [.init(title: "Look 1"), .init(title: "Look 2")]))),
         (
             "compare-four",

@@ -202,7 +202,16 @@ import Testing
                 loyaltyId: "L-5", purpose: "profile", version: 1, granted: false, source: "till")
             #expect(try await hub.importShopper(profile, consentSource: "loyalty app"))
             #expect(try await !hub.consented(loyaltyId: "L-5", purpose: "profile", version: 1))
-            // Erased shoppers are not brought back.
+            // A look saved at a mirror shows in the profile (sent twice: once).
+            let device = try await Self.enrolled(hub)
+            let look = SyncOp(
+                opId: ULID.make(), seq: 1, hlc: hub.stamp(), entity: .savedLook, key: "clip-1",
+                patch: ["loyaltyId": .string("L-5"), "at": .number(1000), "garments": .array([.string("rust top")])])
+            _ = try await hub.push(device: device, SyncPushRequest(ops: [look]))
+            _ = try await hub.push(device: device, SyncPushRequest(ops: [look]))
+            let looks = try await hub.shopper(loyaltyId: "L-5")?.savedLooks ?? []
+            #expect(looks.map(\.id) == ["clip-1"] && looks.first?.garments == ["rust top"])
+            // Erased shoppers are not brought back, and their saved looks go with them.
             try await hub.erase(loyaltyId: "L-5", by: "test")
             #expect(try await !hub.importShopper(profile, consentSource: "loyalty app"))
             #expect(try await hub.shopper(loyaltyId: "L-5") == nil)

@@ -26,6 +26,24 @@ struct ProfileCacheTests {
         #expect(try store.cachedProfileCount() == 0)
     }
 
+    @Test func savingALookRecordsTheConsentKeepsTheClipAndTellsTheHub() throws {
+        let store = try DeviceStore.inMemory()
+        let session = try consentedSession(store, at: Date())
+        let clip = try readyClip(store, session: session, at: Date())
+        let before = try store.syncState().nextSeq
+        let saved = try store.saveLook(clip.id, loyaltyId: "L-3", garments: ["rust knitwear"])
+        #expect(saved.saved)
+        #expect(try store.hasConsent(session: session, kind: .saveProfile))
+        let ops = try store.pendingOps().filter { $0.seq >= before }
+        #expect(ops.map(\.entity) == [.consent, .savedLook])
+        #expect(ops[0].patch["purpose"] == .string("saved_looks") && ops[0].patch["loyaltyId"] == .string("L-3"))
+        #expect(ops[1].key == clip.id && ops[1].patch["garments"] == .array([.string("rust knitwear")]))
+        #expect(try store.auditLog().contains { $0.action == .save && $0.clipId == clip.id })
+        // A session that ended cannot save any more.
+        try store.endSession(session)
+        #expect(throws: StoreError.self) { try store.saveLook(clip.id, loyaltyId: "L-3", garments: []) }
+    }
+
     @Test func anErasureShredsTheClipsOfTheShoppersSessionsAndTheirCachedProfile() throws {
         let dir = try TemporaryDirectory()
         let store = try DeviceStore(stateDirectory: dir.path)

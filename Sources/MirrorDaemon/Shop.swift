@@ -168,10 +168,15 @@ public final class Shop: Sendable {
                 let answer = try await profiles.lookUp(code)
                 hubAnswered = true
                 if let answer {
-                    let body = String(decoding: try JSONEncoder().encode(answer), as: UTF8.self)
-                    profile = try JSONDecoder().decode(ShopperProfile.self, from: Data(body.utf8))
+                    let fetched = try JSONDecoder().decode(ShopperProfile.self, from: try JSONEncoder().encode(answer))
+                    profile = fetched
                     source = "hub"
                     do {
+                        // Kept without the loyalty code (the store holds subject hashes only); the caller
+                        // knows the code when it asks for the copy again.
+                        var anonymous = fetched
+                        anonymous.loyaltyID = ""
+                        let body = String(decoding: try JSONEncoder().encode(anonymous), as: UTF8.self)
                         try store.cacheProfile(loyaltyId: code, body: body)
                     } catch {
                         logger.error("profile not cached for offline use", metadata: ["error": "\(error)"])
@@ -183,6 +188,7 @@ public final class Shop: Sendable {
                 logger.warning("profile lookup at the hub failed", metadata: ["error": "\(error)"])
                 if !hubAnswered, let body = try? store.cachedProfile(loyaltyId: code, maxAge: profiles.maxAge) {
                     profile = try? JSONDecoder().decode(ShopperProfile.self, from: Data(body.utf8))
+                    profile?.loyaltyID = code
                     source = "profile cache (hub unreachable)"
                 }
             }

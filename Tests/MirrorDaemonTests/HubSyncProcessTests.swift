@@ -380,6 +380,10 @@ struct HubDevice: Decodable {
         #expect(try await identified())
         try await recordAClip()
         #expect(daemon.logs().contains("profile cache (hub unreachable)"))
+        // The cached copy is kept without the loyalty code.
+        let cached = try DeviceStore(stateDirectory: "\(daemon.folder)/state").cachedProfile(
+            loyaltyId: "DEMO-1234", maxAge: 3600)
+        #expect(cached != nil && cached?.contains("DEMO-1234") == false, "\(cached ?? "no cached copy")")
         let before = try clipFiles().count
         #expect(before == 2, "clips on disk: \(before)")
 

@@ -294,6 +294,7 @@ public final class SessionController: Sendable {
         case ("favourite", 2): done = shop.toggleFavourite(parts[1], session: session)
         case ("dismiss", 2): done = shop.dismiss(parts[1], session: session)
         case ("size", 3): done = shop.select(size: parts[2], of: parts[1], session: session)
+        case ("colour", 3): done = shop.chooseColour(parts[2], of: parts[1], session: session)
         case ("bring", 2):
             do {
                 let request = try shop.request(parts[1], session: session)

@@ -36,6 +36,8 @@ public final class Shop: Sendable {
         var session: String?
         var profile: ShopperProfile?
         var requested: [String: String] = [:]
+        /// The colour the shopper tapped for a style: the SKU shown on its card.
+        var chosenColour: [String: String] = [:]
         var dismissed: Set<String> = []
         var favourites: [String] = []
         var observations: [GarmentObservation] = []
@@ -233,20 +235,24 @@ public final class Shop: Sendable {
     func cards(session: String?) -> (recognised: [String], cards: [Screen.Garment]) {
         let (tried, list) = suggestions(session: session, limit: 3)
         guard let data = loaded.withLock({ $0 }) else { return ([], []) }
-        let favourites = withVisit(session) { $0.favourites }
+        let (favourites, chosen) = withVisit(session) { ($0.favourites, $0.chosenColour) }
         if let session {
             let newShown = withVisit(session) { v in list.map(\.sku).filter { v.shown.insert($0).inserted } }
             for sku in newShown { event(.suggestionShown, session: session, sku: sku) }
         }
         let cards = list.compactMap { suggestion -> Screen.Garment? in
-            guard let item = data.catalog.item(suggestion.sku) else { return nil }
+            guard let suggested = data.catalog.item(suggestion.sku) else { return nil }
+            // The colour the shopper tapped stands in for the suggested one, with its own stock and photo.
+            let item = chosen[suggested.style].flatMap { data.catalog.item($0) } ?? suggested
+            let others = data.catalog.variants(of: item.style).filter { $0.sku != item.sku }
+            let reason = item.sku == suggested.sku ? suggestion.reason : "In \(item.colour)"
             return Screen.Garment(
                 sku: item.sku, name: item.name, price: data.catalog.price(item),
                 sizes: item.sizes.map { .init($0, inStock: data.inventory.inStock(item.sku, size: $0)) },
-                colours: [item.rgb]
-                    + data.catalog.variants(of: item.style).filter { $0.sku != item.sku }.map(\.rgb),
-                reason: suggestion.reason, size: suggestion.size, favourite: favourites.contains(item.sku),
-                photo: photo(item.sku))
+                colours: [item.rgb] + others.map(\.rgb), reason: reason,
+                size: suggestion.size.flatMap { item.sizes.contains($0) ? $0 : nil },
+                favourite: favourites.contains(item.sku), photo: photo(item.sku),
+                colourSKUs: [item.sku] + others.map(\.sku))
         }
         return (tried.map { "\($0.colour) \($0.name)".lowercased() }, cards)
     }
@@ -294,6 +300,16 @@ public final class Shop: Sendable {
         guard let session, loaded.withLock({ $0?.catalog.item(sku) }) != nil else { return false }
         withVisit(session) { _ = $0.dismissed.insert(sku) }
         event(.dismissed, session: session, sku: sku)
+        return true
+    }
+
+    /// The shopper tapped the colour `variant` on the card of `sku` (another colour of the same style).
+    func chooseColour(_ variant: String, of sku: String, session: String?) -> Bool {
+        guard let session, let item = loaded.withLock({ $0?.catalog.item(sku) }),
+            let other = loaded.withLock({ $0?.catalog.item(variant) }), other.style == item.style
+        else { return false }
+        withVisit(session) { $0.chosenColour[item.style] = variant }
+        event(.colourChosen, session: session, sku: variant)
         return true
     }
 

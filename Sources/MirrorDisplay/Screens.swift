@@ -108,6 +108,8 @@ public enum Screen: Sendable, Equatable {
         public var sizes: [Size]
         /// Colours available, as 0xRRGGBB; the first is the one shown.
         public var colours: [UInt32]
+        /// The SKU of each colour (the same order); a tap on a swatch shows that one. Empty: swatches not tappable.
+        public var colourSKUs: [String]
         /// Why it is suggested ("Your size M is in stock").
         public var reason: String
         /// The size the shopper needs, when known: highlighted, and what "Bring" asks for.
@@ -126,8 +128,9 @@ public enum Screen: Sendable, Equatable {
 
         public init(
             sku: String, name: String, price: String, sizes: [Size], colours: [UInt32], reason: String = "",
-            size: String? = nil, favourite: Bool = false, photo: ProductPhoto? = nil
+            size: String? = nil, favourite: Bool = false, photo: ProductPhoto? = nil, colourSKUs: [String] = []
         ) {
+            self.colourSKUs = colourSKUs
             self.sku = sku
             self.name = name
             self.price = price
@@ -214,6 +217,8 @@ public enum ButtonID {
     public static func bring(_ sku: String) -> String { "bring:\(sku)" }
     public static func dismiss(_ sku: String) -> String { "dismiss:\(sku)" }
     public static func size(_ sku: String, _ size: String) -> String { "size:\(sku):\(size)" }
+    /// A colour swatch on a card: show `variant` (another colour of the card's style) instead of `sku`.
+    public static func colour(_ sku: String, _ variant: String) -> String { "colour:\(sku):\(variant)" }
 }
 
 /// A product photo for a suggestion card: decoded once, never changed afterwards, so it can be shared
@@ -655,6 +660,23 @@ extension MirrorRenderer {
         if let photo = card.photo {
             canvas.image(
                 photo.image, x: x + 16 * unit, y: y + 16 * unit, width: width - 32 * unit, height: photoHeight)
+        }
+        // The style's colours as swatches along the photo's bottom edge, the one shown ringed; tap one to see it.
+        if card.colours.count > 1 {
+            let radius = 15 * unit
+            var swatchX = x + 16 * unit + 14 * unit + radius
+            let swatchY = y + 16 * unit + photoHeight - 14 * unit - radius
+            for (index, colour) in card.colours.prefix(5).enumerated() {
+                if index == 0 { canvas.circle(x: swatchX, y: swatchY, radius: radius + 4 * unit, color: Palette.ink) }
+                canvas.circle(x: swatchX, y: swatchY, radius: radius + 2 * unit, color: .white)
+                canvas.circle(x: swatchX, y: swatchY, radius: radius, color: Color(hex: colour))
+                if index > 0, index < card.colourSKUs.count {
+                    canvas.record(
+                        .button(ButtonID.colour(card.sku, card.colourSKUs[index])), x: swatchX - radius - 4 * unit,
+                        y: swatchY - radius - 4 * unit, width: 2 * radius + 8 * unit, height: 2 * radius + 8 * unit)
+                }
+                swatchX += 2 * radius + 16 * unit
+            }
         }
         // Favourite: a heart in the photo's corner.
         let heart = 30 * unit

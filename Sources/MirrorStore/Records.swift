@@ -206,6 +206,8 @@ public struct SessionEventKind: RawRepresentable, Codable, Sendable, Hashable, D
     public static let sizeRequest = SessionEventKind(rawValue: "size_request")
     public static let suggestionShown = SessionEventKind(rawValue: "suggestion_shown")
     public static let suggestionAccepted = SessionEventKind(rawValue: "suggestion_accepted")
+    /// The shopper tapped another colour of a suggested style (the SKU of that colour).
+    public static let colourChosen = SessionEventKind(rawValue: "colour_chosen")
     /// The shopper picked (or unpicked) a look as their favourite on the compare screen; detail: "look N".
     public static let favouriteLook = SessionEventKind(rawValue: "favourite_look")
     public static let unfavouriteLook = SessionEventKind(rawValue: "unfavourite_look")

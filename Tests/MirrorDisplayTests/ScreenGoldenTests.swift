@@ -24,7 +24,8 @@ import Testing
                     .init("XS", inStock: false), .init("S", inStock: true), .init("M", inStock: true),
                     .init("L", inStock: false), .init("XL", inStock: true),
                 ], colours: [0xAA4B23, 0x192350, 0xF0E6C8], reason: "Your size M is in stock", size: "M",
-                favourite: true, photo: photo(.knitwear, "#aa4b23")),
+                favourite: true, photo: photo(.knitwear, "#aa4b23"),
+                colourSKUs: ["KN-101-RUS", "KN-101-NAV", "KN-101-CRE"]),
             .init(
                 sku: "SK-501-CAM", name: "Pleated Midi Skirt in a very long name", price: "€55",
                 sizes: [.init("S", inStock: true), .init("M", inStock: true), .init("L", inStock: false)],

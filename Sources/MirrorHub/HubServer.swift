@@ -4,6 +4,7 @@ import Logging
 import MirrorCore
 import MirrorSuggest
 import NIOCore
+import Synchronization
 
 /// The hub's HTTP API (described in `docs/hub-openapi.yaml`). Every endpoint but `/healthz` and `/v1/enrol` takes
 /// a bearer credential; each says which roles may call it and checks the caller's store. There is no endpoint for
@@ -27,6 +28,8 @@ public enum HubServer {
     /// `fleetStaleMillis` old (three poll intervals plus the pull timeout).
     public static func router(store: HubStore, fleetStaleMillis: Int64 = 180_000) -> Router<HubContext> {
         let router = Router(context: HubContext.self)
+        let methods = MethodNotAllowed()
+        router.add(middleware: methods)
         router.add(middleware: ErrorMapping())
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/v1/version") { request, context -> Response in
@@ -43,8 +46,14 @@ public enum HubServer {
             let items = try await decode([CatalogItem].self, request, limit: maxUploadBytes)
             return try json(["changed": try await store.putCatalog(items)])
         }
+        methods.routes.withLock { table in
+            table = router.routes.map { (String($0.method.rawValue), Self.components($0.path.description)) }
+        }
         return router
     }
+
+    /// A route's or request's path in components; a route's `:name` and `{name}` match any one component.
+    static func components(_ path: String) -> [Substring] { path.split(separator: "/") }
 
     private static func addEnrolment(_ router: Router<HubContext>, _ store: HubStore) {
         router.post("/v1/enrol") { request, _ -> Response in
@@ -290,6 +299,46 @@ public struct HubContext: RequestContext, RemoteAddressRequestContext {
 }
 
 /// Turns the store's errors into HTTP statuses with their message; anything else is a 500 with no detail.
+/// 405 with `Allow` for a method a known path does not have (the router alone answers 404 for those).
+final class MethodNotAllowed: RouterMiddleware, Sendable {
+    typealias Context = HubContext
+    /// Every route: method and path components; filled once the router has its routes.
+    let routes = Mutex<[(method: String, path: [Substring])]>([])
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            let response = try await next(request, context)
+            guard response.status == .notFound, let allowed = allowed(request) else { return response }
+            return allowed
+        } catch let error as HTTPError where error.status == .notFound {
+            if let allowed = allowed(request) { return allowed }
+            throw error
+        }
+    }
+
+    /// The 405 answer when the request's path is a route's but its method is none of them; else nil.
+    private func allowed(_ request: Request) -> Response? {
+        let path = HubServer.components(request.uri.path)
+        let methods = routes.withLock { table in
+            Set(
+                table.filter { route in
+                    route.path.count == path.count
+                        && zip(route.path, path).allSatisfy { pattern, given in
+                            pattern.hasPrefix(":") || pattern.hasPrefix("{") || pattern == given
+                        }
+                }.map(\.method))
+        }
+        guard !methods.isEmpty, !methods.contains(request.method.rawValue) else { return nil }
+        return Response(
+            status: .methodNotAllowed, headers: [.allow: methods.sorted().joined(separator: ", ")],
+            body: .init(
+                byteBuffer: ByteBuffer(
+                    string: #"{"error":{"message":"this path does not take \#(request.method.rawValue)"}}"#)))
+    }
+}
+
 struct ErrorMapping: RouterMiddleware {
     typealias Context = HubContext
 

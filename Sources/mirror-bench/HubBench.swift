@@ -59,46 +59,54 @@ struct HubLoad: AsyncParsableCommand {
             let credential = try await hub.enrol(EnrolRequest(token: token, name: "m\(index)")).credential
             principals.append(try await hub.authenticate(bearer: credential)!)
         }
-        let jobs = (0..<pushes).flatMap { round in principals.map { ($0, round) } }
-        let opsPerPush = ops
-        let start = ContinuousClock.now
-        var latencies: [Double] = []
-        try await withThrowingTaskGroup(of: Double.self) { group in
-            var next = 0
-            func add() {
-                let (principal, round) = jobs[next]
-                next += 1
-                group.addTask {
-                    let batch = (0..<opsPerPush).map { index in
-                        let seq = Int64(round * opsPerPush + index + 1)
-                        return SyncOp(
-                            opId: ULID.make(), seq: seq, hlc: hub.stamp(), entity: .sessionEvent, key: "e\(seq)",
-                            patch: [
-                                "sessionId": .string("s"), "at": .number(Double(seq)), "kind": .string("tried_on"),
-                                "sku": .string("KN-101-RUS"),
-                            ])
-                    }
-                    let begin = ContinuousClock.now
-                    let response = try await hub.push(device: principal, SyncPushRequest(ops: batch))
-                    precondition(response.applied == opsPerPush)
-                    let elapsed = ContinuousClock.now - begin
-                    return Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        return try await pushLoad(
+            devices: principals, pushes: pushes, ops: ops, concurrency: concurrency, stamp: { hub.stamp() }
+        ) { principal, batch in
+            try await hub.push(device: principal, SyncPushRequest(ops: batch)).applied
+        }
+    }
+}
+
+/// Drives `pushes` rounds of `ops`-op pushes from every device, `concurrency` in flight (round r of every device
+/// before round r + 1 of any), through `push`, which returns how many ops were applied; ops per second and push
+/// latency (p50, p99, in ms).
+func pushLoad<Device: Sendable>(
+    devices: [Device], pushes: Int, ops: Int, concurrency: Int, stamp: @escaping @Sendable () -> HLC,
+    push: @escaping @Sendable (Device, [SyncOp]) async throws -> Int
+) async throws -> HubLoad.Figures {
+    let jobs = (0..<pushes).flatMap { round in devices.map { ($0, round) } }
+    let start = ContinuousClock.now
+    var latencies: [Double] = []
+    try await withThrowingTaskGroup(of: Double.self) { group in
+        var next = 0
+        func add() {
+            let (device, round) = jobs[next]
+            next += 1
+            group.addTask {
+                let batch = (0..<ops).map { index in
+                    let seq = Int64(round * ops + index + 1)
+                    return SyncOp(
+                        opId: ULID.make(), seq: seq, hlc: stamp(), entity: .sessionEvent, key: "e\(seq)",
+                        patch: [
+                            "sessionId": .string("s"), "at": .number(Double(seq)), "kind": .string("tried_on"),
+                            "sku": .string("KN-101-RUS"),
+                        ])
                 }
-            }
-            // Round r of every device is started before round r + 1 of any.
-            for _ in 0..<min(concurrency, jobs.count) { add() }
-            while let latency = try await group.next() {
-                latencies.append(latency)
-                if next < jobs.count { add() }
+                let begin = ContinuousClock.now
+                let applied = try await push(device, batch)
+                guard applied == ops else { throw ValidationError("the hub applied \(applied) of \(ops) ops") }
+                return (ContinuousClock.now - begin).milliseconds
             }
         }
-        let seconds =
-            Double((ContinuousClock.now - start).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - start).components.seconds)
-        latencies.sort()
-        let total = jobs.count * ops
-        return Figures(
-            opsPerSecond: Double(total) / seconds, p50: latencies[latencies.count / 2],
-            p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+        for _ in 0..<min(concurrency, jobs.count) { add() }
+        while let latency = try await group.next() {
+            latencies.append(latency)
+            if next < jobs.count { add() }
+        }
     }
+    let seconds = (ContinuousClock.now - start).milliseconds / 1000
+    latencies.sort()
+    return HubLoad.Figures(
+        opsPerSecond: Double(jobs.count * ops) / seconds, p50: latencies[latencies.count / 2],
+        p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
 }

@@ -25,12 +25,6 @@ struct HubHTTPLoad: AsyncParsableCommand {
     @Option(help: "A PostgreSQL server to create throwaway databases on (postgres://USER@/postgres?host=…).")
     var postgres: String?
 
-    struct Figures {
-        var opsPerSecond: Double
-        var p50: Double
-        var p99: Double
-    }
-
     func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hub-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -57,7 +51,7 @@ struct HubHTTPLoad: AsyncParsableCommand {
         }
     }
 
-    func report(_ backend: String, _ http: Figures, _ direct: HubLoad.Figures) {
+    func report(_ backend: String, _ http: HubLoad.Figures, _ direct: HubLoad.Figures) {
         print(
             String(
                 format: "hub %@ over HTTP: %d devices x %d pushes x %d ops, %d in flight: %.0f ops/s, "
@@ -80,7 +74,7 @@ struct HubHTTPLoad: AsyncParsableCommand {
     }
 
     /// Starts mirrorhub on `database`, pushes every device's outbox through it, stops it.
-    func overHTTP(database: String, credentials: [String]) async throws -> Figures {
+    func overHTTP(database: String, credentials: [String]) async throws -> HubLoad.Figures {
         let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).get()
         let port = probe.localAddress?.port ?? 0
@@ -109,51 +103,17 @@ struct HubHTTPLoad: AsyncParsableCommand {
         }
     }
 
-    func push(_ credentials: [String], to url: String, http: HTTPClient) async throws -> Figures {
+    func push(_ credentials: [String], to url: String, http: HTTPClient) async throws -> HubLoad.Figures {
         let ready = ContinuousClock.now + .seconds(30)
         while (try? await HubClient(baseURL: url, credential: credentials[0], http: http).hello()) == nil {
             guard ContinuousClock.now < ready else { throw ValidationError("mirrorhub did not start") }
             try await Task.sleep(for: .milliseconds(50))
         }
-        let jobs = (0..<pushes).flatMap { round in credentials.map { ($0, round) } }
-        let opsPerPush = ops
-        let start = ContinuousClock.now
-        var latencies: [Double] = []
-        try await withThrowingTaskGroup(of: Double.self) { group in
-            var next = 0
-            func add() {
-                let (credential, round) = jobs[next]
-                next += 1
-                group.addTask {
-                    let batch = (0..<opsPerPush).map { index in
-                        let seq = Int64(round * opsPerPush + index + 1)
-                        return SyncOp(
-                            opId: ULID.make(), seq: seq, hlc: HLC(millis: HubStore.systemMillis(), counter: 0),
-                            entity: .sessionEvent, key: "e\(seq)",
-                            patch: [
-                                "sessionId": .string("s"), "at": .number(Double(seq)), "kind": .string("tried_on"),
-                                "sku": .string("KN-101-RUS"),
-                            ])
-                    }
-                    let begin = ContinuousClock.now
-                    let response = try await HubClient(baseURL: url, credential: credential, http: http).push(batch)
-                    guard response.applied == opsPerPush else {
-                        throw ValidationError("the hub applied \(response.applied) of \(opsPerPush) ops")
-                    }
-                    return (ContinuousClock.now - begin).milliseconds
-                }
-            }
-            // Round r of every device is started before round r + 1 of any.
-            for _ in 0..<min(concurrency, jobs.count) { add() }
-            while let latency = try await group.next() {
-                latencies.append(latency)
-                if next < jobs.count { add() }
-            }
+        return try await pushLoad(
+            devices: credentials, pushes: pushes, ops: ops, concurrency: concurrency,
+            stamp: { HLC(millis: HubStore.systemMillis(), counter: 0) }
+        ) { credential, batch in
+            try await HubClient(baseURL: url, credential: credential, http: http).push(batch).applied
         }
-        let seconds = (ContinuousClock.now - start).milliseconds / 1000
-        latencies.sort()
-        return Figures(
-            opsPerSecond: Double(jobs.count * ops) / seconds, p50: latencies[latencies.count / 2],
-            p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
     }
 }

@@ -142,6 +142,18 @@ import Testing
                 let shown = try await client.execute(
                     uri: "/fleet", method: .get, headers: [.authorization: "Basic \(basic)"])
                 #expect(shown.status == .ok && String(buffer: shown.body).contains("<h1>Mirror fleet</h1>"))
+
+                // A method a path does not take is a 405 naming the ones it does; numbers in queries are whole.
+                let trace = try await client.execute(uri: "/v1/stores/s1/events", method: .trace, headers: device)
+                #expect(trace.status == .methodNotAllowed && trace.headers[.allow] == "GET")
+                #expect(try await client.execute(uri: "/v1/nothing", method: .get).status == .notFound)
+                let office: HTTPFields = [.authorization: "Bearer \(credentials.headOffice)"]
+                for query in ["limit=null", "after=1.5", "limit=1&limit=2"] {
+                    let status = try await client.execute(
+                        uri: "/v1/stores/s1/events?\(query)", method: .get, headers: office
+                    ).status
+                    #expect(status == .badRequest, "\(query)")
+                }
             }
         }
     }

@@ -145,26 +145,8 @@ public final class SessionController: Sendable {
     /// the suggestions screen, and as observations for the suggestions themselves.
     public func setRecognised(_ names: [String], observations: [GarmentObservation] = []) {
         recognised.withLock { $0 = names }
-        lookWords.withLock { $0 = Self.lookWords(observations) }
+        lookWords.withLock { $0 = VisionService.describe(observations, byRegion: true) }
         shop?.observe(observations, session: sessionID)
-    }
-
-    /// A look's garments in words: colour and category ("rust knitwear"), or colour and where it is worn when
-    /// the category is not known ("rust top").
-    static func lookWords(_ observations: [GarmentObservation]) -> [String] {
-        var words: [String] = []
-        for observation in observations {
-            let worn =
-                switch observation.region {
-                case .upperBody: "top"
-                case .lowerBody: "bottoms"
-                case .fullLength: "full-length piece"
-                }
-            let kind = observation.category?.rawValue ?? worn
-            let name = (observation.colours.first.map { "\($0.name) " } ?? "") + kind
-            if !words.contains(name) { words.append(name) }
-        }
-        return words
     }
 
     /// Asks to record (staff CLI or API): the consent screen first if the shopper has not agreed yet.

@@ -377,12 +377,19 @@ final class VisionService: Service, Sendable {
         return [JPEGScale.eighth, .quarter, .half].first { short / $0.rawValue >= 240 } ?? .full
     }
 
-    /// Voted observations in words: "navy knitwear", "blue trousers".
-    static func describe(_ observations: [GarmentObservation]) -> [String] {
+    /// Voted observations in words: "navy knitwear", "blue trousers". A garment whose category is not known is
+    /// left out, or with `byRegion` named by where it is worn ("rust top").
+    static func describe(_ observations: [GarmentObservation], byRegion: Bool = false) -> [String] {
         var names: [String] = []
         for observation in observations {
-            guard let category = observation.category else { continue }
-            let name = (observation.colours.first.map { "\($0.name) " } ?? "") + category.rawValue
+            let worn =
+                switch observation.region {
+                case .upperBody: "top"
+                case .lowerBody: "bottoms"
+                case .fullLength: "full-length piece"
+                }
+            guard let kind = observation.category?.rawValue ?? (byRegion ? worn : nil) else { continue }
+            let name = (observation.colours.first.map { "\($0.name) " } ?? "") + kind
             if !names.contains(name) { names.append(name) }
         }
         return names

@@ -196,11 +196,12 @@ public final class DeviceStore: Sendable {
         }
     }
 
-    /// The events of `session`, oldest first.
-    public func events(session: String) throws(StoreError) -> [SessionEventRecord] {
+    /// The events of `session` (of every session when nil), oldest first.
+    public func events(session: String? = nil) throws(StoreError) -> [SessionEventRecord] {
         try read("read session events") { db in
-            try SessionEventRecord.filter(Column("session_id") == session).order(Column("at"), Column("id")).fetchAll(
-                db)
+            var query = SessionEventRecord.order(Column("at"), Column("id"))
+            if let session { query = query.filter(Column("session_id") == session) }
+            return try query.fetchAll(db)
         }
     }
 

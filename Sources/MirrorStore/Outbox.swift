@@ -12,6 +12,8 @@ public struct SyncState: Sendable, Equatable, Codable {
     public var oldestPending: Date?
     /// Ops refused by the outbox bound (see ``DeviceStore/outboxLimit``).
     public var dropped: Int64
+    /// Acknowledged ops kept to be re-sent to a hub restored from a backup.
+    public var resendable: Int
     public var cursor: Int64
     public var epoch: String?
     public var lastHLC: HLC
@@ -34,6 +36,9 @@ extension DeviceStore {
     public static let outboxLimit = 200_000
     /// How long acknowledged ops are kept to be re-sent to a hub restored from a backup.
     public static let ackedRetention: TimeInterval = 7 * 24 * 3600
+    /// The newest acknowledged ops are kept however old the wall clock says they are: a clock that jumps ahead
+    /// (a year, say, after a bad time sync) must not empty the window a restored hub is re-sent from.
+    public static let ackedKeptAtLeast: Int64 = 20_000
 
     static let lowValueEvents: Set<String> = [
         SessionEventKind.suggestionShown.rawValue, SessionEventKind.triedOn.rawValue,
@@ -126,9 +131,10 @@ extension DeviceStore {
             let changed = db.changesCount
             let acked = max(try Self.metaInt(db, "sync.acked_seq") ?? 0, seq)
             try Self.setMeta(db, "sync.acked_seq", acked)
+            let newest = (try Self.metaInt(db, "sync.next_seq") ?? 1) - 1
             try db.execute(
-                sql: "DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < ?",
-                arguments: [at.addingTimeInterval(-Self.ackedRetention)])
+                sql: "DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < ? AND seq <= ?",
+                arguments: [at.addingTimeInterval(-Self.ackedRetention), newest - Self.ackedKeptAtLeast])
             return changed
         }
     }
@@ -235,6 +241,7 @@ extension DeviceStore {
                 ackedSeq: try Self.metaInt(db, "sync.acked_seq") ?? 0,
                 pending: pending?[0] ?? 0, oldestPending: pending?[1],
                 dropped: try Self.metaInt(db, "sync.dropped") ?? 0,
+                resendable: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE acked_at IS NOT NULL") ?? 0,
                 cursor: try Self.metaInt(db, "sync.cursor") ?? 0,
                 epoch: try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'sync.epoch'"),
                 lastHLC: HLC(raw: try Self.metaInt(db, "sync.hlc") ?? 0))

@@ -31,10 +31,25 @@ import Testing
         #expect(resent == 3 && lost == 0)
         #expect(try store.pendingOps().map(\.seq) == [3, 4, 5])
         #expect(try store.syncState().ackedSeq == 2)
-        // Sequence numbers keep counting after acknowledged rows are gone.
+        // Sequence numbers keep counting after a later acknowledgement.
         try store.markAcked(upTo: 5, at: Date().addingTimeInterval(DeviceStore.ackedRetention + 60))
         try store.addEvent(SessionEventRecord(sessionId: "s", kind: .favourite, sku: "SKU-6"))
         #expect(try store.pendingOps().map(\.seq) == [6])
+    }
+
+    @Test func aClockAYearAheadDoesNotForgetWhatARestoredHubWouldNeed() throws {
+        let store = try DeviceStore.inMemory()
+        for index in 0..<5 {
+            try store.addEvent(SessionEventRecord(sessionId: "s", kind: .favourite, sku: "SKU-\(index)"))
+        }
+        try store.markAcked(upTo: 3)
+        #expect(try store.syncState().resendable == 3)
+        // The next acknowledgement comes while the clock reads a year ahead: the acknowledged ops look a year old,
+        // but the newest ``DeviceStore/ackedKeptAtLeast`` are kept whatever the clock says.
+        try store.markAcked(upTo: 5, at: Date().addingTimeInterval(366 * 24 * 3600))
+        #expect(try store.syncState().resendable == 5)
+        let (resent, lost) = try store.resendAfter(hubAcked: 0)
+        #expect(resent == 5 && lost == 0)
     }
 
     @Test func aPulledPageAndItsCursorLandTogetherAndErasuresAreReportedOnce() throws {

@@ -34,11 +34,9 @@ extension DeviceStore {
     /// The most unacknowledged ops the outbox holds. Beyond it, only low-value ops (suggestions shown, garments
     /// tried on) are refused and counted; staff requests, favourites and dismissals are always kept.
     public static let outboxLimit = 200_000
-    /// How long acknowledged ops are kept to be re-sent to a hub restored from a backup.
+    /// How long acknowledged ops are kept to be re-sent to a hub restored from a backup, by the hub's clock (see
+    /// ``markAcked(upTo:at:)``).
     public static let ackedRetention: TimeInterval = 7 * 24 * 3600
-    /// The newest acknowledged ops are kept however old the wall clock says they are: a clock that jumps ahead
-    /// (a year, say, after a bad time sync) must not empty the window a restored hub is re-sent from.
-    public static let ackedKeptAtLeast: Int64 = 20_000
 
     static let lowValueEvents: Set<String> = [
         SessionEventKind.suggestionShown.rawValue, SessionEventKind.triedOn.rawValue,
@@ -122,7 +120,9 @@ extension DeviceStore {
         }
     }
 
-    /// Marks every op up to `seq` acknowledged by the hub, and forgets acknowledged ops past their retention.
+    /// Marks every op up to `seq` acknowledged by the hub at `at`, and forgets acknowledged ops past their
+    /// retention. The sync passes the hub's time from its answer: a mirror's clock that jumps ahead (a year, after
+    /// a bad time sync) must not empty the window a restored hub is re-sent from.
     @discardableResult
     public func markAcked(upTo seq: Int64, at: Date = Date()) throws(StoreError) -> Int {
         try write("acknowledge outbox ops") { db in
@@ -131,10 +131,9 @@ extension DeviceStore {
             let changed = db.changesCount
             let acked = max(try Self.metaInt(db, "sync.acked_seq") ?? 0, seq)
             try Self.setMeta(db, "sync.acked_seq", acked)
-            let newest = (try Self.metaInt(db, "sync.next_seq") ?? 1) - 1
             try db.execute(
-                sql: "DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < ? AND seq <= ?",
-                arguments: [at.addingTimeInterval(-Self.ackedRetention), newest - Self.ackedKeptAtLeast])
+                sql: "DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < ?",
+                arguments: [at.addingTimeInterval(-Self.ackedRetention)])
             return changed
         }
     }

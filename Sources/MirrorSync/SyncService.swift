@@ -174,7 +174,8 @@ public final class SyncService: Service, Sendable {
             if ops.isEmpty { break }
             let response = try await client.push(ops)
             try store.receive(hubStamp: response.serverHLC)
-            try store.markAcked(upTo: response.ackedSeq)
+            try store.markAcked(
+                upTo: response.ackedSeq, at: Date(timeIntervalSince1970: Double(response.serverHLC.millis) / 1000))
             pushed += Int64(ops.count)
             // The hub acknowledged nothing new (a gap it is waiting for): stop rather than loop.
             if response.ackedSeq < ops[0].seq { break }

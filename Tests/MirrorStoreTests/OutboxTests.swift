@@ -37,19 +37,20 @@ import Testing
         #expect(try store.pendingOps().map(\.seq) == [6])
     }
 
-    @Test func aClockAYearAheadDoesNotForgetWhatARestoredHubWouldNeed() throws {
+    @Test func acknowledgedOpsAreKeptSevenDaysByTheTimeTheyAreAcknowledgedAt() throws {
         let store = try DeviceStore.inMemory()
         for index in 0..<5 {
             try store.addEvent(SessionEventRecord(sessionId: "s", kind: .favourite, sku: "SKU-\(index)"))
         }
-        try store.markAcked(upTo: 3)
-        #expect(try store.syncState().resendable == 3)
-        // The next acknowledgement comes while the clock reads a year ahead: the acknowledged ops look a year old,
-        // but the newest ``DeviceStore/ackedKeptAtLeast`` are kept whatever the clock says.
-        try store.markAcked(upTo: 5, at: Date().addingTimeInterval(366 * 24 * 3600))
+        // The sync passes the hub's time, whatever the mirror's clock says.
+        let hub = Date(timeIntervalSince1970: 1_800_000_000)
+        try store.markAcked(upTo: 3, at: hub)
+        try store.markAcked(upTo: 5, at: hub + 3600)
         #expect(try store.syncState().resendable == 5)
-        let (resent, lost) = try store.resendAfter(hubAcked: 0)
-        #expect(resent == 5 && lost == 0)
+        try store.markAcked(upTo: 5, at: hub + DeviceStore.ackedRetention + 60)
+        #expect(try store.syncState().resendable == 2)
+        try store.markAcked(upTo: 5, at: hub + DeviceStore.ackedRetention + 3700)
+        #expect(try store.syncState().resendable == 0)
     }
 
     @Test func aPulledPageAndItsCursorLandTogetherAndErasuresAreReportedOnce() throws {

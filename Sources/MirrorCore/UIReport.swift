@@ -14,6 +14,10 @@ public struct UIReport: Codable, Sendable, Equatable {
     public var looks: [Look]?
     /// On the review screen after Share: the link and PIN the panel shows for the shopper's phone.
     public var shareLink: ShareLink?
+    /// On the review screen after Save: the code the panel shows for opening the look at a later visit.
+    public var savedLookCode: String?
+    /// On the code keyboard: what the panel says about the last code typed ("… 4 tries left").
+    public var codeMessage: String?
 
     public struct ShareLink: Codable, Sendable, Equatable {
         public var url: String
@@ -42,9 +46,11 @@ public struct UIReport: Codable, Sendable, Equatable {
 
     public init(
         state: String, session: String?, clips: [Int], buttons: [String], diagnostics: Bool, looks: [Look]? = nil,
-        shareLink: ShareLink? = nil
+        shareLink: ShareLink? = nil, savedLookCode: String? = nil, codeMessage: String? = nil
     ) {
         self.shareLink = shareLink
+        self.savedLookCode = savedLookCode
+        self.codeMessage = codeMessage
         self.state = state
         self.session = session
         self.clips = clips

@@ -175,19 +175,44 @@ final class ClipRecorder: SessionRecorder, Service {
         try consent(.share, granted: true, session: session)
     }
 
-    func saveLook(session: String, number: Int, loyaltyId: String, garments: [String]) throws {
+    func saveLook(session: String, number: Int, loyaltyId: String, garments: [String]) throws -> String {
         guard let clipID = clipID(session: session, number: number) else {
             throw DaemonError("no clip \(number) in this session")
         }
-        try store.saveLook(clipID, loyaltyId: loyaltyId, garments: garments)
+        // Six digits, shown once on the glass; the store keeps it salted and hashed, the log never sees it.
+        let code = String(format: "%06d", Int.random(in: 0..<1_000_000))
+        try store.saveLook(clipID, loyaltyId: loyaltyId, garments: garments, code: code)
         logger.info("look saved to the shopper's profile", metadata: ["clip": "\(clipID)"])
+        return code
     }
 
-    func pickLook(session: String, number: Int, picked: Bool) throws {
+    func earlierLooks(session: String, loyaltyId: String) -> Int {
+        do {
+            return try store.earlierLookCount(loyaltyId: loyaltyId, excludingSession: session)
+        } catch {
+            logger.error("saved looks not readable", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+
+    func openEarlierLook(session: String, loyaltyId: String, code: String) throws -> LookCodeOutcome {
+        let outcome = try store.openEarlierLook(loyaltyId: loyaltyId, code: code, excludingSession: session)
+        switch outcome {
+        case .opened(let look):
+            try store.audit(
+                actor: .shopper, action: .view, clipID: look.clipID,
+                detail: "saved look opened with its code at a later visit")
+        case .locked:
+            logger.warning("saved look codes locked after wrong tries", metadata: ["session": "\(session)"])
+        case .wrong: break
+        }
+        return outcome
+    }
+
+    func pickLook(session: String, look: String, picked: Bool) throws {
         try store.addEvent(
             SessionEventRecord(
-                sessionId: session, kind: picked ? .favouriteLook : .unfavouriteLook, sku: nil,
-                detail: "look \(number + 1)"))
+                sessionId: session, kind: picked ? .favouriteLook : .unfavouriteLook, sku: nil, detail: look))
     }
 
     /// Stores a consent decision given on the mirror; the session's row is made on its first decision.
@@ -246,6 +271,10 @@ final class ClipRecorder: SessionRecorder, Service {
 
     func playback(session: String, number: Int) -> (any PlayableClip)? {
         guard let clipID = numbered.withLock({ $0[session]?[number] }) else { return nil }
+        return playback(clipID: clipID)
+    }
+
+    func playback(clipID: String) -> (any PlayableClip)? {
         do {
             guard let clip = try store.clip(clipID), clip.state == .ready else { return nil }
             let key = try deviceKey.unwrap(Array(clip.wrappedKey))

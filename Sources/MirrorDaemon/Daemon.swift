@@ -373,10 +373,16 @@ final class DaemonState: DaemonFacade {
         }
         let link = controller.shownShareCard.map { UIReport.ShareLink(url: $0.url, pin: $0.pin, minutes: $0.minutes) }
         var looks: [UIReport.Look]?
-        if case .compare(let compare) = controller.scene.current.screen {
+        var savedLookCode: String?
+        var codeMessage: String?
+        switch controller.scene.current.screen {
+        case .compare(let compare):
             looks = compare.looks.enumerated().map { index, look in
                 UIReport.Look(title: look.title, garments: look.garments, favourite: compare.favourite == index)
             }
+        case .review(let review): savedLookCode = review.code
+        case .codeEntry(let entry): codeMessage = entry.message
+        default: break
         }
         let state =
             switch controller.state {
@@ -392,7 +398,8 @@ final class DaemonState: DaemonFacade {
             }
         return UIReport(
             state: state, session: controller.sessionID, clips: controller.clips, buttons: buttons,
-            diagnostics: controller.scene.diagnostics, looks: looks, shareLink: link)
+            diagnostics: controller.scene.diagnostics, looks: looks, shareLink: link, savedLookCode: savedLookCode,
+            codeMessage: codeMessage)
     }
 
     func press(_ id: String) -> Bool { controller.press(id) }

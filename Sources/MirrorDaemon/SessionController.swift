@@ -4,6 +4,7 @@ import MirrorConfig
 import MirrorCore
 import MirrorDisplay
 import MirrorSession
+import MirrorStore
 import ServiceLifecycle
 import Synchronization
 
@@ -32,13 +33,19 @@ public protocol SessionRecorder: Sendable {
     func stop()
     /// A player for clip `number` of the session, or nil when it cannot be read.
     func playback(session: String, number: Int) -> (any PlayableClip)?
+    /// A player for a saved clip of an earlier visit, or nil when it cannot be read.
+    func playback(clipID: String) -> (any PlayableClip)?
     /// Ends the session: its clips start their retention period, or are deleted at once when `erase`.
     func endSession(_ session: String, erase: Bool)
-    /// Stores that the shopper picked clip `number` as their favourite look, or took the pick back.
-    func pickLook(session: String, number: Int, picked: Bool) throws
+    /// Stores that the shopper picked `look` (in words: "look 2") as their favourite, or took the pick back.
+    func pickLook(session: String, look: String, picked: Bool) throws
     /// Saves clip `number` to the profile of the shopper identified as `loyaltyId` (their consent, given by the
-    /// tap, goes with it), with the garments recognised in it.
-    func saveLook(session: String, number: Int, loyaltyId: String, garments: [String]) throws
+    /// tap, goes with it), with the garments recognised in it; returns the code that opens it at a later visit.
+    func saveLook(session: String, number: Int, loyaltyId: String, garments: [String]) throws -> String
+    /// How many looks the shopper saved on this mirror at earlier visits.
+    func earlierLooks(session: String, loyaltyId: String) -> Int
+    /// The shopper's earlier saved look with `code` (wrong codes are counted, and lock after a few).
+    func openEarlierLook(session: String, loyaltyId: String, code: String) throws -> LookCodeOutcome
 }
 
 /// Drives the shopper's session from touch, the local API and timers, and tells the display what to show.
@@ -68,8 +75,12 @@ public final class SessionController: Sendable {
         var codeEntry: Screen.CodeEntry?
         /// The share link made for a look (by clip number), shown while that look is reviewed.
         var shareCard: (clip: Int, card: Screen.ShareCard)?
-        /// Clip numbers saved to the shopper's profile.
-        var savedLooks: Set<Int> = []
+        /// Clip numbers saved to the shopper's profile, with the code that opens each at a later visit.
+        var savedLooks: [Int: String] = [:]
+        /// Looks the identified shopper saved here at earlier visits, counted as the review screen shows.
+        var earlierLooks = 0
+        /// The earlier look opened with its code: compared beside this visit's looks.
+        var earlier: EarlierLook?
     }
 
     public let scene: DisplayScene
@@ -172,11 +183,16 @@ public final class SessionController: Sendable {
         case ButtonID.suggestions: event = .suggestionsRequested
         case ButtonID.compare:
             let clips = self.clips
-            event = clips.count >= 2 ? .compareRequested(clips: Array(clips.suffix(4))) : nil
+            event =
+                if current.withLock({ $0.earlier != nil }) {
+                    .compareRequested(clips: Array(clips.suffix(3)), earlier: true)
+                } else {
+                    clips.count >= 2 ? .compareRequested(clips: Array(clips.suffix(4))) : nil
+                }
         case ButtonID.share: return share()
         case ButtonID.save: return saveLook()
         case _ where id.hasPrefix("look:"): return pickLook(id)
-        case ButtonID.loyalty, ButtonID.codeOK, ButtonID.codeCancel: return typeCode(id)
+        case ButtonID.loyalty, ButtonID.earlier, ButtonID.codeOK, ButtonID.codeCancel: return typeCode(id)
         case _ where id.hasPrefix("key:"): return typeCode(id)
         case _ where id.contains(":"): return pressCard(id)
         case ButtonID.slowMotion:
@@ -195,14 +211,21 @@ public final class SessionController: Sendable {
         return true
     }
 
-    /// The loyalty code keyboard: opened from the suggestions, keys typed, the code checked with OK (against
-    /// the hub when there is one, so off the caller's thread); the code itself is never logged.
+    /// The code keyboard: the loyalty code over the suggestions, or a saved look's code over the review screen;
+    /// keys typed, the code checked with OK (a loyalty code against the hub when there is one, so off the caller's
+    /// thread). Codes are never logged.
     private func typeCode(_ id: String) -> Bool {
-        guard state == .suggestions, let shop, let session = sessionID else { return false }
+        guard let shop, let session = sessionID else { return false }
+        let state = self.state
+        let reviewing = if case .review = state { true } else { false }
         let (handled, check) = current.withLock { c -> (Bool, String?) in
             c.lastInteraction = .now()
-            if id == ButtonID.loyalty {
-                c.codeEntry = Screen.CodeEntry()
+            if id == ButtonID.loyalty || id == ButtonID.earlier {
+                let purpose: Screen.CodeEntry.Purpose = id == ButtonID.loyalty ? .loyalty : .savedLook
+                guard purpose == .loyalty ? state == .suggestions : reviewing && c.earlierLooks > 0 else {
+                    return (false, nil)
+                }
+                c.codeEntry = Screen.CodeEntry(purpose: purpose)
                 return (true, nil)
             }
             guard var entry = c.codeEntry else { return (false, nil) }
@@ -233,31 +256,73 @@ public final class SessionController: Sendable {
         guard handled else { return false }
         refresh()
         guard let code = check else { return true }
+        if current.withLock({ $0.codeEntry?.purpose == .savedLook }) {
+            openEarlierLook(code, session: session, shop: shop)
+            return true
+        }
         Task {
             let found = await shop.identify(code, session: session)
             current.withLock { c in
                 guard c.id == session, c.codeEntry?.typed == code else { return }
-                c.codeEntry = found ? nil : Screen.CodeEntry(typed: code, message: "No opted-in profile with that code")
+                c.codeEntry =
+                    found ? nil : Screen.CodeEntry(typed: code, message: "No opted-in profile with that code")
             }
             refresh()
         }
         return true
     }
 
+    /// Checks a saved look's code: the look opens beside this visit's (on the compare screen), or the keyboard
+    /// says what went wrong.
+    private func openEarlierLook(_ code: String, session: String, shop: Shop) {
+        guard let loyaltyId = shop.identifiedLoyaltyID(session: session) else { return }
+        let outcome: LookCodeOutcome
+        do {
+            outcome = try recorder.openEarlierLook(session: session, loyaltyId: loyaltyId, code: code)
+        } catch {
+            logger.error("saved look not opened", metadata: ["error": "\(error)"])
+            current.withLock { $0.codeEntry?.message = "The mirror cannot open saved looks just now" }
+            refresh()
+            return
+        }
+        let clips = current.withLock { c -> [Int]? in
+            switch outcome {
+            case .opened(let look):
+                c.earlier = look
+                c.codeEntry = nil
+                return c.session.clips
+            case .wrong(let left):
+                c.codeEntry?.message =
+                    "That code opens none of your looks · \(left) \(left == 1 ? "try" : "tries") left"
+            case .locked:
+                c.codeEntry?.message = "Too many wrong codes: try again tomorrow"
+            }
+            return nil
+        }
+        if let clips {
+            apply(.compareRequested(clips: Array(clips.suffix(3)), earlier: true), interaction: true)
+        } else {
+            refresh()
+        }
+    }
+
     /// A look on the compare screen: picks it as the favourite (again: takes the pick back); stored as a session
     /// event.
     private func pickLook(_ id: String) -> Bool {
-        guard case .compare(let shown) = state, let index = Int(id.dropFirst("look:".count)),
-            shown.indices.contains(index), let session = sessionID
+        guard case .compare(let shown) = state, let index = Int(id.dropFirst("look:".count)), let session = sessionID
         else { return false }
-        let number = shown[index]
+        // The earlier look, when there is one, comes after this visit's: number -1.
+        let earlier = current.withLock { $0.earlier }
+        guard shown.indices.contains(index) || (index == shown.count && earlier != nil) else { return false }
+        let number = shown.indices.contains(index) ? shown[index] : -1
         let picked = current.withLock { c in
             c.favouriteLook = c.favouriteLook == number ? nil : number
             c.lastInteraction = .now()
             return c.favouriteLook != nil
         }
+        let look = earlier.map { number == -1 ? "saved look of \(Self.day($0.savedAt))" : nil } ?? nil
         do {
-            try recorder.pickLook(session: session, number: number, picked: picked)
+            try recorder.pickLook(session: session, look: look ?? "look \(number + 1)", picked: picked)
         } catch {
             logger.error("favourite look not stored", metadata: ["error": "\(error)"])
         }
@@ -320,21 +385,24 @@ public final class SessionController: Sendable {
         return true
     }
 
-    /// The identified shopper saves the look under review to their profile (the tap is their consent).
+    /// The identified shopper saves the look under review to their profile (the tap is their consent); the
+    /// review screen then shows the code that opens it at a later visit. Saved already: nothing more happens.
     @discardableResult
     public func saveLook() -> Bool {
         guard let id = sessionID, case .review(let clip) = state,
             let loyaltyId = shop?.identifiedLoyaltyID(session: id)
         else { return false }
-        let garments = current.withLock { $0.lookGarments[clip] ?? [] }
+        let (garments, saved) = current.withLock { ($0.lookGarments[clip] ?? [], $0.savedLooks[clip] != nil) }
+        guard !saved else { return true }
+        let code: String
         do {
-            try recorder.saveLook(session: id, number: clip, loyaltyId: loyaltyId, garments: garments)
+            code = try recorder.saveLook(session: id, number: clip, loyaltyId: loyaltyId, garments: garments)
         } catch {
             logger.error("look not saved to the profile", metadata: ["error": "\(error)"])
             return false
         }
         current.withLock {
-            _ = $0.savedLooks.insert(clip)
+            $0.savedLooks[clip] = code
             $0.lastInteraction = .now()
         }
         refresh()
@@ -389,7 +457,9 @@ public final class SessionController: Sendable {
                 c.lookGarments = [:]
                 c.favouriteLook = nil
                 c.shareCard = nil
-                c.savedLooks = []
+                c.savedLooks = [:]
+                c.earlierLooks = 0
+                c.earlier = nil
                 metrics?.sessionStarted()
             }
             let actions = c.session.handle(event)
@@ -469,9 +539,20 @@ public final class SessionController: Sendable {
         if let id {
             switch state {
             case .review(let clip): playing = recorder.playback(session: id, number: clip).map { [$0] } ?? []
-            case .compare(let clips): playing = clips.compactMap { recorder.playback(session: id, number: $0) }
+            case .compare(let clips):
+                playing = clips.compactMap { recorder.playback(session: id, number: $0) }
+                if let earlier = current.withLock({ $0.earlier }),
+                    let clip = recorder.playback(clipID: earlier.clipID)
+                {
+                    playing.append(clip)
+                }
             default: break
             }
+        }
+        // Reviewing, an identified shopper is offered the looks they saved here before.
+        var earlierLooks = 0
+        if case .review = state, let id, let loyaltyId = shop?.identifiedLoyaltyID(session: id) {
+            earlierLooks = recorder.earlierLooks(session: id, loyaltyId: loyaltyId)
         }
         // Side by side, the looks play by turn phase, on the slower turn's period, when every one has a turn.
         let turns = playing.compactMap(\.turnSeconds)
@@ -485,7 +566,8 @@ public final class SessionController: Sendable {
             c.staffShownAt = state == .staffOnTheWay ? now : nil
             if state != .staffOnTheWay { c.staffMessage = nil }
             if state != .recording { c.recordingStarted = nil }
-            if state != .suggestions { c.codeEntry = nil }
+            c.codeEntry = nil
+            c.earlierLooks = earlierLooks
         }
         refresh()
     }
@@ -545,6 +627,7 @@ public final class SessionController: Sendable {
                     screen: .recording(
                         progress: min(elapsed / total, 1), secondsLeft: max(0, Int((total - elapsed).rounded(.up)))))
             case .review(let clip):
+                if let entry = c.codeEntry { return .init(screen: .codeEntry(entry), playback: c.playing) }
                 let look = (session.clips.firstIndex(of: clip) ?? 0) + 1
                 return .init(
                     screen: .review(
@@ -552,15 +635,19 @@ public final class SessionController: Sendable {
                             look: look, looks: session.clips.count,
                             position: c.playing.first?.position(at: now) ?? 0, slowMotion: c.slowMotion,
                             shared: c.shared, link: c.shareCard.flatMap { $0.clip == clip ? $0.card : nil },
-                            saveable: identified, saved: c.savedLooks.contains(clip))),
+                            saveable: identified, saved: c.savedLooks[clip] != nil, code: c.savedLooks[clip],
+                            earlierLooks: c.earlierLooks)),
                     playback: c.playing)
             case .compare(let clips):
-                let looks = clips.map { clip in
+                var looks = clips.map { clip in
                     Screen.Compare.Look(
                         title: "Look \((session.clips.firstIndex(of: clip) ?? 0) + 1)",
                         garments: c.lookGarments[clip] ?? [])
                 }
-                let favourite = c.favouriteLook.flatMap { clips.firstIndex(of: $0) }
+                if let earlier = c.earlier {
+                    looks.append(.init(title: "Saved \(Self.day(earlier.savedAt))", garments: earlier.garments))
+                }
+                let favourite = c.favouriteLook.flatMap { $0 == -1 ? clips.count : clips.firstIndex(of: $0) }
                 return .init(screen: .compare(.init(looks: looks, favourite: favourite)), playback: c.playing)
             case .suggestions:
                 if let entry = c.codeEntry { return .init(screen: .codeEntry(entry)) }
@@ -571,6 +658,11 @@ public final class SessionController: Sendable {
             }
         }
         scene.current = content
+    }
+
+    /// A day as the panel shows it: "16 Nov".
+    static func day(_ date: Date) -> String {
+        date.formatted(.dateTime.day().month(.abbreviated).locale(Locale(identifier: "en_GB")))
     }
 
     /// Timers: countdown seconds, progress, the staff confirmation's timeout, and the idle timeout.

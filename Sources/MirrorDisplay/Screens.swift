@@ -67,13 +67,19 @@ public enum Screen: Sendable, Equatable {
         /// Whether the look can be saved to the shopper's profile (they identified), and whether it was.
         public var saveable: Bool
         public var saved: Bool
+        /// Just saved: the code that opens this look again at a later visit (shown to the shopper only now).
+        public var code: String?
+        /// Looks the identified shopper saved here at earlier visits (a button offers to compare with one).
+        public var earlierLooks: Int
 
         public init(
             look: Int, looks: Int, position: Double, slowMotion: Bool, shared: Bool = false, link: ShareCard? = nil,
-            saveable: Bool = false, saved: Bool = false
+            saveable: Bool = false, saved: Bool = false, code: String? = nil, earlierLooks: Int = 0
         ) {
             self.saveable = saveable
             self.saved = saved
+            self.code = code
+            self.earlierLooks = earlierLooks
             self.look = look
             self.looks = looks
             self.position = position
@@ -156,13 +162,22 @@ public enum Screen: Sendable, Equatable {
         }
     }
 
-    /// The loyalty code being typed, and how the last try went.
+    /// A code being typed (a loyalty code, or a saved look's code), and how the last try went.
     public struct CodeEntry: Sendable, Equatable {
+        public enum Purpose: Sendable, Equatable {
+            /// The shopper's loyalty code, over the suggestions.
+            case loyalty
+            /// The code shown when a look was saved, over the review screen: opens that look beside this visit's.
+            case savedLook
+        }
+
+        public var purpose: Purpose
         public var typed: String
         /// Why the last code was not taken, or that it is being checked.
         public var message: String?
 
-        public init(typed: String = "", message: String? = nil) {
+        public init(purpose: Purpose = .loyalty, typed: String = "", message: String? = nil) {
+            self.purpose = purpose
             self.typed = typed
             self.message = message
         }
@@ -202,6 +217,8 @@ public enum ButtonID {
     public static let share = "share"
     /// Saves the look under review to the identified shopper's profile.
     public static let save = "save"
+    /// Compare with a look saved at an earlier visit (asks for its code).
+    public static let earlier = "earlier"
     /// The suggestions screen's "Loyalty code" button, and the code entry's own buttons.
     public static let loyalty = "loyalty"
     public static let codeOK = "code:ok"
@@ -404,7 +421,52 @@ extension MirrorRenderer {
                 id, label, x: l.sheetX + 60 * unit + Double(index) * (buttonWidth + gap), y: top + 170 * unit,
                 width: buttonWidth, height: 90 * unit, unit: unit, primary: id == ButtonID.done)
         }
-        if let link = review.link { drawShareCard(link, above: top, l) }
+        var above = top
+        if let code = review.code {
+            above = drawBanner(
+                "Saved to your profile", "Its code, to watch it at your next visit",
+                big: "\(code.prefix(3)) \(code.dropFirst(3))", above: above, l)
+        } else if review.earlierLooks > 0 {
+            let looks = review.earlierLooks == 1 ? "a look" : "\(review.earlierLooks) looks"
+            above = drawBanner(
+                "You saved \(looks) here", "Compare with this one: type its code", button: (ButtonID.earlier, "Open"),
+                above: above, l)
+        }
+        if let link = review.link { drawShareCard(link, above: above, l) }
+    }
+
+    /// A short sheet above the one at `sheetTop`: a title, a line, and a big code or a button. Returns its top.
+    private func drawBanner(
+        _ title: String, _ line: String, big: String? = nil, button: (id: String, label: String)? = nil,
+        above sheetTop: Double, _ l: Layout
+    ) -> Double {
+        let unit = l.unit
+        let height = 170 * unit
+        let top = sheetTop - height - 30 * unit
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: height, radius: 36 * unit, color: Palette.sheet)
+        let left = l.sheetX + 50 * unit
+        let side =
+            big.map { canvas.textWidth($0, size: 64 * unit, bold: true) + 4 * unit * Double($0.count) } ?? 220 * unit
+        let width = l.sheetWidth - 100 * unit - side - 30 * unit
+        canvas.text(
+            canvas.fitted(title, width: width, size: 34 * unit, bold: true), x: left, y: top + 70 * unit,
+            size: 34 * unit, color: .white, bold: true)
+        canvas.text(
+            canvas.fitted(line, width: width, size: 26 * unit), x: left, y: top + 118 * unit, size: 26 * unit,
+            color: Palette.muted)
+        let right = l.sheetX + l.sheetWidth - 50 * unit
+        if let big {
+            canvas.text(
+                big, x: right, y: top + 110 * unit, size: 64 * unit, color: Palette.gold, bold: true, anchor: 1,
+                tracking: 4 * unit)
+        }
+        if let button {
+            self.button(
+                button.id, button.label, x: right - side, y: top + 37 * unit, width: side, height: 96 * unit,
+                unit: unit, primary: false)
+        }
+        return top
     }
 
     /// The QR code of the share link on a white square (with the quiet zone scanners need), beside the PIN.
@@ -537,11 +599,15 @@ extension MirrorRenderer {
             x: l.sheetX, y: top, width: l.sheetWidth, height: sheetHeight, radius: 36 * unit, color: Palette.sheet)
         let left = l.sheetX + 50 * unit
         let inner = l.sheetWidth - 100 * unit
-        canvas.text("Your loyalty code", x: left, y: top + 86 * unit, size: 44 * unit, color: .white, bold: true)
+        let (title, hint) =
+            switch entry.purpose {
+            case .loyalty: ("Your loyalty code", "From your card or the app. The mirror never recognises faces.")
+            case .savedLook: ("Your saved look's code", "The mirror showed it when you saved the look.")
+            }
+        canvas.text(title, x: left, y: top + 86 * unit, size: 44 * unit, color: .white, bold: true)
         canvas.text(
-            canvas.fitted(
-                "From your card or the app. The mirror never recognises faces.", width: inner, size: 26 * unit),
-            x: left, y: top + 136 * unit, size: 26 * unit, color: Palette.muted)
+            canvas.fitted(hint, width: inner, size: 26 * unit), x: left, y: top + 136 * unit, size: 26 * unit,
+            color: Palette.muted)
         canvas.roundedRectangle(
             x: left, y: top + 170 * unit, width: inner, height: 96 * unit, radius: 20 * unit, color: Palette.quiet)
         if !entry.typed.isEmpty {

@@ -38,7 +38,9 @@ public struct Session: Sendable, Equatable {
         case clipSaved(index: Int)
         case clipFailed
         case reviewRequested(clip: Int)
-        case compareRequested(clips: [Int])
+        /// Compare `clips` of this session (two to four); with `earlier`, beside a look saved at an earlier visit,
+        /// so that one clip is enough and three at most are taken.
+        case compareRequested(clips: [Int], earlier: Bool = false)
         case suggestionsRequested
         case staffRequested
         /// Back to the live mirror (close review, compare, confirmation); stops a recording.
@@ -106,9 +108,9 @@ public struct Session: Sendable, Equatable {
             (.review, .reviewRequested(let clip)):
             guard clips.contains(clip) else { return [] }
             return enter(.review(clip: clip))
-        case (.live, .compareRequested(let wanted)), (.review, .compareRequested(let wanted)):
-            let chosen = Array(wanted.filter { clips.contains($0) }.prefix(4))
-            guard chosen.count >= 2 else { return [] }
+        case (.live, .compareRequested(let wanted, let earlier)), (.review, .compareRequested(let wanted, let earlier)):
+            let chosen = Array(wanted.filter { clips.contains($0) }.prefix(earlier ? 3 : 4))
+            guard chosen.count >= (earlier ? 1 : 2) else { return [] }
             return enter(.compare(clips: chosen))
         case (.live, .suggestionsRequested), (.review, .suggestionsRequested):
             return enter(.suggestions)

@@ -107,6 +107,7 @@ extension DeviceStore {
             try entry.insert(db)
         }
         try db.execute(sql: "DELETE FROM session_subjects WHERE subject_hash = ?", arguments: [subject])
+        try db.execute(sql: "DELETE FROM look_code_failures WHERE subject_hash = ?", arguments: [subject])
         return clips
     }
 }
@@ -116,10 +117,13 @@ extension DeviceStore {
     /// transaction the session's `save_profile` consent is recorded (and audited), the clip is kept past the
     /// session's retention, and two ops go to the hub: the consent (purpose `saved_looks`) and the saved look
     /// (when, and the garments recognised in it; never video).
+    ///
+    /// With a `code`, the shopper can open the look again at a later visit on this mirror (``openEarlierLook``):
+    /// the code is kept salted and hashed, never as typed.
     @discardableResult
-    public func saveLook(_ id: String, loyaltyId: String, garments: [String], at: Date = Date()) throws(StoreError)
-        -> ClipRecord
-    {
+    public func saveLook(
+        _ id: String, loyaltyId: String, garments: [String], code: String? = nil, at: Date = Date()
+    ) throws(StoreError) -> ClipRecord {
         try write("save clip \(id) to a profile") { db in
             guard var clip = try ClipRecord.fetchOne(db, key: id), clip.state == .ready else {
                 throw StoreError(.notFound, "no finished clip \(id); it may have been deleted")
@@ -137,6 +141,19 @@ extension DeviceStore {
             try entry.insert(db)
             clip.saved = true
             try clip.update(db)
+            if let code {
+                let salt = Data((0..<16).map { _ in UInt8.random(in: .min ... .max) })
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO saved_look_codes (clip_id, subject_hash, salt, code_hash, garments,
+                            saved_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        id, SubjectHash.of(loyaltyId: loyaltyId), salt, Self.lookCodeHash(code, salt: salt),
+                        String(decoding: try JSONEncoder().encode(garments), as: UTF8.self), at,
+                    ])
+            }
             let millis = JSONValue.number((at.timeIntervalSince1970 * 1000).rounded())
             try Self.enqueue(
                 db, entity: .consent, key: consent.id,
@@ -150,6 +167,102 @@ extension DeviceStore {
                     "loyaltyId": .string(loyaltyId), "at": millis, "garments": .array(garments.map(JSONValue.string)),
                 ], at: at)
             return clip
+        }
+    }
+}
+
+/// A look the shopper saved at an earlier visit, opened again with its code.
+public struct EarlierLook: Sendable, Equatable {
+    public var clipID: String
+    public var savedAt: Date
+    /// The garments recognised in it, in words.
+    public var garments: [String]
+
+    public init(clipID: String, savedAt: Date, garments: [String]) {
+        self.clipID = clipID
+        self.savedAt = savedAt
+        self.garments = garments
+    }
+}
+
+/// What a typed look code opened.
+public enum LookCodeOutcome: Sendable, Equatable {
+    case opened(EarlierLook)
+    /// No saved look of this shopper has that code; `triesLeft` more before the codes lock.
+    case wrong(triesLeft: Int)
+    /// Too many wrong codes: none is checked until the lock ends.
+    case locked
+}
+
+/// Saved looks at a later visit. The loyalty code identifies a shopper but is no secret (it is printed on cards
+/// and receipts), so a saved look, which shows the shopper's body, also needs the code the mirror showed only
+/// to them when they saved it. Wrong codes are counted per shopper across visits: after
+/// ``DeviceStore/lookCodeTries`` the codes lock for ``DeviceStore/lookCodeLock``.
+extension DeviceStore {
+    public static let lookCodeTries = 5
+    public static let lookCodeLock: TimeInterval = 24 * 3600
+
+    static func lookCodeHash(_ code: String, salt: Data) -> Data {
+        Data(sha256Hex(salt + Data("mirror-look-code:\(code)".utf8)).utf8)
+    }
+
+    /// How many looks the shopper saved with a code on this mirror outside `session`, still there to be played.
+    public func earlierLookCount(loyaltyId: String, excludingSession session: String) throws(StoreError) -> Int {
+        try read("count saved looks") { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM saved_look_codes JOIN clips ON clips.id = saved_look_codes.clip_id
+                    WHERE saved_look_codes.subject_hash = ? AND clips.session_id != ? AND clips.state = 'ready'
+                    """, arguments: [SubjectHash.of(loyaltyId: loyaltyId), session]) ?? 0
+        }
+    }
+
+    /// The shopper's saved look (from another session than `session`) whose code is `code`. A wrong code counts
+    /// against the shopper's tries, a right one clears them; a last wrong try stamped in the future (the clock
+    /// went back since) still counts.
+    public func openEarlierLook(
+        loyaltyId: String, code: String, excludingSession session: String, at: Date = Date()
+    ) throws(StoreError) -> LookCodeOutcome {
+        try write("open a saved look") { db in
+            let subject = SubjectHash.of(loyaltyId: loyaltyId)
+            var failures = 0
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT failures, last_at FROM look_code_failures WHERE subject_hash = ?",
+                arguments: [subject])
+            {
+                let last: Date = row[1]
+                failures = at.timeIntervalSince(last) < Self.lookCodeLock ? row[0] : 0
+            }
+            guard failures < Self.lookCodeTries else { return .locked }
+            let candidates = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT saved_look_codes.clip_id, salt, code_hash, garments, saved_at FROM saved_look_codes
+                    JOIN clips ON clips.id = saved_look_codes.clip_id
+                    WHERE saved_look_codes.subject_hash = ? AND clips.session_id != ? AND clips.state = 'ready'
+                    ORDER BY saved_at
+                    """, arguments: [subject, session])
+            // Every candidate is checked, so the time taken does not tell which one matched.
+            var found: EarlierLook?
+            for row in candidates {
+                let salt: Data = row[1]
+                let stored: Data = row[2]
+                let matches = constantTimeEqual(Array(Self.lookCodeHash(code, salt: salt)), Array(stored))
+                if matches, found == nil {
+                    let garments = (try? JSONDecoder().decode([String].self, from: Data((row[3] as String).utf8)))
+                    found = EarlierLook(clipID: row[0], savedAt: row[4], garments: garments ?? [])
+                }
+            }
+            if let found {
+                try db.execute(sql: "DELETE FROM look_code_failures WHERE subject_hash = ?", arguments: [subject])
+                return .opened(found)
+            }
+            failures += 1
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO look_code_failures (subject_hash, failures, last_at) VALUES (?, ?, ?)",
+                arguments: [subject, failures, at])
+            return failures >= Self.lookCodeTries ? .locked : .wrong(triesLeft: Self.lookCodeTries - failures)
         }
     }
 }

@@ -122,6 +122,23 @@ enum Schema {
                 t.primaryKey(["session_id", "subject_hash"])
             }
         }
+        // A saved look's code (shown once, when it was saved; kept salted and hashed) that opens it again at a
+        // later visit, with the garments recognised in it; and wrong codes typed per shopper, to stop guessing.
+        migrator.registerMigration("v6") { db in
+            try db.create(table: "saved_look_codes") { t in
+                t.primaryKey("clip_id", .text).references("clips", onDelete: .cascade)
+                t.column("subject_hash", .text).notNull().indexed()
+                t.column("salt", .blob).notNull()
+                t.column("code_hash", .blob).notNull()
+                t.column("garments", .text).notNull()
+                t.column("saved_at", .datetime).notNull()
+            }
+            try db.create(table: "look_code_failures") { t in
+                t.primaryKey("subject_hash", .text)
+                t.column("failures", .integer).notNull()
+                t.column("last_at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

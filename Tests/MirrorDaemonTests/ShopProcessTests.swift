@@ -121,4 +121,89 @@ import Testing
         #expect(try await daemon.stop() == 0)
         #expect(!daemon.logs().contains("DEMO-1234"))
     }
+    /// A look saved at one visit, opened at the next with the code the mirror showed when it was saved, and
+    /// compared with that visit's look; wrong codes are counted and lock.
+    @Test func aLookSavedAtOneVisitOpensBesideTheNextVisitsWithItsCode() async throws {
+        let daemon = try DaemonUnderTest(
+            extraConfig: "suggestions:\n  catalog: \(Binaries.repository)/config/catalog")
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        func ui() async throws -> UIReport {
+            try JSONDecoder().decode(
+                UIReport.self, from: Data(try await ctl(daemon, "ui", "state", "--json").stdout.utf8))
+        }
+        func until(_ what: String, _ probe: () async throws -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !(try await probe()) {
+                guard ContinuousClock.now < deadline else { throw TestFailure("never: \(what): \(try await ui())") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        func press(_ ids: String...) async throws {
+            for id in ids { #expect(try await ctl(daemon, "ui", "press", id).status == 0, "press \(id)") }
+        }
+        func type(_ code: String) async throws {
+            for character in code { try await press("key:\(character)") }
+            try await press("code:ok")
+        }
+        func visit(identify: Bool = true) async throws {
+            #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
+            if identify { #expect(try await ctl(daemon, "suggestions", "identify", "DEMO-1234").status == 0) }
+            #expect(try await ctl(daemon, "record", "--seconds", "2").status == 0)
+            try await press("accept")
+            try await until("the review screen") { try await ui().state == "review" }
+        }
+
+        // First visit: the shopper saves their look and the mirror shows them its code, once.
+        try await visit()
+        #expect(try await !ui().buttons.contains("earlier"), "nothing saved before")
+        try await press("save")
+        let code = try #require(try await ui().savedLookCode)
+        #expect(code.count == 6 && code.allSatisfy(\.isNumber))
+        try await press("save")
+        #expect(try await ui().savedLookCode == code, "saving again keeps the look and its code")
+        #expect(try await ctl(daemon, "ui", "event", "end").status == 0)
+
+        // Someone else at the mirror is not offered it.
+        try await visit(identify: false)
+        #expect(try await !ui().buttons.contains("earlier"))
+        #expect(try await ctl(daemon, "ui", "press", "earlier").status != 0)
+        #expect(try await ctl(daemon, "ui", "event", "end").status == 0)
+
+        // Next visit: the shopper is offered the earlier look; a wrong code is refused with the tries left.
+        try await visit()
+        try await until("the saved-looks button") { try await ui().buttons.contains("earlier") }
+        try await press("earlier")
+        try await until("the keyboard") { try await ui().buttons.contains("key:1") }
+        let wrong = code == "000000" ? "111111" : "000000"
+        try await type(wrong)
+        try await until("the wrong code's message") { try await ui().codeMessage?.contains("4 tries left") == true }
+        for _ in 0..<6 { try await press("key:delete") }
+        try await type(code)
+        try await until("the compare screen") { try await ui().state == "compare" }
+        let looks = try #require(try await ui().looks)
+        #expect(looks.count == 2 && looks[0].title == "Look 1" && looks[1].title.hasPrefix("Saved "), "\(looks)")
+        try await press("look:1")
+        #expect(try await ui().looks?[1].favourite == true)
+        let audit = try await ctl(daemon, "clips", "audit")
+        #expect(audit.stdout.contains("saved look opened with its code at a later visit"), "\(audit.stdout)")
+
+        // Five wrong codes lock them, even against the right one.
+        try await press("back")
+        try await until("the live mirror") { try await ["review", "live"].contains(ui().state) }
+        #expect(try await ctl(daemon, "ui", "event", "end").status == 0)
+        try await visit()
+        try await until("the saved-looks button") { try await ui().buttons.contains("earlier") }
+        try await press("earlier")
+        for _ in 0..<5 {
+            try await type(wrong)
+            try await Task.sleep(for: .milliseconds(100))
+            for _ in 0..<6 { try await press("key:delete") }
+        }
+        try await type(code)
+        try await until("the lock") { try await ui().codeMessage?.contains("Too many wrong codes") == true }
+        #expect(try await ui().state == "review")
+        #expect(try await daemon.stop() == 0)
+        #expect(!daemon.logs().contains(code), "the code is never logged")
+    }
 }

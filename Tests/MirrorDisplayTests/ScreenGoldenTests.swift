@@ -49,7 +49,27 @@ import Testing
                     look: 2, looks: 2, position: 0.6, slowMotion: false, shared: true, link: link, saveable: true,
                     saved: true))
         ),
+        (
+            "review-saved",
+            .review(
+                .init(
+                    look: 1, looks: 1, position: 0.5, slowMotion: false, shared: true, link: link, saveable: true,
+                    saved: true, code: "482913"))
+        ),
+        (
+            "review-earlier",
+            .review(.init(look: 1, looks: 1, position: 0.1, slowMotion: false, saveable: true, earlierLooks: 2))
+        ),
         ("compare", .compare(.init(looks: [.init(title: "Look 1"), .init(title: "Look 2")]))),
+        (
+            "compare-earlier",
+            .compare(
+                .init(
+                    looks: [
+                        .init(title: "Look 1", garments: ["navy knitwear"]),
+                        .init(title: "Saved 16 Nov", garments: ["rust knitwear", "camel bottoms"]),
+                    ], favourite: 1))
+        ),
         (
             "compare-four",
             .compare(
@@ -63,6 +83,11 @@ import Testing
         ("suggestions", .suggestions(suggestions)),
         ("suggestions-empty", .suggestions(.init(recognised: [], cards: [], identified: true))),
         ("code-entry", .codeEntry(.init(typed: "DEMO-12", message: "No opted-in profile with that code"))),
+        (
+            "code-entry-look",
+            .codeEntry(
+                .init(purpose: .savedLook, typed: "4829", message: "That code opens none of your looks · 4 tries left"))
+        ),
         ("staff", .staffOnTheWay(request: "Knit top, size M, terracotta")),
         ("camera-lost", .cameraLost(detail: "Camera unplugged")),
         ("test-pattern", .testPattern(lines: ["/dev/fb0 1080x1920 XRGB8888", "double-buffered (pan) · vsync"])),

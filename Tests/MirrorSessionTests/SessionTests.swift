@@ -80,11 +80,19 @@ import Testing
         _ = session.handle(.consentAccepted)
         _ = session.handle(.clipSaved(index: 0))
         #expect(session.handle(.compareRequested(clips: [0, 7])) == [], "clip 7 is not this session's")
+        #expect(session.handle(.compareRequested(clips: [0], earlier: true)) == [.show(.compare(clips: [0]))])
+        _ = session.handle(.back)
         for index in 1...4 {
             _ = session.handle(.recordRequested)
             _ = session.handle(.clipSaved(index: index))
         }
         #expect(session.handle(.compareRequested(clips: [0, 1, 2, 3, 4])) == [.show(.compare(clips: [0, 1, 2, 3]))])
+        _ = session.handle(.back)
+        // Beside a look saved at an earlier visit: three of this session's at most.
+        #expect(
+            session.handle(.compareRequested(clips: [1, 2, 3, 4], earlier: true)) == [
+                .show(.compare(clips: [1, 2, 3]))
+            ])
         #expect(session.handle(.staffRequested) == [.sendStaffRequest, .show(.staffOnTheWay)])
         #expect(session.handle(.back) == [.show(.live)])
     }

@@ -91,3 +91,58 @@ struct ProfileCacheTests {
         #expect(try store.cachedProfile(loyaltyId: "L-9", maxAge: day) == nil)
     }
 }
+
+/// A look saved at one visit opens at a later one only with the code shown when it was saved.
+struct EarlierLookTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func savedLook(_ store: DeviceStore, code: String) throws -> (clip: ClipRecord, visit: String) {
+        let visit = try consentedSession(store, at: t0)
+        try store.linkSession(visit, loyaltyId: "L-4")
+        let clip = try readyClip(store, session: visit, at: t0)
+        try store.saveLook(clip.id, loyaltyId: "L-4", garments: ["rust knitwear"], code: code, at: t0)
+        return (clip, visit)
+    }
+
+    @Test func theRightCodeOpensItAndWrongOnesLockForADay() throws {
+        let store = try DeviceStore.inMemory()
+        let (clip, visit) = try savedLook(store, code: "482913")
+        let later = try consentedSession(store, at: t0 + 3600)
+        #expect(try store.earlierLookCount(loyaltyId: "L-4", excludingSession: later) == 1)
+        #expect(try store.earlierLookCount(loyaltyId: "L-4", excludingSession: visit) == 0)
+        #expect(try store.earlierLookCount(loyaltyId: "L-5", excludingSession: later) == 0)
+
+        func open(_ code: String, _ who: String = "L-4", at: Date) throws -> LookCodeOutcome {
+            try store.openEarlierLook(loyaltyId: who, code: code, excludingSession: later, at: at)
+        }
+        let look = EarlierLook(clipID: clip.id, savedAt: t0, garments: ["rust knitwear"])
+        #expect(try open("000000", at: t0 + 3600) == .wrong(triesLeft: 4))
+        // Another shopper's loyalty code with the right look code opens nothing.
+        #expect(try open("482913", "L-5", at: t0 + 3600) == .wrong(triesLeft: 4))
+        #expect(try open("482913", at: t0 + 3600) == .opened(look))
+        // A right code clears the count; five wrong ones lock even the right one, for a day.
+        for left in [4, 3, 2, 1] { #expect(try open("111111", at: t0 + 7200) == .wrong(triesLeft: left)) }
+        #expect(try open("111111", at: t0 + 7200) == .locked)
+        #expect(try open("482913", at: t0 + 7200) == .locked)
+        // The clock went back: still locked.
+        #expect(try open("482913", at: Date(timeIntervalSince1970: 0)) == .locked)
+        #expect(try open("482913", at: t0 + 7200 + 24 * 3600) == .opened(look))
+        // Not readable from the database as typed.
+        #expect(try store.auditLog().allSatisfy { !$0.detail.contains("482913") })
+    }
+
+    @Test func anErasureTakesTheLookAndItsCodeWithIt() throws {
+        let store = try DeviceStore.inMemory()
+        _ = try savedLook(store, code: "482913")
+        let later = try consentedSession(store, at: t0 + 3600)
+        let subject = SubjectHash.of(loyaltyId: "L-4")
+        let page = SyncPullResponse(
+            epoch: "E1", cursor: 1, changes: [SyncChange(seq: 1, kind: .erasure, key: subject, body: nil)],
+            more: false, serverHLC: HLC(millis: 5000, counter: 0))
+        #expect(try store.applyPulled(page).shredded.count == 1)
+        #expect(try store.earlierLookCount(loyaltyId: "L-4", excludingSession: later) == 0)
+        #expect(
+            try store.openEarlierLook(loyaltyId: "L-4", code: "482913", excludingSession: later)
+                == .wrong(triesLeft: 4))
+    }
+}

@@ -328,8 +328,9 @@ public final class HubStore: Sendable {
                 """, .text(loyaltyId), .text(op.key), .text(device.id), .text(device.store),
                 .int(patch["at"]?.int ?? 0), .text(garments))
         case .consent:
+            // An empty loyalty code: the device redacted it because the shopper was erased.
             let loyaltyId = patch["loyaltyId"]?.string ?? ""
-            guard try await !isErased(loyaltyId, tx: tx) else { return }
+            guard !loyaltyId.isEmpty, try await !isErased(loyaltyId, tx: tx) else { return }
             try await tx.query(
                 """
                 INSERT INTO consents (id, loyalty_id, purpose, version, granted, hlc, source)

@@ -108,7 +108,30 @@ extension DeviceStore {
         }
         try db.execute(sql: "DELETE FROM session_subjects WHERE subject_hash = ?", arguments: [subject])
         try db.execute(sql: "DELETE FROM look_code_failures WHERE subject_hash = ?", arguments: [subject])
+        try redactOutbox(db, subject: subject)
         return clips
+    }
+
+    /// Ops in the outbox that name the shopper by loyalty code (a saved look and its consent) lose the code.
+    /// They stay, so the sequence keeps no gap: acknowledged ones for a restored hub, pending ones still go, and
+    /// the hub drops ops about nobody.
+    static func redactOutbox(_ db: Database, subject: String) throws {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT seq, patch FROM outbox WHERE entity IN (?, ?)",
+            arguments: [SyncEntity.consent.rawValue, SyncEntity.savedLook.rawValue])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for row in rows {
+            let seq: Int64 = row[0]
+            var patch = try JSONDecoder().decode([String: JSONValue].self, from: Data((row[1] as String).utf8))
+            guard let loyaltyId = patch["loyaltyId"]?.string, SubjectHash.of(loyaltyId: loyaltyId) == subject else {
+                continue
+            }
+            patch["loyaltyId"] = .string("")
+            try db.execute(
+                sql: "UPDATE outbox SET patch = ? WHERE seq = ?",
+                arguments: [String(decoding: try encoder.encode(patch), as: UTF8.self), seq])
+        }
     }
 }
 

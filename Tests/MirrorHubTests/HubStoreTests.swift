@@ -179,6 +179,18 @@ import Testing
                 ]))
             #expect(try await hub.shopper(loyaltyId: "L-9") == nil)
             #expect(try await !hub.consented(loyaltyId: "L-9", purpose: "profile", version: 1))
+            // A consent whose loyalty code the device redacted after the erasure is dropped, not stored for "".
+            _ = try await hub.push(
+                device: device,
+                SyncPushRequest(ops: [
+                    SyncOp(
+                        opId: ULID.make(), seq: 3, hlc: late, entity: .consent, key: ULID.make(),
+                        patch: [
+                            "loyaltyId": .string(""), "purpose": .string("profile"), "version": .number(1),
+                            "granted": .bool(true),
+                        ])
+                ]))
+            #expect(try await !hub.consented(loyaltyId: "", purpose: "profile", version: 1))
             await #expect(throws: HubError.self) {
                 try await hub.putShopper(loyaltyId: "L-9", fields: [:], writer: "hub")
             }

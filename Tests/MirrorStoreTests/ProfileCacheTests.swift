@@ -62,6 +62,12 @@ struct ProfileCacheTests {
         try store.linkSession(someoneElse, loyaltyId: "L-1")
         try store.cacheProfile(loyaltyId: "L-9", body: "{}")
         try store.cacheProfile(loyaltyId: "L-1", body: "{}")
+        // Saved looks put the loyalty code in the outbox: one acknowledged, one pending; another shopper's too.
+        try store.saveLook(erased[0].id, loyaltyId: "L-9", garments: [])
+        try store.markAcked(upTo: try store.syncState().nextSeq - 1)
+        try store.saveLook(erased[1].id, loyaltyId: "L-9", garments: [])
+        try store.saveLook(kept.id, loyaltyId: "L-1", garments: [])
+        let opsBefore = try store.syncState()
         try store.checkpoint()
 
         let subject = SubjectHash.of(loyaltyId: "L-9")
@@ -76,6 +82,13 @@ struct ProfileCacheTests {
         #expect(try store.cachedProfile(loyaltyId: "L-9", maxAge: day) == nil)
         #expect(try store.cachedProfile(loyaltyId: "L-1", maxAge: day) != nil)
         #expect(try store.sessions(ofSubject: subject).isEmpty)
+        // The outbox keeps its ops (no gap in the sequence) but no longer names the erased shopper.
+        let after = try store.syncState()
+        #expect(after.nextSeq == opsBefore.nextSeq && after.pending == opsBefore.pending)
+        let pending = try store.pendingOps()
+        #expect(pending.allSatisfy { $0.patch["loyaltyId"] != .string("L-9") })
+        #expect(pending.filter { $0.patch["loyaltyId"] == .string("L-1") }.count == 2)
+        #expect(pending.filter { $0.patch["loyaltyId"] == .string("") }.count == 2)
         let audited = try store.auditLog().filter { $0.detail == "shopper erased at head office" }
         #expect(Set(audited.compactMap(\.clipId)) == Set(erased.map(\.id)))
         // The wrapped key is gone from every database file (secure_delete, then a checkpoint).
@@ -83,6 +96,8 @@ struct ProfileCacheTests {
             let path = dir.file(DeviceStore.fileName + suffix)
             guard let bytes = FileManager.default.contents(atPath: path) else { continue }
             #expect(bytes.range(of: key) == nil, "the erased shopper's key is still in mirror.sqlite\(suffix)")
+            #expect(
+                bytes.range(of: Data(#""L-9""#.utf8)) == nil, "the erased loyalty code is in mirror.sqlite\(suffix)")
         }
         // The same page again (a lost reply): nothing more happens.
         #expect(try store.applyPulled(page).shredded.isEmpty)

@@ -48,6 +48,8 @@ public struct DaemonConfig: Sendable, Equatable {
         public var postRollSeconds = 0.5
         /// Hours a clip is kept after its session ends, unless saved to the shopper's profile (72 at most).
         public var keepHours = 24
+        /// Days a look saved to the shopper's profile is kept after its session ends (365 at most).
+        public var savedDays = 90
         /// Disk space clips may take, in megabytes; the oldest expired clips go first.
         public var quotaMegabytes = 2048
     }
@@ -178,6 +180,7 @@ public struct DaemonConfig: Sendable, Equatable {
             recording.preRollSeconds = try section.double("pre_roll_seconds", default: 2, in: 0...10)
             recording.postRollSeconds = try section.double("post_roll_seconds", default: 0.5, in: 0...5)
             recording.keepHours = try section.int("keep_hours", default: 24, in: 1...72)
+            recording.savedDays = try section.int("saved_days", default: 90, in: 1...365)
             recording.quotaMegabytes = try section.int("quota_mb", default: 2048, in: 16...1_000_000)
             try section.finish()
         }

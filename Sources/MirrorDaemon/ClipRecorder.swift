@@ -466,12 +466,16 @@ final class ClipRecorder: SessionRecorder, Service {
         do {
             if let profileCacheAge { try store.purgeProfiles(olderThan: profileCacheAge) }
             let ttl = Duration.seconds(settings.keepHours * 3600)
-            let result = try store.sweep(now: try ClockReading.now(), ttl: ttl)
+            let result = try store.sweep(
+                now: try ClockReading.now(), ttl: ttl, savedTTL: .seconds(settings.savedDays * 24 * 3600))
             if let anomaly = result.anomaly {
                 try store.audit(actor: .system, action: AuditAction(rawValue: "clock_anomaly"), detail: "\(anomaly)")
                 logger.warning("retention: clock not trusted, time not counted", metadata: ["anomaly": "\(anomaly)"])
             }
-            try delete(result.expired, action: .expire, actor: .system, detail: "retention \(settings.keepHours) h")
+            let (saved, unsaved) = (result.expired.filter(\.saved), result.expired.filter { !$0.saved })
+            try delete(unsaved, action: .expire, actor: .system, detail: "retention \(settings.keepHours) h")
+            try delete(
+                saved, action: .expire, actor: .system, detail: "saved-look retention \(settings.savedDays) days")
             let used = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).reduce(0) {
                 $0 + fileSize("\(folder)/\($1)")
             }

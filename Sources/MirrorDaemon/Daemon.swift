@@ -680,6 +680,7 @@ extension DaemonState {
         compare("recording.clip_seconds", old.recording.clipSeconds, new.recording.clipSeconds, live: true)
         compare("recording.post_roll_seconds", old.recording.postRollSeconds, new.recording.postRollSeconds, live: true)
         compare("recording.keep_hours", old.recording.keepHours, new.recording.keepHours, live: true)
+        compare("recording.saved_days", old.recording.savedDays, new.recording.savedDays, live: true)
         compare("recording.quota_mb", old.recording.quotaMegabytes, new.recording.quotaMegabytes, live: true)
         compare("recording.pre_roll_seconds", old.recording.preRollSeconds, new.recording.preRollSeconds)
         compare("profile", old.profile, new.profile)

@@ -8,6 +8,9 @@ public enum Retention {
     public static let defaultTTL: Duration = .seconds(24 * 3600)
     /// The longest TTL allowed; also the longest power-off gap a reboot may add to the retention clocks.
     public static let maximumTTL: Duration = .seconds(72 * 3600)
+    /// How long a look saved to the shopper's profile is kept by default, and at most.
+    public static let defaultSavedTTL: Duration = .seconds(90 * 24 * 3600)
+    public static let maximumSavedTTL: Duration = .seconds(365 * 24 * 3600)
 
     static func validate(_ ttl: Duration) throws(StoreError) {
         guard ttl > .zero, ttl <= maximumTTL else {
@@ -146,9 +149,18 @@ extension DeviceStore {
     /// ignored); after a reboot it is the wall-clock delta, but only if it lies between 0 and
     /// ``Retention/maximumTTL``, otherwise nothing is counted and ``SweepResult/anomaly`` says why. The very
     /// first sweep only records the reading. A session that ended since the last sweep is credited at most
-    /// the wall time since its end. Clips the shopper saved never expire.
-    public func sweep(now: ClockReading, ttl: Duration = Retention.defaultTTL) throws(StoreError) -> SweepResult {
+    /// the wall time since its end. Clips the shopper saved to their profile expire `savedTTL` after the end
+    /// of their session, counted the same way (a power-off gap too long to trust is not counted: they are then
+    /// kept longer, never deleted early).
+    public func sweep(
+        now: ClockReading, ttl: Duration = Retention.defaultTTL, savedTTL: Duration = Retention.defaultSavedTTL
+    ) throws(StoreError) -> SweepResult {
         try Retention.validate(ttl)
+        guard savedTTL >= ttl, savedTTL <= Retention.maximumSavedTTL else {
+            throw StoreError(
+                .invalidArgument,
+                "saved-look retention \(savedTTL) is out of range; set it between the clips' and 365 days")
+        }
         return try write("sweep expired clips") { db in
             var counted = 0.0
             var anomaly: ClockAnomaly?
@@ -182,10 +194,11 @@ extension DeviceStore {
                 db,
                 sql: """
                     SELECT clips.* FROM clips JOIN sessions ON sessions.id = clips.session_id
-                    WHERE clips.saved = 0 AND sessions.ended_at IS NOT NULL AND sessions.retention_elapsed_s >= ?
+                    WHERE sessions.ended_at IS NOT NULL
+                        AND sessions.retention_elapsed_s >= CASE WHEN clips.saved = 0 THEN ? ELSE ? END
                     ORDER BY clips.created_at, clips.rowid
                     """,
-                arguments: [ttl.seconds])
+                arguments: [ttl.seconds, savedTTL.seconds])
             return SweepResult(counted: .seconds(counted), anomaly: anomaly, expired: expired)
         }
     }
@@ -193,15 +206,20 @@ extension DeviceStore {
     /// Adds `counted` seconds to ended sessions; one that ended (by the wall clock) within `start...end` gets
     /// at most `end - endedAt`. Sessions already past the maximum TTL are left alone.
     private static func advance(_ db: Database, by counted: Double, from start: Date, to end: Date) throws {
-        let cap = Retention.maximumTTL.seconds
+        // Sessions stop counting once past every retention that could apply to them: the clips' (72 h at
+        // most), or the saved looks' when they hold one; so a sweep never touches a year of old sessions.
+        let growing = """
+            (retention_elapsed_s < ? OR (retention_elapsed_s < ?
+                AND EXISTS (SELECT 1 FROM clips WHERE clips.session_id = sessions.id AND clips.saved = 1)))
+            """
+        let caps: StatementArguments = [Retention.maximumTTL.seconds, Retention.maximumSavedTTL.seconds]
         if start <= end {
             let recent = try SessionRecord.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM sessions
-                    WHERE ended_at IS NOT NULL AND ended_at >= ? AND ended_at <= ? AND retention_elapsed_s < ?
+                    SELECT * FROM sessions WHERE ended_at IS NOT NULL AND ended_at >= ? AND ended_at <= ? AND \(growing)
                     """,
-                arguments: [start, end, cap])
+                arguments: [start, end] + caps)
             for var session in recent {
                 guard let endedAt = session.endedAt else { continue }
                 session.retentionElapsedS += min(counted, max(0, end.timeIntervalSince(endedAt)))
@@ -210,16 +228,16 @@ extension DeviceStore {
             try db.execute(
                 sql: """
                     UPDATE sessions SET retention_elapsed_s = retention_elapsed_s + ?
-                    WHERE ended_at IS NOT NULL AND NOT (ended_at >= ? AND ended_at <= ?) AND retention_elapsed_s < ?
+                    WHERE ended_at IS NOT NULL AND NOT (ended_at >= ? AND ended_at <= ?) AND \(growing)
                     """,
-                arguments: [counted, start, end, cap])
+                arguments: [counted, start, end] + caps)
         } else {
             try db.execute(
                 sql: """
                     UPDATE sessions SET retention_elapsed_s = retention_elapsed_s + ?
-                    WHERE ended_at IS NOT NULL AND retention_elapsed_s < ?
+                    WHERE ended_at IS NOT NULL AND \(growing)
                     """,
-                arguments: [counted, cap])
+                arguments: [counted] + caps)
         }
     }
 

@@ -49,6 +49,35 @@ import Testing
         #expect(wrongly == 0)
     }
 
+    @Test func aSavedLookOutlivesTheClipsRetentionAndExpiresAfterItsOwn() throws {
+        let (store, clip, base) = try endedSessionWithClip()
+        let session = try consentedSession(store, at: t0)
+        let savedClip = try readyClip(store, session: session, at: t0)
+        try store.saveLook(savedClip.id, loyaltyId: "L-2", garments: [], code: "123456", at: t0)
+        try store.endSession(session, at: t0.addingTimeInterval(60))
+        let day: TimeInterval = 24 * hour
+        // Thirty days of boot-clock time, one sweep a day: the unsaved clip goes after a day, the saved one stays.
+        var expired: [String] = []
+        for days in 1...30 {
+            let result = try store.sweep(
+                now: reading(
+                    base, wall: base.wall.addingTimeInterval(Double(days) * day),
+                    sinceBoot: base.sinceBoot + .seconds(Double(days) * day)),
+                ttl: .seconds(day), savedTTL: .seconds(30 * day))
+            for gone in result.expired {
+                _ = try store.deleteClip(gone.id)
+                expired.append("\(gone.id == clip.id ? "clip" : "saved") on day \(days)")
+            }
+        }
+        #expect(expired == ["clip on day 1", "saved on day 30"])
+        // Its code went with it.
+        let later = try consentedSession(store, at: t0)
+        #expect(try store.earlierLookCount(loyaltyId: "L-2", excludingSession: later) == 0)
+        #expect(throws: StoreError.self) {
+            try store.sweep(now: base, ttl: .seconds(day), savedTTL: .seconds(400 * day))
+        }
+    }
+
     @Test func sameBootWallClockBackTo1970CountsTheBootClock() throws {
         let (store, clip, base) = try endedSessionWithClip()
         let epoch = Date(timeIntervalSince1970: 0)

@@ -249,8 +249,10 @@ private struct Run: Hashable {
         let folder = try scratch()
         let key = EncryptedClip.newKey()
         _ = try write(try frames(36, width: 180, height: 320), to: "\(folder)/clip.mclip", key: key, flushEvery: 12)
-        let (refused, _) = try probe(tool, "\(folder)/clip.mclip")
-        #expect(refused != 0, "the encrypted file is not a video to ffprobe")
+        // Random-looking bytes now and then pass a loose format probe (h263 was seen, with no picture size):
+        // what matters is that the frames are not there to be found.
+        let (refused, found) = try probe(tool, "\(folder)/clip.mclip")
+        #expect(refused != 0 || !found.hasPrefix("mjpeg"), "the encrypted file is not the video to ffprobe: \(found)")
         let count = try EncryptedClip.export("\(folder)/clip.mclip", key: key, to: "\(folder)/plain.avi")
         #expect(count == 36)
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/plain.avi.partial"))

@@ -91,6 +91,7 @@ final class HubUnderTest {
 }
 
 struct HubRequest: Decodable {
+    var deviceId: String
     var id: String
     var sku: String
     var size: String?

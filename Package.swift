@@ -51,6 +51,9 @@ let package = Package(
         .systemLibrary(
             name: "CQRencode", path: "Sources/CQRencode", pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(
+            name: "CZbar", path: "Sources/CZbar", pkgConfig: "zbar",
+            providers: [.apt(["libzbar-dev"])]),
 
         .target(
             name: "MirrorCore",
@@ -77,7 +80,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "MirrorImaging",
-            dependencies: ["MirrorCore", "CJPEG"],
+            dependencies: ["MirrorCore", "CJPEG", "CZbar"],
             swiftSettings: strict),
         .target(
             name: "MirrorCapture",
@@ -168,7 +171,7 @@ let package = Package(
         .target(
             name: "MirrorTesting",
             dependencies: [
-                "MirrorCore", "MirrorImaging", "MirrorSuggest", "MirrorHub", "CCairo",
+                "MirrorCore", "MirrorImaging", "MirrorSuggest", "MirrorHub", "MirrorDisplay", "CCairo",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -296,7 +299,7 @@ let package = Package(
             name: "MirrorDaemonTests",
             dependencies: [
                 "MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "MirrorCore", "MirrorDisplay",
-                "MirrorStore", "MirrorCapture", "MirrorSync", "mirrord",
+                "MirrorStore", "MirrorCapture", "MirrorSync", "MirrorTesting", "mirrord",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 "mirrorctl", "mirrorhub", "mirror-fuzz",
             ],

@@ -3,7 +3,7 @@
 
 # Debian packages the build needs (C libraries, their pkg-config files, the UI font).
 BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev libv4l-dev libxnnpack-dev libpthreadpool-dev libsystemd-dev
-    libqrencode-dev
+    libqrencode-dev libzbar-dev
     fonts-dejavu-core)
 # Tools the tests use besides the build: promtool checks /metrics and Prometheus discovers mirrors from the hub,
 # ffprobe checks recorded clips, PostgreSQL serves the hub's production backend, headless Chromium loads the

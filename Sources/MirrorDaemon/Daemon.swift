@@ -157,6 +157,7 @@ public struct Daemon: Sendable {
             SessionService(controller: controller, touch: profile.touch, logger: logger),
         ]
         if let vision { services.append(vision) }
+        if shop != nil { services.append(CodeScanner(bus: bus, controller: controller, logger: logger)) }
         services += [
             LocalAPI.control(socket: config.api.socket, daemon: state, registry: registry, logger: quiet(logger))
         ]

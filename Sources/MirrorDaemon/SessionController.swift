@@ -81,6 +81,8 @@ public final class SessionController: Sendable {
         var earlierLooks = 0
         /// The earlier look opened with its code: compared beside this visit's looks.
         var earlier: EarlierLook?
+        /// Loyalty codes read off QR codes while the keyboard is open: each is checked once.
+        var scannedCodes: Set<String> = []
     }
 
     public let scene: DisplayScene
@@ -226,6 +228,7 @@ public final class SessionController: Sendable {
                     return (false, nil)
                 }
                 c.codeEntry = Screen.CodeEntry(purpose: purpose)
+                c.scannedCodes = []
                 return (true, nil)
             }
             guard var entry = c.codeEntry else { return (false, nil) }
@@ -260,6 +263,13 @@ public final class SessionController: Sendable {
             openEarlierLook(code, session: session, shop: shop)
             return true
         }
+        checkLoyalty(code, session: session, shop: shop)
+        return true
+    }
+
+    /// Checks a loyalty code (against the hub when there is one, so off the caller's thread): the keyboard closes
+    /// on a profile, or says there is none.
+    private func checkLoyalty(_ code: String, session: String, shop: Shop) {
         Task {
             let found = await shop.identify(code, session: session)
             current.withLock { c in
@@ -269,6 +279,34 @@ public final class SessionController: Sendable {
             }
             refresh()
         }
+    }
+
+    /// Whether the loyalty keyboard is open: meanwhile the camera looks for a loyalty QR code.
+    public var scanningForLoyaltyCode: Bool {
+        state == .suggestions && current.withLock { $0.codeEntry?.purpose == .loyalty }
+    }
+
+    /// A QR code the camera read while the loyalty keyboard was open: checked as if typed, once per code (a
+    /// wrong one held up stays refused without asking the hub again and again). False when it is not a
+    /// loyalty code (a link, say) or not new.
+    @discardableResult
+    public func scanned(_ text: String) -> Bool {
+        let code = text.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+        guard !code.isEmpty, code.count <= Screen.CodeEntry.maxLength,
+            code.allSatisfy({ character in Screen.CodeEntry.rows.contains { $0.contains(character) } }),
+            let shop, let session = sessionID
+        else { return false }
+        let fresh = current.withLock { c -> Bool in
+            guard c.session.state == .suggestions, c.codeEntry?.purpose == .loyalty,
+                c.scannedCodes.insert(code).inserted
+            else { return false }
+            c.codeEntry = Screen.CodeEntry(typed: code, message: "Checking…")
+            c.lastInteraction = .now()
+            return true
+        }
+        guard fresh else { return false }
+        refresh()
+        checkLoyalty(code, session: session, shop: shop)
         return true
     }
 

@@ -601,7 +601,7 @@ extension MirrorRenderer {
         let inner = l.sheetWidth - 100 * unit
         let (title, hint) =
             switch entry.purpose {
-            case .loyalty: ("Your loyalty code", "From your card or the app. The mirror never recognises faces.")
+            case .loyalty: ("Your loyalty code", "Type it, or hold its QR code up to the camera. Never your face.")
             case .savedLook: ("Your saved look's code", "The mirror showed it when you saved the look.")
             }
         canvas.text(title, x: left, y: top + 86 * unit, size: 44 * unit, color: .white, bold: true)

@@ -1,5 +1,6 @@
 import Foundation
 import MirrorCore
+import MirrorTesting
 import Testing
 
 /// Suggestions and staff requests in the real daemon, driven by `mirrorctl` over the socket: a shopper
@@ -205,5 +206,49 @@ import Testing
         #expect(try await ui().state == "review")
         #expect(try await daemon.stop() == 0)
         #expect(!daemon.logs().contains(code), "the code is never logged")
+    }
+    /// The shopper holds their loyalty QR code up to the camera while the keyboard asks for the code: identified
+    /// without typing. With the keyboard closed the camera is not looked at for codes.
+    @Test func aShopperHoldsTheirLoyaltyQRCodeUpToTheMirror() async throws {
+        let daemon = try DaemonUnderTest(
+            extraConfig: "suggestions:\n  catalog: \(Binaries.repository)/config/catalog")
+        // The camera sees a phone showing the code (a replayed recording, 12 frames a second, looping).
+        let stream = "\(daemon.folder)/loyalty-qr.mjpeg"
+        try Data(try LoyaltyCardScene.mjpeg("DEMO-1234")).write(to: URL(fileURLWithPath: stream))
+        let profile = "\(daemon.folder)/qr-camera.yaml"
+        try String(contentsOfFile: "\(Binaries.repository)/devices/demo-replay.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "samples/fitting-room-360x640.mjpeg", with: stream)
+            .write(toFile: profile, atomically: true, encoding: .utf8)
+        try String(contentsOfFile: daemon.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "\(Binaries.repository)/devices/demo-replay.yaml", with: profile)
+            .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        func ui() async throws -> UIReport {
+            try JSONDecoder().decode(
+                UIReport.self, from: Data(try await ctl(daemon, "ui", "state", "--json").stdout.utf8))
+        }
+        func identified() async throws -> Bool {
+            try JSONDecoder().decode(
+                SuggestionsReport.self, from: Data(try await ctl(daemon, "suggestions", "--json").stdout.utf8)
+            ).identified
+        }
+        #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
+        #expect(try await ctl(daemon, "ui", "press", "suggestions").status == 0)
+        // The code is in front of the camera, but nobody asked for it.
+        try await Task.sleep(for: .seconds(1.5))
+        #expect(try await !identified(), "identified without the keyboard open")
+
+        #expect(try await ctl(daemon, "ui", "press", "loyalty").status == 0)
+        let opened = ContinuousClock.now
+        while try await !identified(), ContinuousClock.now - opened < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let took = ContinuousClock.now - opened
+        print("loyalty QR code held up to the camera: identified \(took) after the keyboard opened")
+        #expect(try await identified(), "the QR code was never read")
+        #expect(try await !ui().buttons.contains("key:Q"), "the keyboard closed")
+        #expect(try await daemon.stop() == 0)
+        #expect(!daemon.logs().contains("DEMO-1234"))
     }
 }

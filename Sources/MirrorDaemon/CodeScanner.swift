@@ -1,0 +1,56 @@
+import Logging
+import MirrorCore
+import MirrorImaging
+import ServiceLifecycle
+
+/// Reads a loyalty QR code the shopper holds up to the camera (on their phone or card), as another way to give
+/// the code the loyalty keyboard asks for. It looks only while that keyboard is open, a few frames a second;
+/// the rest of the time it lets every frame go untouched. Nothing it sees is kept, and it reads QR codes only:
+/// the mirror never identifies anyone by their face.
+final class CodeScanner: Service, Sendable {
+    static let interval = Duration.milliseconds(250)
+
+    let bus: FrameBus
+    let controller: SessionController
+    let logger: Logger
+
+    init(bus: FrameBus, controller: SessionController, logger: Logger) {
+        self.bus = bus
+        self.controller = controller
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let frames = bus.subscribe("codes", capacity: 1)
+        await cancelWhenGracefulShutdown {
+            await self.scan(frames)
+        }
+    }
+
+    private func scan(_ frames: AsyncStream<Frame>) async {
+        let decoder: FrameDecoder
+        let reader: CodeReader
+        do {
+            decoder = try FrameDecoder()
+            reader = try CodeReader()
+        } catch {
+            logger.error(
+                "loyalty QR codes cannot be read; typing the code still works", metadata: ["error": "\(error)"])
+            return
+        }
+        let image = PixelBuffer()
+        var next = MonotonicInstant.now()
+        for await frame in frames {
+            guard controller.scanningForLoyaltyCode else { continue }
+            let now = MonotonicInstant.now()
+            guard now >= next else { continue }
+            next = now.advanced(by: Self.interval)
+            do {
+                try decoder.decode(frame, into: image)
+            } catch {
+                continue  // a damaged frame: the next one will do
+            }
+            for text in reader.read(image) where controller.scanned(text) { break }
+        }
+    }
+}

@@ -151,18 +151,9 @@ final class FaultProxy: @unchecked Sendable {
         try String(contentsOfFile: daemon.configPath, encoding: .utf8)
             .replacingOccurrences(of: hub.url, with: "http://127.0.0.1:\(proxy.port)")
             .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
-        let other = try DaemonUnderTest(
-            extraConfig: """
-                suggestions:
-                  catalog: \(Binaries.repository)/config/catalog
-                hub:
-                  url: \(hub.url)
-                  interval_seconds: 1
-                """)
-        let token = try await hub.admin("enrolment-token", "--store", "demo-store")
-        let enrolment = try await run(
-            Binaries.path("mirrord"), ["--config", other.configPath, "--enroll-token", token, "--name", "room 2"])
-        try #require(enrolment.status == 0, "\(enrolment)")
+        let other = try HubSyncProcessTests.mirror(of: hub, interval: 1)
+        try await HubSyncProcessTests.enrol(
+            other, token: try await hub.admin("enrolment-token", "--store", "demo-store"), name: "room 2")
         let mirrors = [daemon, other]
         for mirror in mirrors {
             try mirror.start()

@@ -131,7 +131,15 @@ struct HubDevice: Decodable {
         _ = try await hub.admin(
             "import-shoppers", "\(Binaries.repository)/config/catalog/profiles.json", "--consent-source", "test")
         try await hub.start()
-        let daemon = try DaemonUnderTest(
+        let daemon = try mirror(of: hub, interval: interval, extraConfig: extraConfig)
+        guard enrol else { return (hub, daemon, headOffice, token) }
+        try await Self.enrol(daemon, token: token, name: "room 1")
+        return (hub, daemon, headOffice, token)
+    }
+
+    /// A mirror of the demo store that syncs with `hub` every `interval` seconds (not enrolled, not started).
+    static func mirror(of hub: HubUnderTest, interval: Int, extraConfig: String = "") throws -> DaemonUnderTest {
+        try DaemonUnderTest(
             extraConfig: """
                 suggestions:
                   catalog: \(Binaries.repository)/config/catalog
@@ -140,11 +148,13 @@ struct HubDevice: Decodable {
                   interval_seconds: \(interval)
                 \(extraConfig)
                 """)
-        guard enrol else { return (hub, daemon, headOffice, token) }
+    }
+
+    /// Enrols `daemon` with a one-time `token`, as staff would before its first start.
+    static func enrol(_ daemon: DaemonUnderTest, token: String, name: String) async throws {
         let enrolment = try await run(
-            Binaries.path("mirrord"), ["--config", daemon.configPath, "--enroll-token", token, "--name", "room 1"])
+            Binaries.path("mirrord"), ["--config", daemon.configPath, "--enroll-token", token, "--name", name])
         guard enrolment.status == 0 else { throw TestFailure("enrolment: \(enrolment)") }
-        return (hub, daemon, headOffice, token)
     }
 
     /// SIGTERM between two rounds an hour apart stops the daemon at once, not after the wait.

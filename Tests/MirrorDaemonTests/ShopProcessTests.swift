@@ -14,6 +14,27 @@ import Testing
         try await run(Binaries.path("mirrorctl"), arguments + ["--socket", daemon.socket])
     }
 
+    func ui(_ daemon: DaemonUnderTest) async throws -> UIReport {
+        try JSONDecoder().decode(UIReport.self, from: Data(try await ctl(daemon, "ui", "state", "--json").stdout.utf8))
+    }
+
+    func identified(_ daemon: DaemonUnderTest) async throws -> Bool {
+        try JSONDecoder().decode(
+            SuggestionsReport.self, from: Data(try await ctl(daemon, "suggestions", "--json").stdout.utf8)
+        ).identified
+    }
+
+    /// Waits until `probe` holds, at most `timeout`; the failure names `what` and the screen's state.
+    func until(
+        _ daemon: DaemonUnderTest, _ what: String, timeout: Duration = .seconds(20), _ probe: () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !(try await probe()) {
+            guard ContinuousClock.now < deadline else { throw TestFailure("never: \(what): \(try await ui(daemon))") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     func requests(_ daemon: DaemonUnderTest, all: Bool = false) async throws -> [StaffRequestInfo] {
         let outcome = try await ctl(daemon, ["requests", "list", "--json"] + (all ? ["--all"] : []))
         guard outcome.status == 0 else { throw TestFailure("mirrorctl requests: \(outcome)") }
@@ -78,22 +99,6 @@ import Testing
             extraConfig: "suggestions:\n  catalog: \(Binaries.repository)/config/catalog")
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
-        func ui() async throws -> UIReport {
-            try JSONDecoder().decode(
-                UIReport.self, from: Data(try await ctl(daemon, "ui", "state", "--json").stdout.utf8))
-        }
-        func identified() async throws -> Bool {
-            try JSONDecoder().decode(
-                SuggestionsReport.self, from: Data(try await ctl(daemon, "suggestions", "--json").stdout.utf8)
-            ).identified
-        }
-        func until(_ what: String, _ probe: () async throws -> Bool) async throws {
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !(try await probe()) {
-                guard ContinuousClock.now < deadline else { throw TestFailure("never: \(what): \(try await ui())") }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
         func type(_ code: String) async throws {
             for character in code {
                 #expect(try await ctl(daemon, "ui", "press", "key:\(character)").status == 0)
@@ -102,23 +107,23 @@ import Testing
         }
         #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
         #expect(try await ctl(daemon, "ui", "press", "suggestions").status == 0)
-        try await until("the loyalty code button") { try await ui().buttons.contains("loyalty") }
+        try await until(daemon, "the loyalty code button") { try await ui(daemon).buttons.contains("loyalty") }
         #expect(try await ctl(daemon, "ui", "press", "key:A").status != 0, "keys only work on the keyboard")
         #expect(try await ctl(daemon, "ui", "press", "loyalty").status == 0)
-        try await until("the keyboard") { try await ui().buttons.contains("key:Q") }
+        try await until(daemon, "the keyboard") { try await ui(daemon).buttons.contains("key:Q") }
 
         try await type("DEMO-12X")
         #expect(try await ctl(daemon, "ui", "press", "key:delete").status == 0)
         #expect(try await ctl(daemon, "ui", "press", "key:?").status != 0, "not a key on the keyboard")
         try await Task.sleep(for: .milliseconds(300))
-        #expect(try await ui().buttons.contains("code:ok"), "a wrong code keeps the keyboard open")
-        #expect(try await !identified())
+        #expect(try await ui(daemon).buttons.contains("code:ok"), "a wrong code keeps the keyboard open")
+        #expect(try await !identified(daemon))
 
         for _ in 0..<7 { #expect(try await ctl(daemon, "ui", "press", "key:delete").status == 0) }
         try await type("DEMO-1234")
-        try await until("the keyboard to close") { try await !ui().buttons.contains("key:Q") }
-        #expect(try await identified())
-        #expect(try await !ui().buttons.contains("loyalty"))
+        try await until(daemon, "the keyboard to close") { try await !ui(daemon).buttons.contains("key:Q") }
+        #expect(try await identified(daemon))
+        #expect(try await !ui(daemon).buttons.contains("loyalty"))
         #expect(try await daemon.stop() == 0)
         #expect(!daemon.logs().contains("DEMO-1234"))
     }
@@ -129,17 +134,6 @@ import Testing
             extraConfig: "suggestions:\n  catalog: \(Binaries.repository)/config/catalog")
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
-        func ui() async throws -> UIReport {
-            try JSONDecoder().decode(
-                UIReport.self, from: Data(try await ctl(daemon, "ui", "state", "--json").stdout.utf8))
-        }
-        func until(_ what: String, _ probe: () async throws -> Bool) async throws {
-            let deadline = ContinuousClock.now + .seconds(20)
-            while !(try await probe()) {
-                guard ContinuousClock.now < deadline else { throw TestFailure("never: \(what): \(try await ui())") }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
         func press(_ ids: String...) async throws {
             for id in ids { #expect(try await ctl(daemon, "ui", "press", id).status == 0, "press \(id)") }
         }
@@ -152,49 +146,51 @@ import Testing
             if identify { #expect(try await ctl(daemon, "suggestions", "identify", "DEMO-1234").status == 0) }
             #expect(try await ctl(daemon, "record", "--seconds", "2").status == 0)
             try await press("accept")
-            try await until("the review screen") { try await ui().state == "review" }
+            try await until(daemon, "the review screen") { try await ui(daemon).state == "review" }
         }
 
         // First visit: the shopper saves their look and the mirror shows them its code, once.
         try await visit()
-        #expect(try await !ui().buttons.contains("earlier"), "nothing saved before")
+        #expect(try await !ui(daemon).buttons.contains("earlier"), "nothing saved before")
         try await press("save")
-        let code = try #require(try await ui().savedLookCode)
+        let code = try #require(try await ui(daemon).savedLookCode)
         #expect(code.count == 6 && code.allSatisfy(\.isNumber))
         try await press("save")
-        #expect(try await ui().savedLookCode == code, "saving again keeps the look and its code")
+        #expect(try await ui(daemon).savedLookCode == code, "saving again keeps the look and its code")
         #expect(try await ctl(daemon, "ui", "event", "end").status == 0)
 
         // Someone else at the mirror is not offered it.
         try await visit(identify: false)
-        #expect(try await !ui().buttons.contains("earlier"))
+        #expect(try await !ui(daemon).buttons.contains("earlier"))
         #expect(try await ctl(daemon, "ui", "press", "earlier").status != 0)
         #expect(try await ctl(daemon, "ui", "event", "end").status == 0)
 
         // Next visit: the shopper is offered the earlier look; a wrong code is refused with the tries left.
         try await visit()
-        try await until("the saved-looks button") { try await ui().buttons.contains("earlier") }
+        try await until(daemon, "the saved-looks button") { try await ui(daemon).buttons.contains("earlier") }
         try await press("earlier")
-        try await until("the keyboard") { try await ui().buttons.contains("key:1") }
+        try await until(daemon, "the keyboard") { try await ui(daemon).buttons.contains("key:1") }
         let wrong = code == "000000" ? "111111" : "000000"
         try await type(wrong)
-        try await until("the wrong code's message") { try await ui().codeMessage?.contains("4 tries left") == true }
+        try await until(daemon, "the wrong code's message") {
+            try await ui(daemon).codeMessage?.contains("4 tries left") == true
+        }
         for _ in 0..<6 { try await press("key:delete") }
         try await type(code)
-        try await until("the compare screen") { try await ui().state == "compare" }
-        let looks = try #require(try await ui().looks)
+        try await until(daemon, "the compare screen") { try await ui(daemon).state == "compare" }
+        let looks = try #require(try await ui(daemon).looks)
         #expect(looks.count == 2 && looks[0].title == "Look 1" && looks[1].title.hasPrefix("Saved "), "\(looks)")
         try await press("look:1")
-        #expect(try await ui().looks?[1].favourite == true)
+        #expect(try await ui(daemon).looks?[1].favourite == true)
         let audit = try await ctl(daemon, "clips", "audit")
         #expect(audit.stdout.contains("saved look opened with its code at a later visit"), "\(audit.stdout)")
 
         // Five wrong codes lock them, even against the right one.
         try await press("back")
-        try await until("the live mirror") { try await ["review", "live"].contains(ui().state) }
+        try await until(daemon, "the live mirror") { try await ["review", "live"].contains(ui(daemon).state) }
         #expect(try await ctl(daemon, "ui", "event", "end").status == 0)
         try await visit()
-        try await until("the saved-looks button") { try await ui().buttons.contains("earlier") }
+        try await until(daemon, "the saved-looks button") { try await ui(daemon).buttons.contains("earlier") }
         try await press("earlier")
         for _ in 0..<5 {
             try await type(wrong)
@@ -202,8 +198,10 @@ import Testing
             for _ in 0..<6 { try await press("key:delete") }
         }
         try await type(code)
-        try await until("the lock") { try await ui().codeMessage?.contains("Too many wrong codes") == true }
-        #expect(try await ui().state == "review")
+        try await until(daemon, "the lock") {
+            try await ui(daemon).codeMessage?.contains("Too many wrong codes") == true
+        }
+        #expect(try await ui(daemon).state == "review")
         #expect(try await daemon.stop() == 0)
         #expect(!daemon.logs().contains(code), "the code is never logged")
     }
@@ -224,30 +222,21 @@ import Testing
             .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
-        func ui() async throws -> UIReport {
-            try JSONDecoder().decode(
-                UIReport.self, from: Data(try await ctl(daemon, "ui", "state", "--json").stdout.utf8))
-        }
-        func identified() async throws -> Bool {
-            try JSONDecoder().decode(
-                SuggestionsReport.self, from: Data(try await ctl(daemon, "suggestions", "--json").stdout.utf8)
-            ).identified
-        }
         #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
         #expect(try await ctl(daemon, "ui", "press", "suggestions").status == 0)
         // The code is in front of the camera, but nobody asked for it.
         try await Task.sleep(for: .seconds(1.5))
-        #expect(try await !identified(), "identified without the keyboard open")
+        #expect(try await !identified(daemon), "identified without the keyboard open")
 
         #expect(try await ctl(daemon, "ui", "press", "loyalty").status == 0)
         let opened = ContinuousClock.now
-        while try await !identified(), ContinuousClock.now - opened < .seconds(10) {
+        while try await !identified(daemon), ContinuousClock.now - opened < .seconds(10) {
             try await Task.sleep(for: .milliseconds(50))
         }
         let took = ContinuousClock.now - opened
         print("loyalty QR code held up to the camera: identified \(took) after the keyboard opened")
-        #expect(try await identified(), "the QR code was never read")
-        #expect(try await !ui().buttons.contains("key:Q"), "the keyboard closed")
+        #expect(try await identified(daemon), "the QR code was never read")
+        #expect(try await !ui(daemon).buttons.contains("key:Q"), "the keyboard closed")
         #expect(try await daemon.stop() == 0)
         #expect(!daemon.logs().contains("DEMO-1234"))
     }

@@ -604,7 +604,8 @@ public final class SessionController: Sendable {
             c.staffShownAt = state == .staffOnTheWay ? now : nil
             if state != .staffOnTheWay { c.staffMessage = nil }
             if state != .recording { c.recordingStarted = nil }
-            c.codeEntry = nil
+            // A keyboard belongs to its screen: the loyalty one stays over the suggestions, any other closes.
+            if !(state == .suggestions && c.codeEntry?.purpose == .loyalty) { c.codeEntry = nil }
             c.earlierLooks = earlierLooks
         }
         refresh()

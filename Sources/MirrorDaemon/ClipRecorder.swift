@@ -461,31 +461,37 @@ final class ClipRecorder: SessionRecorder, Service {
         }
     }
 
-    /// Deletes expired clips, then evicts to the quota (audited), and drops cached profiles past their time.
+    /// Deletes expired clips, then evicts to the quota (audited), and drops cached profiles past their time; a
+    /// failure is logged (the next sweep tries again).
     func sweep() {
         do {
-            if let profileCacheAge { try store.purgeProfiles(olderThan: profileCacheAge) }
-            let ttl = Duration.seconds(settings.keepHours * 3600)
-            let result = try store.sweep(
-                now: try ClockReading.now(), ttl: ttl, savedTTL: .seconds(settings.savedDays * 24 * 3600))
-            if let anomaly = result.anomaly {
-                try store.audit(actor: .system, action: AuditAction(rawValue: "clock_anomaly"), detail: "\(anomaly)")
-                logger.warning("retention: clock not trusted, time not counted", metadata: ["anomaly": "\(anomaly)"])
-            }
-            let (saved, unsaved) = (result.expired.filter(\.saved), result.expired.filter { !$0.saved })
-            try delete(unsaved, action: .expire, actor: .system, detail: "retention \(settings.keepHours) h")
-            try delete(
-                saved, action: .expire, actor: .system, detail: "saved-look retention \(settings.savedDays) days")
-            let used = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).reduce(0) {
-                $0 + fileSize("\(folder)/\($1)")
-            }
-            let quota = settings.quotaMegabytes << 20
-            if used > quota {
-                let victims = try store.evictionCandidates(bytesOver: used - quota, ttl: ttl)
-                try delete(victims, action: .evict, actor: .system, detail: "quota \(settings.quotaMegabytes) MB")
-            }
+            try sweepNow()
         } catch {
             logger.error("retention sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func sweepNow() throws {
+        if let profileCacheAge { try store.purgeProfiles(olderThan: profileCacheAge) }
+        let ttl = Duration.seconds(settings.keepHours * 3600)
+        // A saved look is never kept for less time than an unsaved clip (saved_days 1 with keep_hours 72).
+        let savedTTL = max(Duration.seconds(settings.savedDays * 24 * 3600), ttl)
+        let result = try store.sweep(now: try ClockReading.now(), ttl: ttl, savedTTL: savedTTL)
+        if let anomaly = result.anomaly {
+            try store.audit(actor: .system, action: AuditAction(rawValue: "clock_anomaly"), detail: "\(anomaly)")
+            logger.warning("retention: clock not trusted, time not counted", metadata: ["anomaly": "\(anomaly)"])
+        }
+        let (saved, unsaved) = (result.expired.filter(\.saved), result.expired.filter { !$0.saved })
+        try delete(unsaved, action: .expire, actor: .system, detail: "retention \(settings.keepHours) h")
+        try delete(
+            saved, action: .expire, actor: .system, detail: "saved-look retention \(settings.savedDays) days")
+        let used = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).reduce(0) {
+            $0 + fileSize("\(folder)/\($1)")
+        }
+        let quota = settings.quotaMegabytes << 20
+        if used > quota {
+            let victims = try store.evictionCandidates(bytesOver: used - quota, ttl: ttl)
+            try delete(victims, action: .evict, actor: .system, detail: "quota \(settings.quotaMegabytes) MB")
         }
     }
 
@@ -508,7 +514,7 @@ final class ClipRecorder: SessionRecorder, Service {
     func purge(all: Bool) throws -> Int {
         guard all else {
             let before = try store.clipCount()
-            sweep()
+            try sweepNow()
             return before - (try store.clipCount())
         }
         let open = Set(numbered.withLock { Array($0.keys) })

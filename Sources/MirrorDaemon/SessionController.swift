@@ -358,9 +358,10 @@ public final class SessionController: Sendable {
             c.lastInteraction = .now()
             return c.favouriteLook != nil
         }
-        let look = earlier.map { number == -1 ? "saved look of \(Self.day($0.savedAt))" : nil } ?? nil
+        let look =
+            if number == -1, let earlier { "saved look of \(Self.day(earlier.savedAt))" } else { "look \(number + 1)" }
         do {
-            try recorder.pickLook(session: session, look: look ?? "look \(number + 1)", picked: picked)
+            try recorder.pickLook(session: session, look: look, picked: picked)
         } catch {
             logger.error("favourite look not stored", metadata: ["error": "\(error)"])
         }

@@ -204,7 +204,7 @@ extension DeviceStore {
     }
 
     /// Adds `counted` seconds to ended sessions; one that ended (by the wall clock) within `start...end` gets
-    /// at most `end - endedAt`. Sessions already past the maximum TTL are left alone.
+    /// at most `end - endedAt`. Sessions past every retention that could apply to them are left alone.
     private static func advance(_ db: Database, by counted: Double, from start: Date, to end: Date) throws {
         // Sessions stop counting once past every retention that could apply to them: the clips' (72 h at
         // most), or the saved looks' when they hold one; so a sweep never touches a year of old sessions.

@@ -204,8 +204,10 @@ let package = Package(
         .executableTarget(
             name: "mirror-devtool",
             dependencies: [
-                "MirrorTesting", "MirrorImaging", "MirrorDisplay", "MirrorSuggest",
+                "MirrorTesting", "MirrorImaging", "MirrorDisplay", "MirrorSuggest", "MirrorCapture", "MirrorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict),
 
@@ -278,6 +280,7 @@ let package = Package(
             name: "MirrorHardwareTests",
             dependencies: [
                 "MirrorCapture", "MirrorCore", "MirrorDisplay", "MirrorImaging", "MirrorStore", "CV4L2", "CLinuxUAPI",
+                "MirrorTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -32,14 +32,14 @@ enum Guest {
         }.sorted { Int($0.dropFirst(5))! < Int($1.dropFirst(5))! }.map { "/dev/\($0)" }
     }
 
-    /// Open file descriptors of this process.
-    static func openFiles() -> Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
+    /// Open file descriptors of process `pid` (this one by default).
+    static func openFiles(_ pid: String = "self") -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).count
     }
 
-    /// Resident memory of this process in kB.
-    static func residentKB() -> Int {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    /// Resident memory of process `pid` (this one by default) in kB.
+    static func residentKB(_ pid: String = "self") -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
         return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }

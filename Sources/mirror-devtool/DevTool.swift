@@ -6,10 +6,11 @@ import MirrorSuggest
 import MirrorTesting
 
 /// Developer tools: regenerating committed samples. Not installed on devices.
-struct DevTool: ParsableCommand {
+@main
+struct DevTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirror-devtool", abstract: "Developer tools for the mirror project.",
-        subcommands: [RenderSample.self, FramePNG.self, RenderCatalog.self])
+        subcommands: [RenderSample.self, FramePNG.self, RenderCatalog.self, CaptureProbe.self])
 }
 
 struct RenderSample: ParsableCommand {
@@ -100,4 +101,3 @@ struct RenderCatalog: ParsableCommand {
     }
 }
 
-DevTool.main()

@@ -147,9 +147,11 @@ public final class SessionController: Sendable {
     /// The camera sees someone arrive (`true`) or the view has stayed empty (`false`): starts or ends the
     /// session like a touch would, without counting as an interaction.
     public func presence(_ present: Bool) {
+        // Level-triggered (vision says so for every frame analysed): the session decides what an edge is.
+        let (idle, waiting) = current.withLock { ($0.session.state == .idle, $0.session.waitingForEmptyView) }
         if present {
-            if state == .idle { apply(.presenceDetected, interaction: false) }
-        } else if state != .idle {
+            if idle && !waiting { apply(.shopperSeen, interaction: false) }
+        } else if !idle || waiting {
             apply(.presenceLost, interaction: false)
         }
     }
@@ -490,7 +492,11 @@ public final class SessionController: Sendable {
         let now = MonotonicInstant.now()
         let (actions, id, state, clips) = current.withLock { c -> ([Session.Action], String?, Session.State, [Int]) in
             if interaction { c.lastInteraction = now }
-            if c.session.state == .idle, event == .presenceDetected {
+            let starting = c.session.state == .idle
+            let actions = c.session.handle(event)
+            if starting, c.session.state != .idle {
+                // A visit's idle time counts from its start, whoever started it (the camera or a touch).
+                c.lastInteraction = now
                 c.id = UUID().uuidString.lowercased()
                 c.shared = false
                 c.lookGarments = [:]
@@ -501,7 +507,6 @@ public final class SessionController: Sendable {
                 c.earlier = nil
                 metrics?.sessionStarted()
             }
-            let actions = c.session.handle(event)
             return (actions, c.id, c.session.state, c.session.clips)
         }
         if !actions.isEmpty {
@@ -727,7 +732,7 @@ public final class SessionController: Sendable {
         case .idle:
             logger.info(
                 "session ended: nobody used the mirror", metadata: ["after": "\(settings.idleTimeoutSeconds) s"])
-            apply(.presenceLost, interaction: false)
+            apply(.idleTimedOut, interaction: false)
         case nil: refresh(at: now)
         }
     }

@@ -25,9 +25,16 @@ public struct Session: Sendable, Equatable {
     }
 
     public enum Event: Sendable, Equatable {
+        /// Someone starts a visit on purpose (a touch on the attract screen, `mirrorctl ui event start`).
         case presenceDetected
+        /// The camera sees someone in view (sent while they stay there): starts a visit, except after an idle
+        /// timeout, until the view has been empty once.
+        case shopperSeen
         /// Nobody seen for the presence timeout.
         case presenceLost
+        /// Nobody used the mirror for the idle timeout: the visit ends once, and whoever stays in view does not
+        /// start another.
+        case idleTimedOut
         /// Record pressed (touch, API or CLI).
         case recordRequested
         case consentAccepted
@@ -69,6 +76,9 @@ public struct Session: Sendable, Equatable {
     public private(set) var consented = false
     /// Clips recorded in this session.
     public private(set) var clips: [Int] = []
+    /// An idle timeout ended the last visit while someone may still be in view: the camera starts no visit
+    /// until the view has been empty (a touch still does).
+    public private(set) var waitingForEmptyView = false
     /// Seconds of countdown before recording (a configuration reload may change it between events).
     public var countdownSeconds: Int {
         didSet { precondition(countdownSeconds >= 0) }
@@ -83,7 +93,13 @@ public struct Session: Sendable, Equatable {
     public mutating func handle(_ event: Event) -> [Action] {
         switch (state, event) {
         case (.idle, .presenceDetected):
+            waitingForEmptyView = false
             return enter(.live)
+        case (.idle, .shopperSeen):
+            return waitingForEmptyView ? [] : enter(.live)
+        case (.idle, .presenceLost):
+            waitingForEmptyView = false
+            return []
         case (.live, .recordRequested), (.review, .recordRequested), (.compare, .recordRequested),
             (.suggestions, .recordRequested):
             return consented ? startCountdown() : enter(.consent)
@@ -125,6 +141,9 @@ public struct Session: Sendable, Equatable {
         case (.idle, _):
             return []
         case (_, .presenceLost), (_, .endSession):
+            return end(stopping: state == .recording)
+        case (_, .idleTimedOut):
+            waitingForEmptyView = true
             return end(stopping: state == .recording)
         default:
             return []

@@ -116,4 +116,29 @@ import Testing
         #expect(session.handle(.suggestionsRequested).isEmpty)
         #expect(session.state == .idle)
     }
+
+    /// Issue: with nobody touching the mirror, every visit the camera started ended within a second. Idle ends a
+    /// visit once; whoever stays in view starts no other until the view has been empty; a touch always does.
+    @Test func idleEndsAVisitOnceWhileTheShopperStaysInView() {
+        var session = Session()
+        #expect(session.handle(.shopperSeen) == [.show(.live)])
+        #expect(session.handle(.shopperSeen) == [])
+        #expect(session.handle(.idleTimedOut) == [.purgeSession, .show(.idle)])
+        for _ in 0..<5 { #expect(session.handle(.shopperSeen) == []) }
+        #expect(session.state == .idle && session.waitingForEmptyView)
+        #expect(session.handle(.presenceLost) == [])
+        #expect(session.handle(.shopperSeen) == [.show(.live)])
+
+        // A touch starts a visit even while the view has not emptied.
+        _ = session.handle(.idleTimedOut)
+        #expect(session.handle(.presenceDetected) == [.show(.live)])
+        #expect(!session.waitingForEmptyView)
+
+        // An idle timeout while recording stops the recorder first.
+        _ = session.handle(.recordRequested)
+        _ = session.handle(.consentAccepted)
+        for _ in 0..<3 { _ = session.handle(.tick) }
+        #expect(session.state == .recording)
+        #expect(session.handle(.idleTimedOut) == [.stopRecording, .purgeSession, .show(.idle)])
+    }
 }

@@ -100,4 +100,3 @@ struct RenderCatalog: ParsableCommand {
         )
     }
 }
-

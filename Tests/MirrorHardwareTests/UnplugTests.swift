@@ -55,7 +55,8 @@ extension HardwareTests {
             for cycle in 0...Self.cycles {
                 try Guest.sysfs("\(Self.driver)/unbind", platformDevice)
                 #expect(
-                    await probe.waitFor(.seconds(5)) { $0.now.state == "reconnecting" }, "cycle \(cycle): unplug not seen")
+                    await probe.waitFor(.seconds(5)) { $0.now.state == "reconnecting" },
+                    "cycle \(cycle): unplug not seen")
                 let before = probe.now.captured
                 let replugged = ContinuousClock.now
                 try Guest.sysfs("\(Self.driver)/bind", platformDevice)
@@ -116,7 +117,8 @@ struct MemoryGrowth: CustomStringConvertible {
 
     var description: String {
         "\(first) -> \(last) kB after the warm-up, "
-            + String(format: "%.1f kB per cycle besides the largest step (+%d kB); bound %.0f", perCycleKB,
+            + String(
+                format: "%.1f kB per cycle besides the largest step (+%d kB); bound %.0f", perCycleKB,
                 largestStep, Self.boundKBPerCycle)
     }
 }

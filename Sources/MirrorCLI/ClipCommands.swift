@@ -91,11 +91,7 @@ struct Clips: AsyncParsableCommand {
             guard avi.starts(with: Array("RIFF".utf8)) else {
                 throw CLIError("mirrord sent something that is not an AVI file", exitCode: 65)
             }
-            do {
-                try Data(avi).write(to: URL(fileURLWithPath: file), options: .atomic)
-            } catch {
-                throw CLIError("cannot write \(file): \(error.localizedDescription)", exitCode: 73)
-            }
+            try ExportFile.write(avi, to: file)
             print("wrote \(file) (\(avi.count) bytes)")
         }
     }

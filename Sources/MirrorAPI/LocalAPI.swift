@@ -68,6 +68,13 @@ public protocol DaemonFacade: Sendable {
     func completeStaffRequest(_ id: Int) throws -> StaffRequestInfo?
 }
 
+/// Thrown by ``DaemonFacade/exportClip(_:)`` for an id the mirror has no clip of: answered 404.
+public struct ClipNotFound: Error, CustomStringConvertible, Sendable {
+    public let id: String
+    public init(id: String) { self.id = id }
+    public var description: String { "no clip \(id) (see mirrorctl clips list)" }
+}
+
 /// The body of `POST /v1/session/shopper`.
 public struct ShopperIdentification: Codable, Sendable {
     public var loyaltyId: String
@@ -113,12 +120,8 @@ public enum LocalAPI {
                 status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
         }
         router.get("/v1/logs") { request, _ -> Response in
-            let query = request.uri.queryParameters
-            let after = query.get("after", as: Int64.self) ?? 0
-            let limit = query.get("limit", as: Int.self) ?? 200
-            guard after >= 0, (1...2000).contains(limit) else {
-                throw HTTPError(.badRequest, message: "after ≥ 0 and limit 1-2000")
-            }
+            let after = try wholeNumber(request, "after", in: 0...Int64.max) ?? 0
+            let limit = Int(try wholeNumber(request, "limit", in: 1...2000) ?? 200)
             return try json(daemon.logs(after: after, limit: limit))
         }
         router.get("/v1/config") { _, _ -> Response in try json(daemon.configReport()) }
@@ -182,26 +185,24 @@ public enum LocalAPI {
             return try json(daemon.ui())
         }
         router.post("/v1/record") { request, _ -> Response in
-            let seconds = request.uri.queryParameters.get("seconds", as: Int.self)
-            if let seconds, !(2...30).contains(seconds) {
-                throw HTTPError(.badRequest, message: "seconds must be 2 to 30")
-            }
+            let seconds = try wholeNumber(request, "seconds", in: 2...30).map { Int($0) }
             return try json(daemon.record(seconds: seconds))
         }
         router.get("/v1/clips") { _, _ -> Response in
             do { return try json(daemon.clips()) } catch { throw HTTPError(.internalServerError, message: "\(error)") }
         }
         router.get("/v1/clips/:id/export") { _, context -> Response in
-            let id = try context.parameters.require("id")
+            let id = try pathParameter(context, "id")
             let avi: [UInt8]
-            do { avi = try daemon.exportClip(id) } catch { throw HTTPError(.forbidden, message: "\(error)") }
+            do { avi = try daemon.exportClip(id) } catch let missing as ClipNotFound {
+                throw HTTPError(.notFound, message: "\(missing)")
+            } catch { throw HTTPError(.forbidden, message: "\(error)") }
             return Response(
                 status: .ok, headers: [.contentType: "video/x-msvideo"],
                 body: .init(byteBuffer: ByteBuffer(bytes: avi)))
         }
         router.get("/v1/audit") { request, _ -> Response in
-            let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 100
-            guard (1...10_000).contains(limit) else { throw HTTPError(.badRequest, message: "limit 1-10000") }
+            let limit = Int(try wholeNumber(request, "limit", in: 1...10_000) ?? 100)
             do { return try json(daemon.auditLog(limit: limit)) } catch {
                 throw HTTPError(.internalServerError, message: "\(error)")
             }
@@ -216,8 +217,7 @@ public enum LocalAPI {
         }
         router.get("/v1/vision") { _, _ -> Response in try json(daemon.vision()) }
         router.post("/v1/vision/calibrate") { request, _ -> Response in
-            let frames = request.uri.queryParameters.get("frames", as: Int.self) ?? 30
-            guard (5...100).contains(frames) else { throw HTTPError(.badRequest, message: "frames must be 5 to 100") }
+            let frames = Int(try wholeNumber(request, "frames", in: 5...100) ?? 30)
             do {
                 return try json(try await daemon.calibrate(frames: frames))
             } catch {
@@ -233,10 +233,7 @@ public enum LocalAPI {
             return try json(daemon.ui())
         }
         router.post("/v1/display/test-pattern") { request, _ -> Response in
-            let seconds = request.uri.queryParameters.get("seconds", as: Int.self) ?? 10
-            guard (1...600).contains(seconds) else {
-                throw HTTPError(.badRequest, message: "seconds must be 1 to 600")
-            }
+            let seconds = Int(try wholeNumber(request, "seconds", in: 1...600) ?? 10)
             daemon.showTestPattern(seconds: seconds)
             return try json(daemon.display())
         }
@@ -326,6 +323,28 @@ public enum LocalAPI {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
+    }
+
+    /// The whole number in query parameter `name`, nil when absent; not a whole number, given twice or outside
+    /// `range`, the request is refused with 400 and the range (a number that does not parse is never the default).
+    static func wholeNumber(_ request: Request, _ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
+        let values = request.uri.queryParameters.getAll(name)
+        guard let text = values.first else { return nil }
+        guard values.count == 1, let value = Int64(text), range.contains(value) else {
+            let upper = range.upperBound == .max ? "" : " to \(range.upperBound)"
+            throw HTTPError(
+                .badRequest, message: "\(name) must be a whole number from \(range.lowerBound)\(upper), given once")
+        }
+        return value
+    }
+
+    /// Path parameter `name`, percent-decoded (a clip id sent as `a%20b` is `a b`).
+    static func pathParameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else {
+            throw HTTPError(.badRequest, message: "\(name) is not valid percent-encoding")
+        }
+        return decoded
     }
 
     /// A small JSON body (at most 4 KB) as `T`; anything else is a 400 saying what to send.

@@ -87,7 +87,10 @@ struct Clips: AsyncParsableCommand {
         @Argument(help: "The AVI file to write.") var file: String
 
         func run() async throws {
-            let (avi, _) = try await daemon.client.get("/v1/clips/\(id)/export", limit: 1 << 30)
+            // An id is one path component: '?', '#', '/' and the like are sent encoded, never as a query.
+            let component =
+                id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? id
+            let (avi, _) = try await daemon.client.get("/v1/clips/\(component)/export", limit: 1 << 30)
             guard avi.starts(with: Array("RIFF".utf8)) else {
                 throw CLIError("mirrord sent something that is not an AVI file", exitCode: 65)
             }

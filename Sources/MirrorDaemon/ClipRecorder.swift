@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import MirrorAPI
 import MirrorConfig
 import MirrorCore
 import MirrorImaging
@@ -537,7 +538,7 @@ final class ClipRecorder: SessionRecorder, Service {
 
     /// Writes clip `id` as a plain MJPEG AVI at `path`; refused without the shopper's share consent.
     func export(_ id: String, to path: String) throws -> Int {
-        guard let clip = try store.clip(id) else { throw DaemonError("no clip \(id) (see mirrorctl clips list)") }
+        guard let clip = try store.clip(id) else { throw ClipNotFound(id: id) }
         let shared = try store.consents(session: clip.sessionId).last { $0.kind == .share }?.granted ?? false
         guard shared else {
             try store.audit(actor: .staff, action: .export, clipID: id, detail: "refused: no share consent")

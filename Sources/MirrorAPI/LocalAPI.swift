@@ -1,8 +1,10 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import MirrorCore
+import NIOCore
 import NIOSSL
 import Prometheus
 
@@ -68,6 +70,22 @@ public protocol DaemonFacade: Sendable {
     func completeStaffRequest(_ id: Int) throws -> StaffRequestInfo?
 }
 
+/// What every listener of the mirror holds at most: a connection that sends nothing, or only part of a request, is
+/// closed after `idleTimeout`, and at most `maxConnections` are open at once (more wait in the kernel's backlog, at most the timeout), so
+/// half-sent requests can neither pile up descriptors (the retention sweep's files, the store) nor the CPU.
+public enum Limits {
+    public static let idleTimeout: TimeAmount = .seconds(5)
+    public static let maxConnections = 512
+
+    public static var http1: HTTP1Channel.Configuration { .init(idleTimeout: idleTimeout) }
+
+    public static func configuration(_ address: BindAddress, logger: Logger) -> ApplicationConfiguration {
+        .init(
+            address: address, serverName: nil,
+            availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger))
+    }
+}
+
 /// Thrown by ``DaemonFacade/exportClip(_:)`` for an id the mirror has no clip of: answered 404.
 public struct ClipNotFound: Error, CustomStringConvertible, Sendable {
     public let id: String
@@ -89,8 +107,8 @@ public enum LocalAPI {
         socket: String, daemon: some DaemonFacade, registry: PrometheusCollectorRegistry, logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: staffRouter(daemon: daemon, registry: registry),
-            configuration: .init(address: .unixDomainSocket(path: socket), serverName: nil), logger: logger)
+            router: staffRouter(daemon: daemon, registry: registry), server: .http1(configuration: Limits.http1),
+            configuration: Limits.configuration(.unixDomainSocket(path: socket), logger: logger), logger: logger)
     }
 
     /// Every route, for a remote `mirrorctl`, over HTTPS; each request but `/healthz` must carry `token` as
@@ -101,8 +119,8 @@ public enum LocalAPI {
     ) throws -> some ApplicationProtocol {
         Application(
             router: staffRouter(daemon: daemon, registry: registry, token: token),
-            server: try .tls(.http1(), tlsConfiguration: tls),
-            configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)
+            server: try .tls(.http1(configuration: Limits.http1), tlsConfiguration: tls),
+            configuration: Limits.configuration(.hostname(host, port: port), logger: logger), logger: logger)
     }
 
     static func staffRouter(
@@ -294,8 +312,8 @@ public enum LocalAPI {
         let router = Router()
         addHealthAndMetrics(router, daemon: daemon, registry: registry)
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            logger: logger)
+            router: router, server: .http1(configuration: Limits.http1),
+            configuration: Limits.configuration(.hostname(host, port: port), logger: logger), logger: logger)
     }
 
     private static func addHealthAndMetrics(

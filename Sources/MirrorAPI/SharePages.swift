@@ -43,8 +43,8 @@ public enum SharePages {
         host: String, port: Int, links: some ShareSource, logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: router(links: links), configuration: .init(address: .hostname(host, port: port), serverName: nil),
-            logger: logger)
+            router: router(links: links), server: .http1(configuration: Limits.http1),
+            configuration: Limits.configuration(.hostname(host, port: port), logger: logger), logger: logger)
     }
 
     static func router(links: some ShareSource) -> Router<BasicRequestContext> {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import MirrorCore
 import MirrorSuggest
@@ -19,9 +20,15 @@ public enum HubServer {
     public static func application(
         store: HubStore, host: String, port: Int, fleetStaleMillis: Int64 = 180_000, logger: Logger
     ) -> some ApplicationProtocol {
+        // The hub faces the network: a connection that sends nothing or half a request is closed after 10 s, and
+        // at most 900 are open at once (below the default limit of 1,024 descriptors, the database's included).
         Application(
             router: router(store: store, fleetStaleMillis: fleetStaleMillis),
-            configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: logger)
+            server: .http1(configuration: .init(idleTimeout: .seconds(10))),
+            configuration: .init(
+                address: .hostname(host, port: port), serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(900, logger: logger)),
+            logger: logger)
     }
 
     /// The routes; a mirror counts as online in the fleet view while its last telemetry is at most

@@ -27,7 +27,7 @@ public final class CaptureStats: Sendable {
         /// When a frame was last passed on (whole, and masked when masks are set).
         var lastGoodFrameAt: MonotonicInstant?
         /// Whether this stream's first frame that could not be masked was reported.
-        var unmaskableReported = false
+        var refusalReported = false
     }
 
     private let values = Mutex(Values())
@@ -64,7 +64,7 @@ public final class CaptureStats: Sendable {
             $0.state = state
             if state == .streaming {
                 $0.streamingSince = .now()
-                $0.unmaskableReported = false
+                $0.refusalReported = false
             }
             if let format {
                 $0.format = format
@@ -137,11 +137,12 @@ public final class CaptureStats: Sendable {
         }
     }
 
-    /// True the first time in a stream that a frame could not be masked (to say so once, loudly).
-    func firstUnmaskable() -> Bool {
+    /// True the first time in a stream that a frame was refused (it cannot be decoded or masked: to say so once,
+    /// loudly).
+    func firstRefusal() -> Bool {
         values.withLock { v in
-            defer { v.unmaskableReported = true }
-            return !v.unmaskableReported
+            defer { v.refusalReported = true }
+            return !v.refusalReported
         }
     }
 
@@ -180,6 +181,21 @@ public struct CaptureService: Service {
         self.masker = masker
     }
 
+    /// Why a well-formed JPEG cannot be shown, or nil: the decoders take greyscale and YCbCr (1 or 3 components), at
+    /// the size the stream was opened with.
+    static func undecodable(_ info: JPEGInfo, frame: Frame) -> String? {
+        guard info.components == 1 || info.components == 3 else {
+            return "\(info.components) colour components (CMYK or similar); set the camera to YCbCr MJPEG"
+        }
+        guard info.width <= 8192, info.height <= 8192 else {
+            return "frame header says \(info.width)x\(info.height), larger than any camera sends"
+        }
+        guard info.width == frame.width, info.height == frame.height else {
+            return "frame header says \(info.width)x\(info.height) in a \(frame.width)x\(frame.height) stream"
+        }
+        return nil
+    }
+
     public func run() async throws {
         defer {
             stats.set(.stopped)
@@ -205,7 +221,20 @@ public struct CaptureService: Service {
                             if frame.format == .mjpeg {
                                 // Never pass an unchecked JPEG on; trim driver padding after EOI.
                                 switch frame.bytes.withUnsafeBytes({ JPEGMarkers.inspect($0) }) {
-                                case .success(let info): frame.bytes = frame.bytes.prefix(info.length)
+                                case .success(let info):
+                                    if let problem = Self.undecodable(info, frame: frame) {
+                                        // Well-formed but never shown (a CMYK camera, a header claiming 65535x65535):
+                                        // dropped as corrupt, said once, and a camera problem after 5 s, so the
+                                        // display is not blamed and the watchdog stays fed (a restart would not help).
+                                        stats.record(frame, corrupt: true)
+                                        if stats.firstRefusal() {
+                                            logger.error(
+                                                "camera frames cannot be decoded; dropped (so is every such frame)",
+                                                metadata: ["device": "\(device.name)", "problem": "\(problem)"])
+                                        }
+                                        return
+                                    }
+                                    frame.bytes = frame.bytes.prefix(info.length)
                                 case .failure:
                                     stats.record(frame, corrupt: true)
                                     return
@@ -219,7 +248,7 @@ public struct CaptureService: Service {
                                     // per stream at error level: a camera whose every frame is refused shows
                                     // nothing and records nothing until its format is fixed.
                                     stats.record(frame, corrupt: true)
-                                    if stats.firstUnmaskable() {
+                                    if stats.firstRefusal() {
                                         logger.error(
                                             "camera frame cannot be masked; dropped (so is every such frame)",
                                             metadata: ["device": "\(device.name)", "error": "\(error)"])

@@ -24,6 +24,12 @@ public struct ReplayDevice: CaptureDevice {
         public var damaged: Int
         public var width: Int
         public var height: Int
+        /// Where the damaged frames lie (each up to the next frame): played like the others, so that capture counts
+        /// them as corrupt as it would a camera's.
+        public var damagedRanges: [Range<Int>] = []
+
+        /// Whole and damaged frames in the order of the file.
+        var played: [Range<Int>] { (frames + damagedRanges).sorted { $0.lowerBound < $1.lowerBound } }
     }
 
     /// Reads and checks the whole sample (samples are small: a few hundred kilobytes).
@@ -40,8 +46,11 @@ public struct ReplayDevice: CaptureDevice {
         }
         let info = try? bytes.withUnsafeBytes { JPEGMarkers.inspect(UnsafeRawBufferPointer(rebasing: $0[first])) }
             .get()
+        let starts = (frames.map(\.lowerBound) + damaged).sorted()
+        let damagedRanges = damaged.map { start in start..<(starts.first { $0 > start } ?? bytes.count) }
         return Sample(
-            bytes: bytes, frames: frames, damaged: damaged.count, width: info?.width ?? 0, height: info?.height ?? 0)
+            bytes: bytes, frames: frames, damaged: damaged.count, width: info?.width ?? 0, height: info?.height ?? 0,
+            damagedRanges: damagedRanges)
     }
 
     public func stream(
@@ -53,10 +62,13 @@ public struct ReplayDevice: CaptureDevice {
         let clock = ContinuousClock()
         var deadline = clock.now
         var sequence: UInt64 = 0
+        let played = sample.played
         repeat {
-            for range in sample.frames {
-                // Absolute deadlines: a late wake-up shortens the next wait instead of drifting.
-                deadline = deadline.advanced(by: period)
+            for range in played {
+                // Absolute deadlines: a late wake-up shortens the next wait instead of drifting; after a stall
+                // (a suspended process, a starved machine) the replay goes on from now instead of catching up in
+                // one burst, as a camera would.
+                deadline = max(deadline.advanced(by: period), clock.now.advanced(by: period / 2))
                 do {
                     try await Task.sleep(until: deadline, clock: clock)
                 } catch {

@@ -10,6 +10,16 @@ public struct JPEGInfo: Sendable, Equatable {
     public var sampling: [UInt8] = []
     /// The first component's (luma's) DC quantizer as the first scan uses it; 0 when no table was found.
     public var lumaDCQuantizer: Int = 0
+
+    public init(length: Int, width: Int, height: Int, components: Int, sampling: [UInt8] = [], lumaDCQuantizer: Int = 0)
+    {
+        self.length = length
+        self.width = width
+        self.height = height
+        self.components = components
+        self.sampling = sampling
+        self.lumaDCQuantizer = lumaDCQuantizer
+    }
 }
 
 /// Checks a JPEG cheaply (SOI, segment lengths, a frame header, a scan, EOI) before any decoder sees it.

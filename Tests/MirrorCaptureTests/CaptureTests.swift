@@ -122,6 +122,55 @@ private final class ScriptedCamera: CaptureDevice {
     }
 }
 
+/// Issue: frames whose header says 65535x65535 (or a CMYK camera's) passed capture, were never shown, and the display
+/// was blamed ("no frame shown for over 5 s": the watchdog stopped, systemd would restart mirrord over and over).
+@Suite struct UndecodableFrameTests {
+    @Test func wellFormedButUndecodableFramesAreCorruptAndACameraProblem() async throws {
+        let good = try JPEGEncoder().encode(PixelBuffer(width: 8, height: 8))
+        var huge = good
+        let sof = try #require((0..<(huge.count - 1)).first { huge[$0] == 0xFF && huge[$0 + 1] == 0xC0 })
+        huge.replaceSubrange((sof + 5)..<(sof + 9), with: [0xFF, 0xFF, 0xFF, 0xFF])
+        let camera = ScriptedCamera(frames: [huge, huge, good, huge], failFirstOpens: 0)
+        let stats = CaptureStats(registry: PrometheusCollectorRegistry())
+        let bus = FrameBus()
+        let frames = bus.subscribe("test", capacity: 16)
+        try await CaptureService(device: camera, bus: bus, stats: stats, logger: Logger(label: "test")).run()
+        var published = 0
+        for await _ in frames { published += 1 }
+        #expect(published == 1, "only the decodable frame reaches the display")
+        #expect(stats.report(device: camera.name).framesCorrupt == 3)
+
+        let info = JPEGInfo(length: 100, width: 8, height: 8, components: 4)
+        let frame = Frame(
+            sequence: 0, timestamp: .now(), format: .mjpeg, width: 8, height: 8, bytes: FrameBytes(good))
+        #expect(CaptureService.undecodable(info, frame: frame)?.contains("CMYK") == true)
+        #expect(
+            CaptureService.undecodable(JPEGInfo(length: 100, width: 8, height: 8, components: 3), frame: frame) == nil)
+    }
+
+    /// Issue: damaged frames of a replay file were dropped at load without being counted ("corrupt 0").
+    @Test func damagedReplayFramesArePlayedAndCounted() async throws {
+        let good = try JPEGEncoder().encode(PixelBuffer(width: 8, height: 8))
+        let truncated = Array(good.prefix(good.count / 2))
+        let path = NSTemporaryDirectory() + "damaged-\(UUID().uuidString.prefix(8)).mjpeg"
+        try Data(good + truncated + good + truncated + good).write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        let loaded = try ReplayDevice.load(path)
+        #expect(loaded.frames.count == 3 && loaded.damaged == 2 && loaded.played.count == 5)
+        let stats = CaptureStats(registry: PrometheusCollectorRegistry())
+        let bus = FrameBus()
+        let frames = bus.subscribe("test", capacity: 16)
+        try await CaptureService(
+            device: ReplayDevice(path: path, fps: 200, loop: false), bus: bus, stats: stats,
+            logger: Logger(label: "test")
+        ).run()
+        var published = 0
+        for await _ in frames { published += 1 }
+        #expect(published == 3)
+        #expect(stats.report(device: "replay").framesCorrupt == 2)
+    }
+}
+
 /// A camera that sends YUYV frames 7 pixels wide (a width the privacy masker refuses) until cancelled.
 private final class OddWidthCamera: CaptureDevice {
     var name: String { "odd" }

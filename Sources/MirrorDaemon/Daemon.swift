@@ -156,12 +156,16 @@ public struct Daemon: Sendable {
             recorder,
             SessionService(controller: controller, touch: profile.touch, logger: logger),
         ]
-        if let vision { services.append(vision) }
-        if shop != nil { services.append(CodeScanner(bus: bus, controller: controller, logger: logger)) }
+        // Parts the mirror can do without: each that ends or fails is said once and shown in health, alone.
+        var optional: [(String, any Service)] = []
+        if let vision { optional.append(("vision", vision)) }
+        if shop != nil {
+            optional.append(("code scanner", CodeScanner(bus: bus, controller: controller, logger: logger)))
+        }
         services += [
             LocalAPI.control(socket: config.api.socket, daemon: state, registry: registry, logger: quiet(logger))
         ]
-        if let sync { services.append(sync) }
+        if let sync { optional.append(("sync", sync)) }
         services.append(ReloadOnHangup(state: state, logger: logger))
         services.append(
             SystemdNotifier(
@@ -179,9 +183,12 @@ public struct Daemon: Sendable {
             }
         }
         if let share = config.share, let shareLinks {
-            services.append(
-                SharePages.server(
-                    host: share.listen.host, port: share.listen.port, links: shareLinks, logger: quiet(logger)))
+            optional.append(
+                (
+                    "share pages",
+                    SharePages.server(
+                        host: share.listen.host, port: share.listen.port, links: shareLinks, logger: quiet(logger))
+                ))
         }
         if let listen = config.api.metricsListen {
             services.append(
@@ -190,7 +197,13 @@ public struct Daemon: Sendable {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                services: services.map { .init(service: $0) }
+                    + optional.map { name, part in
+                        .init(
+                            service: OptionalPart(name: name, part: part, ended: state.ended, logger: logger),
+                            successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
+                    },
+                gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         logger.info(
             "mirrord started",
@@ -321,6 +334,8 @@ final class DaemonState: DaemonFacade {
     let logRing: LogRing?
     var stateDirectory: String { config.stateDirectory }
     let started = MonotonicInstant.now()
+    /// Optional parts that ended early (``OptionalPart``).
+    let ended = EndedParts()
 
     init(
         profile: DeviceProfile, bus: FrameBus, device: any CaptureDevice, framebuffer: any Framebuffer,
@@ -479,7 +494,7 @@ final class DaemonState: DaemonFacade {
     func healthProblems() -> [String] {
         let state = captureStats.state
         let camera = state == .streaming ? captureStats.unusable().map { [$0] } ?? [] : ["camera: \(state.rawValue)"]
-        return camera + stuckServices()
+        return camera + stuckServices() + ended.problems
     }
 
     /// Services that have stopped making progress although their input is there; a restart may mend them
@@ -496,7 +511,10 @@ final class DaemonState: DaemonFacade {
         {
             stuck.append("display: no frame shown for over 5 s")
         }
-        if let problem = visionService?.stuck(cameraStreaming: streaming, since: started) { stuck.append(problem) }
+        // Vision that ended is shown in health already; a restart is not how it is mended.
+        if !ended.contains("vision"), let problem = visionService?.stuck(cameraStreaming: streaming, since: started) {
+            stuck.append(problem)
+        }
         return stuck
     }
 }

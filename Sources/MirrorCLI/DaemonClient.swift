@@ -48,15 +48,22 @@ struct DaemonClient {
         return try decode(body, as: T.self)
     }
 
-    /// POSTs `body` as JSON to `path` and decodes the JSON answer.
-    func post<T: Decodable>(_ path: String, json body: some Encodable, as type: T.Type) async throws -> T {
-        let (answer, _) = try await send(.POST, path, limit: 1 << 20, body: try JSONEncoder().encode(body))
+    /// POSTs `body` as JSON to `path` and decodes the JSON answer; `deadline` is how long mirrord may take (longer
+    /// than any deadline of its own behind the request, so that its answer, not ours, says what did not answer).
+    func post<T: Decodable>(
+        _ path: String, json body: some Encodable, as type: T.Type, deadline: Duration = Self.deadline
+    ) async throws -> T {
+        let (answer, _) = try await send(
+            .POST, path, limit: 1 << 20, body: try JSONEncoder().encode(body), deadline: deadline)
         return try decode(answer, as: T.self)
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, limit: Int, body: Data? = nil) async throws -> (
-        body: [UInt8], contentType: String?
-    ) {
+    /// How long a request may take unless its command says otherwise.
+    static let deadline = Duration.seconds(10)
+
+    private func send(
+        _ method: HTTPMethod, _ path: String, limit: Int, body: Data? = nil, deadline: Duration = Self.deadline
+    ) async throws -> (body: [UInt8], contentType: String?) {
         let where_ = remote?.url ?? socket
         let client: HTTPClient
         var request: HTTPClientRequest
@@ -89,7 +96,7 @@ struct DaemonClient {
                 request.headers.add(name: "content-type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: body))
             }
-            let response = try await client.execute(request, timeout: .seconds(10))
+            let response = try await client.execute(request, timeout: .seconds(deadline.components.seconds))
             let body = try await response.body.collect(upTo: limit)
             try await client.shutdown()
             let bytes = Array(body.readableBytesView)
@@ -114,6 +121,11 @@ struct DaemonClient {
         } catch let error as CLIError {
             try? await client.shutdown()
             throw error
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            try? await client.shutdown()
+            throw CLIError(
+                "mirrord at \(where_) took over \(deadline.components.seconds) s to answer \(path) and was given up on; "
+                    + "it may still finish (see mirrorctl logs)", exitCode: 69)
         } catch {
             try? await client.shutdown()
             throw CLIError(

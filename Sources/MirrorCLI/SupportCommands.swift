@@ -166,11 +166,15 @@ struct Enroll: AsyncParsableCommand {
     @Option(help: "The name head office sees (default: the host name).") var name: String?
     @Flag(help: "Print JSON.") var json = false
 
+    /// mirrord gives the hub ``HubClient``'s 10 s to answer; waiting longer lets mirrord's answer say so.
+    static let deadline = Duration.seconds(25)
+
     func run() async throws {
         let result: EnrollResult
         do {
             result = try await daemon.client.post(
-                "/v1/enroll", json: EnrollRequest(hub: hub, token: token, name: name), as: EnrollResult.self)
+                "/v1/enroll", json: EnrollRequest(hub: hub, token: token, name: name), as: EnrollResult.self,
+                deadline: Self.deadline)
         } catch let error as CLIError where error.exitCode != 69 {
             throw CLIError(error.message, exitCode: 69)
         }

@@ -200,12 +200,50 @@ public struct DeviceProfile: Sendable, Equatable {
     }
 }
 
+/// The largest config or profile file read: a real one is a few kilobytes; a file of megabytes of keys would
+/// take hundreds of megabytes and seconds to parse (and again at every reload).
+public let largestConfigFile = 1 << 20
+
 func readText(_ path: String, what: String) throws(ConfigError) -> String {
-    guard FileManager.default.fileExists(atPath: path) else {
-        throw ConfigError(file: path, problem: "no such \(what)", fix: "check the path")
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard fd >= 0 else {
+        let code = errno
+        switch code {
+        case ENOENT, ENOTDIR: throw ConfigError(file: path, problem: "no such \(what)", fix: "check the path")
+        case EACCES, EPERM:
+            throw ConfigError(
+                file: path, problem: "cannot read the \(what): \(String(cString: strerror(code)))",
+                fix: "check its permissions")
+        default:
+            throw ConfigError(file: path, problem: "cannot open the \(what): \(String(cString: strerror(code)))")
+        }
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw ConfigError(file: path, problem: "cannot read the \(what)", fix: "check its permissions")
+    let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    var info = stat()
+    guard fstat(fd, &info) == 0 else {
+        throw ConfigError(file: path, problem: "cannot read the \(what): \(String(cString: strerror(errno)))")
+    }
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFDIR: throw ConfigError(file: path, problem: "is a folder, not a \(what)", fix: "name the file in it")
+    default: throw ConfigError(file: path, problem: "is not a regular file", fix: "name a \(what)")
+    }
+    guard Int(info.st_size) <= largestConfigFile else {
+        throw ConfigError(
+            file: path,
+            problem: "the \(what) is \(info.st_size) bytes, over the \(largestConfigFile >> 20) MiB a \(what) may be",
+            fix: "a \(what) is a few kilobytes; check that this is the right file")
+    }
+    let data: Data
+    do {
+        // One byte more than the cap: a file that grew since fstat is refused too.
+        data = try handle.read(upToCount: largestConfigFile + 1) ?? Data()
+    } catch {
+        throw ConfigError(file: path, problem: "cannot read the \(what): \(error.localizedDescription)")
+    }
+    guard data.count <= largestConfigFile else {
+        throw ConfigError(
+            file: path, problem: "the \(what) is over the \(largestConfigFile >> 20) MiB a \(what) may be")
     }
     guard let text = String(data: data, encoding: .utf8) else {
         throw ConfigError(file: path, problem: "not UTF-8 text")

@@ -19,7 +19,7 @@ struct YAMLFields {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw ConfigError(file: file, problem: "not valid YAML: \(Self.summary(of: error))")
+            throw Self.refusal(error, text: text, file: file)
         } catch {
             throw ConfigError(file: file, problem: "not valid YAML: \(error)")
         }
@@ -39,9 +39,12 @@ struct YAMLFields {
                 problem: "expected a mapping of keys to values")
         }
         for (key, value) in mapping {
-            guard let name = key.string else {
-                throw ConfigError(file: file, line: key.mark?.line, key: path, problem: "a key is not text")
+            guard case .scalar(let scalar) = key else {
+                throw ConfigError(
+                    file: file, line: key.mark?.line, key: path.isEmpty ? nil : path,
+                    problem: "a key is a list or a mapping, not text", fix: "write each key as a plain word")
             }
+            let name = scalar.string
             if entries.contains(where: { $0.key == name }) {
                 throw ConfigError(
                     file: file, line: key.mark?.line, key: dotted(name), problem: "appears twice",
@@ -199,8 +202,51 @@ struct YAMLFields {
         return previous[b.count]
     }
 
-    private static func summary(of error: YamlError) -> String {
-        // YamlError's description spans several lines (it quotes the source); keep the first.
-        String(describing: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+    /// Yams' error as one line: its line number, what libyaml found and, for the commonest slips (a tab, a key
+    /// written twice), how to fix it. Yams' own description spans several lines and puts the problem after the
+    /// first, and a duplicate key's names only the mapping's line.
+    static func refusal(_ error: YamlError, text: String, file: String) -> ConfigError {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            // libyaml puts an error at the end of a file without a last newline on the line after it.
+            let last = text.hasSuffix("\n") ? lines.count - 1 : lines.count
+            let line = max(1, min(mark.line, last))
+            let source = lines[line - 1]
+            if source.prefix(mark.column).contains("\t") || problem.contains("tab") {
+                return ConfigError(
+                    file: file, line: line, problem: "not valid YAML: a tab in the indentation",
+                    fix: "indent with spaces; YAML does not allow tabs there")
+            }
+            var words = problem
+            if let context { words = "\(context.text) (line \(min(context.mark.line, line))): \(problem)" }
+            return ConfigError(file: file, line: line, problem: "not valid YAML: \(words)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let key = duplicates.sorted().first ?? ""
+            return ConfigError(
+                file: file, line: secondLine(of: key, in: text, from: context.mark.line) ?? context.mark.line,
+                key: key.isEmpty ? nil : key, problem: "appears twice in one section", fix: "keep one")
+        default:
+            // Reader errors (bytes that are not text) and the rest: the first line of Yams' description.
+            let summary = String(describing: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            return ConfigError(file: file, problem: "not valid YAML: \(summary)")
+        }
+    }
+
+    /// The line (from 1) where `key` is written a second time at one indentation, from line `start` on.
+    private static func secondLine(of key: String, in text: String, from start: Int) -> Int? {
+        var seen: Set<Int> = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where index + 1 >= start {
+            let body = line.drop { $0 == " " || $0 == "-" }
+            let indent = line.count - body.count
+            let unquoted = body.hasPrefix("\"") || body.hasPrefix("'") ? body.dropFirst() : body
+            guard unquoted.hasPrefix(key) else { continue }
+            let rest = unquoted.dropFirst(key.count).drop { $0 == "\"" || $0 == "'" || $0 == " " }
+            guard rest.hasPrefix(":") else { continue }
+            if !seen.insert(indent).inserted { return index + 1 }
+        }
+        return nil
     }
 }

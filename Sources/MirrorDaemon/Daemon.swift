@@ -683,6 +683,8 @@ extension DaemonState {
         let new: DaemonConfig
         do {
             new = try DaemonConfig.load(path: configPath)
+            // A file that loads but would not start is refused too: the next restart would fail on it.
+            try Preflight.check(new)
         } catch {
             throw DaemonError("\(error) (nothing was changed)")
         }

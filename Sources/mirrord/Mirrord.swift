@@ -28,6 +28,8 @@ struct Mirrord: AsyncParsableCommand {
         let loaded: DaemonConfig
         do {
             loaded = try DaemonConfig.load(path: config)
+            // What the files name that the start will need, for --check-config and a start alike.
+            if enrollToken == nil { try Preflight.check(loaded) }
         } catch {
             fail("\(error)", code: 78)  // EX_CONFIG
         }

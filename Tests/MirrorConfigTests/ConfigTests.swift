@@ -95,7 +95,27 @@ private struct Scratch {
                 ["mirrord.yaml:3", "api.metrics_listen", "is not host:port"]
             ),
             ("port range", "profile: profile.yaml\napi:\n  metrics_listen: 'h:70000'\n", nil, ["api.metrics_listen"]),
-            ("duplicate", "profile: profile.yaml\nprofile: other.yaml\n", nil, ["duplicated key(s): 'profile'"]),
+            (
+                "duplicate", "profile: profile.yaml\nprofile: other.yaml\n", nil,
+                ["mirrord.yaml:2: profile: appears twice", "keep one"]
+            ),
+            (
+                "nested duplicate", "profile: profile.yaml\napi:\n  socket: a\n  metrics_listen: h:1\n  socket: b\n",
+                nil,
+                ["mirrord.yaml:5: socket: appears twice"]
+            ),
+            (
+                "tab", "profile: profile.yaml\napi:\n\tsocket: x\n", nil,
+                ["mirrord.yaml:3", "a tab", "indent with spaces"]
+            ),
+            (
+                "list as key", "profile: profile.yaml\n[a, b]: 1\n", nil,
+                ["mirrord.yaml:2: a key is a list or a mapping, not text"]
+            ),
+            (
+                "parser", "profile: profile.yaml\napi: {socket: x\n", nil,
+                ["mirrord.yaml:", "not valid YAML: while parsing"]
+            ),
             ("section type", "profile: profile.yaml\napi: 3\n", nil, ["api: expected a mapping"]),
             (
                 "long socket", "profile: profile.yaml\napi:\n  socket: /" + String(repeating: "s", count: 120) + "\n",
@@ -176,6 +196,38 @@ private struct Scratch {
         #expect(
             profile.camera.privacyMasks[0].pixels(width: 1921, height: 1081)
                 == PixelRect(left: 1440, top: 0, right: 1921, bottom: 541))
+    }
+
+    /// Hostile inputs, second round (7, 8): a profile that is a folder was blamed on permissions; a file of
+    /// megabytes of keys was parsed (20 MB took 508 MB and 5-7 s, and stayed in mirrord after a reload).
+    @Test func aFolderOrAHugeFileIsRefusedForWhatItIs() throws {
+        let scratch = try Scratch()
+        try FileManager.default.createDirectory(
+            atPath: "\(scratch.folder)/folder.yaml", withIntermediateDirectories: true)
+        try scratch.write("mirrord.yaml", "profile: folder.yaml\n")
+        do {
+            _ = try DaemonConfig.load(path: "\(scratch.folder)/mirrord.yaml")
+            Issue.record("a folder loaded as a profile")
+        } catch {
+            #expect(
+                error.description
+                    == "\(scratch.folder)/folder.yaml: is a folder, not a device profile (name the file in it)")
+        }
+        let huge = String(repeating: "# padding, as a generated file might hold\n", count: 30_000) + Scratch.config
+        try scratch.write("huge.yaml", huge)
+        do {
+            _ = try DaemonConfig.load(path: "\(scratch.folder)/huge.yaml")
+            Issue.record("a \(huge.utf8.count)-byte config loaded")
+        } catch {
+            #expect(
+                error.description.contains("huge.yaml: the config file is \(huge.utf8.count) bytes, over the 1 MiB"))
+        }
+        do {
+            _ = try DaemonConfig.load(path: "/dev/zero")
+            Issue.record("/dev/zero loaded")
+        } catch {
+            #expect(error.description == "/dev/zero: is not a regular file (name a config file)")
+        }
     }
 
     @Test func missingConfigFileIsNamed() {

@@ -226,7 +226,7 @@ struct TestFailure: Error, CustomStringConvertible {
         try "profile: [".write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
         let malformed = try await run(Binaries.path("mirrord"), ["--config", daemon.configPath])
         #expect(malformed.status == 78)
-        #expect(malformed.stderr.hasPrefix("mirrord: \(daemon.configPath): not valid YAML"))
+        #expect(malformed.stderr.hasPrefix("mirrord: \(daemon.configPath):1: not valid YAML"), "\(malformed.stderr)")
         #expect(malformed.stderr.filter { $0 == "\n" }.count == 1)
     }
 
@@ -241,12 +241,46 @@ struct TestFailure: Error, CustomStringConvertible {
         #expect(outcome.stderr.filter { $0 == "\n" }.count == 1)
     }
 
-    @Test func stateDirectoryThatIsAFileExitsWithOneLine() async throws {
-        let daemon = try DaemonUnderTest(stateDirectory: "blocked")
-        try "x".write(toFile: "\(daemon.folder)/blocked", atomically: true, encoding: .utf8)
-        let outcome = try await run(Binaries.path("mirrord"), ["--config", daemon.configPath])
-        #expect(outcome.status == 1)
-        #expect(outcome.stderr.hasPrefix("mirrord: cannot create state_dir \(daemon.folder)/blocked"))
+    /// Hostile inputs, second round (8): `--check-config` passed configs that then failed at start, and the start
+    /// exited 1. Each is now refused by both, with the same line and 78 (EX_CONFIG).
+    @Test(arguments: ["state_dir is a file", "the replay file is a folder", "the manifest is not JSON", "no such host"])
+    func checkConfigRefusesWhatTheStartWouldFailOn(_ what: String) async throws {
+        let daemon: DaemonUnderTest
+        let expected: String
+        switch what {
+        case "state_dir is a file":
+            daemon = try DaemonUnderTest(stateDirectory: "blocked")
+            try "x".write(toFile: "\(daemon.folder)/blocked", atomically: true, encoding: .utf8)
+            expected =
+                "mirrord: \(daemon.configPath): state_dir: \(daemon.folder)/blocked is a file, not a folder "
+                + "(name a folder mirrord may create)\n"
+        case "the replay file is a folder":
+            let folder = NSTemporaryDirectory() + "mirrord-profile-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: "\(folder)/turn.mjpeg", withIntermediateDirectories: true)
+            let profile = try String(contentsOfFile: "\(Binaries.repository)/devices/demo-replay.yaml", encoding: .utf8)
+                .replacingOccurrences(of: "samples/fitting-room-360x640.mjpeg", with: "turn.mjpeg")
+            try profile.write(toFile: "\(folder)/profile.yaml", atomically: true, encoding: .utf8)
+            daemon = try DaemonUnderTest()
+            try "profile: \(folder)/profile.yaml\nstate_dir: state\n".write(
+                toFile: daemon.configPath, atomically: true, encoding: .utf8)
+            expected = "mirrord: \(folder)/profile.yaml: camera.file: \(folder)/turn.mjpeg is a folder, not a file\n"
+        case "the manifest is not JSON":
+            daemon = try DaemonUnderTest(extraConfig: "vision:\n  manifest: model.json")
+            try "not json".write(toFile: "\(daemon.folder)/model.json", atomically: true, encoding: .utf8)
+            expected =
+                "mirrord: \(daemon.configPath): vision.manifest: cannot read the model manifest \(daemon.folder)/model.json"
+        default:
+            daemon = try DaemonUnderTest(extraConfig: "api:\n  metrics_listen: no-such-host.invalid:9464")
+            expected = "mirrord: \(daemon.configPath): api.metrics_listen: cannot resolve no-such-host.invalid"
+        }
+        let check = try await run(Binaries.path("mirrord"), ["--check-config", "--config", daemon.configPath])
+        let start = try await run(Binaries.path("mirrord"), ["--config", daemon.configPath])
+        for outcome in [check, start] {
+            #expect(outcome.status == 78, "\(what): \(outcome.stderr)")
+            #expect(outcome.stderr.hasPrefix(expected), "\(what): \(outcome.stderr)")
+            #expect(outcome.stderr.filter { $0 == "\n" }.count == 1, "\(what): \(outcome.stderr)")
+        }
+        #expect(start.stderr == check.stderr)
     }
 
     @Test func mirrorctlWithoutADaemonSaysSo() async throws {

@@ -109,6 +109,49 @@ import Testing
         #expect(try await daemon.stop() == 0)
     }
 
+    /// Hostile inputs, second round (7, 8): against a hub that takes the connection and never answers, `enroll`
+    /// said "cannot reach mirrord … (is mirrord running?)" because its own 10 s deadline fired first; a config
+    /// apply of 20 MB of keys left mirrord 160 MB larger; a file that would not start was applied.
+    @Test func enrollBlamesASilentHubAndApplyRefusesWhatWouldNotStart() async throws {
+        let (silent, port) = listeningSocket()
+        defer { close(silent) }
+        let daemon = try DaemonUnderTest(extraConfig: "hub:\n  url: http://127.0.0.1:\(port)\n  interval_seconds: 3600")
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        func ctl(_ arguments: String...) async throws -> Outcome {
+            try await run(Binaries.path("mirrorctl"), arguments + ["--socket", daemon.socket], timeout: .seconds(60))
+        }
+        let enrol = try await ctl("enroll", "--token", "whatever")
+        #expect(enrol.status == 69, "\(enrol)")
+        #expect(enrol.stderr.contains("the hub at http://127.0.0.1:\(port) did not answer"), "\(enrol)")
+        #expect(!enrol.stderr.contains("is mirrord running"), "\(enrol)")
+
+        func residentKB() throws -> Int {
+            let status = try String(contentsOfFile: "/proc/\(daemon.process.processIdentifier)/status", encoding: .utf8)
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+        }
+        let original = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
+        let before = try residentKB()
+        var keys = original + "\nsession:\n"
+        for index in 0..<400_000 { keys += "  key_\(index): \(index)\n" }
+        try keys.write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        let huge = try await ctl("config", "apply")
+        #expect(huge.status == 78 && huge.stderr.contains("over the 1 MiB"), "\(huge)")
+        let after = try residentKB()
+        print("mirrord RSS before a \(keys.utf8.count >> 20) MB config apply: \(before) kB, after: \(after) kB")
+        #expect(after - before < 16_384, "\(before) kB before, \(after) kB after")
+
+        try (original + "\nvision:\n  manifest: model.json\n").write(
+            toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        try "not json".write(toFile: "\(daemon.folder)/model.json", atomically: true, encoding: .utf8)
+        let unstartable = try await ctl("config", "apply")
+        #expect(unstartable.status == 78, "\(unstartable)")
+        #expect(unstartable.stderr.contains("vision.manifest: cannot read the model manifest"), "\(unstartable)")
+        #expect(unstartable.stderr.contains("(nothing was changed)"), "\(unstartable)")
+        #expect(try await daemon.stop() == 0)
+    }
+
     @Test func configRedactsSecretsAndURLPasswords() {
         let text = """
             hub:

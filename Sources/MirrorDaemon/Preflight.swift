@@ -7,7 +7,8 @@ import MirrorVision
 /// for `mirrord --check-config`, for a start (which exits 78, EX_CONFIG, when one fails) and for a reload.
 ///
 /// Only what the files say is checked here, not what the moment holds: a port in use, another mirrord on the
-/// state directory or an unplugged camera fail the start itself (exit 1), and a camera may be plugged in later.
+/// state directory, a staff group not yet created (the install creates it) or an unplugged camera fail the start
+/// itself (exit 1), and a camera may be plugged in later.
 public enum Preflight {
     public static func check(_ config: DaemonConfig) throws(ConfigError) {
         let file = config.file
@@ -17,11 +18,6 @@ public enum Preflight {
         let socketFolder = (config.api.socket as NSString).deletingLastPathComponent
         if let problem = folderProblem(socketFolder) {
             throw ConfigError(file: file, key: "api.socket", problem: "its folder: \(problem)")
-        }
-        if let group = config.api.socketGroup, getgrnam(group) == nil {
-            throw ConfigError(
-                file: file, key: "api.socket_group", problem: "there is no group \(group)",
-                fix: "create it (groupadd \(group)) or remove the key")
         }
         if let listen = config.api.metricsListen, let problem = resolveProblem(listen.host) {
             throw ConfigError(file: file, key: "api.metrics_listen", problem: problem, fix: "e.g. 127.0.0.1:9464")

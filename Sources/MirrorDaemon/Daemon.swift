@@ -40,6 +40,8 @@ public struct Daemon: Sendable {
 
     /// Runs until a shutdown signal; throws ``DaemonError`` when a resource cannot be had.
     public func run() async throws {
+        // What the files name (throws ConfigError: exit 78); what the moment holds is checked below.
+        try Preflight.check(config)
         let lock = try prepareStateDirectory()
         defer { close(lock) }
         try checkSocket(config.api.socket)
@@ -71,7 +73,6 @@ public struct Daemon: Sendable {
         let device: any CaptureDevice
         switch profile.camera.source {
         case .replay(let file, let loop):
-            do { _ = try ReplayDevice.load(file) } catch { throw DaemonError("camera: \(error)") }
             device = ReplayDevice(path: file, fps: profile.camera.fps, loop: loop)
         case .testPattern(let width, let height):
             device = TestPatternDevice(width: width, height: height, fps: profile.camera.fps)

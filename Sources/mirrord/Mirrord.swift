@@ -28,12 +28,12 @@ struct Mirrord: AsyncParsableCommand {
         let loaded: DaemonConfig
         do {
             loaded = try DaemonConfig.load(path: config)
-            // What the files name that the start will need, for --check-config and a start alike.
-            if enrollToken == nil { try Preflight.check(loaded) }
         } catch {
             fail("\(error)", code: 78)  // EX_CONFIG
         }
         if checkConfig {
+            // What the files name that the start will need: the start runs the same check.
+            do { try Preflight.check(loaded) } catch { fail("\(error)", code: 78) }
             print("\(config): ok (profile \(loaded.profile.name), socket \(loaded.api.socket))")
             return
         }
@@ -66,6 +66,8 @@ struct Mirrord: AsyncParsableCommand {
         logger.logLevel = level
         do {
             try await Daemon(config: loaded, logger: logger, configPath: config, logRing: ring).run()
+        } catch let error as ConfigError {
+            fail("\(error)", code: 78)
         } catch let error as DaemonError {
             fail(error.message, code: 1)
         } catch {

@@ -47,15 +47,7 @@ public struct ClockReading: Sendable, Hashable {
 
     /// Reads the system clocks and the boot id.
     public static func now() throws(StoreError) -> ClockReading {
-        let bootIDPath = "/proc/sys/kernel/random/boot_id"
-        let bootID: String
-        do {
-            bootID = try String(contentsOfFile: bootIDPath, encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        } catch {
-            throw StoreError(
-                .io, "cannot read \(bootIDPath) (\(error.localizedDescription)); retention needs /proc mounted")
-        }
+        let bootID = try readBootID()
         var spec = timespec()
         #if os(Linux)
             let clock = CLOCK_BOOTTIME
@@ -68,6 +60,31 @@ public struct ClockReading: Sendable, Hashable {
         }
         let sinceBoot = Duration.seconds(Int64(spec.tv_sec)) + .nanoseconds(Int64(spec.tv_nsec))
         return ClockReading(wall: Date(), bootID: bootID, sinceBoot: sinceBoot)
+    }
+
+    static let bootIDPath = "/proc/sys/kernel/random/boot_id"
+
+    /// The boot id, read with the system calls themselves so that a failure says why: only a missing file means
+    /// /proc is not mounted; out of file descriptors (EMFILE) or memory is said as such.
+    static func readBootID(path: String = bootIDPath) throws(StoreError) -> String {
+        do {
+            let fd = try systemCall("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+            defer { close(fd) }
+            var bytes = [UInt8](repeating: 0, count: 64)
+            let count = try bytes.withUnsafeMutableBytes { buffer throws(SystemCallError) in
+                try systemCall("read", path) { read(fd, buffer.baseAddress, buffer.count) }
+            }
+            let text = String(decoding: bytes[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty else { throw StoreError(.io, "\(path) is empty; retention needs the kernel's boot id") }
+            return text
+        } catch let error as SystemCallError {
+            let hint = error.errno == ENOENT ? "; retention needs /proc mounted" : ""
+            throw StoreError(.io, "cannot read the boot id (\(error))\(hint)", underlying: error)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.io, "cannot read the boot id (\(error))")
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
 import MirrorCore
-import MirrorStore
 import Testing
+
+@testable import MirrorStore
 
 @Suite struct RetentionTests {
     let t0 = Date(timeIntervalSince1970: 1_750_000_000)
@@ -27,6 +28,24 @@ import Testing
 
     /// The issue's figure: a clip of a session that ended an hour ago (kept 24 h) under every kind of clock jump,
     /// within one boot and across a reboot, is never deleted early.
+    /// Issue: with mirrord out of file descriptors the sweep said "retention needs /proc mounted". Only a missing
+    /// file says so now; any other failure names its own cause.
+    @Test func aBootIDThatCannotBeReadSaysWhy() throws {
+        #expect(try ClockReading.readBootID().count == 36)
+        do {
+            _ = try ClockReading.readBootID(path: "/nonexistent/boot_id")
+            Issue.record("a missing boot id was read")
+        } catch {
+            #expect(error.message.contains("No such file") && error.message.contains("/proc mounted"), "\(error)")
+        }
+        do {
+            _ = try ClockReading.readBootID(path: NSTemporaryDirectory())
+            Issue.record("a folder was read as the boot id")
+        } catch {
+            #expect(error.message.contains("Is a directory") && !error.message.contains("/proc"), "\(error)")
+        }
+    }
+
     @Test func noClockJumpDeletesAClipEarly() throws {
         let epoch = Date(timeIntervalSince1970: 0)
         var wrongly = 0

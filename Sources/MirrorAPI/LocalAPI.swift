@@ -7,6 +7,7 @@ import MirrorCore
 import NIOCore
 import NIOSSL
 import Prometheus
+import Synchronization
 
 /// What the local API asks of the daemon.
 public protocol DaemonFacade: Sendable {
@@ -132,7 +133,16 @@ public enum LocalAPI {
         router.get("/v1/status") { _, _ -> Response in
             try json(daemon.status())
         }
+        // A screenshot copies the panel (8 MB at 1080x1920) and encodes it; a burst of them once took mirrord from 90
+        // to 330 MB. One at a time; the others are told to come back.
+        let screenshots = InFlightLimit(1)
         router.get("/v1/screenshot") { _, _ -> Response in
+            guard screenshots.enter() else {
+                throw HTTPError(
+                    .serviceUnavailable, headers: [.retryAfter: "1"],
+                    message: "a screenshot is being taken; try again in a second")
+            }
+            defer { screenshots.leave() }
             let png = try daemon.screenshotPNG()
             return Response(
                 status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
@@ -405,4 +415,24 @@ struct BearerToken: RouterMiddleware {
         }
         return try await next(request, context)
     }
+}
+
+/// Counts requests of one kind in progress and refuses more than `limit` at once (never waits: a waiting request
+/// would hold one of the few threads the other routes answer on).
+final class InFlightLimit: Sendable {
+    private let limit: Int
+    private let count = Mutex(0)
+
+    init(_ limit: Int) { self.limit = limit }
+
+    /// True when the request may go ahead; then ``leave()`` must follow.
+    func enter() -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() { count.withLock { $0 -= 1 } }
 }

@@ -10,6 +10,8 @@ public struct CLIError: Error, CustomStringConvertible {
     public var message: String
     /// sysexits(3): 69 unavailable, 65 bad data, 73 cannot create output, 1 other.
     public var exitCode: Int32
+    /// When mirrord said it was busy and when to ask again (a 503 with `Retry-After`).
+    var retryAfter: Duration?
 
     public init(_ message: String, exitCode: Int32 = 1) {
         self.message = message
@@ -38,8 +40,20 @@ struct DaemonClient {
     }
 
     /// GETs `path` and returns the body; non-2xx answers become a ``CLIError`` quoting the daemon.
-    func get(_ path: String, limit: Int = 64 << 20) async throws -> (body: [UInt8], contentType: String?) {
-        try await send(.GET, path, limit: limit)
+    /// `busyRetries` is how often to ask again when mirrord answers that it is busy (503 with `Retry-After`).
+    func get(
+        _ path: String, limit: Int = 64 << 20, busyRetries: Int = 0
+    ) async throws -> (body: [UInt8], contentType: String?) {
+        var retries = busyRetries
+        while true {
+            do {
+                return try await send(.GET, path, limit: limit)
+            } catch let error as CLIError {
+                guard retries > 0, let wait = error.retryAfter else { throw error }
+                retries -= 1
+                try await Task.sleep(for: wait)
+            }
+        }
     }
 
     /// POSTs to `path` (an action) and decodes the JSON answer.
@@ -113,9 +127,15 @@ struct DaemonClient {
                 if response.status.code == 401 {
                     throw CLIError("mirrord at \(where_) refused the token: \(text)", exitCode: 77)
                 }
-                throw CLIError(
+                var refusal = CLIError(
                     "mirrord answered \(response.status.code) for \(path): \(text)",
                     exitCode: (400..<500).contains(response.status.code) ? 65 : 69)
+                if response.status.code == 503,
+                    let seconds = response.headers.first(name: "retry-after").flatMap(Int.init)
+                {
+                    refusal.retryAfter = .seconds(min(max(seconds, 1), 5))
+                }
+                throw refusal
             }
             return (bytes, response.headers.first(name: "content-type"))
         } catch let error as CLIError {

@@ -97,15 +97,14 @@ struct Screenshot: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a sentence.") var json = false
 
     func run() async throws {
-        let (png, _) = try await daemon.client.get("/v1/screenshot")
+        // mirrord takes one screenshot at a time and asks the others to come back.
+        let (png, _) = try await daemon.client.get("/v1/screenshot", busyRetries: 5)
         guard png.count > 24, png.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
             throw CLIError("mirrord sent something that is not a PNG image", exitCode: 65)
         }
-        do {
-            try Data(png).write(to: URL(fileURLWithPath: file), options: .atomic)
-        } catch {
-            throw CLIError("cannot write \(file): \(error.localizedDescription)", exitCode: 73)
-        }
+        // What the panel shows may be a shopper: written as an export is (a new 0600 file, never over a device
+        // or through a link).
+        try ExportFile.write(png, to: file)
         // PNG IHDR: width and height are big-endian at bytes 16 and 20.
         let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }
         let height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }

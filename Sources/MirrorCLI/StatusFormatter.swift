@@ -19,7 +19,8 @@ public enum StatusFormatter {
                 + "rotation \(display.rotation)")
         lines.append(
             pad("", 10) + "\(fixed(display.fps)) fps · shown \(display.framesShown) · latency p50 "
-                + "\(fixed(display.latencyP50Ms)) ms · p99 \(fixed(display.latencyP99Ms)) ms")
+                + "\(fixed(display.latencyP50Ms)) ms · p99 \(fixed(display.latencyP99Ms)) ms"
+                + (display.decodeErrors.map { $0 > 0 ? " · undecodable \($0)" : "" } ?? ""))
         if !status.consumers.isEmpty {
             lines.append("")
             let rows =

@@ -45,10 +45,13 @@ public struct StatusReport: Codable, Sendable, Equatable {
         /// Median and 99th percentile of capture-to-framebuffer latency over recent frames, in ms.
         public var latencyP50Ms: Double
         public var latencyP99Ms: Double
+        /// Camera frames that passed capture's checks but the display could not decode (bit flips inside the
+        /// entropy-coded data); absent from reports of older daemons.
+        public var decodeErrors: UInt64?
 
         public init(
             device: String, width: Int, height: Int, pixelFormat: String, rotation: Int, fps: Double,
-            framesShown: UInt64, latencyP50Ms: Double, latencyP99Ms: Double
+            framesShown: UInt64, latencyP50Ms: Double, latencyP99Ms: Double, decodeErrors: UInt64? = nil
         ) {
             self.device = device
             self.width = width
@@ -59,6 +62,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
             self.framesShown = framesShown
             self.latencyP50Ms = latencyP50Ms
             self.latencyP99Ms = latencyP99Ms
+            self.decodeErrors = decodeErrors
         }
     }
 

@@ -80,6 +80,8 @@ public final class DisplayStats: Sendable {
     }
 
     public var shown: UInt64 { values.withLock { $0.shown } }
+    /// Camera frames the display could not decode since the start.
+    public var decodeErrors: UInt64 { values.withLock { $0.decodeErrors } }
     /// When the last camera frame reached the panel.
     public var lastShown: MonotonicInstant? { values.withLock { $0.lastShown } }
 

@@ -28,6 +28,15 @@ private func expectGolden(_ text: String, _ name: String, sourceLocation: Source
         try expectGolden(StatusFormatter.human(report), "status.txt")
     }
 
+    @Test func undecodableFramesShowOnlyWhenThereAreSome() {
+        #expect(!StatusFormatter.human(report).contains("undecodable"))
+        var damaged = report
+        damaged.display.decodeErrors = 16
+        #expect(StatusFormatter.human(damaged).contains("shown 744 · latency p50 6.2 ms · p99 9.8 ms · undecodable 16"))
+        damaged.display.decodeErrors = 0
+        #expect(!StatusFormatter.human(damaged).contains("undecodable"))
+    }
+
     @Test func jsonMatchesGoldenAndRoundTrips() throws {
         let json = try StatusFormatter.json(report)
         try expectGolden(json, "status.json")

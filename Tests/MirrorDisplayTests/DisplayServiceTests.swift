@@ -49,6 +49,35 @@ import Testing
         #expect((centre >> 8) & 0xFF > 0xA0 && (centre >> 16) & 0xFF < 0x30, "live green frame on the panel")
     }
 
+    @Test func framesThatDoNotDecodeAreCountedForStatus() async throws {
+        let folder = NSTemporaryDirectory() + "mirror-display-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let framebuffer = try FileFramebuffer(path: "\(folder)/fb.raw", width: 90, height: 160, layout: .xrgb8888)
+        let bus = FrameBus()
+        let stats = DisplayStats(registry: PrometheusCollectorRegistry())
+        let service = DisplayService(
+            bus: bus, framebuffer: framebuffer, rotation: 0, mirror: true, stats: stats, logger: Logger(label: "test"))
+        let task = Task { try await service.run() }
+        defer { task.cancel() }
+        #expect(stats.decodeErrors == 0)
+        // A stream of start and end markers with nothing between: each frame reaches the display and fails there.
+        let feed = Task {
+            var sequence: UInt64 = 0
+            while !Task.isCancelled {
+                bus.publish(
+                    Frame(
+                        sequence: sequence, timestamp: .now(), format: .mjpeg, width: 32, height: 32,
+                        bytes: FrameBytes([0xFF, 0xD8, 0xFF, 0xD9])))
+                sequence += 1
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        defer { feed.cancel() }
+        try await waitFor { stats.decodeErrors >= 3 }
+        #expect(stats.shown == 0)
+    }
+
     private func waitFor(_ condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(15)
         while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }

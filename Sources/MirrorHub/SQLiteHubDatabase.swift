@@ -35,22 +35,28 @@ public final class SQLiteHubDatabase: HubDatabase {
         await lock.lock()
         do {
             try await pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
-            let result: T
-            do {
-                result = try await body(Transaction(pool: pool))
-            } catch {
-                try? await pool.writeWithoutTransaction { db in
-                    if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
-                }
-                throw error
-            }
-            try await pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+            let result = try await body(Transaction(pool: pool))
+            try await end("COMMIT")
             await lock.unlock()
             return result
         } catch {
+            try? await end("ROLLBACK")
             await lock.unlock()
             throw error
         }
+    }
+
+    /// Commits or rolls back whatever transaction the writer is in, even when the caller's task is cancelled: GRDB's
+    /// asynchronous access checks for cancellation before it runs a block, so a cancelled task's ROLLBACK would
+    /// never run and the writer would stay inside the transaction (every later BEGIN failing). A detached task is
+    /// not cancelled with the caller.
+    private func end(_ statement: String) async throws {
+        let pool = pool
+        try await Task.detached {
+            try await pool.writeWithoutTransaction { db in
+                if db.isInsideTransaction { try db.execute(sql: statement) }
+            }
+        }.value
     }
 
     struct Transaction: SQLTransaction {

@@ -63,38 +63,47 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "mirrorhub")
         logger.logLevel = .info
         let backend = try database.open(logger: logger)
+        // One group, one SIGTERM: a group stops its services last to first, each after the one before has ended,
+        // so the front (HTTP, then the poller) drains while the database still answers, and the database stops last.
+        let front = HubFront(
+            database: backend, host: host, port: port, pollInterval: pollInterval, pollTimeout: pollTimeout,
+            pollConcurrency: pollConcurrency, historyHours: historyHours, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: DatabaseService(database: backend, logger: logger))],
+                services: [.init(service: DatabaseService(database: backend, logger: logger)), .init(service: front)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        let host = host
-        let port = port
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            let store = try await HubStore(database: backend)
-            logger.info(
-                "mirrorhub listening", metadata: ["address": "\(host):\(port)", "database": "\(backend.description)"])
-            // Offline after three missed pulls (a round lasts at most the timeout beyond its interval).
-            let stale = Int64(max(pollInterval, 1) * 3 + pollTimeout) * 1000
-            let app = HubServer.application(
-                store: store, host: host, port: port, fleetStaleMillis: stale, logger: logger)
-            var services: [any Service] = [app]
-            if pollInterval > 0 {
-                services.append(
-                    FleetPoller(
-                        store: store, interval: .seconds(pollInterval), timeout: .seconds(pollTimeout),
-                        concurrency: pollConcurrency, keepHours: historyHours, logger: logger))
-            }
-            let frontGroup = ServiceGroup(
-                configuration: .init(
-                    services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger))
-            tasks.addTask {
-                try await frontGroup.run()
-                await group.triggerGracefulShutdown()
-            }
-            try await tasks.waitForAll()
+        try await group.run()
+    }
+}
+
+/// What faces the network: the HTTP API and the fleet poller, started once the store has opened (its migrations
+/// need the database service running) and stopped, poller first, when the group shuts down.
+struct HubFront: Service {
+    let database: any HubDatabase
+    let host: String
+    let port: Int
+    let pollInterval: Int
+    let pollTimeout: Int
+    let pollConcurrency: Int
+    let historyHours: Int
+    let logger: Logger
+
+    func run() async throws {
+        let store = try await HubStore(database: database)
+        logger.info(
+            "mirrorhub listening", metadata: ["address": "\(host):\(port)", "database": "\(database.description)"])
+        // Offline after three missed pulls (a round lasts at most the timeout beyond its interval).
+        let stale = Int64(max(pollInterval, 1) * 3 + pollTimeout) * 1000
+        let app = HubServer.application(store: store, host: host, port: port, fleetStaleMillis: stale, logger: logger)
+        var services: [any Service] = [app]
+        if pollInterval > 0 {
+            services.append(
+                FleetPoller(
+                    store: store, interval: .seconds(pollInterval), timeout: .seconds(pollTimeout),
+                    concurrency: pollConcurrency, keepHours: historyHours, logger: logger))
         }
+        // A group inside a group's service follows the outer group's graceful shutdown.
+        try await ServiceGroup(services: services, logger: logger).run()
     }
 }
 

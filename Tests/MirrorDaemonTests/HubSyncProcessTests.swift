@@ -24,7 +24,8 @@ final class HubUnderTest {
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
-    var database: String { "\(folder)/hub.sqlite" }
+    /// A SQLite file in the scratch folder unless a test names a PostgreSQL database.
+    lazy var database = "\(folder)/hub.sqlite"
 
     /// Runs an administration command (`add-store`, `create-credential`, …) against the database.
     func admin(_ arguments: String...) async throws -> String {

@@ -695,28 +695,9 @@ extension DaemonState {
             throw DaemonError("\(error) (nothing was changed)")
         }
         let old = config
-        var applied: [String] = []
-        var restart: [String] = []
-        func compare<T: Equatable>(_ key: String, _ a: T, _ b: T, live: Bool = false) {
-            if a != b { live ? applied.append(key) : restart.append(key) }
-        }
-        compare("session.countdown_seconds", old.session.countdownSeconds, new.session.countdownSeconds, live: true)
-        compare(
-            "session.idle_timeout_seconds", old.session.idleTimeoutSeconds, new.session.idleTimeoutSeconds, live: true)
-        compare("session.diagnostics", old.session.diagnostics, new.session.diagnostics, live: true)
-        compare("recording.clip_seconds", old.recording.clipSeconds, new.recording.clipSeconds, live: true)
-        compare("recording.post_roll_seconds", old.recording.postRollSeconds, new.recording.postRollSeconds, live: true)
-        compare("recording.keep_hours", old.recording.keepHours, new.recording.keepHours, live: true)
-        compare("recording.saved_days", old.recording.savedDays, new.recording.savedDays, live: true)
-        compare("recording.quota_mb", old.recording.quotaMegabytes, new.recording.quotaMegabytes, live: true)
-        compare("recording.pre_roll_seconds", old.recording.preRollSeconds, new.recording.preRollSeconds)
-        compare("profile", old.profile, new.profile)
-        compare("state_dir", old.stateDirectory, new.stateDirectory)
-        compare("log_level", old.logLevel, new.logLevel)
-        compare("api", old.api, new.api)
-        compare("vision", old.vision, new.vision)
-        compare("suggestions", old.suggestions, new.suggestions)
-        compare("hub", old.hub, new.hub)
+        let changes = old.changes(to: new)
+        let applied = changes.filter(\.live).map(\.key)
+        let restart = changes.filter { !$0.live }.map(\.key)
 
         var updated = old
         updated.session = new.session

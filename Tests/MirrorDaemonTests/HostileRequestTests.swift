@@ -49,18 +49,7 @@ import Testing
         var held: [Int32] = []
         defer { held.forEach { close($0) } }
         for index in 0..<300 {
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { path in
-                for (offset, byte) in daemon.socket.utf8.enumerated() { path[offset] = byte }
-            }
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            #expect(connected == 0, "connect \(index)")
+            let fd = try connectUnix(daemon.socket)
             let partial = index % 2 == 0 ? "GET /v1/status HTTP/1.1\r\nHost: mir" : ""
             _ = partial.withCString { write(fd, $0, strlen($0)) }
             held.append(fd)
@@ -146,17 +135,7 @@ import Testing
         var held: [Int32] = []
         defer { held.forEach { close($0) } }
         for index in 0..<300 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(hub.port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            #expect(connected == 0, "connect \(index)")
+            let fd = try connectLoopback(port: hub.port)
             let partial = index % 2 == 0 ? "GET /v1/version HTTP/1.1\r\nHost: hu" : ""
             _ = partial.withCString { write(fd, $0, strlen($0)) }
             held.append(fd)
@@ -184,39 +163,4 @@ private func peakResidentKilobytes(_ pid: Int32) throws -> Int {
         let kilobytes = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
     else { throw TestFailure("no VmHWM for \(pid)") }
     return kilobytes
-}
-
-private func connectUnix(_ path: String) throws -> Int32 {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    withUnsafeMutableBytes(of: &address.sun_path) { sunPath in
-        for (offset, byte) in path.utf8.enumerated() { sunPath[offset] = byte }
-    }
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-        }
-    }
-    guard connected == 0 else {
-        close(fd)
-        throw TestFailure("cannot connect to \(path): \(String(cString: strerror(errno)))")
-    }
-    return fd
-}
-
-/// Everything `fd` sends until it closes, or what came within `timeout`.
-private func readToEnd(_ fd: Int32, timeout: Duration) -> [UInt8] {
-    let deadline = ContinuousClock.now + timeout
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while ContinuousClock.now < deadline {
-        var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&ready, 1, 200) >= 0 else { break }
-        guard ready.revents != 0 else { continue }
-        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if count <= 0 { break }
-        bytes.append(contentsOf: chunk[0..<count])
-    }
-    return bytes
 }

@@ -19,9 +19,10 @@ public struct TurnTracker: Sendable {
     /// After the second dip, the turn is complete when the width is back to this share of the start.
     public var returnShare: Float = 0.85
 
-    private var samples: [(time: Double, width: Float)] = []
     private var smoothed: Float?
     private var startWidth: Float?
+    /// When the turn being followed began (phase 0).
+    private var origin: Double?
     /// Times of the extremes found so far: 90°, 180°, 270°, 360°.
     private var marks: [Double] = []
     private var lookingForMinimum = true
@@ -36,16 +37,22 @@ public struct TurnTracker: Sendable {
         guard width.isFinite, width > 0, !isComplete else { return isComplete ? .complete : .turning }
         let value = smoothed.map { $0 + 0.5 * (width - $0) } ?? width
         smoothed = value
-        samples.append((time, value))
         guard let start = startWidth else {
             startWidth = value
+            origin = time
             extreme = (time, value)
             return .turning
         }
         let swing = hysteresis * start
         guard let current = extreme else { return .turning }
         if lookingForMinimum {
-            if value < current.width {
+            if marks.isEmpty, value > start {
+                // Wider than at the start before any dip: the recording began part-way into a turn (in
+                // profile, say). The turn is counted from this wider view instead, or it is never closed.
+                startWidth = value
+                origin = time
+                extreme = (time, value)
+            } else if value < current.width {
                 extreme = (time, value)
             } else if value > current.width + swing && current.width < start - swing {
                 marks.append(current.time)  // a profile: 90° or 270°
@@ -72,7 +79,8 @@ public struct TurnTracker: Sendable {
     /// The turn phase (0 = facing the camera at the start, 1 = one full turn) at each of `times`,
     /// interpolated between the extremes found; nil where the turn has not been followed that far.
     public func phases(at times: [Double]) -> [Float?] {
-        guard let first = samples.first?.time else { return times.map { _ in nil } }
+        // Before the first profile is seen, standing still and the start of a turn look alike.
+        guard let first = origin, !marks.isEmpty else { return times.map { _ in nil } }
         let anchors = [(first, Float(0))] + marks.enumerated().map { ($1, Float($0 + 1) * 0.25) }
         return times.map { time in
             guard time >= first else { return 0 }

@@ -13,7 +13,7 @@ import Testing
         let background = BackgroundModel(fitting: empty)
         try! background.calibrate([empty, empty, empty])
         let frame = PixelBuffer()
-        return (0..<72).map { index in
+        return (0..<144).map { index in
             scene.render(index, into: frame)
             return (try? background.segment(frame, adapt: false).box.width) ?? 0
         }
@@ -33,6 +33,23 @@ import Testing
         for (phase, expected) in zip(phases, [0, 0.25, 0.5, 0.75] as [Float]) {
             #expect(abs((phase ?? -1) - expected) < 0.07, "phase \(String(describing: phase)) for \(expected)")
         }
+    }
+
+    /// A recording can begin at any point of a turn (in profile, facing away): a full turn is still seen
+    /// within a turn and a half of the shopper turning, and its phases run forward from 0 to 1.
+    @Test(arguments: Array(stride(from: 0, to: 48, by: 6)))
+    func aTurnIsFollowedFromWhereverTheRecordingBegins(offset: Int) {
+        var tracker = TurnTracker()
+        var completedAt: Int?
+        for index in 0..<96 where completedAt == nil {
+            if tracker.add(width: Self.widths[offset + index], at: Double(index) / 12) == .complete {
+                completedAt = index
+            }
+        }
+        #expect((0...74).contains(completedAt ?? -1), "completed at \(String(describing: completedAt))")
+        let known = tracker.phases(at: (0..<(completedAt ?? 0)).map { Double($0) / 12 }).compactMap { $0 }
+        #expect(known.count == completedAt ?? 0)
+        #expect(zip(known, known.dropFirst()).allSatisfy { $0 <= $1 }, "\(known)")
     }
 
     @Test func standingStillOrFidgetingIsNotATurn() {

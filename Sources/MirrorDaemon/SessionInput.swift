@@ -1,0 +1,320 @@
+import Foundation
+import MirrorCore
+import MirrorDisplay
+import MirrorSession
+import MirrorStore
+
+/// What the shopper and staff ask of the session: buttons, the loyalty keyboard and QR code, looks, cards,
+/// share and save, taps and swipes.
+extension SessionController {
+    /// A tap on the button `id` (touch or API); false when no such button is on the screen.
+    @discardableResult
+    public func press(_ id: String) -> Bool {
+        let state = self.state
+        let event: Session.Event?
+        switch id {
+        case ButtonID.start: event = state == .idle ? .presenceDetected : nil
+        case ButtonID.accept: event = .consentAccepted
+        case ButtonID.decline: event = .consentDeclined
+        case ButtonID.cancel, ButtonID.done, ButtonID.stop: event = .back
+        case ButtonID.recordAgain: event = .recordRequested
+        case ButtonID.staff: event = .staffRequested
+        case ButtonID.suggestions: event = .suggestionsRequested
+        case ButtonID.compare:
+            let clips = self.clips
+            event =
+                if current.withLock({ $0.earlier != nil }) {
+                    .compareRequested(clips: Array(clips.suffix(3)), earlier: true)
+                } else {
+                    clips.count >= 2 ? .compareRequested(clips: Array(clips.suffix(4))) : nil
+                }
+        case ButtonID.share: return share()
+        case ButtonID.save: return saveLook()
+        case _ where id.hasPrefix("look:"): return pickLook(id)
+        case ButtonID.loyalty, ButtonID.earlier, ButtonID.codeOK, ButtonID.codeCancel: return typeCode(id)
+        case _ where id.hasPrefix("key:"): return typeCode(id)
+        case _ where id.contains(":"): return pressCard(id)
+        case ButtonID.slowMotion:
+            let now = MonotonicInstant.now()
+            current.withLock { c in
+                c.slowMotion.toggle()
+                for clip in c.playing { clip.setSlowMotion(c.slowMotion, at: now) }
+                c.lastInteraction = now
+            }
+            refresh()
+            return true
+        default: event = nil
+        }
+        guard let event else { return false }
+        apply(event, interaction: true)
+        return true
+    }
+
+    /// The code keyboard: the loyalty code over the suggestions, or a saved look's code over the review screen;
+    /// keys typed, the code checked with OK (a loyalty code against the hub when there is one, so off the caller's
+    /// thread). Codes are never logged.
+    func typeCode(_ id: String) -> Bool {
+        guard let shop, let session = sessionID else { return false }
+        let state = self.state
+        let reviewing = if case .review = state { true } else { false }
+        let (handled, check) = current.withLock { c -> (Bool, String?) in
+            c.lastInteraction = .now()
+            if id == ButtonID.loyalty || id == ButtonID.earlier {
+                let purpose: Screen.CodeEntry.Purpose = id == ButtonID.loyalty ? .loyalty : .savedLook
+                guard purpose == .loyalty ? state == .suggestions : reviewing && c.earlierLooks > 0 else {
+                    return (false, nil)
+                }
+                c.codeEntry = Screen.CodeEntry(purpose: purpose)
+                c.scannedCodes = []
+                return (true, nil)
+            }
+            guard var entry = c.codeEntry else { return (false, nil) }
+            var check: String?
+            switch id {
+            case ButtonID.codeCancel:
+                c.codeEntry = nil
+                return (true, nil)
+            case ButtonID.codeDelete:
+                entry.typed = String(entry.typed.dropLast())
+                entry.message = nil
+            case ButtonID.codeOK:
+                guard !entry.typed.isEmpty else { return (false, nil) }
+                entry.message = "Checking…"
+                check = entry.typed
+            default:
+                let key = id.dropFirst("key:".count)
+                guard key.count == 1, let character = key.first,
+                    Screen.CodeEntry.rows.contains(where: { $0.contains(character) }),
+                    entry.typed.count < Screen.CodeEntry.maxLength
+                else { return (false, nil) }
+                entry.typed.append(character)
+                entry.message = nil
+            }
+            c.codeEntry = entry
+            return (true, check)
+        }
+        guard handled else { return false }
+        refresh()
+        guard let code = check else { return true }
+        if current.withLock({ $0.codeEntry?.purpose == .savedLook }) {
+            openEarlierLook(code, session: session, shop: shop)
+            return true
+        }
+        checkLoyalty(code, session: session, shop: shop)
+        return true
+    }
+
+    /// Checks a loyalty code (against the hub when there is one, so off the caller's thread): the keyboard closes
+    /// on a profile, or says there is none.
+    func checkLoyalty(_ code: String, session: String, shop: Shop) {
+        Task {
+            let found = await shop.identify(code, session: session)
+            current.withLock { c in
+                guard c.id == session, c.codeEntry?.typed == code else { return }
+                c.codeEntry =
+                    found ? nil : Screen.CodeEntry(typed: code, message: "No opted-in profile with that code")
+            }
+            refresh()
+        }
+    }
+
+    /// Whether the loyalty keyboard is open: meanwhile the camera looks for a loyalty QR code.
+    public var scanningForLoyaltyCode: Bool {
+        state == .suggestions && current.withLock { $0.codeEntry?.purpose == .loyalty }
+    }
+
+    /// A QR code the camera read while the loyalty keyboard was open: checked as if typed, once per code (a
+    /// wrong one held up stays refused without asking the hub again and again). False when it is not a
+    /// loyalty code (a link, say) or not new.
+    @discardableResult
+    public func scanned(_ text: String) -> Bool {
+        let code = text.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+        guard !code.isEmpty, code.count <= Screen.CodeEntry.maxLength,
+            code.allSatisfy({ character in Screen.CodeEntry.rows.contains { $0.contains(character) } }),
+            let shop, let session = sessionID
+        else { return false }
+        let fresh = current.withLock { c -> Bool in
+            guard c.session.state == .suggestions, c.codeEntry?.purpose == .loyalty,
+                c.scannedCodes.insert(code).inserted
+            else { return false }
+            c.codeEntry = Screen.CodeEntry(typed: code, message: "Checking…")
+            c.lastInteraction = .now()
+            return true
+        }
+        guard fresh else { return false }
+        refresh()
+        checkLoyalty(code, session: session, shop: shop)
+        return true
+    }
+
+    /// Checks a saved look's code: the look opens beside this visit's (on the compare screen), or the keyboard
+    /// says what went wrong.
+    func openEarlierLook(_ code: String, session: String, shop: Shop) {
+        guard let loyaltyId = shop.identifiedLoyaltyID(session: session) else { return }
+        let outcome: LookCodeOutcome
+        do {
+            outcome = try recorder.openEarlierLook(session: session, loyaltyId: loyaltyId, code: code)
+        } catch {
+            logger.error("saved look not opened", metadata: ["error": "\(error)"])
+            current.withLock { $0.codeEntry?.message = "The mirror cannot open saved looks just now" }
+            refresh()
+            return
+        }
+        let clips = current.withLock { c -> [Int]? in
+            switch outcome {
+            case .opened(let look):
+                c.earlier = look
+                c.codeEntry = nil
+                return c.session.clips
+            case .wrong(let left):
+                c.codeEntry?.message =
+                    "That code opens none of your looks · \(left) \(left == 1 ? "try" : "tries") left"
+            case .locked:
+                c.codeEntry?.message = "Too many wrong codes: try again tomorrow"
+            }
+            return nil
+        }
+        if let clips {
+            apply(.compareRequested(clips: Array(clips.suffix(3)), earlier: true), interaction: true)
+        } else {
+            refresh()
+        }
+    }
+
+    /// A look on the compare screen: picks it as the favourite (again: takes the pick back); stored as a session
+    /// event.
+    func pickLook(_ id: String) -> Bool {
+        guard case .compare(let shown) = state, let index = Int(id.dropFirst("look:".count)), let session = sessionID
+        else { return false }
+        // The earlier look, when there is one, comes after this visit's: number -1.
+        let earlier = current.withLock { $0.earlier }
+        guard shown.indices.contains(index) || (index == shown.count && earlier != nil) else { return false }
+        let number = shown.indices.contains(index) ? shown[index] : -1
+        let picked = current.withLock { c in
+            c.favouriteLook = c.favouriteLook == number ? nil : number
+            c.lastInteraction = .now()
+            return c.favouriteLook != nil
+        }
+        let look =
+            if number == -1, let earlier { "saved look of \(Self.day(earlier.savedAt))" } else { "look \(number + 1)" }
+        do {
+            try recorder.pickLook(session: session, look: look, picked: picked)
+        } catch {
+            logger.error("favourite look not stored", metadata: ["error": "\(error)"])
+        }
+        refresh()
+        return true
+    }
+
+    /// A button on a suggestion card: favourite, dismiss, choose a size, or bring it (a staff request).
+    func pressCard(_ id: String) -> Bool {
+        guard let shop, state == .suggestions else { return false }
+        let session = sessionID
+        let parts = id.split(separator: ":", maxSplits: 2).map(String.init)
+        guard parts.count >= 2 else { return false }
+        let done: Bool
+        switch (parts[0], parts.count) {
+        case ("favourite", 2): done = shop.toggleFavourite(parts[1], session: session)
+        case ("dismiss", 2): done = shop.dismiss(parts[1], session: session)
+        case ("size", 3): done = shop.select(size: parts[2], of: parts[1], session: session)
+        case ("colour", 3): done = shop.chooseColour(parts[2], of: parts[1], session: session)
+        case ("bring", 2):
+            do {
+                let request = try shop.request(parts[1], session: session)
+                current.withLock { $0.staffMessage = request.description }
+                apply(.staffRequested, interaction: true)
+                return true
+            } catch {
+                logger.error("staff request not stored", metadata: ["error": "\(error)"])
+                return false
+            }
+        default: return false
+        }
+        guard done else { return false }
+        touched()
+        refresh()
+        return true
+    }
+
+    /// The shopper agrees to share this session's clips (the review screen's Share button, or the API):
+    /// stores the consent; false when there is no session or it cannot be stored.
+    @discardableResult
+    public func share() -> Bool {
+        guard let id = sessionID else { return false }
+        do {
+            try recorder.recordShare(session: id)
+        } catch {
+            logger.error("share consent could not be stored", metadata: ["error": "\(error)"])
+            return false
+        }
+        // With share links, the look under review gets one for the shopper's phone (a fresh link each time).
+        var card: (Int, Screen.ShareCard)?
+        if let shareLinks, case .review(let clip) = state, let made = shareLinks.create(session: id, number: clip) {
+            card = (clip, made)
+        }
+        current.withLock {
+            $0.shared = true
+            $0.lastInteraction = .now()
+            if let card { $0.shareCard = card }
+        }
+        refresh()
+        return true
+    }
+
+    /// The identified shopper saves the look under review to their profile (the tap is their consent); the
+    /// review screen then shows the code that opens it at a later visit. Saved already: nothing more happens.
+    @discardableResult
+    public func saveLook() -> Bool {
+        guard let id = sessionID, case .review(let clip) = state,
+            let loyaltyId = shop?.identifiedLoyaltyID(session: id)
+        else { return false }
+        let (garments, saved) = current.withLock { ($0.lookGarments[clip] ?? [], $0.savedLooks[clip] != nil) }
+        guard !saved else { return true }
+        let code: String
+        do {
+            code = try recorder.saveLook(session: id, number: clip, loyaltyId: loyaltyId, garments: garments)
+        } catch {
+            logger.error("look not saved to the profile", metadata: ["error": "\(error)"])
+            return false
+        }
+        current.withLock {
+            $0.savedLooks[clip] = code
+            $0.lastInteraction = .now()
+        }
+        refresh()
+        return true
+    }
+
+    /// The share link on the panel now, if any.
+    public var shownShareCard: Screen.ShareCard? {
+        current.withLock { c in
+            guard case .review(let clip) = c.session.state, let shown = c.shareCard, shown.clip == clip else {
+                return nil
+            }
+            return shown.card
+        }
+    }
+
+    /// A tap at (x, y) in 0…1 of the panel: the button there, or the screen's own meaning of a tap.
+    public func tap(x: Double, y: Double) {
+        if let id = scene.button(atX: x * Double(panel.width), y: y * Double(panel.height)) {
+            press(id)
+            return
+        }
+        switch state {
+        case .idle: apply(.presenceDetected, interaction: true)
+        case .live: apply(.recordRequested, interaction: true)
+        default: touched()
+        }
+    }
+
+    /// A horizontal swipe: scrubs the clip under review.
+    public func swipe(forward: Bool) {
+        let now = MonotonicInstant.now()
+        current.withLock { c in
+            c.lastInteraction = now
+            for clip in c.playing { clip.scrub(by: forward ? 0.1 : -0.1, at: now) }
+        }
+        refresh()
+    }
+}

@@ -1,0 +1,44 @@
+import CCairo
+
+/// The interface's colours: near-black sheets, warm gold accents.
+enum Palette {
+    static let gold = Color(hex: 0xC9A86A)
+    static let ink = Color(hex: 0x141316)
+    static let muted = Color(1, 1, 1, 0.72)
+    static let sheet = Color(0.06, 0.06, 0.07, 0.82)
+    static let quiet = Color(1, 1, 1, 0.16)
+    static let record = Color(hex: 0xE5484D)
+}
+
+extension Canvas {
+    func roundedRectangle(x: Double, y: Double, width: Double, height: Double, radius: Double, color: Color) {
+        let r = min(radius, width / 2, height / 2)
+        cairo_new_sub_path(cr)
+        cairo_arc(cr, x + width - r, y + r, r, -.pi / 2, 0)
+        cairo_arc(cr, x + width - r, y + height - r, r, 0, .pi / 2)
+        cairo_arc(cr, x + r, y + height - r, r, .pi / 2, .pi)
+        cairo_arc(cr, x + r, y + r, r, .pi, 3 * .pi / 2)
+        cairo_close_path(cr)
+        color.set(on: cr)
+        cairo_fill(cr)
+    }
+
+    func circle(x: Double, y: Double, radius: Double, color: Color) {
+        cairo_new_sub_path(cr)
+        cairo_arc(cr, x, y, radius, 0, 2 * .pi)
+        color.set(on: cr)
+        cairo_fill(cr)
+    }
+
+    /// A check mark centred on (x, y).
+    func check(x: Double, y: Double, size: Double, color: Color) {
+        cairo_move_to(cr, x - size * 0.4, y)
+        cairo_line_to(cr, x - size * 0.1, y + size * 0.3)
+        cairo_line_to(cr, x + size * 0.45, y - size * 0.3)
+        cairo_set_line_width(cr, size * 0.14)
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND)
+        cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND)
+        color.set(on: cr)
+        cairo_stroke(cr)
+    }
+}

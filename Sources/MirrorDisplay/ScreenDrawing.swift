@@ -1,0 +1,275 @@
+import CCairo
+import MirrorImaging
+
+extension MirrorRenderer {
+    /// Draws `screen` over `images`: the live or recorded frame (compare: one per look); screens that
+    /// show no images ignore them. `diagnostics` adds the staff panel.
+    public func draw(_ screen: Screen, images: [PixelBuffer], diagnostics: [String]? = nil) {
+        canvas.beginLayout()
+        let unit = Double(min(canvas.width, canvas.height)) / 1080
+        let width = Double(canvas.width)
+        let height = Double(canvas.height)
+        if case .compare = screen, images.count >= 2 {
+            canvas.fill(Color(hex: 0x0B0B0D))  // the gaps between the looks
+            drawGrid(images)
+        } else if screen.showsImages, let first = images.first {
+            drawImage(first, x: 0, y: 0, width: width, height: height)
+        } else {
+            canvas.verticalGradient(y: 0, height: height, top: Color(hex: 0x1B1A1F), bottom: Color(hex: 0x0B0B0D))
+        }
+        let layout = Layout(width: width, height: height, unit: unit)
+        switch screen {
+        case .attract: drawAttract(layout)
+        case .live(let hint): drawLiveHint(hint, layout)
+        case .consent(let clipSeconds, let keepHours):
+            drawConsent(clipSeconds: clipSeconds, keepHours: keepHours, layout)
+        case .countdown(let seconds): drawCountdown(seconds, layout)
+        case .recording(let progress, let secondsLeft): drawRecording(progress, secondsLeft, layout)
+        case .review(let review): drawReview(review, layout)
+        case .compare(let compare): drawCompare(compare, count: images.count, layout)
+        case .suggestions(let suggestions): drawSuggestions(suggestions, layout)
+        case .codeEntry(let entry): drawCodeEntry(entry, layout)
+        case .staffOnTheWay(let request): drawStaff(request, layout)
+        case .testPattern(let lines): drawTestPattern(lines, layout)
+        case .cameraLost(let detail): drawTitle("Camera reconnecting…", detail: detail, unit: unit)
+        }
+        if let diagnostics { drawDiagnostics(diagnostics) }
+        canvas.flush()
+    }
+
+    /// Convenience for screens over a single image.
+    public func draw(_ screen: Screen, live: PixelBuffer?) {
+        draw(screen, images: live.map { [$0] } ?? [])
+    }
+
+    /// The panel's proportions: sheets are at most 1000 units wide and sit at the bottom, so the same
+    /// layout works portrait (1080x1920 first, 720x1280) and landscape (1920x1080).
+    struct Layout {
+        let width: Double
+        let height: Double
+        let unit: Double
+        var sheetWidth: Double { min(width - 120 * unit, 1000 * unit) }
+        var sheetX: Double { (width - sheetWidth) / 2 }
+        /// The top of a bottom sheet of the given height, 60 units above the bottom edge.
+        func sheetTop(height sheet: Double) -> Double { height - sheet - 60 * unit }
+    }
+
+    func drawAttract(_ l: Layout) {
+        let unit = l.unit
+        let top = min(l.height * 0.36, l.height - 520 * unit)
+        canvas.text(
+            "MIRROR", x: l.width / 2, y: top, size: 54 * unit, color: Palette.gold, bold: true, anchor: 0.5,
+            tracking: 22 * unit)
+        canvas.text(
+            "See your look from every side", x: l.width / 2, y: top + 110 * unit, size: 56 * unit, color: .white,
+            anchor: 0.5)
+        canvas.text(
+            "Step in front of the mirror and tap to begin", x: l.width / 2, y: top + 180 * unit, size: 32 * unit,
+            color: Palette.muted, anchor: 0.5)
+        let buttonY = min(l.height * 0.62, top + 300 * unit)
+        button(
+            ButtonID.start, "Tap to start", x: l.width / 2 - 230 * unit, y: buttonY, width: 460 * unit,
+            height: 110 * unit, unit: unit, primary: true)
+    }
+
+    func drawLiveHint(_ hint: String, _ l: Layout) {
+        let unit = l.unit
+        canvas.verticalGradient(y: 0, height: 200 * unit, top: Color(0, 0, 0, 0.45), bottom: Color(0, 0, 0, 0))
+        drawBrand(unit: unit)
+        let band = 260 * unit
+        canvas.verticalGradient(
+            y: l.height - band, height: band, top: Color(0, 0, 0, 0), bottom: Color(0, 0, 0, 0.55))
+        if !hint.isEmpty {
+            canvas.text(hint, x: l.width / 2, y: l.height - 90 * unit, size: 40 * unit, color: .white, anchor: 0.5)
+        }
+    }
+
+    func drawConsent(clipSeconds: Int, keepHours: Int, _ l: Layout) {
+        let unit = l.unit
+        let top = l.sheetTop(height: 820 * unit)
+        drawBrand(unit: unit)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: 820 * unit, radius: 36 * unit, color: Palette.sheet)
+        let left = l.sheetX + 60 * unit
+        canvas.text("Record this look?", x: left, y: top + 120 * unit, size: 58 * unit, color: .white, bold: true)
+        let lines = [
+            "The mirror films you for \(clipSeconds) seconds while you turn.",
+            "Only you can watch it, here on this mirror.",
+            "It is deleted \(keepHours) hours after you leave,",
+            "unless you save it to your profile.",
+            "No face recognition. Nothing is shared without your OK.",
+        ]
+        for (index, line) in lines.enumerated() {
+            canvas.text(
+                canvas.fitted(line, width: l.sheetWidth - 120 * unit, size: 34 * unit), x: left,
+                y: top + (220 + Double(index) * 62) * unit, size: 34 * unit, color: Palette.muted)
+        }
+        let buttonY = top + 620 * unit
+        let buttonWidth = (l.sheetWidth - 180 * unit) / 2
+        button(
+            ButtonID.decline, "No, thanks", x: left, y: buttonY, width: buttonWidth, height: 120 * unit, unit: unit,
+            primary: false)
+        button(
+            ButtonID.accept, "Record", x: l.sheetX + l.sheetWidth - 60 * unit - buttonWidth, y: buttonY,
+            width: buttonWidth, height: 120 * unit, unit: unit, primary: true)
+    }
+
+    func drawCountdown(_ seconds: Int, _ l: Layout) {
+        let unit = l.unit
+        drawBrand(unit: unit)
+        let middle = l.height / 2 - 60 * unit
+        canvas.circle(x: l.width / 2, y: middle, radius: 190 * unit, color: Color(0, 0, 0, 0.45))
+        canvas.text(
+            "\(seconds)", x: l.width / 2, y: middle + 90 * unit, size: 260 * unit, color: .white, bold: true,
+            anchor: 0.5)
+        canvas.text(
+            "Get ready to turn slowly", x: l.width / 2, y: middle + 290 * unit, size: 44 * unit, color: .white,
+            anchor: 0.5)
+        button(
+            ButtonID.cancel, "Cancel", x: l.width / 2 - 150 * unit, y: l.height - 200 * unit, width: 300 * unit,
+            height: 96 * unit, unit: unit, primary: false)
+    }
+
+    func drawRecording(_ progress: Double, _ secondsLeft: Int, _ l: Layout) {
+        let unit = l.unit
+        drawBrand(unit: unit)
+        canvas.verticalGradient(
+            y: l.height - 300 * unit, height: 300 * unit, top: Color(0, 0, 0, 0), bottom: Color(0, 0, 0, 0.6))
+        // Top right: the brand mark holds the top left.
+        canvas.circle(x: l.width - 150 * unit, y: 64 * unit, radius: 18 * unit, color: Palette.record)
+        canvas.text(
+            "REC", x: l.width - 40 * unit, y: 77 * unit, size: 36 * unit, color: .white, bold: true, anchor: 1)
+        canvas.text(
+            "Turn slowly all the way round", x: l.width / 2, y: l.height - 170 * unit, size: 44 * unit,
+            color: .white, anchor: 0.5)
+        progressBar(progress, x: 80 * unit, y: l.height - 110 * unit, width: l.width - 160 * unit, unit: unit)
+        canvas.text(
+            "\(secondsLeft) s", x: l.width - 80 * unit, y: l.height - 60 * unit, size: 30 * unit, color: Palette.muted,
+            anchor: 1)
+    }
+
+    func drawReview(_ review: Screen.Review, _ l: Layout) {
+        let unit = l.unit
+        canvas.verticalGradient(y: 0, height: 200 * unit, top: Color(0, 0, 0, 0.45), bottom: Color(0, 0, 0, 0))
+        drawBrand(unit: unit)
+        canvas.text(
+            "Look \(review.look) of \(review.looks)", x: l.width - 40 * unit, y: 76 * unit, size: 30 * unit,
+            color: .white, bold: true, anchor: 1)
+        let top = l.sheetTop(height: 300 * unit)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: 300 * unit, radius: 36 * unit, color: Palette.sheet)
+        let inner = l.sheetWidth - 120 * unit
+        progressBar(review.position, x: l.sheetX + 60 * unit, y: top + 60 * unit, width: inner, unit: unit)
+        canvas.text(
+            review.slowMotion ? "Slow motion · swipe to scrub" : "Swipe to scrub", x: l.width / 2,
+            y: top + 130 * unit, size: 28 * unit, color: Palette.muted, anchor: 0.5)
+        let gap = 16 * unit
+        var labels = [
+            (ButtonID.slowMotion, review.slowMotion ? "Normal" : "Slow"), (ButtonID.compare, "Compare"),
+            (ButtonID.suggestions, "Styles"), (ButtonID.share, review.shared ? "Shared" : "Share"),
+        ]
+        if review.saveable { labels.append((ButtonID.save, review.saved ? "Saved" : "Save")) }
+        labels.append((ButtonID.done, "Done"))
+        let buttonWidth = (inner - Double(labels.count - 1) * gap) / Double(labels.count)
+        for (index, (id, label)) in labels.enumerated() {
+            button(
+                id, label, x: l.sheetX + 60 * unit + Double(index) * (buttonWidth + gap), y: top + 170 * unit,
+                width: buttonWidth, height: 90 * unit, unit: unit, primary: id == ButtonID.done)
+        }
+        var above = top
+        if let code = review.code {
+            above = drawBanner(
+                "Saved to your profile", "Its code, to watch it at your next visit",
+                big: "\(code.prefix(3)) \(code.dropFirst(3))", above: above, l)
+        } else if review.earlierLooks > 0 {
+            let looks = review.earlierLooks == 1 ? "a look" : "\(review.earlierLooks) looks"
+            above = drawBanner(
+                "You saved \(looks) here", "Compare with this one: type its code", button: (ButtonID.earlier, "Open"),
+                above: above, l)
+        }
+        if let link = review.link { drawShareCard(link, above: above, l) }
+    }
+
+    /// A short sheet above the one at `sheetTop`: a title, a line, and a big code or a button. Returns its top.
+    func drawBanner(
+        _ title: String, _ line: String, big: String? = nil, button: (id: String, label: String)? = nil,
+        above sheetTop: Double, _ l: Layout
+    ) -> Double {
+        let unit = l.unit
+        let height = 170 * unit
+        let top = sheetTop - height - 30 * unit
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: height, radius: 36 * unit, color: Palette.sheet)
+        let left = l.sheetX + 50 * unit
+        let side =
+            big.map { canvas.textWidth($0, size: 64 * unit, bold: true) + 4 * unit * Double($0.count) } ?? 220 * unit
+        let width = l.sheetWidth - 100 * unit - side - 30 * unit
+        canvas.text(
+            canvas.fitted(title, width: width, size: 34 * unit, bold: true), x: left, y: top + 70 * unit,
+            size: 34 * unit, color: .white, bold: true)
+        canvas.text(
+            canvas.fitted(line, width: width, size: 26 * unit), x: left, y: top + 118 * unit, size: 26 * unit,
+            color: Palette.muted)
+        let right = l.sheetX + l.sheetWidth - 50 * unit
+        if let big {
+            canvas.text(
+                big, x: right, y: top + 110 * unit, size: 64 * unit, color: Palette.gold, bold: true, anchor: 1,
+                tracking: 4 * unit)
+        }
+        if let button {
+            self.button(
+                button.id, button.label, x: right - side, y: top + 37 * unit, width: side, height: 96 * unit,
+                unit: unit, primary: false)
+        }
+        return top
+    }
+
+    /// The QR code of the share link on a white square (with the quiet zone scanners need), beside the PIN.
+    func drawShareCard(_ link: Screen.ShareCard, above sheetTop: Double, _ l: Layout) {
+        let unit = l.unit
+        let height = 440 * unit
+        let top = sheetTop - height - 30 * unit
+        guard top > 120 * unit else { return }
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: height, radius: 36 * unit, color: Palette.sheet)
+        let side = height - 60 * unit
+        let x = l.sheetX + 30 * unit
+        let y = top + 30 * unit
+        canvas.roundedRectangle(x: x, y: y, width: side, height: side, radius: 12 * unit, color: .white)
+        let symbol = link.symbol
+        // Whole pixels per module on whole-pixel edges, each row's dark runs as one rectangle: no antialiased
+        // seams between modules for a scanner to trip on.
+        let module = (side / Double(symbol.size + 8)).rounded(.down)
+        let originX = (x + (side - module * Double(symbol.size)) / 2).rounded()
+        let originY = (y + (side - module * Double(symbol.size)) / 2).rounded()
+        for row in 0..<symbol.size {
+            var column = 0
+            while column < symbol.size {
+                guard symbol.isDark(x: column, y: row) else {
+                    column += 1
+                    continue
+                }
+                var end = column
+                while end < symbol.size, symbol.isDark(x: end, y: row) { end += 1 }
+                canvas.rectangle(
+                    x: originX + Double(column) * module, y: originY + Double(row) * module,
+                    width: Double(end - column) * module, height: module, color: .black)
+                column = end
+            }
+        }
+        let left = x + side + 40 * unit
+        let width = l.sheetX + l.sheetWidth - 40 * unit - left
+        canvas.text(
+            canvas.fitted("This look on your phone", width: width, size: 34 * unit, bold: true), x: left,
+            y: top + 90 * unit, size: 34 * unit, color: .white, bold: true)
+        canvas.text(
+            canvas.fitted("Scan, then type the PIN", width: width, size: 28 * unit), x: left, y: top + 140 * unit,
+            size: 28 * unit, color: Palette.muted)
+        let pin = link.pin.count == 6 ? "\(link.pin.prefix(3)) \(link.pin.suffix(3))" : link.pin
+        canvas.text(
+            pin, x: left, y: top + 250 * unit, size: 72 * unit, color: Palette.gold, bold: true, tracking: 4 * unit)
+        canvas.text(
+            canvas.fitted("For \(link.minutes) minutes, this look only", width: width, size: 26 * unit),
+            x: left, y: top + 330 * unit, size: 26 * unit, color: Palette.muted)
+    }
+}

@@ -1,0 +1,368 @@
+import CCairo
+import MirrorImaging
+
+extension MirrorRenderer {
+    /// Two looks side by side; three or four in a grid.
+    func drawGrid(_ images: [PixelBuffer]) {
+        let cells = gridCells(count: images.count)
+        for (image, cell) in zip(images, cells) {
+            drawImage(image, x: cell.x, y: cell.y, width: cell.width, height: cell.height)
+        }
+    }
+
+    func gridCells(count: Int) -> [(x: Double, y: Double, width: Double, height: Double)] {
+        let width = Double(canvas.width)
+        let height = Double(canvas.height)
+        let columns = 2
+        let rows = count <= 2 ? 1 : 2
+        let gap = 6.0
+        let cellWidth = (width - gap * Double(columns - 1)) / Double(columns)
+        let cellHeight = (height - gap * Double(rows - 1)) / Double(rows)
+        return (0..<count).map { index in
+            (
+                Double(index % columns) * (cellWidth + gap), Double(index / columns) * (cellHeight + gap), cellWidth,
+                cellHeight
+            )
+        }
+    }
+
+    func drawCompare(_ compare: Screen.Compare, count: Int, _ l: Layout) {
+        let unit = l.unit
+        canvas.verticalGradient(y: 0, height: 200 * unit, top: Color(0, 0, 0, 0.45), bottom: Color(0, 0, 0, 0))
+        drawBrand(unit: unit)
+        canvas.text(
+            "Tap a look to pick your favourite", x: l.width - 40 * unit, y: 76 * unit, size: 28 * unit,
+            color: Palette.muted, anchor: 1)
+        let cells = gridCells(count: max(count, 2))
+        for (index, (look, cell)) in zip(compare.looks, cells).enumerated() {
+            // The whole look is the touch target; Done, a button, wins a tap where they overlap.
+            canvas.record(.area(ButtonID.look(index)), x: cell.x, y: cell.y, width: cell.width, height: cell.height)
+            let picked = compare.favourite == index
+            if picked {
+                let edge = 8 * unit
+                canvas.rectangle(x: cell.x, y: cell.y, width: cell.width, height: edge, color: Palette.gold)
+                canvas.rectangle(
+                    x: cell.x, y: cell.y + cell.height - edge, width: cell.width, height: edge, color: Palette.gold)
+                canvas.rectangle(x: cell.x, y: cell.y, width: edge, height: cell.height, color: Palette.gold)
+                canvas.rectangle(
+                    x: cell.x + cell.width - edge, y: cell.y, width: edge, height: cell.height, color: Palette.gold)
+            }
+            let title = picked ? "\(look.title) · favourite" : look.title
+            let garments = look.garments.joined(separator: ", ")
+            let widest = max(
+                canvas.textWidth(title, size: 30 * unit, bold: picked), canvas.textWidth(garments, size: 24 * unit))
+            let chipWidth = min(cell.width - 40 * unit, widest + 60 * unit)
+            let chipHeight = (garments.isEmpty ? 60 : 96) * unit
+            let chipY =
+                cell.y + cell.height - (cell.y + cell.height >= l.height - 1 ? 260 : 100) * unit
+                - (chipHeight - 60 * unit)
+            canvas.roundedRectangle(
+                x: cell.x + (cell.width - chipWidth) / 2, y: chipY, width: chipWidth, height: chipHeight,
+                radius: 30 * unit, color: picked ? Palette.gold : Palette.sheet)
+            canvas.text(
+                canvas.fitted(title, width: chipWidth - 40 * unit, size: 30 * unit, bold: picked),
+                x: cell.x + cell.width / 2, y: chipY + 41 * unit, size: 30 * unit, color: picked ? Palette.ink : .white,
+                bold: picked, anchor: 0.5)
+            if !garments.isEmpty {
+                canvas.text(
+                    canvas.fitted(garments, width: chipWidth - 40 * unit, size: 24 * unit), x: cell.x + cell.width / 2,
+                    y: chipY + 78 * unit, size: 24 * unit, color: picked ? Palette.ink : Palette.muted, anchor: 0.5)
+            }
+        }
+        button(
+            ButtonID.done, "Done", x: l.width / 2 - 150 * unit, y: l.height - 150 * unit, width: 300 * unit,
+            height: 96 * unit, unit: unit, primary: true)
+    }
+
+    func drawCodeEntry(_ entry: Screen.CodeEntry, _ l: Layout) {
+        let unit = l.unit
+        drawBrand(unit: unit)
+        let sheetHeight = min(920 * unit, l.height - 160 * unit)
+        let top = l.sheetTop(height: sheetHeight)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: sheetHeight, radius: 36 * unit, color: Palette.sheet)
+        let left = l.sheetX + 50 * unit
+        let inner = l.sheetWidth - 100 * unit
+        let (title, hint) =
+            switch entry.purpose {
+            case .loyalty: ("Your loyalty code", "Type it, or hold its QR code up to the camera. Never your face.")
+            case .savedLook: ("Your saved look's code", "The mirror showed it when you saved the look.")
+            }
+        canvas.text(title, x: left, y: top + 86 * unit, size: 44 * unit, color: .white, bold: true)
+        canvas.text(
+            canvas.fitted(hint, width: inner, size: 26 * unit), x: left, y: top + 136 * unit, size: 26 * unit,
+            color: Palette.muted)
+        canvas.roundedRectangle(
+            x: left, y: top + 170 * unit, width: inner, height: 96 * unit, radius: 20 * unit, color: Palette.quiet)
+        if !entry.typed.isEmpty {
+            canvas.text(
+                entry.masked, x: left + inner / 2, y: top + 234 * unit, size: 44 * unit, color: .white, anchor: 0.5,
+                tracking: 6 * unit)
+        }
+        if let message = entry.message {
+            canvas.text(
+                canvas.fitted(message, width: inner, size: 28 * unit), x: left + inner / 2, y: top + 316 * unit,
+                size: 28 * unit, color: Palette.gold, anchor: 0.5)
+        }
+        // Ten keys across; the last row ends with a wide delete key.
+        let gap = 10 * unit
+        let key = (inner - 9 * gap) / 10
+        let keyHeight = min(key * 1.1, (sheetHeight - 520 * unit) / 4 - gap)
+        var y = top + 350 * unit
+        for row in Screen.CodeEntry.rows {
+            var x = left
+            for character in row {
+                button(
+                    ButtonID.key(character), String(character), x: x, y: y, width: key, height: keyHeight, unit: unit,
+                    primary: false)
+                x += key + gap
+            }
+            if row.count < 10 {
+                button(
+                    ButtonID.codeDelete, "Delete", x: x, y: y, width: left + inner - x, height: keyHeight, unit: unit,
+                    primary: false)
+            }
+            y += keyHeight + gap
+        }
+        let buttonWidth = (inner - 30 * unit) / 2
+        button(
+            ButtonID.codeCancel, "Cancel", x: left, y: top + sheetHeight - 130 * unit, width: buttonWidth,
+            height: 96 * unit, unit: unit, primary: false)
+        button(
+            ButtonID.codeOK, "OK", x: left + buttonWidth + 30 * unit, y: top + sheetHeight - 130 * unit,
+            width: buttonWidth, height: 96 * unit, unit: unit, primary: true)
+    }
+
+    func drawSuggestions(_ suggestions: Screen.Suggestions, _ l: Layout) {
+        let unit = l.unit
+        drawBrand(unit: unit)
+        // Portrait panels take the full sheet; a short (landscape) panel gets smaller photos instead of
+        // covering the top of the screen.
+        let sheetHeight = min(1000 * unit, l.height - 200 * unit)
+        let shrink = 1000 * unit - sheetHeight
+        let top = l.sheetTop(height: sheetHeight)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: sheetHeight, radius: 36 * unit, color: Palette.sheet)
+        let left = l.sheetX + 50 * unit
+        let inner = l.sheetWidth - 100 * unit
+        canvas.text("We spotted", x: left, y: top + 80 * unit, size: 30 * unit, color: Palette.muted)
+        // Recognised garments as chips on one line; what does not fit is summed up.
+        var chipX = left
+        for (index, name) in suggestions.recognised.enumerated() {
+            let label = canvas.fitted(name, width: inner / 2, size: 30 * unit)
+            let chipWidth = canvas.textWidth(label, size: 30 * unit) + 48 * unit
+            let remaining = suggestions.recognised.count - index
+            if chipX + chipWidth > left + inner - (remaining > 1 ? 120 * unit : 0) {
+                canvas.text("+\(remaining)", x: chipX + 10 * unit, y: top + 152 * unit, size: 30 * unit, color: .white)
+                break
+            }
+            canvas.roundedRectangle(
+                x: chipX, y: top + 110 * unit, width: chipWidth, height: 60 * unit, radius: 30 * unit,
+                color: Palette.quiet)
+            canvas.text(label, x: chipX + 24 * unit, y: top + 152 * unit, size: 30 * unit, color: .white)
+            chipX += chipWidth + 16 * unit
+        }
+        canvas.text("Picked for you", x: left, y: top + 250 * unit, size: 40 * unit, color: .white, bold: true)
+        if suggestions.identified {
+            canvas.text(
+                "Using your profile", x: left + inner, y: top + 248 * unit, size: 28 * unit, color: Palette.gold,
+                anchor: 1)
+        } else {
+            button(
+                ButtonID.loyalty, "Loyalty code", x: left + inner - 280 * unit, y: top + 196 * unit,
+                width: 280 * unit, height: 72 * unit, unit: unit, primary: false)
+        }
+        let cards = Array(suggestions.cards.prefix(3))
+        if cards.isEmpty {
+            canvas.text(
+                canvas.fitted(
+                    "Suggestions follow what you try on: stand back so the mirror sees it", width: inner,
+                    size: 30 * unit),
+                x: left, y: top + 330 * unit, size: 30 * unit, color: Palette.muted)
+        }
+        let gap = 24 * unit
+        let cardWidth = (inner - 2 * gap) / 3
+        for (index, card) in cards.enumerated() {
+            drawCard(
+                card, x: left + Double(index) * (cardWidth + gap), y: top + 290 * unit, width: cardWidth,
+                shrink: shrink, unit)
+        }
+        let buttonWidth = (inner - gap) / 2
+        button(
+            ButtonID.staff, "Call a colleague", x: left, y: top + sheetHeight - 130 * unit, width: buttonWidth,
+            height: 96 * unit, unit: unit, primary: false)
+        button(
+            ButtonID.done, "Back to mirror", x: left + buttonWidth + gap, y: top + sheetHeight - 130 * unit,
+            width: buttonWidth, height: 96 * unit, unit: unit, primary: true)
+    }
+
+    func drawCard(
+        _ card: Screen.Garment, x: Double, y: Double, width: Double, shrink: Double, _ unit: Double
+    ) {
+        let height = 520 * unit - shrink
+        canvas.roundedRectangle(
+            x: x, y: y, width: width, height: height, radius: 24 * unit, color: Color(1, 1, 1, 0.08))
+        // The product photo on its white studio background; the main colour when there is no photo.
+        let photoHeight = 190 * unit - shrink
+        canvas.roundedRectangle(
+            x: x + 16 * unit, y: y + 16 * unit, width: width - 32 * unit, height: photoHeight, radius: 16 * unit,
+            color: card.photo == nil ? Color(hex: card.colours.first ?? 0x444444) : Color(hex: 0xF7F7F5))
+        if let photo = card.photo {
+            canvas.image(
+                photo.image, x: x + 16 * unit, y: y + 16 * unit, width: width - 32 * unit, height: photoHeight)
+        }
+        // The style's colours as swatches along the photo's bottom edge, the one shown ringed; tap one to see it.
+        if card.colours.count > 1 {
+            let radius = 15 * unit
+            var swatchX = x + 16 * unit + 14 * unit + radius
+            let swatchY = y + 16 * unit + photoHeight - 14 * unit - radius
+            for (index, colour) in card.colours.prefix(5).enumerated() {
+                if index == 0 { canvas.circle(x: swatchX, y: swatchY, radius: radius + 4 * unit, color: Palette.ink) }
+                canvas.circle(x: swatchX, y: swatchY, radius: radius + 2 * unit, color: .white)
+                canvas.circle(x: swatchX, y: swatchY, radius: radius, color: Color(hex: colour))
+                if index > 0, index < card.colourSKUs.count {
+                    canvas.record(
+                        .button(ButtonID.colour(card.sku, card.colourSKUs[index])), x: swatchX - radius - 4 * unit,
+                        y: swatchY - radius - 4 * unit, width: 2 * radius + 8 * unit, height: 2 * radius + 8 * unit)
+                }
+                swatchX += 2 * radius + 16 * unit
+            }
+        }
+        // Favourite: a heart in the photo's corner.
+        let heart = 30 * unit
+        canvas.circle(x: x + width - 44 * unit, y: y + 44 * unit, radius: heart, color: Color(0, 0, 0, 0.35))
+        canvas.text(
+            card.favourite ? "♥" : "♡", x: x + width - 44 * unit, y: y + 56 * unit, size: 34 * unit,
+            color: card.favourite ? Palette.record : .white, anchor: 0.5)
+        canvas.record(
+            .button(ButtonID.favourite(card.sku)), x: x + width - 44 * unit - heart, y: y + 44 * unit - heart,
+            width: 2 * heart, height: 2 * heart)
+        let pad = 20 * unit
+        var lineY = y + photoHeight + 60 * unit
+        canvas.text(
+            canvas.fitted(card.name, width: width - 2 * pad, size: 26 * unit, bold: true), x: x + pad, y: lineY,
+            size: 26 * unit, color: .white, bold: true)
+        lineY += 34 * unit
+        canvas.text(card.price, x: x + pad, y: lineY, size: 26 * unit, color: Palette.gold)
+        lineY += 34 * unit
+        // The reason on up to two lines, broken between words.
+        var first = ""
+        var words = card.reason.split(separator: " ").map(String.init)
+        while let word = words.first,
+            canvas.textWidth(first.isEmpty ? word : "\(first) \(word)", size: 22 * unit) <= width - 2 * pad
+        {
+            first = first.isEmpty ? word : "\(first) \(word)"
+            words.removeFirst()
+        }
+        for (index, line) in [first, words.joined(separator: " ")].enumerated() where !line.isEmpty {
+            canvas.text(
+                canvas.fitted(line, width: width - 2 * pad, size: 22 * unit), x: x + pad,
+                y: lineY + Double(index) * 28 * unit, size: 22 * unit, color: Palette.muted)
+        }
+        lineY += 28 * unit
+        // Sizes: in stock bright, out of stock dimmed, the shopper's ringed in gold; tap one to choose it.
+        var sizeX = x + pad
+        let sizeY = lineY + 20 * unit
+        for size in card.sizes {
+            let label = size.label
+            let chip = max(44 * unit, canvas.textWidth(label, size: 22 * unit) + 20 * unit)
+            guard sizeX + chip <= x + width - pad else { break }
+            let chosen = size.label == card.size
+            canvas.roundedRectangle(
+                x: sizeX, y: sizeY, width: chip, height: 44 * unit, radius: 10 * unit,
+                color: chosen ? Palette.gold : size.inStock ? Color(1, 1, 1, 0.22) : Color(1, 1, 1, 0.05))
+            canvas.text(
+                label, x: sizeX + chip / 2, y: sizeY + 30 * unit, size: 22 * unit,
+                color: chosen ? Palette.ink : size.inStock ? .white : Color(1, 1, 1, 0.35), anchor: 0.5)
+            if size.inStock {
+                canvas.record(
+                    .button(ButtonID.size(card.sku, size.label)), x: sizeX, y: sizeY, width: chip, height: 44 * unit)
+            }
+            sizeX += chip + 8 * unit
+        }
+        // Bring it (a staff request) and dismiss.
+        let buttonY = y + height - 80 * unit
+        let dismissWidth = 64 * unit
+        button(
+            ButtonID.bring(card.sku), card.size.map { "Bring \($0)" } ?? "Bring it", x: x + pad, y: buttonY,
+            width: width - 2 * pad - dismissWidth - 10 * unit, height: 64 * unit, unit: unit, primary: false)
+        button(
+            ButtonID.dismiss(card.sku), "✕", x: x + width - pad - dismissWidth, y: buttonY, width: dismissWidth,
+            height: 64 * unit, unit: unit, primary: false)
+    }
+
+    func drawTestPattern(_ lines: [String], _ l: Layout) {
+        let unit = l.unit
+        let bars: [UInt32] = [0xFFFFFF, 0xFFFF00, 0x00FFFF, 0x00FF00, 0xFF00FF, 0xFF0000, 0x0000FF, 0x000000]
+        let barWidth = l.width / Double(bars.count)
+        for (index, bar) in bars.enumerated() {
+            canvas.rectangle(
+                x: Double(index) * barWidth, y: 0, width: barWidth + 1, height: l.height * 0.5, color: Color(hex: bar))
+        }
+        // A 16-step grey ramp: banding or swapped channels show at once.
+        for step in 0..<16 {
+            let level = Double(step) / 15
+            canvas.rectangle(
+                x: Double(step) * l.width / 16, y: l.height * 0.5, width: l.width / 16 + 1, height: l.height * 0.12,
+                color: Color(level, level, level))
+        }
+        canvas.rectangle(x: 0, y: l.height * 0.62, width: l.width, height: l.height * 0.38, color: Color(hex: 0x202024))
+        // One-pixel white frame on the outermost pixels: all four edges must be visible on the glass.
+        for (x, y, w, h) in [
+            (0.0, 0.0, l.width, 1.0), (0.0, l.height - 1, l.width, 1.0), (0.0, 0.0, 1.0, l.height),
+            (l.width - 1, 0.0, 1.0, l.height),
+        ] {
+            canvas.rectangle(x: x, y: y, width: w, height: h, color: .white)
+        }
+        canvas.text(
+            "TEST PATTERN", x: l.width / 2, y: l.height * 0.62 + 90 * unit, size: 48 * unit, color: .white,
+            bold: true, anchor: 0.5)
+        for (index, line) in lines.enumerated() {
+            canvas.text(
+                canvas.fitted(line, width: l.width - 120 * unit, size: 30 * unit), x: l.width / 2,
+                y: l.height * 0.62 + (150 + Double(index) * 46) * unit, size: 30 * unit, color: Palette.muted,
+                anchor: 0.5)
+        }
+    }
+
+    func drawStaff(_ request: String, _ l: Layout) {
+        let unit = l.unit
+        drawBrand(unit: unit)
+        let top = l.sheetTop(height: 420 * unit)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: 420 * unit, radius: 36 * unit, color: Palette.sheet)
+        canvas.circle(x: l.width / 2, y: top + 110 * unit, radius: 50 * unit, color: Palette.gold)
+        canvas.check(x: l.width / 2, y: top + 110 * unit, size: 50 * unit, color: Palette.ink)
+        canvas.text(
+            "Someone is on the way", x: l.width / 2, y: top + 240 * unit, size: 52 * unit, color: .white, bold: true,
+            anchor: 0.5)
+        canvas.text(
+            canvas.fitted(request, width: l.sheetWidth - 120 * unit, size: 36 * unit), x: l.width / 2,
+            y: top + 320 * unit, size: 36 * unit, color: Palette.muted, anchor: 0.5)
+    }
+
+    func progressBar(_ progress: Double, x: Double, y: Double, width: Double, unit: Double) {
+        canvas.roundedRectangle(
+            x: x, y: y, width: width, height: 16 * unit, radius: 8 * unit, color: Color(1, 1, 1, 0.25))
+        canvas.roundedRectangle(
+            x: x, y: y, width: max(16 * unit, width * min(max(progress, 0), 1)), height: 16 * unit, radius: 8 * unit,
+            color: Palette.gold)
+    }
+
+    /// A touch button: a pill with a centred label that shrinks to fit; recorded for hit-testing.
+    func button(
+        _ id: String, _ label: String, x: Double, y: Double, width: Double, height: Double, unit: Double,
+        primary: Bool
+    ) {
+        canvas.roundedRectangle(
+            x: x, y: y, width: width, height: height, radius: height / 2,
+            color: primary ? Palette.gold : Palette.quiet)
+        var size = min(40 * unit, height * 0.36)
+        while size > 18 * unit, canvas.textWidth(label, size: size, bold: primary) > width - 32 * unit { size -= unit }
+        canvas.text(
+            canvas.fitted(label, width: width - 32 * unit, size: size, bold: primary), x: x + width / 2,
+            y: y + height / 2 + size * 0.36, size: size, color: primary ? Palette.ink : .white, bold: primary,
+            anchor: 0.5)
+        canvas.record(.button(id), x: x, y: y, width: width, height: height)
+    }
+}

@@ -34,62 +34,81 @@ let package = Package(
     ],
     targets: [
         // C libraries from Debian packages: a module map and a header of shims each.
-        .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd"),
+        .systemLibrary(name: "CSystemd", path: "Sources/C/CSystemd", pkgConfig: "libsystemd"),
         .systemLibrary(
-            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libturbojpeg",
+            name: "CJPEG", path: "Sources/C/CJPEG", pkgConfig: "libturbojpeg",
             providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(
-            name: "CV4L2", path: "Sources/CV4L2", pkgConfig: "libv4l2",
+            name: "CV4L2", path: "Sources/C/CV4L2", pkgConfig: "libv4l2",
             providers: [.apt(["libv4l-dev"])]),
-        .systemLibrary(name: "CLinuxUAPI", path: "Sources/CLinuxUAPI"),
+        .systemLibrary(name: "CLinuxUAPI", path: "Sources/C/CLinuxUAPI"),
         .systemLibrary(
-            name: "CXNNPACK", path: "Sources/CXNNPACK",
+            name: "CXNNPACK", path: "Sources/C/CXNNPACK",
             providers: [.apt(["libxnnpack-dev", "libpthreadpool-dev"])]),
         .systemLibrary(
-            name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+            name: "CCairo", path: "Sources/C/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(
-            name: "CQRencode", path: "Sources/CQRencode", pkgConfig: "libqrencode",
+            name: "CQRencode", path: "Sources/C/CQRencode", pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(
-            name: "CZbar", path: "Sources/CZbar", pkgConfig: "zbar",
+            name: "CZbar", path: "Sources/C/CZbar", pkgConfig: "zbar",
             providers: [.apt(["libzbar-dev"])]),
 
         .target(
             name: "MirrorCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Shared/MirrorCore",
+            swiftSettings: strict),
+        .target(
+            name: "MirrorProtocol",
+            dependencies: ["MirrorCore"],
+            path: "Sources/Shared/MirrorProtocol",
+            swiftSettings: strict),
+        .target(
+            name: "MirrorAPIModel",
+            dependencies: ["MirrorCore"],
+            path: "Sources/Shared/MirrorAPIModel",
             swiftSettings: strict),
         .target(
             name: "MirrorRecorder",
             dependencies: ["MirrorCore", "MirrorImaging", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/Device/MirrorRecorder",
             swiftSettings: strict),
         .target(
             name: "MirrorStore",
-            dependencies: ["MirrorCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["MirrorProtocol", "MirrorCore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Sources/Device/MirrorStore",
             swiftSettings: strict),
         .target(
             name: "MirrorSession",
+            path: "Sources/Device/MirrorSession",
             swiftSettings: strict),
         .target(
             name: "MirrorSuggest",
-            dependencies: ["MirrorCore"],
+            dependencies: ["MirrorProtocol", "MirrorCore"],
+            path: "Sources/Shared/MirrorSuggest",
             swiftSettings: strict),
         .target(
             name: "MirrorConfig",
             dependencies: ["MirrorCore", .product(name: "Yams", package: "Yams")],
+            path: "Sources/Device/MirrorConfig",
             swiftSettings: strict),
         .target(
             name: "MirrorImaging",
             dependencies: ["MirrorCore", "CJPEG", "CZbar"],
+            path: "Sources/Device/MirrorImaging",
             swiftSettings: strict),
         .target(
             name: "MirrorCapture",
             dependencies: [
+                "MirrorAPIModel",
                 "MirrorCore", "MirrorImaging", "CV4L2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            path: "Sources/Device/MirrorCapture",
             swiftSettings: strict),
         .target(
             name: "MirrorDisplay",
@@ -99,16 +118,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            path: "Sources/Device/MirrorDisplay",
             swiftSettings: strict),
         .target(
             name: "MirrorVision",
             dependencies: [
                 "MirrorCore", "MirrorImaging", "CXNNPACK", .product(name: "Crypto", package: "swift-crypto"),
             ],
+            path: "Sources/Device/MirrorVision",
             swiftSettings: strict),
         .target(
             name: "MirrorAPI",
             dependencies: [
+                "MirrorAPIModel", "MirrorProtocol",
                 "MirrorCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -117,10 +139,12 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            path: "Sources/Device/MirrorAPI",
             swiftSettings: strict),
         .target(
             name: "MirrorDaemon",
             dependencies: [
+                "MirrorAPIModel", "MirrorProtocol",
                 "CSystemd",
                 "MirrorCore", "MirrorConfig", "MirrorCapture", "MirrorDisplay", "MirrorAPI", "MirrorSession",
                 "MirrorRecorder", "MirrorStore", "MirrorImaging", "MirrorVision", "MirrorSuggest", "MirrorSync",
@@ -131,10 +155,12 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            path: "Sources/Device/MirrorDaemon",
             swiftSettings: strict),
         .target(
             name: "MirrorCLI",
             dependencies: [
+                "MirrorAPIModel", "MirrorProtocol",
                 "MirrorCore", "MirrorCapture", "MirrorImaging", "MirrorSync", "MirrorConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -143,11 +169,13 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            path: "Sources/CLI/MirrorCLI",
             swiftSettings: strict),
         .target(
             name: "MirrorHub",
             dependencies: [
-                "MirrorCore", "MirrorSuggest",
+                "MirrorProtocol",
+                "MirrorCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -159,10 +187,12 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            path: "Sources/Hub/MirrorHub",
             swiftSettings: strict),
         .target(
             name: "MirrorSync",
             dependencies: [
+                "MirrorProtocol",
                 "MirrorCore", "MirrorStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -170,18 +200,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            path: "Sources/Device/MirrorSync",
             swiftSettings: strict),
         .target(
             name: "MirrorTesting",
             dependencies: [
+                "MirrorProtocol",
                 "MirrorCore", "MirrorImaging", "MirrorSuggest", "MirrorHub", "MirrorDisplay", "CCairo",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/Tools/MirrorTesting",
             swiftSettings: strict),
 
         .executableTarget(
             name: "mirror-fuzz",
-            dependencies: ["MirrorCore", "MirrorImaging", "MirrorRecorder", "MirrorConfig"],
+            dependencies: [
+                "MirrorAPIModel", "MirrorProtocol", "MirrorCore", "MirrorImaging", "MirrorRecorder", "MirrorConfig",
+            ],
+            path: "Sources/Tools/mirror-fuzz",
             swiftSettings: strict),
         .executableTarget(
             name: "mirrord",
@@ -190,19 +226,23 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/Device/mirrord",
             swiftSettings: strict),
         .executableTarget(
             name: "mirrorctl",
             dependencies: ["MirrorCLI"],
+            path: "Sources/CLI/mirrorctl",
             swiftSettings: strict),
         .executableTarget(
             name: "mirrorhub",
             dependencies: [
+                "MirrorProtocol",
                 "MirrorHub", "MirrorSuggest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/Hub/mirrorhub",
             swiftSettings: strict),
         .executableTarget(
             name: "mirror-devtool",
@@ -212,11 +252,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            path: "Sources/Tools/mirror-devtool",
             swiftSettings: strict),
 
         .executableTarget(
             name: "mirror-bench",
             dependencies: [
+                "MirrorProtocol",
                 "MirrorCore", "MirrorCapture", "MirrorDisplay", "MirrorImaging", "MirrorTesting", "MirrorRecorder",
                 "MirrorVision", "MirrorSuggest", "MirrorHub", "MirrorSync", "CCairo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -227,6 +269,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            path: "Sources/Tools/mirror-bench",
             swiftSettings: strict),
 
         .testTarget(
@@ -239,7 +282,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MirrorStoreTests",
-            dependencies: ["MirrorStore", "MirrorCore"],
+            dependencies: ["MirrorProtocol", "MirrorStore", "MirrorCore"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorSessionTests",
@@ -247,7 +290,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MirrorSuggestTests",
-            dependencies: ["MirrorSuggest", "MirrorCore"],
+            dependencies: ["MirrorProtocol", "MirrorSuggest", "MirrorCore"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorConfigTests",
@@ -255,7 +298,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MirrorImagingTests",
-            dependencies: ["MirrorImaging", "MirrorTesting"],
+            dependencies: ["MirrorCore", "MirrorImaging", "MirrorTesting"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorDisplayTests",
@@ -268,7 +311,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MirrorCLITests",
-            dependencies: ["MirrorCLI"],
+            dependencies: ["MirrorCore", "MirrorAPIModel", "MirrorCLI"],
             exclude: ["Golden"],
             swiftSettings: strict),
         .testTarget(
@@ -296,6 +339,7 @@ let package = Package(
         .testTarget(
             name: "MirrorHubTests",
             dependencies: [
+                "MirrorProtocol",
                 "MirrorHub", "MirrorCore", "MirrorSuggest", "MirrorTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -304,6 +348,7 @@ let package = Package(
         .testTarget(
             name: "MirrorDaemonTests",
             dependencies: [
+                "MirrorAPIModel", "MirrorProtocol",
                 "MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "MirrorCore", "MirrorDisplay",
                 "MirrorStore", "MirrorCapture", "MirrorSync", "MirrorTesting", "mirrord",
                 .product(name: "Prometheus", package: "swift-prometheus"),

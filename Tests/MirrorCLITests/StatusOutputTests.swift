@@ -1,4 +1,5 @@
 import Foundation
+import MirrorAPIModel
 import MirrorCLI
 import MirrorCore
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import MirrorCore
+import MirrorProtocol
 import MirrorStore
 import Synchronization
 import Testing

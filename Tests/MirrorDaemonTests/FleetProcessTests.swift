@@ -1,5 +1,6 @@
 import Foundation
 import MirrorCore
+import MirrorProtocol
 import Testing
 
 #if canImport(FoundationNetworking)

@@ -1,4 +1,5 @@
 import Foundation
+import MirrorAPIModel
 import MirrorCore
 import MirrorDisplay
 import MirrorImaging

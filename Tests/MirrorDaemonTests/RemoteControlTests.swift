@@ -77,7 +77,7 @@ import Testing
         _ = try await daemon.waitUntilStreaming()
 
         let source = try String(
-            contentsOfFile: "\(Binaries.repository)/Sources/MirrorAPI/LocalAPI.swift", encoding: .utf8)
+            contentsOfFile: "\(Binaries.repository)/Sources/Device/MirrorAPI/LocalAPI.swift", encoding: .utf8)
         let samples = [
             ":id": "1", ":state": "on", ":name": "end", ":button": "accept", ":direction": "forward",
             ":sku": "KN-101-RUS", ":action": "favourite",

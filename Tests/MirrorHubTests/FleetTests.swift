@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import MirrorCore
 import MirrorHub
+import MirrorProtocol
 import Synchronization
 import Testing
 

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import MirrorCore
 import MirrorHub
+import MirrorProtocol
 import Testing
 
 /// The hub's HTTP API: who may call what, and what bad input gets.

@@ -1,6 +1,7 @@
 import Foundation
 import MirrorCore
 import MirrorHub
+import MirrorProtocol
 import MirrorSuggest
 import MirrorTesting
 import Synchronization

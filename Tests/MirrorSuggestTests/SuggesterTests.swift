@@ -1,4 +1,5 @@
 import MirrorCore
+import MirrorProtocol
 import Testing
 
 @testable import MirrorSuggest

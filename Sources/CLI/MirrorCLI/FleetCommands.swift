@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import MirrorCore
+import MirrorProtocol
+import MirrorSync
+
+/// How to reach the hub as head office or staff: its URL and a credential read from a file or the environment
+/// (never from the command line, where other users of the machine could read it).
+struct HubOptions: ParsableArguments {
+    @Option(help: "The hub's URL, e.g. https://hub.example:8700 (default: $MIRROR_HUB_URL).")
+    var hub: String?
+
+    @Option(help: "A file holding a head-office or staff credential (default: $MIRROR_HUB_CREDENTIAL).")
+    var credentialFile: String?
+
+    func client() throws -> HubClient {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = hub ?? environment["MIRROR_HUB_URL"], !url.isEmpty else {
+            throw CLIError("give the hub with --hub URL or MIRROR_HUB_URL", exitCode: 64)
+        }
+        var credential = environment["MIRROR_HUB_CREDENTIAL"]
+        if let credentialFile {
+            guard let data = FileManager.default.contents(atPath: credentialFile) else {
+                throw CLIError("cannot read \(credentialFile)", exitCode: 66)
+            }
+            credential = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard let credential, !credential.isEmpty else {
+            throw CLIError("give a credential with --credential-file FILE or MIRROR_HUB_CREDENTIAL", exitCode: 64)
+        }
+        return HubClient(baseURL: url, credential: credential)
+    }
+}
+
+/// `mirrorctl fleet …`: head office's view of every mirror, from the hub.
+struct Fleet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Head office: the whole fleet's health, from the hub.", subcommands: [FleetStatus.self],
+        defaultSubcommand: FleetStatus.self)
+}
+
+struct FleetStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Print every mirror: online, version, camera fps, dropped frames, disk, last sync, alerts.",
+        discussion: "Exits 0 when the hub answered (whatever the mirrors' state), 69 when it could not be reached, "
+            + "77 when it refused the credential.")
+
+    @OptionGroup var hub: HubOptions
+    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print CSV (one header line, then one line per mirror).") var csv = false
+
+    func validate() throws {
+        if json && csv { throw ValidationError("choose --json or --csv") }
+    }
+
+    func run() async throws {
+        let devices: [FleetDevice]
+        do {
+            devices = try await hub.client().fleet()
+        } catch let error as SyncError {
+            throw CLIError(error.message, exitCode: error.code == .unauthorized ? 77 : 69)
+        }
+        if json {
+            let encoder = TelemetryReport.encoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(devices), as: UTF8.self))
+        } else if csv {
+            print(FleetFormatter.csv(devices), terminator: "")
+        } else {
+            print(FleetFormatter.table(devices), terminator: "")
+        }
+    }
+}
+
+/// The fleet for people (a table) and for spreadsheets (CSV, RFC 4180 quoting).
+public enum FleetFormatter {
+    static let columns = [
+        "STORE", "MIRROR", "STATE", "VERSION", "FPS", "DROPPED", "DISK FREE", "LAST SYNC", "ALERTS",
+    ]
+
+    static func cells(_ device: FleetDevice, now: Date, csv: Bool) -> [String] {
+        let t = device.online ? device.telemetry : nil
+        let state = device.online ? (device.alerts.isEmpty ? "ok" : "alert") : "offline"
+        let sync: String
+        if csv {
+            sync = device.lastSeen.map { ISO8601DateFormatter().string(from: $0) } ?? ""
+        } else {
+            sync = device.lastSeen.map { StatusFormatter.duration(now.timeIntervalSince($0)) + " ago" } ?? "never"
+        }
+        let disk = t.map { csv ? "\($0.diskFreeBytes)" : "\($0.diskFreeBytes >> 30) GiB" } ?? ""
+        return [
+            device.storeId, device.name, state, device.version ?? "",
+            t.map { StatusFormatter.fixed($0.camera.fps) } ?? "",
+            t.map { "\($0.camera.framesDropped)" } ?? "", disk, sync, device.alerts.joined(separator: "; "),
+        ]
+    }
+
+    public static func table(_ devices: [FleetDevice], now: Date = Date()) -> String {
+        let online = devices.filter(\.online).count
+        let alerting = devices.filter { !$0.alerts.isEmpty }.count
+        var lines = StatusFormatter.table(
+            [columns] + devices.map { cells($0, now: now, csv: false) }, rightAligned: [4, 5, 6])
+        lines.append("")
+        lines.append("\(devices.count) mirrors · \(online) online · \(alerting) need a look")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public static func csv(_ devices: [FleetDevice], now: Date = Date()) -> String {
+        let header = [
+            "store", "mirror", "state", "version", "fps", "dropped", "disk_free_bytes", "last_sync", "alerts",
+        ]
+        return ([header] + devices.map { cells($0, now: now, csv: true) }).map { row in
+            row.map { cell in
+                cell.contains(where: { ",\"\n\r".contains($0) })
+                    ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
+            }.joined(separator: ",")
+        }.joined(separator: "\r\n") + "\r\n"
+    }
+}

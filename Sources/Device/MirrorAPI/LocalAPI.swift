@@ -1,0 +1,440 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import MirrorAPIModel
+import MirrorCore
+import MirrorProtocol
+import NIOCore
+import NIOSSL
+import Prometheus
+import Synchronization
+
+/// What the local API asks of the daemon.
+public protocol DaemonFacade: Sendable {
+    func status() -> StatusReport
+    /// PNG bytes of what the panel shows now.
+    func screenshotPNG() throws -> [UInt8]
+    /// Empty when every service is healthy, else one line per problem.
+    func healthProblems() -> [String]
+    /// The health summary the hub's fleet view pulls (no shopper data).
+    func telemetry() -> TelemetryReport
+    /// Sets the gauges that are read from the machine and the store, just before a scrape.
+    func refreshMetrics()
+    /// The daemon's recent log lines after `after`, at most `limit`.
+    func logs(after: Int64, limit: Int) -> [LogLine]
+    /// The configuration file, secrets redacted.
+    func configReport() -> ConfigReport
+    /// Re-reads the configuration file and applies what can change while running; throws when it does not load.
+    func reloadConfig() throws -> ConfigReload
+    /// Enrols with the hub and starts syncing; throws with the reason.
+    func enroll(_ request: EnrollRequest) async throws -> EnrollResult
+
+    func ui() -> UIReport
+    /// Presses the on-screen button `id`; false when the screen has no such button.
+    func press(_ id: String) -> Bool
+    /// A tap at (x, y), each 0…1 from the top left of the panel.
+    func tap(x: Double, y: Double)
+    func swipe(forward: Bool)
+    /// A session event by name (`start`, `record`, `back`, `end`, `withdraw`, …); false when unknown.
+    func event(_ name: String) -> Bool
+    func display() -> DisplayInfo
+    func setDiagnostics(_ shown: Bool)
+    /// Shows the panel test pattern for `seconds`.
+    func showTestPattern(seconds: Int)
+
+    /// Asks for a recording (the shopper still has to agree on the mirror).
+    func record(seconds: Int?) -> UIReport
+    func clips() throws -> [ClipInfo]
+    /// A clip as a plain MJPEG AVI; throws when the shopper did not agree to share it.
+    func exportClip(_ id: String) throws -> [UInt8]
+    /// The newest `limit` rows of the audit log, newest first.
+    func auditLog(limit: Int) throws -> [AuditEntry]
+    /// Deletes expired clips, or every clip of ended sessions; returns how many.
+    func purgeClips(all: Bool) throws -> Int
+    /// The recognition core's state and what it recognises now and over the session.
+    func vision() -> VisionReport
+    /// Learns the empty fitting-room view from the next `frames` camera frames; throws when vision is off
+    /// or someone is in view.
+    func calibrate(frames: Int) async throws -> VisionReport
+
+    /// The session's suggestions, from what is tried, the shopper's profile and this store's stock.
+    func suggestions() -> SuggestionsReport
+    /// The shopper acts on suggestion `sku`: `favourite` (toggles), `dismiss`, or `request` (staff bring
+    /// it, in `size` or the shopper's size). Throws with the reason when it cannot be done.
+    func actOnSuggestion(_ sku: String, action: String, size: String?) throws -> SuggestionsReport
+    /// The shopper identifies with a loyalty code (the hub is asked when there is one); false when no opted-in
+    /// profile has it.
+    func identify(shopper code: String) async -> Bool
+    /// Staff requests, newest first: open ones, or all recent ones.
+    func staffRequests(all: Bool) throws -> [StaffRequestInfo]
+    /// Marks a request done; nil when there is no such request.
+    func completeStaffRequest(_ id: Int) throws -> StaffRequestInfo?
+}
+
+/// What every listener of the mirror holds at most: a connection that sends nothing, or only part of a request, is
+/// closed after `idleTimeout`, and at most `maxConnections` are open at once (more wait in the kernel's backlog, at most the timeout), so
+/// half-sent requests can neither pile up descriptors (the retention sweep's files, the store) nor the CPU.
+public enum Limits {
+    public static let idleTimeout: TimeAmount = .seconds(5)
+    public static let maxConnections = 512
+
+    public static var http1: HTTP1Channel.Configuration { .init(idleTimeout: idleTimeout) }
+
+    public static func configuration(_ address: BindAddress, logger: Logger) -> ApplicationConfiguration {
+        .init(
+            address: address, serverName: nil,
+            availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger))
+    }
+}
+
+/// Thrown by ``DaemonFacade/exportClip(_:)`` for an id the mirror has no clip of: answered 404.
+public struct ClipNotFound: Error, CustomStringConvertible, Sendable {
+    public let id: String
+    public init(id: String) { self.id = id }
+    public var description: String { "no clip \(id) (see mirrorctl clips list)" }
+}
+
+/// The body of `POST /v1/session/shopper`.
+public struct ShopperIdentification: Codable, Sendable {
+    public var loyaltyId: String
+    public init(loyaltyId: String) { self.loyaltyId = loyaltyId }
+}
+
+/// The daemon's HTTP API: on a Unix socket for `mirrorctl` (everything), and optionally on TCP for
+/// Prometheus (health and metrics only).
+public enum LocalAPI {
+    /// A server with every route, for the staff socket.
+    public static func control(
+        socket: String, daemon: some DaemonFacade, registry: PrometheusCollectorRegistry, logger: Logger
+    ) -> some ApplicationProtocol {
+        Application(
+            router: staffRouter(daemon: daemon, registry: registry), server: .http1(configuration: Limits.http1),
+            configuration: Limits.configuration(.unixDomainSocket(path: socket), logger: logger), logger: logger)
+    }
+
+    /// Every route, for a remote `mirrorctl`, over HTTPS; each request but `/healthz` must carry `token` as
+    /// `Authorization: Bearer`.
+    public static func remote(
+        host: String, port: Int, tls: TLSConfiguration, token: String, daemon: some DaemonFacade,
+        registry: PrometheusCollectorRegistry, logger: Logger
+    ) throws -> some ApplicationProtocol {
+        Application(
+            router: staffRouter(daemon: daemon, registry: registry, token: token),
+            server: try .tls(.http1(configuration: Limits.http1), tlsConfiguration: tls),
+            configuration: Limits.configuration(.hostname(host, port: port), logger: logger), logger: logger)
+    }
+
+    static func staffRouter(
+        daemon: some DaemonFacade, registry: PrometheusCollectorRegistry, token: String? = nil
+    ) -> Router<BasicRequestContext> {
+        let router = Router()
+        if let token { router.add(middleware: BearerToken(token)) }
+        addHealthAndMetrics(router, daemon: daemon, registry: registry)
+        router.get("/v1/status") { _, _ -> Response in
+            try json(daemon.status())
+        }
+        // A screenshot copies the panel (8 MB at 1080x1920) and encodes it; a burst of them once took mirrord from 90
+        // to 330 MB. One at a time; the others are told to come back.
+        let screenshots = InFlightLimit(1)
+        router.get("/v1/screenshot") { _, _ -> Response in
+            guard screenshots.enter() else {
+                throw HTTPError(
+                    .serviceUnavailable, headers: [.retryAfter: "1"],
+                    message: "a screenshot is being taken; try again in a second")
+            }
+            defer { screenshots.leave() }
+            let png = try daemon.screenshotPNG()
+            return Response(
+                status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
+        }
+        router.get("/v1/logs") { request, _ -> Response in
+            let after = try wholeNumber(request, "after", in: 0...Int64.max) ?? 0
+            let limit = Int(try wholeNumber(request, "limit", in: 1...2000) ?? 200)
+            return try json(daemon.logs(after: after, limit: limit))
+        }
+        router.get("/v1/config") { _, _ -> Response in try json(daemon.configReport()) }
+        router.post("/v1/config/reload") { _, _ -> Response in
+            do { return try json(try daemon.reloadConfig()) } catch {
+                throw HTTPError(.unprocessableContent, message: "\(error)")
+            }
+        }
+        router.post("/v1/enroll") { request, _ -> Response in
+            let body = try await decode(
+                EnrollRequest.self, request, help: "send {\"token\": \"...\", \"hub\": \"...\", \"name\": \"...\"}")
+            guard (1...512).contains(body.token.count), (body.name?.count ?? 1) <= 200 else {
+                throw HTTPError(.badRequest, message: "token is 1-512 characters, name at most 200")
+            }
+            do {
+                return try json(try await daemon.enroll(body))
+            } catch {
+                throw HTTPError(.conflict, message: "\(error)")
+            }
+        }
+        addControls(router, daemon: daemon)
+        return router
+    }
+
+    /// The interface and display controls: what the touch screen can do, for kiosks, tests and staff.
+    private static func addControls(_ router: Router<BasicRequestContext>, daemon: some DaemonFacade) {
+        router.get("/v1/ui") { _, _ -> Response in try json(daemon.ui()) }
+        router.post("/v1/ui/press/:button") { _, context -> Response in
+            let button = try context.parameters.require("button")
+            guard daemon.press(button) else {
+                throw HTTPError(.conflict, message: "no button '\(button)' on the screen now (see mirrorctl ui state)")
+            }
+            return try json(daemon.ui())
+        }
+        router.post("/v1/ui/tap") { request, _ -> Response in
+            guard let x = request.uri.queryParameters.get("x", as: Double.self),
+                let y = request.uri.queryParameters.get("y", as: Double.self), (0...1).contains(x), (0...1).contains(y)
+            else {
+                throw HTTPError(.badRequest, message: "give x and y between 0 and 1, e.g. /v1/ui/tap?x=0.5&y=0.9")
+            }
+            daemon.tap(x: x, y: y)
+            return try json(daemon.ui())
+        }
+        router.post("/v1/ui/swipe/:direction") { _, context -> Response in
+            let direction = try context.parameters.require("direction")
+            guard ["forward", "back"].contains(direction) else {
+                throw HTTPError(.badRequest, message: "swipe forward or back")
+            }
+            daemon.swipe(forward: direction == "forward")
+            return try json(daemon.ui())
+        }
+        router.post("/v1/ui/event/:name") { _, context -> Response in
+            let name = try context.parameters.require("name")
+            guard daemon.event(name) else {
+                throw HTTPError(
+                    .badRequest,
+                    message:
+                        "unknown event '\(name)' (start, record, accept, decline, back, staff, suggestions, end, withdraw)"
+                )
+            }
+            return try json(daemon.ui())
+        }
+        router.post("/v1/record") { request, _ -> Response in
+            let seconds = try wholeNumber(request, "seconds", in: 2...30).map { Int($0) }
+            return try json(daemon.record(seconds: seconds))
+        }
+        router.get("/v1/clips") { _, _ -> Response in
+            do { return try json(daemon.clips()) } catch { throw HTTPError(.internalServerError, message: "\(error)") }
+        }
+        router.get("/v1/clips/:id/export") { _, context -> Response in
+            let id = try pathParameter(context, "id")
+            let avi: [UInt8]
+            do { avi = try daemon.exportClip(id) } catch let missing as ClipNotFound {
+                throw HTTPError(.notFound, message: "\(missing)")
+            } catch { throw HTTPError(.forbidden, message: "\(error)") }
+            return Response(
+                status: .ok, headers: [.contentType: "video/x-msvideo"],
+                body: .init(byteBuffer: ByteBuffer(bytes: avi)))
+        }
+        router.get("/v1/audit") { request, _ -> Response in
+            let limit = Int(try wholeNumber(request, "limit", in: 1...10_000) ?? 100)
+            do { return try json(daemon.auditLog(limit: limit)) } catch {
+                throw HTTPError(.internalServerError, message: "\(error)")
+            }
+        }
+        router.post("/v1/clips/purge") { request, _ -> Response in
+            let all = request.uri.queryParameters.get("all") == "1"
+            do {
+                return try json(PurgeReport(deleted: daemon.purgeClips(all: all)))
+            } catch {
+                throw HTTPError(.internalServerError, message: "\(error)")
+            }
+        }
+        router.get("/v1/vision") { _, _ -> Response in try json(daemon.vision()) }
+        router.post("/v1/vision/calibrate") { request, _ -> Response in
+            let frames = Int(try wholeNumber(request, "frames", in: 5...100) ?? 30)
+            do {
+                return try json(try await daemon.calibrate(frames: frames))
+            } catch {
+                throw HTTPError(.conflict, message: "\(error)")
+            }
+        }
+        addShop(router, daemon: daemon)
+        router.get("/v1/display") { _, _ -> Response in try json(daemon.display()) }
+        router.post("/v1/display/diagnostics/:state") { _, context -> Response in
+            let state = try context.parameters.require("state")
+            guard ["on", "off"].contains(state) else { throw HTTPError(.badRequest, message: "use on or off") }
+            daemon.setDiagnostics(state == "on")
+            return try json(daemon.ui())
+        }
+        router.post("/v1/display/test-pattern") { request, _ -> Response in
+            let seconds = Int(try wholeNumber(request, "seconds", in: 1...600) ?? 10)
+            daemon.showTestPattern(seconds: seconds)
+            return try json(daemon.display())
+        }
+    }
+
+    /// Suggestions, the shopper's actions on them, identification, and the staff request queue.
+    private static func addShop(_ router: Router<BasicRequestContext>, daemon: some DaemonFacade) {
+        router.get("/v1/suggestions") { _, _ -> Response in try json(daemon.suggestions()) }
+        router.post("/v1/suggestions/:sku/:action") { request, context -> Response in
+            let sku = try context.parameters.require("sku")
+            let action = try context.parameters.require("action")
+            guard ["favourite", "dismiss", "request"].contains(action) else {
+                throw HTTPError(.badRequest, message: "action must be favourite, dismiss or request")
+            }
+            let size = request.uri.queryParameters.get("size").map { String($0) }
+            if let size, size.isEmpty || size.count > 16 {
+                throw HTTPError(.badRequest, message: "size is 1-16 characters")
+            }
+            do {
+                return try json(daemon.actOnSuggestion(sku, action: action, size: size))
+            } catch {
+                throw HTTPError(.conflict, message: "\(error)")
+            }
+        }
+        router.post("/v1/session/shopper") { request, context -> Response in
+            let body = try await decode(
+                ShopperIdentification.self, request, help: "send {\"loyaltyId\": \"...\"} (at most 4 KB of JSON)")
+            let code = body.loyaltyId.trimmingCharacters(in: .whitespaces)
+            guard (1...64).contains(code.count) else {
+                throw HTTPError(.badRequest, message: "loyaltyId is 1-64 characters")
+            }
+            guard await daemon.identify(shopper: code) else {
+                throw HTTPError(.notFound, message: "no opted-in profile with that code on this mirror")
+            }
+            return try json(daemon.suggestions())
+        }
+        router.get("/v1/requests") { request, _ -> Response in
+            let all = request.uri.queryParameters.get("all") == "1"
+            do { return try json(daemon.staffRequests(all: all)) } catch {
+                throw HTTPError(.internalServerError, message: "\(error)")
+            }
+        }
+        router.post("/v1/requests/:id/done") { _, context -> Response in
+            let id = try context.parameters.require("id", as: Int.self)
+            let done: StaffRequestInfo?
+            do { done = try daemon.completeStaffRequest(id) } catch {
+                throw HTTPError(.internalServerError, message: "\(error)")
+            }
+            guard let done else { throw HTTPError(.notFound, message: "no request \(id)") }
+            return try json(done)
+        }
+    }
+
+    /// A server with `/healthz`, `/metrics` and `/v1/telemetry` only, for scraping over TCP.
+    public static func metrics(
+        host: String, port: Int, daemon: some DaemonFacade, registry: PrometheusCollectorRegistry, logger: Logger
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        addHealthAndMetrics(router, daemon: daemon, registry: registry)
+        return Application(
+            router: router, server: .http1(configuration: Limits.http1),
+            configuration: Limits.configuration(.hostname(host, port: port), logger: logger), logger: logger)
+    }
+
+    private static func addHealthAndMetrics(
+        _ router: Router<BasicRequestContext>, daemon: some DaemonFacade, registry: PrometheusCollectorRegistry
+    ) {
+        router.get("/healthz") { _, _ -> Response in
+            let problems = daemon.healthProblems()
+            let body = problems.isEmpty ? "ok\n" : problems.joined(separator: "\n") + "\n"
+            return Response(
+                status: problems.isEmpty ? .ok : .serviceUnavailable,
+                headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        router.get("/v1/telemetry") { _, _ -> Response in
+            let data = try TelemetryReport.encoder().encode(daemon.telemetry())
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.get("/metrics") { _, _ -> Response in
+            daemon.refreshMetrics()
+            var bytes: [UInt8] = []
+            registry.emit(into: &bytes)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+
+    /// The whole number in query parameter `name`, nil when absent; not a whole number, given twice or outside
+    /// `range`, the request is refused with 400 and the range (a number that does not parse is never the default).
+    static func wholeNumber(_ request: Request, _ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
+        let values = request.uri.queryParameters.getAll(name)
+        guard let text = values.first else { return nil }
+        guard values.count == 1, let value = Int64(text), range.contains(value) else {
+            let upper = range.upperBound == .max ? "" : " to \(range.upperBound)"
+            throw HTTPError(
+                .badRequest, message: "\(name) must be a whole number from \(range.lowerBound)\(upper), given once")
+        }
+        return value
+    }
+
+    /// Path parameter `name`, percent-decoded (a clip id sent as `a%20b` is `a b`).
+    static func pathParameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else {
+            throw HTTPError(.badRequest, message: "\(name) is not valid percent-encoding")
+        }
+        return decoded
+    }
+
+    /// A small JSON body (at most 4 KB) as `T`; anything else is a 400 saying what to send.
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, help: String) async throws -> T {
+        do {
+            var buffer = try await request.body.collect(upTo: 4096)
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readBytes(length: buffer.readableBytes) ?? []))
+        } catch {
+            throw HTTPError(.badRequest, message: help)
+        }
+    }
+
+    static func json(_ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(value)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Lets a request through only with `Authorization: Bearer <token>` (`/healthz` excepted); compares in constant
+/// time so the answer's timing says nothing about how much of a guess was right.
+struct BearerToken: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let expected: [UInt8]
+
+    init(_ token: String) { expected = Array(token.utf8) }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        if request.uri.path == "/healthz" { return try await next(request, context) }
+        let header = request.headers[.authorization] ?? ""
+        let given = header.hasPrefix("Bearer ") ? Array(header.utf8.dropFirst(7)) : []
+        guard constantTimeEqual(expected, Array(given)) else {
+            throw HTTPError(
+                .unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "a valid token is required")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Counts requests of one kind in progress and refuses more than `limit` at once (never waits: a waiting request
+/// would hold one of the few threads the other routes answer on).
+final class InFlightLimit: Sendable {
+    private let limit: Int
+    private let count = Mutex(0)
+
+    init(_ limit: Int) { self.limit = limit }
+
+    /// True when the request may go ahead; then ``leave()`` must follow.
+    func enter() -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() { count.withLock { $0 -= 1 } }
+}

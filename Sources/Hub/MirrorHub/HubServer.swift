@@ -1,0 +1,409 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import MirrorCore
+import MirrorProtocol
+import NIOCore
+import Synchronization
+
+/// The hub's HTTP API (described in `docs/hub-openapi.yaml`). Every endpoint but `/healthz` and `/v1/enrol` takes
+/// a bearer credential; each says which roles may call it and checks the caller's store. There is no endpoint for
+/// clips or frames: the hub never holds video.
+public enum HubServer {
+    /// The largest JSON body of a push (500 ops), and of a catalog or inventory upload.
+    public static let maxPushBytes = 1 << 20
+    public static let maxUploadBytes = 8 << 20
+    /// The largest body of the small requests (enrolment, profile, consent, erasure).
+    public static let maxSmallBytes = 16 << 10
+
+    public static func application(
+        store: HubStore, host: String, port: Int, fleetStaleMillis: Int64 = 180_000, logger: Logger
+    ) -> some ApplicationProtocol {
+        // The hub faces the network: a connection that sends nothing or half a request is closed after 10 s, and
+        // at most 900 are open at once (below the default limit of 1,024 descriptors, the database's included).
+        Application(
+            router: router(store: store, fleetStaleMillis: fleetStaleMillis),
+            server: .http1(configuration: .init(idleTimeout: .seconds(10))),
+            configuration: .init(
+                address: .hostname(host, port: port), serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(900, logger: logger)),
+            logger: logger)
+    }
+
+    /// The routes; a mirror counts as online in the fleet view while its last telemetry is at most
+    /// `fleetStaleMillis` old (three poll intervals plus the pull timeout).
+    public static func router(store: HubStore, fleetStaleMillis: Int64 = 180_000) -> Router<HubContext> {
+        let router = Router(context: HubContext.self)
+        let methods = MethodNotAllowed()
+        router.add(middleware: methods)
+        router.add(middleware: ErrorMapping())
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/v1/version") { request, context -> Response in
+            _ = try await authenticate(request, store, [.device, .staff, .headOffice])
+            return try json(["version": MirrorVersion.current])
+        }
+        addEnrolment(router, store)
+        addSync(router, store)
+        addStores(router, store)
+        addShoppers(router, store)
+        addFleet(router, store, staleMillis: fleetStaleMillis)
+        router.put("/v1/catalog") { request, context -> Response in
+            _ = try await authenticate(request, store, [.headOffice])
+            let items = try await decode([CatalogItem].self, request, limit: maxUploadBytes)
+            return try json(["changed": try await store.putCatalog(items)])
+        }
+        methods.routes.withLock { table in
+            table = router.routes.map { (String($0.method.rawValue), Self.components($0.path.description)) }
+        }
+        return router
+    }
+
+    /// A route's or request's path in components; a route's `:name` and `{name}` match any one component.
+    static func components(_ path: String) -> [Substring] { path.split(separator: "/") }
+
+    private static func addEnrolment(_ router: Router<HubContext>, _ store: HubStore) {
+        router.post("/v1/enrol") { request, _ -> Response in
+            let body = try await decode(EnrolRequest.self, request, limit: maxSmallBytes, fields: ["token", "name"])
+            return try json(try await store.enrol(body), status: .created)
+        }
+        router.post("/v1/stores/:store/enrolment-tokens") { request, context -> Response in
+            let storeId = try context.parameters.require("store")
+            let caller = try await authenticate(request, store, [.staff, .headOffice])
+            guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
+            let (token, expires) = try await store.createEnrolmentToken(store: storeId)
+            return try json(EnrolmentToken(token: token, expiresMillis: expires), status: .created)
+        }
+    }
+
+    private static func addSync(_ router: Router<HubContext>, _ store: HubStore) {
+        router.get("/v1/sync/hello") { request, context -> Response in
+            let device = try await authenticate(request, store, [.device])
+            let query = request.uri.queryParameters
+            var port: Int?
+            if let text = query.get("telemetryPort") {
+                guard let value = Int(text), (1...65535).contains(value) else {
+                    throw HTTPError(.badRequest, message: "telemetryPort is a TCP port, 1-65535")
+                }
+                port = value
+            }
+            let version = query.get("version").map { String($0) }
+            if let version { try Validate.identifier(version, "version") }
+            return try json(
+                try await store.hello(
+                    device: device, address: context.remoteAddress?.ipAddress, telemetryPort: port, version: version))
+        }
+        router.post("/v1/sync/push") { request, _ -> Response in
+            let device = try await authenticate(request, store, [.device])
+            let body = try await decode(SyncPushRequest.self, request, limit: maxPushBytes, fields: ["ops"]) { value in
+                guard case .object(let top) = value, case .array(let ops) = top["ops"] ?? .null else { return }
+                let allowed: Set<String> = ["opId", "seq", "hlc", "entity", "key", "patch", "schema"]
+                for case .object(let op) in ops {
+                    if let unknown = op.keys.sorted().first(where: { !allowed.contains($0) }) {
+                        throw HTTPError(.badRequest, message: "an op has an unknown field \"\(unknown)\"")
+                    }
+                }
+            }
+            return try json(try await store.push(device: device, body))
+        }
+        router.get("/v1/sync/pull") { request, _ -> Response in
+            let device = try await authenticate(request, store, [.device])
+            let query = request.uri.queryParameters
+            let cursor = try wholeNumber(request, "cursor", default: 0)
+            let limit = try wholeNumber(request, "limit", default: Int64(HubStore.maxPullPage))
+            return try json(
+                try await store.pull(
+                    device: device, epoch: query.get("epoch"), cursor: cursor,
+                    limit: Int(clamping: limit)))
+        }
+    }
+
+    private static func addStores(_ router: Router<HubContext>, _ store: HubStore) {
+        router.get("/v1/stores") { request, _ -> Response in
+            let caller = try await authenticate(request, store, [.staff, .headOffice])
+            return try json(try await store.stores(visibleTo: caller))
+        }
+        router.post("/v1/stores") { request, _ -> Response in
+            _ = try await authenticate(request, store, [.headOffice])
+            let body = try await decode(NewStore.self, request, limit: maxSmallBytes, fields: ["id", "name"])
+            try await store.addStore(id: body.id, name: body.name)
+            return try json(body, status: .created)
+        }
+        router.get("/v1/devices") { request, _ -> Response in
+            let caller = try await authenticate(request, store, [.staff, .headOffice])
+            return try json(try await store.devices(visibleTo: caller))
+        }
+        router.put("/v1/stores/:store/inventory") { request, context -> Response in
+            let storeId = try context.parameters.require("store")
+            let caller = try await authenticate(request, store, [.staff, .headOffice])
+            guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
+            let stock = try await decode([String: [String: Int]].self, request, limit: maxUploadBytes)
+            return try json(["changed": try await store.putInventory(store: storeId, stock: stock)])
+        }
+        router.get("/v1/stores/:store/events") { request, context -> Response in
+            let storeId = try context.parameters.require("store")
+            let caller = try await authenticate(request, store, [.staff, .headOffice])
+            guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
+            let after = try wholeNumber(request, "after", default: 0)
+            let limit = try wholeNumber(request, "limit", default: 200)
+            return try json(try await store.events(store: storeId, afterMillis: after, limit: Int(clamping: limit)))
+        }
+        router.get("/v1/stores/:store/requests") { request, context -> Response in
+            let storeId = try context.parameters.require("store")
+            let caller = try await authenticate(request, store, [.staff, .headOffice])
+            guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
+            let all = request.uri.queryParameters.get("all") == "1"
+            return try json(try await store.staffRequests(store: storeId, openOnly: !all))
+        }
+    }
+
+    private static func addShoppers(_ router: Router<HubContext>, _ store: HubStore) {
+        // A device gets a profile only when the shopper consented to personalised suggestions.
+        router.get("/v1/shoppers/:id") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            let caller = try await authenticate(request, store, [.device, .headOffice])
+            if caller.role == .device {
+                let allowed = try await store.consented(
+                    loyaltyId: id, purpose: ConsentPurpose.profile, version: ConsentPurpose.profileVersion)
+                guard allowed else {
+                    throw HTTPError(.notFound, message: "no opted-in profile with that code")
+                }
+            }
+            guard let profile = try await store.shopper(loyaltyId: id) else {
+                throw HTTPError(.notFound, message: "no opted-in profile with that code")
+            }
+            return try json(profile)
+        }
+        router.put("/v1/shoppers/:id") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            let caller = try await authenticate(request, store, [.headOffice])
+            let fields = try await decode([String: JSONValue].self, request, limit: maxSmallBytes)
+            try await store.putShopper(loyaltyId: id, fields: fields, writer: "hub:\(caller.credentialId)")
+            guard let profile = try await store.shopper(loyaltyId: id) else {
+                throw HTTPError(.notFound, message: "no profile \(id)")
+            }
+            return try json(profile)
+        }
+        router.post("/v1/shoppers/:id/consents") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            let caller = try await authenticate(request, store, [.headOffice])
+            let body = try await decode(
+                NewConsent.self, request, limit: maxSmallBytes, fields: ["purpose", "version", "granted"])
+            try await store.recordConsent(
+                loyaltyId: id, purpose: body.purpose, version: body.version, granted: body.granted,
+                source: "hub:\(caller.credentialId)")
+            return try json(body, status: .created)
+        }
+        router.post("/v1/shoppers/:id/purchases") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            _ = try await authenticate(request, store, [.headOffice])
+            let body = try await decode(
+                NewPurchase.self, request, limit: maxSmallBytes, fields: ["id", "sku", "size", "at"])
+            try await store.addPurchase(loyaltyId: id, sku: body.sku, size: body.size, atMillis: body.at, id: body.id)
+            return try json(body, status: .created)
+        }
+        router.post("/v1/erasures") { request, _ -> Response in
+            let caller = try await authenticate(request, store, [.headOffice])
+            let body = try await decode(NewErasure.self, request, limit: maxSmallBytes, fields: ["loyaltyId"])
+            try await store.erase(loyaltyId: body.loyaltyId, by: "hub:\(caller.credentialId)")
+            return try json(["subject": SubjectHash.of(loyaltyId: body.loyaltyId)], status: .accepted)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The whole number in query parameter `name`, or `fallback` when it is absent; given twice or not a whole
+    /// number, the request is refused (found by schemathesis: `limit=null` used to mean the default).
+    static func wholeNumber(_ request: Request, _ name: String, default fallback: Int64) throws -> Int64 {
+        let values = request.uri.queryParameters.getAll(name)
+        guard let text = values.first else { return fallback }
+        guard values.count == 1, let value = Int64(text) else {
+            throw HTTPError(.badRequest, message: "\(name) must be a whole number, given once")
+        }
+        return value
+    }
+
+    /// The caller, from a bearer credential; with `basic`, also from HTTP Basic with the credential as the password
+    /// (the browser's own prompt, for the fleet page).
+    static func authenticate(
+        _ request: Request, _ store: HubStore, _ roles: Set<HubRole>, basic: Bool = false
+    ) async throws -> Principal {
+        let header = request.headers[.authorization] ?? ""
+        var secret: String?
+        if header.hasPrefix("Bearer ") {
+            secret = String(header.dropFirst(7))
+        } else if basic, header.hasPrefix("Basic "), let decoded = Data(base64Encoded: String(header.dropFirst(6))),
+            let pair = String(data: decoded, encoding: .utf8), let colon = pair.firstIndex(of: ":")
+        {
+            secret = String(pair[pair.index(after: colon)...])
+        }
+        guard let secret, let principal = try await store.authenticate(bearer: secret) else {
+            throw HTTPError(
+                .unauthorized,
+                headers: [.wwwAuthenticate: basic ? "Basic realm=\"mirrorhub\", charset=\"UTF-8\"" : "Bearer"],
+                message: "a valid bearer credential is required")
+        }
+        guard roles.contains(principal.role) else {
+            throw HTTPError(.forbidden, message: "the \(principal.role.rawValue) role may not do this")
+        }
+        return principal
+    }
+
+    static func forbidden(_ store: String) -> HTTPError {
+        HTTPError(.forbidden, message: "this credential is not for store \(store)")
+    }
+
+    /// Reads at most `limit` bytes of JSON into `T`, refusing unknown top-level fields when `fields` is given.
+    static func decode<T: Decodable>(
+        _ type: T.Type, _ request: Request, limit: Int, fields: Set<String>? = nil,
+        check: (JSONValue) throws -> Void = { _ in }
+    ) async throws -> T {
+        var buffer = try await request.body.collect(upTo: limit)
+        let data = Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw HTTPError(.badRequest, message: "the body is not JSON")
+        }
+        if let fields, case .object(let object) = value,
+            let unknown = object.keys.sorted().first(where: { !fields.contains($0) })
+        {
+            throw HTTPError(.badRequest, message: "unknown field \"\(unknown)\"")
+        }
+        try check(value)
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw HTTPError(.badRequest, message: "missing field \"\(key.stringValue)\"")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw HTTPError(.badRequest, message: "wrong type at \"\(path)\"")
+        } catch {
+            throw HTTPError(.badRequest, message: "the body does not have the expected shape")
+        }
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}
+
+/// The hub's request context: Hummingbird's basic one plus the peer's address (the fleet view pulls a mirror's
+/// telemetry from the address its sync hello came from).
+public struct HubContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// Turns the store's errors into HTTP statuses with their message; anything else is a 500 with no detail.
+/// 405 with `Allow` for a method a known path does not have (the router alone answers 404 for those).
+final class MethodNotAllowed: RouterMiddleware, Sendable {
+    typealias Context = HubContext
+    /// Every route: method and path components; filled once the router has its routes.
+    let routes = Mutex<[(method: String, path: [Substring])]>([])
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            let response = try await next(request, context)
+            guard response.status == .notFound, let allowed = allowed(request) else { return response }
+            return allowed
+        } catch let error as HTTPError where error.status == .notFound {
+            if let allowed = allowed(request) { return allowed }
+            throw error
+        }
+    }
+
+    /// The 405 answer when the request's path is a route's but its method is none of them; else nil.
+    private func allowed(_ request: Request) -> Response? {
+        let path = HubServer.components(request.uri.path)
+        let methods = routes.withLock { table in
+            Set(
+                table.filter { route in
+                    route.path.count == path.count
+                        && zip(route.path, path).allSatisfy { pattern, given in
+                            pattern.hasPrefix(":") || pattern.hasPrefix("{") || pattern == given
+                        }
+                }.map(\.method))
+        }
+        guard !methods.isEmpty, !methods.contains(request.method.rawValue) else { return nil }
+        return Response(
+            status: .methodNotAllowed, headers: [.allow: methods.sorted().joined(separator: ", ")],
+            body: .init(
+                byteBuffer: ByteBuffer(
+                    string: #"{"error":{"message":"this path does not take \#(request.method.rawValue)"}}"#)))
+    }
+}
+
+struct ErrorMapping: RouterMiddleware {
+    typealias Context = HubContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as HubError {
+            let status: HTTPResponse.Status =
+                switch error.code {
+                case .badRequest, .badConfig: .badRequest
+                case .unauthorized: .unauthorized
+                case .forbidden: .forbidden
+                case .notFound: .notFound
+                case .conflict: .conflict
+                case .schemaTooNew: .internalServerError
+                }
+            throw HTTPError(status, message: error.message)
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            throw HTTPError(.internalServerError, message: "the hub could not do this; see its log")
+        }
+    }
+}
+
+/// Consent purposes the hub knows.
+public enum ConsentPurpose {
+    /// Using the shopper's profile (sizes, colours, history) for suggestions at the mirror.
+    public static let profile = "profile"
+    public static let profileVersion: Int64 = 1
+}
+
+struct EnrolmentToken: Codable {
+    var token: String
+    var expiresMillis: Int64
+}
+
+struct NewStore: Codable {
+    var id: String
+    var name: String
+}
+
+struct NewConsent: Codable {
+    var purpose: String
+    var version: Int64
+    var granted: Bool
+}
+
+struct NewPurchase: Codable {
+    var id: String?
+    var sku: String
+    var size: String?
+    var at: Int64
+}
+
+struct NewErasure: Codable {
+    var loyaltyId: String
+}

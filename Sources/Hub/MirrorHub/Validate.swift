@@ -1,0 +1,133 @@
+import Foundation
+import MirrorCore
+import MirrorProtocol
+
+/// Input checks shared by the API and the store: a refused request says which field is wrong and stores nothing.
+enum Validate {
+    static func identifier(_ value: String, _ what: String) throws {
+        let allowed = value.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+                || byte == UInt8(ascii: ":")
+        }
+        guard !value.isEmpty, value.utf8.count <= 128, allowed else {
+            throw HubError(.badRequest, "\(what) must be 1 to 128 letters, digits, '-', '_', '.' or ':'")
+        }
+    }
+
+    static func text(_ value: String, _ what: String, max: Int) throws {
+        guard !value.isEmpty, value.count <= max, !value.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw HubError(.badRequest, "\(what) must be 1 to \(max) characters with no control characters")
+        }
+    }
+
+    static func shortString(_ value: JSONValue?, _ what: String, max: Int = 200, optional: Bool = false) throws {
+        if optional, value == nil || value == .null { return }
+        guard let text = value?.string, text.count <= max else {
+            throw HubError(.badRequest, "\(what) must be a string of at most \(max) characters")
+        }
+    }
+
+    static func integer(_ value: JSONValue?, _ what: String, optional: Bool = false) throws {
+        if optional, value == nil || value == .null { return }
+        guard value?.int != nil else { throw HubError(.badRequest, "\(what) must be a whole number") }
+    }
+
+    static func fields(_ patch: [String: JSONValue], allowed: Set<String>, _ what: String) throws {
+        if let unknown = patch.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw HubError(.badRequest, "\(what) has an unknown field \"\(unknown)\"")
+        }
+    }
+
+    static func op(_ op: SyncOp) throws {
+        guard ULID.isValid(op.opId) else { throw HubError(.badRequest, "op id \(op.opId) is not a ULID") }
+        guard op.seq >= 1 else { throw HubError(.badRequest, "op \(op.opId): seq must be 1 or more") }
+        guard op.schema >= 1, op.schema <= SyncOp.currentSchema else {
+            throw HubError(.badRequest, "op \(op.opId): schema \(op.schema) is not one this hub reads")
+        }
+        try identifier(op.key, "op \(op.opId) key")
+        guard op.patch.count <= 32 else { throw HubError(.badRequest, "op \(op.opId): at most 32 fields") }
+        let what = "op \(op.opId) (\(op.entity.rawValue))"
+        let patch = op.patch
+        switch op.entity {
+        case .sessionEvent:
+            try fields(patch, allowed: ["sessionId", "at", "kind", "sku", "size", "detail"], what)
+            try shortString(patch["sessionId"], "\(what) sessionId", max: 128)
+            try integer(patch["at"], "\(what) at")
+            try shortString(patch["kind"], "\(what) kind", max: 64)
+            try shortString(patch["sku"], "\(what) sku", max: 128, optional: true)
+            try shortString(patch["size"], "\(what) size", max: 16, optional: true)
+            try shortString(patch["detail"], "\(what) detail", max: 1000, optional: true)
+        case .staffRequest:
+            try fields(
+                patch, allowed: ["sessionId", "at", "sku", "size", "description", "state", "doneAt"], what)
+            try shortString(patch["sessionId"], "\(what) sessionId", max: 128, optional: true)
+            try integer(patch["at"], "\(what) at", optional: true)
+            try shortString(patch["sku"], "\(what) sku", max: 128, optional: true)
+            try shortString(patch["size"], "\(what) size", max: 16, optional: true)
+            try shortString(patch["description"], "\(what) description", max: 500, optional: true)
+            guard ["open", "done"].contains(patch["state"]?.string ?? "") else {
+                throw HubError(.badRequest, "\(what) state must be open or done")
+            }
+            try integer(patch["doneAt"], "\(what) doneAt", optional: true)
+        case .shopper:
+            guard !patch.isEmpty else { throw HubError(.badRequest, "\(what) changes no field") }
+            for (field, value) in patch { try shopperField(field, value) }
+        case .consent:
+            try fields(patch, allowed: ["loyaltyId", "purpose", "version", "granted"], what)
+            try shortString(patch["loyaltyId"], "\(what) loyaltyId", max: 128)
+            try identifier(patch["purpose"]?.string ?? "", "\(what) purpose")
+            try integer(patch["version"], "\(what) version")
+            guard patch["granted"]?.bool != nil else {
+                throw HubError(.badRequest, "\(what) granted must be true/false")
+            }
+        case .savedLook:
+            try fields(patch, allowed: ["loyaltyId", "at", "garments"], what)
+            try shortString(patch["loyaltyId"], "\(what) loyaltyId", max: 128)
+            try integer(patch["at"], "\(what) at")
+            guard case .array(let garments) = patch["garments"] ?? .array([]), garments.count <= 16,
+                garments.allSatisfy({ ($0.string?.count ?? 1000) <= 64 })
+            else {
+                throw HubError(.badRequest, "\(what) garments must be a list of at most 16 short strings")
+            }
+        }
+    }
+
+    static func shopperField(_ field: String, _ value: JSONValue) throws {
+        if field.hasPrefix("sizes.") {
+            guard GarmentCategory(rawValue: String(field.dropFirst(6))) != nil else {
+                throw HubError(.badRequest, "\(field): no such garment category")
+            }
+            try shortString(value, field, max: 16)
+        } else if ShopperFields.lists.contains(field) {
+            guard case .array(let items) = value, items.count <= 64,
+                items.allSatisfy({ ($0.string?.count ?? 1000) <= 128 })
+            else {
+                throw HubError(.badRequest, "\(field) must be a list of at most 64 short strings")
+            }
+        } else {
+            throw HubError(.badRequest, "unknown profile field \"\(field)\"")
+        }
+    }
+}
+
+/// The profile's fields as synced: `sizes.<category>`, `colours`, `dislikes.<colours|categories|brands|skus>`.
+enum ShopperFields {
+    static let lists: Set<String> = [
+        "colours", "dislikes.colours", "dislikes.categories", "dislikes.brands", "dislikes.skus",
+    ]
+
+    static func apply(_ field: String, _ value: JSONValue, to profile: inout ShopperProfile) {
+        let strings: [String] =
+            if case .array(let items) = value { items.compactMap(\.string) } else { [] }
+        switch field {
+        case "colours": profile.colours = strings
+        case "dislikes.colours": profile.dislikes.colours = strings
+        case "dislikes.categories": profile.dislikes.categories = strings
+        case "dislikes.brands": profile.dislikes.brands = strings
+        case "dislikes.skus": profile.dislikes.skus = strings
+        default:
+            if field.hasPrefix("sizes."), let size = value.string { profile.sizes[String(field.dropFirst(6))] = size }
+        }
+    }
+}

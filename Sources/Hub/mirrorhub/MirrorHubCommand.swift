@@ -1,0 +1,197 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import MirrorHub
+import MirrorProtocol
+import MirrorSuggest
+import ServiceLifecycle
+
+/// `mirrorhub`: the head-office profile store and fleet registry.
+@main
+struct MirrorHubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mirrorhub", abstract: "The head-office hub for a fleet of mirrors.",
+        subcommands: [Serve.self, AddStore.self, CreateToken.self, EnrolmentToken.self, ImportShoppers.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Where the hub keeps its data.
+struct DatabaseOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The database: a SQLite file path (the default), or postgres://USER@HOST/DB "
+                + "(postgres://USER@/DB?host=/var/run/postgresql over a Unix socket).",
+            valueName: "path-or-url"))
+    var database = "mirrorhub.sqlite"
+
+    func open(logger: Logger) throws -> any HubDatabase {
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            return try PostgresHubDatabase(url: database, logger: logger)
+        }
+        return try SQLiteHubDatabase(path: database)
+    }
+
+    /// Opens the store, runs `body` with it, and stops the backend's background work.
+    func withStore<T: Sendable>(_ body: @Sendable @escaping (HubStore) async throws -> T) async throws -> T {
+        let logger = Logger(label: "mirrorhub")
+        let database = try open(logger: logger)
+        return try await database.whileRunning { try await body(try await HubStore(database: database)) }
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the hub's HTTP API.")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8700
+    @Option(help: "Seconds between pulls of every mirror's telemetry (0: never pull).") var pollInterval = 60
+    @Option(help: "Seconds one mirror has to answer a pull.") var pollTimeout = 5
+    @Option(help: "Mirrors pulled at the same time.") var pollConcurrency = 64
+    @Option(help: "Hours of telemetry history kept.") var historyHours = 24
+
+    func validate() throws {
+        guard pollInterval >= 0, (1...60).contains(pollTimeout), (1...1024).contains(pollConcurrency),
+            (1...24 * 90).contains(historyHours)
+        else {
+            throw ValidationError(
+                "--poll-interval ≥ 0, --poll-timeout 1-60, --poll-concurrency 1-1024, --history-hours 1-2160")
+        }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "mirrorhub")
+        logger.logLevel = .info
+        let backend = try database.open(logger: logger)
+        // One group, one SIGTERM: a group stops its services last to first, each after the one before has ended,
+        // so the front (HTTP, then the poller) drains while the database still answers, and the database stops last.
+        let front = HubFront(
+            database: backend, host: host, port: port, pollInterval: pollInterval, pollTimeout: pollTimeout,
+            pollConcurrency: pollConcurrency, historyHours: historyHours, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: DatabaseService(database: backend, logger: logger)), .init(service: front)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// What faces the network: the HTTP API and the fleet poller, started once the store has opened (its migrations
+/// need the database service running) and stopped, poller first, when the group shuts down.
+struct HubFront: Service {
+    let database: any HubDatabase
+    let host: String
+    let port: Int
+    let pollInterval: Int
+    let pollTimeout: Int
+    let pollConcurrency: Int
+    let historyHours: Int
+    let logger: Logger
+
+    func run() async throws {
+        let store = try await HubStore(database: database)
+        logger.info(
+            "mirrorhub listening", metadata: ["address": "\(host):\(port)", "database": "\(database.description)"])
+        // Offline after three missed pulls (a round lasts at most the timeout beyond its interval).
+        let stale = Int64(max(pollInterval, 1) * 3 + pollTimeout) * 1000
+        let app = HubServer.application(store: store, host: host, port: port, fleetStaleMillis: stale, logger: logger)
+        var services: [any Service] = [app]
+        if pollInterval > 0 {
+            services.append(
+                FleetPoller(
+                    store: store, interval: .seconds(pollInterval), timeout: .seconds(pollTimeout),
+                    concurrency: pollConcurrency, keepHours: historyHours, logger: logger))
+        }
+        // A group inside a group's service follows the outer group's graceful shutdown.
+        try await ServiceGroup(services: services, logger: logger).run()
+    }
+}
+
+/// Runs the database backend's background work as a service.
+struct DatabaseService: Service {
+    let database: any HubDatabase
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await database.run() }
+    }
+}
+
+struct AddStore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add-store", abstract: "Add a store.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The store's id (letters, digits, '-', '_').") var id: String
+    @Argument(help: "The store's name.") var name: String
+
+    func run() async throws {
+        let (id, name) = (id, name)
+        try await database.withStore { try await $0.addStore(id: id, name: name) }
+        print("added store \(id)")
+    }
+}
+
+struct CreateToken: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-credential",
+        abstract: "Create a bearer credential for head office or a store's staff; it is printed once.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "head_office or staff.") var role: String
+    @Option(help: "The store, for staff.") var store: String?
+    @Option(help: "Whom it is for (shown in audit trails).") var name: String
+
+    func run() async throws {
+        guard let role = HubRole(rawValue: role), role != .device else {
+            throw ValidationError("--role is head_office or staff (devices enrol with a token)")
+        }
+        let (store, name) = (store, name)
+        let token = try await database.withStore { try await $0.createCredential(role: role, store: store, name: name) }
+        print(token)
+    }
+}
+
+struct EnrolmentToken: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enrolment-token", abstract: "Create a one-time token that enrols one mirror into a store.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "The store the mirror is in.") var store: String
+
+    func run() async throws {
+        let store = store
+        let (token, _) = try await database.withStore { try await $0.createEnrolmentToken(store: store) }
+        print(token)
+    }
+}
+
+struct ImportShoppers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-shoppers",
+        abstract: "Import shopper profiles from customer records (a profiles.json file); safe to run again.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "A JSON file {\"profiles\": [profile]}, as in the demo catalog's profiles.json.") var file: String
+    @Option(
+        help: ArgumentHelp(
+            "Record that these shoppers consented to personalised suggestions, naming where they did (e.g. "
+                + "'loyalty app'); shoppers with a consent record already keep it.", valueName: "source"))
+    var consentSource: String?
+
+    func run() async throws {
+        let profiles: [ShopperProfile]
+        do {
+            profiles = try JSONDecoder().decode(
+                CatalogFolder.ProfilesFile.self, from: Data(contentsOf: URL(fileURLWithPath: file))
+            ).profiles
+        } catch {
+            throw ValidationError("\(file): not a profiles file (\(error))")
+        }
+        let source = consentSource
+        let imported = try await database.withStore { store in
+            var count = 0
+            for profile in profiles where try await store.importShopper(profile, consentSource: source) { count += 1 }
+            return count
+        }
+        print(
+            "imported \(imported) of \(profiles.count) shoppers"
+                + (imported < profiles.count ? " (the rest were erased)" : ""))
+    }
+}

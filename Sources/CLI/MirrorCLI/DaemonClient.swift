@@ -40,18 +40,20 @@ struct DaemonClient {
     }
 
     /// GETs `path` and returns the body; non-2xx answers become a ``CLIError`` quoting the daemon.
-    /// `busyRetries` is how often to ask again when mirrord answers that it is busy (503 with `Retry-After`).
+    /// While mirrord answers that it is busy (503 with `Retry-After`), asks again after the wait it names (plus
+    /// up to half a second, so clients turned away together do not all come back together), until `busyFor`
+    /// has passed.
     func get(
-        _ path: String, limit: Int = 64 << 20, busyRetries: Int = 0
+        _ path: String, limit: Int = 64 << 20, busyFor: Duration = .zero
     ) async throws -> (body: [UInt8], contentType: String?) {
-        var retries = busyRetries
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: busyFor)
         while true {
             do {
                 return try await send(.GET, path, limit: limit)
             } catch let error as CLIError {
-                guard retries > 0, let wait = error.retryAfter else { throw error }
-                retries -= 1
-                try await Task.sleep(for: wait)
+                guard let wait = error.retryAfter, clock.now.advanced(by: wait) < deadline else { throw error }
+                try await Task.sleep(for: wait + .milliseconds(Int.random(in: 0...500)))
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MirrorAPIModel
 import MirrorCore
 
 /// Options every command that talks to the daemon shares: the local socket, or a remote mirror over HTTPS.
@@ -98,7 +99,7 @@ struct Screenshot: AsyncParsableCommand {
 
     func run() async throws {
         // mirrord takes one screenshot at a time and asks the others to come back.
-        let (png, _) = try await daemon.client.get("/v1/screenshot", busyRetries: 5)
+        let (png, _) = try await daemon.client.get("/v1/screenshot", busyFor: .seconds(30))
         guard png.count > 24, png.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
             throw CLIError("mirrord sent something that is not a PNG image", exitCode: 65)
         }

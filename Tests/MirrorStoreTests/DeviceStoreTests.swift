@@ -106,6 +106,28 @@ import Testing
         #expect(throws: StoreError.self) { try store.setTurn(clip: "nope", complete: false, phases: []) }
     }
 
+    /// The clip list reads every clip with its turn in one query, and agrees with reading them one by one.
+    @Test func theClipListCarriesEachClipsTurn() throws {
+        let store = try DeviceStore.inMemory()
+        try store.startSession(id: "s1", at: t0)
+        try store.recordConsent(session: "s1", kind: .record, granted: true, source: "touch", at: t0)
+        for index in 0..<3 {
+            try store.insertClip(
+                id: "c\(index)", session: "s1", file: "c\(index).avi", wrappedKey: distinctiveKey(), width: 360,
+                height: 640, fps: 12, createdAt: t0.addingTimeInterval(Double(index)))
+        }
+        try store.setTurn(clip: "c1", complete: true, phases: [nil, 0, 0.5, 1])
+        try store.setTurn(clip: "c2", complete: false, phases: [])
+        let listed = try store.clipsWithTurns()
+        #expect(listed.map(\.clip) == (try store.clips()))
+        #expect(listed.map(\.clip.id) == ["c2", "c1", "c0"])
+        for (clip, turn) in listed {
+            let alone = try store.turn(clip: clip.id)
+            #expect(turn?.complete == alone?.complete && turn?.phases == alone?.phases, "\(clip.id)")
+        }
+        #expect(listed[1].turn?.phases.count == 4 && listed[0].turn?.complete == false && listed[2].turn == nil)
+    }
+
     @Test func recordingNeedsTheRecordConsentOfAnOpenSession() throws {
         let store = try DeviceStore.inMemory()
         try store.startSession(id: "s1", at: t0)

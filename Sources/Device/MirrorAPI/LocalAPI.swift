@@ -47,8 +47,9 @@ public protocol DaemonFacade: Sendable {
     /// Asks for a recording (the shopper still has to agree on the mirror).
     func record(seconds: Int?) -> UIReport
     func clips() throws -> [ClipInfo]
-    /// A clip as a plain MJPEG AVI; throws when the shopper did not agree to share it.
-    func exportClip(_ id: String) throws -> [UInt8]
+    /// A clip as a plain MJPEG AVI, in an open file the answer streams from; throws when the shopper did not
+    /// agree to share it.
+    func exportClip(_ id: String) throws -> ExportedClip
     /// The newest `limit` rows of the audit log, newest first.
     func auditLog(limit: Int) throws -> [AuditEntry]
     /// Deletes expired clips, or every clip of ended sessions; returns how many.
@@ -94,6 +95,37 @@ public struct ClipNotFound: Error, CustomStringConvertible, Sendable {
     public let id: String
     public init(id: String) { self.id = id }
     public var description: String { "no clip \(id) (see mirrorctl clips list)" }
+}
+
+/// An exported clip: an open file (already unlinked, so nothing is left on disk whatever happens to the
+/// answer) that is closed when the last reference goes.
+public final class ExportedClip: Sendable {
+    public let descriptor: Int32
+    public let size: Int
+    public init(descriptor: Int32, size: Int) {
+        self.descriptor = descriptor
+        self.size = size
+    }
+    deinit { close(descriptor) }
+
+    /// The file in chunks of `chunk` bytes, read at its offsets (a short file is an error, not a short answer).
+    func body(chunk: Int = 256 << 10) -> ResponseBody {
+        ResponseBody(contentLength: size) { [self] writer in
+            var offset = 0
+            var bytes = [UInt8](repeating: 0, count: chunk)
+            while offset < size {
+                let count = bytes.withUnsafeMutableBytes {
+                    pread(descriptor, $0.baseAddress, min(chunk, size - offset), off_t(offset))
+                }
+                guard count > 0 else {
+                    throw HTTPError(.internalServerError, message: "the export ended early at byte \(offset)")
+                }
+                try await writer.write(ByteBuffer(bytes: bytes[0..<count]))
+                offset += count
+            }
+            try await writer.finish(nil)
+        }
+    }
 }
 
 /// The body of `POST /v1/session/shopper`.
@@ -223,13 +255,12 @@ public enum LocalAPI {
         }
         router.get("/v1/clips/:id/export") { _, context -> Response in
             let id = try pathParameter(context, "id")
-            let avi: [UInt8]
+            let avi: ExportedClip
             do { avi = try daemon.exportClip(id) } catch let missing as ClipNotFound {
                 throw HTTPError(.notFound, message: "\(missing)")
             } catch { throw HTTPError(.forbidden, message: "\(error)") }
-            return Response(
-                status: .ok, headers: [.contentType: "video/x-msvideo"],
-                body: .init(byteBuffer: ByteBuffer(bytes: avi)))
+            // Streamed from the file: a long clip never sits in mirrord's memory whole.
+            return Response(status: .ok, headers: [.contentType: "video/x-msvideo"], body: avi.body())
         }
         router.get("/v1/audit") { request, _ -> Response in
             let limit = Int(try wholeNumber(request, "limit", in: 1...10_000) ?? 100)

@@ -176,23 +176,27 @@ final class DaemonState: DaemonFacade {
 
     func clips() throws -> [ClipInfo] {
         let formatter = ISO8601DateFormatter()
-        return try recorder.store.clips().map {
-            let turn = try recorder.store.turn(clip: $0.id)
-            return ClipInfo(
-                id: $0.id, session: $0.sessionId, state: $0.state.rawValue, frames: $0.frames, width: $0.width,
-                height: $0.height, fps: $0.fps, bytes: $0.bytes, created: formatter.string(from: $0.createdAt),
-                saved: $0.saved, turnComplete: turn?.complete, turnPhases: turn?.phases)
+        return try recorder.store.clipsWithTurns().map { clip, turn in
+            ClipInfo(
+                id: clip.id, session: clip.sessionId, state: clip.state.rawValue, frames: clip.frames,
+                width: clip.width, height: clip.height, fps: clip.fps, bytes: clip.bytes,
+                created: formatter.string(from: clip.createdAt), saved: clip.saved, turnComplete: turn?.complete,
+                turnPhases: turn?.phases)
         }
     }
 
-    func exportClip(_ id: String) throws -> [UInt8] {
+    func exportClip(_ id: String) throws -> ExportedClip {
         let path = "\(recorder.folder)/export-\(UUID().uuidString).avi"
         defer { unlink(path) }
         _ = try recorder.export(id, to: path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DaemonError("export of \(id) could not be read back")
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        var info = stat()
+        guard descriptor >= 0 else {
+            throw DaemonError("export of \(id) could not be read back: \(String(cString: strerror(errno)))")
         }
-        return Array(data)
+        let exported = ExportedClip(descriptor: descriptor, size: fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0)
+        guard exported.size > 0 else { throw DaemonError("export of \(id) is empty") }
+        return exported
     }
 
     func purgeClips(all: Bool) throws -> Int { try recorder.purge(all: all) }

@@ -83,12 +83,33 @@ extension DeviceStore {
                 let row = try Row.fetchOne(
                     db, sql: "SELECT complete, phases FROM clip_turns WHERE clip_id = ?", arguments: [id])
             else { return nil }
-            let blob: Data = row["phases"]
-            let phases: [Float?] = stride(from: 0, to: blob.count - 1, by: 2).map { offset in
-                let value = UInt16(blob[blob.startIndex + offset]) | UInt16(blob[blob.startIndex + offset + 1]) << 8
-                return value == 65535 ? nil : Float(value) / 65534
+            return (row["complete"], Self.phases(row["phases"]))
+        }
+    }
+
+    /// Every clip, newest first, each with its turn when one was followed: one query, however many clips.
+    public func clipsWithTurns() throws(StoreError) -> [(clip: ClipRecord, turn: (complete: Bool, phases: [Float?])?)] {
+        try read("list clips") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT clips.*, clip_turns.complete AS turn_complete, clip_turns.phases AS turn_phases
+                    FROM clips LEFT JOIN clip_turns ON clip_turns.clip_id = clips.id
+                    ORDER BY clips.created_at DESC, clips.rowid DESC
+                    """
+            ).map { row in
+                let turn: (complete: Bool, phases: [Float?])? =
+                    row["turn_complete"] == nil ? nil : (row["turn_complete"], Self.phases(row["turn_phases"]))
+                return (try ClipRecord(row: row), turn)
             }
-            return (row["complete"], phases)
+        }
+    }
+
+    /// Phases as stored: little-endian 16-bit shares of a turn, 65535 for a frame whose phase is unknown.
+    static func phases(_ blob: Data) -> [Float?] {
+        stride(from: 0, to: blob.count - 1, by: 2).map { offset in
+            let value = UInt16(blob[blob.startIndex + offset]) | UInt16(blob[blob.startIndex + offset + 1]) << 8
+            return value == 65535 ? nil : Float(value) / 65534
         }
     }
 

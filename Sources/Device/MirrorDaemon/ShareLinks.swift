@@ -7,6 +7,7 @@ import MirrorStore
 import Synchronization
 
 /// One look opened for a phone: frames decrypted on demand.
+/// Sendable: its one mutable part, the AVI reader, is only used under its `Mutex`; the rest is constant.
 final class SharedClip: SharedLook, @unchecked Sendable {
     // The reader is not thread-safe; every use holds the lock.
     private let reader: Mutex<AVIReader>

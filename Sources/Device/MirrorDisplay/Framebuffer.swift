@@ -47,6 +47,8 @@ extension Framebuffer {
 
 /// A framebuffer backed by a memory-mapped file: the demo's and the tests' panel, drawn by the same
 /// code as `/dev/fb0` (same geometry, stride and bitfields).
+///
+/// Sendable: the mapped memory (a raw pointer) is only read or written under `access`.
 public final class FileFramebuffer: Framebuffer, @unchecked Sendable {
     public let path: String
     public let geometry: FramebufferGeometry

@@ -10,6 +10,8 @@ import Synchronization
 /// assumptions (see the kernel's Documentation/fb/api.rst). When the virtual height holds two screens
 /// the next frame is drawn off-screen and shown with `FBIOPAN_DISPLAY`; otherwise frames are copied in
 /// one pass. The console is switched to graphics mode while the mirror owns the panel.
+///
+/// Sendable: the mapped memory (a raw pointer) is only touched under `access`; the rest is constant.
 public final class LinuxFramebuffer: Framebuffer, @unchecked Sendable {
     public let path: String
     public let geometry: FramebufferGeometry
@@ -24,7 +26,7 @@ public final class LinuxFramebuffer: Framebuffer, @unchecked Sendable {
     private let length: Int
     private let access = Mutex(0)  // the buffer currently shown: 0 or 1
     private let console: ConsoleMode?
-    private var variable: fb_var_screeninfo
+    private let variable: fb_var_screeninfo
 
     /// Opens `path` (`/dev/fb0`), or the device whose `/sys/class/graphics/fbN/name` is `name:<driver>`.
     public init(_ device: String, graphicsConsole: Bool = true) throws(DisplayError) {

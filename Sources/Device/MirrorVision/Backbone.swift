@@ -31,13 +31,12 @@ public final class Backbone: @unchecked Sendable {
 
     /// Builds the network of `model` with `threads` worker threads (1 runs on the caller's thread).
     public init(model: ModelFile, threads: Int = 1) throws(VisionError) {
-        let shapes = model.shapes()
-        let input = model.header.input.shape
-        inputShape = (input[1], input[2], input[3])
-        logitCount = shapes[model.header.outputs["logits"]!]!.last!
-        embeddingCount = shapes[model.header.outputs["embedding"]!]!.last!
+        let graph = model.graph
+        inputShape = (graph.input[1], graph.input[2], graph.input[3])
+        logitCount = graph.width(graph.logits)
+        embeddingCount = graph.width(graph.embedding)
         self.threads = max(1, threads)
-        state = try RuntimeState(model: model, shapes: shapes, threads: self.threads)
+        state = try RuntimeState(model: model, threads: self.threads)
     }
 
     /// Runs the network once: `prepare` fills the input (NHWC float32, already normalised), `read`
@@ -91,7 +90,7 @@ private final class RuntimeState {
     let logits: UnsafeMutableBufferPointer<Float>
     let embedding: UnsafeMutableBufferPointer<Float>
 
-    init(model: ModelFile, shapes: [String: [Int]], threads: Int) throws(VisionError) {
+    init(model: ModelFile, threads: Int) throws(VisionError) {
         func check(_ status: xnn_status, _ call: String) throws(VisionError) {
             guard status == xnn_status_success else {
                 throw VisionError(.runtime, "\(call) failed (XNNPACK status \(status.rawValue))")
@@ -99,15 +98,15 @@ private final class RuntimeState {
         }
         try check(xnn_initialize(nil), "xnn_initialize")
         self.model = model
-        let header = model.header
-        let inputCount = shapes[header.input.name]!.reduce(1, *)
+        let graph = model.graph
+        let inputCount = graph.input.reduce(1, *)
         // XNNPACK may read up to XNN_EXTRA_BYTES past the end of an input.
         let extra = (cxnn_extra_bytes() + 3) / 4
         input = .allocate(capacity: inputCount + extra)
         input.initialize(repeating: 0)
-        logits = .allocate(capacity: shapes[header.outputs["logits"]!]!.reduce(1, *))
+        logits = .allocate(capacity: graph.count(graph.logits))
         logits.initialize(repeating: 0)
-        embedding = .allocate(capacity: shapes[header.outputs["embedding"]!]!.reduce(1, *))
+        embedding = .allocate(capacity: graph.count(graph.embedding))
         embedding.initialize(repeating: 0)
 
         // External values: 0 input, 1 logits, 2 embedding.
@@ -130,41 +129,37 @@ private final class RuntimeState {
             return id
         }
 
-        let externalOutputs = [header.outputs["logits"]!: UInt32(1), header.outputs["embedding"]!: UInt32(2)]
-        var ids = [
-            header.input.name: try define(
-                header.input.shape, data: nil, external: 0, flags: cxnn_value_flag_external_input())
-        ]
+        // Values in the graph's numbering: 0 the input, n + 1 the output of node n.
+        var ids = [try define(graph.input, data: nil, external: 0, flags: cxnn_value_flag_external_input())]
         let same = cxnn_flag_tensorflow_same_padding()
-        for layer in header.layers {
-            let shape = shapes[layer.name]!
+        for (index, node) in graph.nodes.enumerated() {
+            let layer = node.layer
+            let external: UInt32? = index == graph.logits ? 1 : index == graph.embedding ? 2 : nil
             let output =
-                if let external = externalOutputs[layer.name] {
-                    try define(shape, data: nil, external: external, flags: cxnn_value_flag_external_output())
+                if let external {
+                    try define(node.shape, data: nil, external: external, flags: cxnn_value_flag_external_output())
                 } else {
-                    try define(shape, data: nil, external: invalid, flags: 0)
+                    try define(node.shape, data: nil, external: invalid, flags: 0)
                 }
-            ids[layer.name] = output
-            let inputs = layer.inputs.map { ids[$0]! }
+            ids.append(output)
+            let inputs = node.inputs.map { ids[$0] }
             let (low, high): (Float, Float) = layer.activation == .relu6 ? (0, 6) : (-.infinity, .infinity)
             func constant(_ tensor: ModelFile.Layer.Tensor?) throws(VisionError) -> UInt32 {
                 guard let tensor else { return invalid }
                 return try define(tensor.shape, data: model.values(tensor), external: invalid, flags: 0)
             }
-            switch layer.op {
-            case .conv2d:
-                let kernel = layer.kernel!, channels = layer.channels!, stride = UInt32(layer.stride!)
+            switch node.operation {
+            case .conv2d(let c):
                 let status = xnn_define_convolution_2d(
-                    subgraph, 0, 0, 0, 0, UInt32(kernel[0]), UInt32(kernel[1]), stride, stride, 1, 1, 1,
-                    channels[0], channels[1], low, high, inputs[0], try constant(layer.weights),
-                    try constant(layer.bias), output, same)
+                    subgraph, 0, 0, 0, 0, UInt32(c.kernelHeight), UInt32(c.kernelWidth), UInt32(c.stride),
+                    UInt32(c.stride), 1, 1, 1, c.inputChannels, c.outputChannels, low, high, inputs[0],
+                    try constant(layer.weights), try constant(layer.bias), output, same)
                 try check(status, "xnn_define_convolution_2d (\(layer.name))")
-            case .depthwise2d:
-                let kernel = layer.kernel!, channels = layer.channels!, stride = UInt32(layer.stride!)
+            case .depthwise2d(let c):
                 let status = xnn_define_depthwise_convolution_2d(
-                    subgraph, 0, 0, 0, 0, UInt32(kernel[0]), UInt32(kernel[1]), stride, stride, 1, 1, 1,
-                    channels[0], low, high, inputs[0], try constant(layer.weights), try constant(layer.bias), output,
-                    same)
+                    subgraph, 0, 0, 0, 0, UInt32(c.kernelHeight), UInt32(c.kernelWidth), UInt32(c.stride),
+                    UInt32(c.stride), 1, 1, 1, c.inputChannels, low, high, inputs[0], try constant(layer.weights),
+                    try constant(layer.bias), output, same)
                 try check(status, "xnn_define_depthwise_convolution_2d (\(layer.name))")
             case .add:
                 try check(xnn_define_add2(subgraph, low, high, inputs[0], inputs[1], output, 0), "xnn_define_add2")
@@ -181,14 +176,16 @@ private final class RuntimeState {
 
         pool = threads > 1 ? pthreadpool_create(threads) : nil
         var runtime: xnn_runtime_t?
-        do {
+        do throws(VisionError) {
             try check(xnn_create_runtime_v2(subgraph, pool, 0, &runtime), "xnn_create_runtime_v2")
+            guard let created = runtime else { throw VisionError(.runtime, "xnn_create_runtime_v2 made no runtime") }
             let externals = [
                 xnn_external_value(id: 0, data: UnsafeMutableRawPointer(input.baseAddress)),
                 xnn_external_value(id: 1, data: UnsafeMutableRawPointer(logits.baseAddress)),
                 xnn_external_value(id: 2, data: UnsafeMutableRawPointer(embedding.baseAddress)),
             ]
-            try check(xnn_setup_runtime(runtime, externals.count, externals), "xnn_setup_runtime")
+            try check(xnn_setup_runtime(created, externals.count, externals), "xnn_setup_runtime")
+            self.runtime = created
         } catch {
             if let runtime { xnn_delete_runtime(runtime) }
             if let pool { pthreadpool_destroy(pool) }
@@ -197,7 +194,6 @@ private final class RuntimeState {
             embedding.deallocate()
             throw error
         }
-        self.runtime = runtime!
     }
 
     deinit {

@@ -28,7 +28,7 @@ public struct PersonSegmentation: Sendable, Equatable {
 /// frame to background luma over the cells that look like background), so lights dimming or the camera's
 /// exposure moving does not light up the whole frame. The model adapts slowly on background cells only, so
 /// slow light changes are absorbed but a shopper standing still is not.
-public final class BackgroundModel: @unchecked Sendable {
+public final class BackgroundModel {
     public let width: Int
     public let height: Int
     /// Fraction of the frame the largest blob must cover to count as a person.

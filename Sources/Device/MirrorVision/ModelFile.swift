@@ -9,6 +9,7 @@ import Foundation
 ///
 /// The file is checked against the SHA-256 its manifest names before anything in it is trusted, and
 /// every layer's shapes and offsets are checked against the data before a runtime is built from it.
+/// Sendable: immutable once loaded (the mapped bytes are never written); the class only owns their memory.
 public final class ModelFile: @unchecked Sendable {
     /// One layer of the network, in execution order.
     public struct Layer: Sendable, Decodable, Equatable {
@@ -59,7 +60,49 @@ public final class ModelFile: @unchecked Sendable {
         public var layers: [Layer]
     }
 
+    /// The network as checked at load: each layer with the values it reads, the shape it makes and, for a
+    /// convolution, its parameters. A runtime is built from it with no further checks.
+    public struct Graph: Sendable {
+        public struct Convolution: Sendable, Equatable {
+            public var kernelHeight: Int
+            public var kernelWidth: Int
+            public var stride: Int
+            public var inputChannels: Int
+            public var outputChannels: Int
+        }
+
+        public enum Operation: Sendable, Equatable {
+            case conv2d(Convolution)
+            case depthwise2d(Convolution)
+            case add
+            case globalAveragePool
+            case fullyConnected
+        }
+
+        public struct Node: Sendable {
+            public var layer: Layer
+            public var operation: Operation
+            /// The values the layer reads: 0 is the model's input, n + 1 the output of node n.
+            public var inputs: [Int]
+            /// The NHWC (or N, C) shape it produces; never empty.
+            public var shape: [Int]
+        }
+
+        /// The input's shape: [1, H, W, C].
+        public var input: [Int]
+        public var nodes: [Node]
+        /// The nodes whose outputs are the logits and the embedding.
+        public var logits: Int
+        public var embedding: Int
+
+        /// How many floats node `index` produces.
+        public func count(_ index: Int) -> Int { nodes[index].shape.reduce(1, *) }
+        /// The size of node `index`'s last dimension (classes, embedding width).
+        public func width(_ index: Int) -> Int { nodes[index].shape.last ?? 0 }
+    }
+
     public let header: Header
+    public let graph: Graph
     /// The tensors; 64-byte aligned, owned by this object for as long as any runtime built from it lives.
     private let data: UnsafeMutableRawPointer
     private let dataCount: Int
@@ -108,15 +151,15 @@ public final class ModelFile: @unchecked Sendable {
         guard dataStart <= bytes.count else { throw fail("truncated before the weights") }
         self.header = header
         dataCount = bytes.count - dataStart
-        data = UnsafeMutableRawPointer.allocate(byteCount: max(dataCount, 64), alignment: 64)
-        bytes.withUnsafeBytes { raw in
-            data.copyMemory(from: raw.baseAddress! + dataStart, byteCount: dataCount)
-        }
-        // On failure here every property is set, so deinit runs and frees `data`.
+        // Checked before the data is copied, so a bad model allocates nothing.
         do {
-            try validate()
+            graph = try Self.graph(of: header, dataCount: dataCount)
         } catch {
             throw fail(error.message)
+        }
+        data = UnsafeMutableRawPointer.allocate(byteCount: max(dataCount, 64), alignment: 64)
+        bytes.withUnsafeBytes { raw in
+            if let base = raw.baseAddress { data.copyMemory(from: base + dataStart, byteCount: dataCount) }
         }
     }
 
@@ -127,42 +170,45 @@ public final class ModelFile: @unchecked Sendable {
         UnsafeBufferPointer(start: (data + tensor.offset).assumingMemoryBound(to: Float.self), count: tensor.count)
     }
 
-    /// The NHWC shape each layer produces, input first; checked once by `validate`.
-    public func shapes() -> [String: [Int]] {
-        var shapes = [header.input.name: header.input.shape]
-        for layer in header.layers {
-            shapes[layer.name] = try? outputShape(of: layer, shapes: shapes)
-        }
-        return shapes
-    }
-
-    private func validate() throws(VisionError) {
+    /// Checks every layer against the ones before it and the data block, and resolves the graph.
+    private static func graph(of header: Header, dataCount: Int) throws(VisionError) -> Graph {
         guard header.input.shape.count == 4, header.input.shape[0] == 1, header.input.shape.allSatisfy({ $0 > 0 })
         else { throw VisionError(.model, "input shape \(header.input.shape) is not [1, H, W, C]") }
-        var shapes = [header.input.name: header.input.shape]
+        var values = [header.input.name: 0]
+        var shapes = [header.input.shape]
+        var nodes: [Graph.Node] = []
         for layer in header.layers {
-            guard shapes[layer.name] == nil else { throw VisionError(.model, "layer name \(layer.name) repeats") }
+            guard values[layer.name] == nil else { throw VisionError(.model, "layer name \(layer.name) repeats") }
             for tensor in [layer.weights, layer.bias].compactMap({ $0 }) {
                 guard tensor.offset >= 0, tensor.offset % 64 == 0, tensor.shape.allSatisfy({ $0 > 0 }),
                     tensor.offset + tensor.count * 4 <= dataCount
                 else { throw VisionError(.model, "layer \(layer.name): a tensor lies outside the data") }
             }
-            shapes[layer.name] = try outputShape(of: layer, shapes: shapes)
+            let inputs = try layer.inputs.map { (name: String) throws(VisionError) -> Int in
+                guard let value = values[name] else {
+                    throw VisionError(.model, "layer \(layer.name): input \(name) is not an earlier layer")
+                }
+                return value
+            }
+            let (operation, shape) = try node(layer, inputs: inputs.map { shapes[$0] })
+            nodes.append(Graph.Node(layer: layer, operation: operation, inputs: inputs, shape: shape))
+            values[layer.name] = shapes.count
+            shapes.append(shape)
         }
-        for role in ["logits", "embedding"] {
-            guard let name = header.outputs[role], shapes[name] != nil else {
+        func output(_ role: String) throws(VisionError) -> Int {
+            guard let name = header.outputs[role], let value = values[name], value > 0 else {
                 throw VisionError(.model, "no layer produces the \(role) output")
             }
+            return value - 1
         }
+        return Graph(
+            input: header.input.shape, nodes: nodes, logits: try output("logits"),
+            embedding: try output("embedding"))
     }
 
-    /// The shape `layer` produces from the shapes of earlier layers; throws when they do not fit.
-    private func outputShape(of layer: Layer, shapes: [String: [Int]]) throws(VisionError) -> [Int] {
+    /// What `layer` does to the shapes it reads and the shape it produces; throws when they do not fit.
+    private static func node(_ layer: Layer, inputs: [[Int]]) throws(VisionError) -> (Graph.Operation, [Int]) {
         func fail(_ why: String) -> VisionError { VisionError(.model, "layer \(layer.name): \(why)") }
-        let inputs = try layer.inputs.map { (name: String) throws(VisionError) -> [Int] in
-            guard let shape = shapes[name] else { throw fail("input \(name) is not an earlier layer") }
-            return shape
-        }
         guard let first = inputs.first else { throw fail("no input") }
         switch layer.op {
         case .conv2d, .depthwise2d:
@@ -176,20 +222,24 @@ public final class ModelFile: @unchecked Sendable {
             guard weights.shape == expected, bias.shape == [channels[1]],
                 layer.op == .conv2d || channels[0] == channels[1]
             else { throw fail("weights \(weights.shape) do not match \(expected)") }
+            let convolution = Graph.Convolution(
+                kernelHeight: kernel[0], kernelWidth: kernel[1], stride: stride, inputChannels: channels[0],
+                outputChannels: channels[1])
             // TF "SAME": the output covers ceil(input / stride) positions.
-            return [1, (first[1] + stride - 1) / stride, (first[2] + stride - 1) / stride, channels[1]]
+            let shape = [1, (first[1] + stride - 1) / stride, (first[2] + stride - 1) / stride, channels[1]]
+            return (layer.op == .conv2d ? .conv2d(convolution) : .depthwise2d(convolution), shape)
         case .add:
             guard inputs.count == 2, inputs[0] == inputs[1] else { throw fail("adds tensors of different shapes") }
-            return first
+            return (.add, first)
         case .globalAveragePool:
             guard first.count == 4 else { throw fail("pools a tensor that is not NHWC") }
-            return [1, 1, 1, first[3]]
+            return (.globalAveragePool, [1, 1, 1, first[3]])
         case .fullyConnected:
             guard let channels = layer.channels, channels.count == 2, channels[0] == first.last,
                 let weights = layer.weights, weights.shape == [channels[1], channels[0]],
                 layer.bias.map({ $0.shape == [channels[1]] }) ?? true
             else { throw fail("fully connected weights do not match its input") }
-            return Array(first.dropLast()) + [channels[1]]
+            return (.fullyConnected, Array(first.dropLast()) + [channels[1]])
         }
     }
 }

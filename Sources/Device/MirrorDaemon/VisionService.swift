@@ -304,10 +304,10 @@ final class VisionService: Service, Sendable {
             let background = BackgroundModel(fitting: copy)
             try background.calibrate(finished.frames)
             let bytes = background.serialized()
-            let temporary = "\(backgroundPath).tmp"
-            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, backgroundPath) == 0 else {
-                throw DaemonError("cannot save \(backgroundPath): \(String(cString: strerror(errno)))")
+            do {
+                try DurableFile.write(bytes, to: backgroundPath)
+            } catch {
+                throw DaemonError("cannot save \(backgroundPath): \(error)")
             }
             analyzer.withLock { $0.background = background }
             snapshot.withLock {

@@ -32,7 +32,7 @@ public struct FileDeviceKey: ClipKeyWrapper {
             self.key = key
             return
         }
-        try Self.create(path, folder: folder.isEmpty ? "." : folder)
+        try Self.create(path)
         guard let key = try Self.load(path) else {
             throw RecorderError(.keyFile, "device key file \(path) vanished right after it was created")
         }
@@ -138,32 +138,14 @@ public struct FileDeviceKey: ClipKeyWrapper {
         return SymmetricKey(data: bytes)
     }
 
-    /// Writes a new random key to a temporary file (0600), fsyncs it and links it to `path`.
-    static func create(_ path: String, folder: String) throws(RecorderError) {
-        let temporary = "\(path).new-\(getpid())-\(UInt32.random(in: .min ... .max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw RecorderError(
-                .keyFile, "cannot create \(temporary)", underlying: SystemCallError(call: "open", errno: errno))
-        }
-        defer { unlink(temporary) }
+    /// Writes a new random key to `path` (0600, with ``DurableFile``), linked rather than renamed so that it
+    /// never replaces a key another process created meanwhile.
+    static func create(_ path: String) throws(RecorderError) {
         let key = SymmetricKey(size: .bits256)
-        let written = key.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == 32, synced else {
-            throw RecorderError(.keyFile, "cannot write the new device key to \(temporary)")
-        }
-        // link, unlike rename, never replaces a key another process created meanwhile.
-        if link(temporary, path) != 0, errno != EEXIST {
-            throw RecorderError(
-                .keyFile, "cannot put the device key at \(path)",
-                underlying: SystemCallError(call: "link", errno: errno))
-        }
-        let dir = open(folder, O_RDONLY | O_DIRECTORY)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
+        do {
+            try DurableFile.write(key.withUnsafeBytes { Array($0) }, to: path, replace: false)
+        } catch {
+            throw RecorderError(.keyFile, "cannot put the device key at \(path)", underlying: error)
         }
     }
 }

@@ -127,22 +127,16 @@ public final class SyncService: Service, Sendable {
         return text
     }
 
-    /// Enrols with the hub using a one-time token and writes the credential to `credentialFile` (mode 0600,
-    /// written to a temporary file, synced and renamed, so a crash leaves the old file or the new one).
+    /// Enrols with the hub using a one-time token and writes the credential to `credentialFile` (0600, with
+    /// ``DurableFile``: a crash leaves the old file or the new one).
     public static func enrol(hubURL: String, token: String, name: String, credentialFile: String) async throws
         -> EnrolResponse
     {
         let response = try await HubClient(baseURL: hubURL, credential: nil).enrol(token: token, name: name)
-        let temporary = credentialFile + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SyncError(.badCredential, "cannot write \(temporary): errno \(errno)") }
-        let bytes = Array((response.credential + "\n").utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        guard written == bytes.count, synced == 0, rename(temporary, credentialFile) == 0 else {
-            unlink(temporary)
-            throw SyncError(.badCredential, "cannot write \(credentialFile): errno \(errno)")
+        do {
+            try DurableFile.write(Array((response.credential + "\n").utf8), to: credentialFile)
+        } catch {
+            throw SyncError(.badCredential, "cannot write \(credentialFile): \(error)")
         }
         return response
     }

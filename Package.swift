@@ -71,6 +71,15 @@ let package = Package(
             path: "Sources/Shared/MirrorAPIModel",
             swiftSettings: strict),
         .target(
+            name: "MirrorHTTP",
+            dependencies: [
+                "MirrorProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/Shared/MirrorHTTP",
+            swiftSettings: strict),
+        .target(
             name: "MirrorRecorder",
             dependencies: ["MirrorCore", "MirrorImaging", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Device/MirrorRecorder",
@@ -130,6 +139,7 @@ let package = Package(
         .target(
             name: "MirrorAPI",
             dependencies: [
+                "MirrorHTTP",
                 "MirrorAPIModel", "MirrorProtocol",
                 "MirrorCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -174,6 +184,7 @@ let package = Package(
         .target(
             name: "MirrorHub",
             dependencies: [
+                "MirrorHTTP",
                 "MirrorProtocol",
                 "MirrorCore",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -5,6 +5,7 @@ import HummingbirdTLS
 import Logging
 import MirrorAPIModel
 import MirrorCore
+import MirrorHTTP
 import MirrorProtocol
 import NIOCore
 import NIOSSL
@@ -165,7 +166,7 @@ public enum LocalAPI {
         if let token { router.add(middleware: BearerToken(token)) }
         addHealthAndMetrics(router, daemon: daemon, registry: registry)
         router.get("/v1/status") { _, _ -> Response in
-            try json(daemon.status())
+            try JSONBody.response(daemon.status())
         }
         // A screenshot copies the panel (8 MB at 1080x1920) and encodes it; a burst of them once took mirrord from 90
         // to 330 MB. One at a time; the others are told to come back.
@@ -184,22 +185,23 @@ public enum LocalAPI {
         router.get("/v1/logs") { request, _ -> Response in
             let after = try wholeNumber(request, "after", in: 0...Int64.max) ?? 0
             let limit = Int(try wholeNumber(request, "limit", in: 1...2000) ?? 200)
-            return try json(daemon.logs(after: after, limit: limit))
+            return try JSONBody.response(daemon.logs(after: after, limit: limit))
         }
-        router.get("/v1/config") { _, _ -> Response in try json(daemon.configReport()) }
+        router.get("/v1/config") { _, _ -> Response in try JSONBody.response(daemon.configReport()) }
         router.post("/v1/config/reload") { _, _ -> Response in
-            do { return try json(try daemon.reloadConfig()) } catch {
+            do { return try JSONBody.response(try daemon.reloadConfig()) } catch {
                 throw HTTPError(.unprocessableContent, message: "\(error)")
             }
         }
         router.post("/v1/enroll") { request, _ -> Response in
-            let body = try await decode(
-                EnrollRequest.self, request, help: "send {\"token\": \"...\", \"hub\": \"...\", \"name\": \"...\"}")
+            let body = try await JSONBody.decode(
+                EnrollRequest.self, request, limit: 4096,
+                help: "send {\"token\": \"...\", \"hub\": \"...\", \"name\": \"...\"}")
             guard (1...512).contains(body.token.count), (body.name?.count ?? 1) <= 200 else {
                 throw HTTPError(.badRequest, message: "token is 1-512 characters, name at most 200")
             }
             do {
-                return try json(try await daemon.enroll(body))
+                return try JSONBody.response(try await daemon.enroll(body))
             } catch {
                 throw HTTPError(.conflict, message: "\(error)")
             }
@@ -210,13 +212,13 @@ public enum LocalAPI {
 
     /// The interface and display controls: what the touch screen can do, for kiosks, tests and staff.
     private static func addControls(_ router: Router<BasicRequestContext>, daemon: some DaemonFacade) {
-        router.get("/v1/ui") { _, _ -> Response in try json(daemon.ui()) }
+        router.get("/v1/ui") { _, _ -> Response in try JSONBody.response(daemon.ui()) }
         router.post("/v1/ui/press/:button") { _, context -> Response in
             let button = try context.parameters.require("button")
             guard daemon.press(button) else {
                 throw HTTPError(.conflict, message: "no button '\(button)' on the screen now (see mirrorctl ui state)")
             }
-            return try json(daemon.ui())
+            return try JSONBody.response(daemon.ui())
         }
         router.post("/v1/ui/tap") { request, _ -> Response in
             guard let x = request.uri.queryParameters.get("x", as: Double.self),
@@ -225,7 +227,7 @@ public enum LocalAPI {
                 throw HTTPError(.badRequest, message: "give x and y between 0 and 1, e.g. /v1/ui/tap?x=0.5&y=0.9")
             }
             daemon.tap(x: x, y: y)
-            return try json(daemon.ui())
+            return try JSONBody.response(daemon.ui())
         }
         router.post("/v1/ui/swipe/:direction") { _, context -> Response in
             let direction = try context.parameters.require("direction")
@@ -233,7 +235,7 @@ public enum LocalAPI {
                 throw HTTPError(.badRequest, message: "swipe forward or back")
             }
             daemon.swipe(forward: direction == "forward")
-            return try json(daemon.ui())
+            return try JSONBody.response(daemon.ui())
         }
         router.post("/v1/ui/event/:name") { _, context -> Response in
             let name = try context.parameters.require("name")
@@ -244,14 +246,16 @@ public enum LocalAPI {
                         "unknown event '\(name)' (start, record, accept, decline, back, staff, suggestions, end, withdraw)"
                 )
             }
-            return try json(daemon.ui())
+            return try JSONBody.response(daemon.ui())
         }
         router.post("/v1/record") { request, _ -> Response in
             let seconds = try wholeNumber(request, "seconds", in: 2...30).map { Int($0) }
-            return try json(daemon.record(seconds: seconds))
+            return try JSONBody.response(daemon.record(seconds: seconds))
         }
         router.get("/v1/clips") { _, _ -> Response in
-            do { return try json(daemon.clips()) } catch { throw HTTPError(.internalServerError, message: "\(error)") }
+            do { return try JSONBody.response(daemon.clips()) } catch {
+                throw HTTPError(.internalServerError, message: "\(error)")
+            }
         }
         router.get("/v1/clips/:id/export") { _, context -> Response in
             let id = try pathParameter(context, "id")
@@ -264,45 +268,45 @@ public enum LocalAPI {
         }
         router.get("/v1/audit") { request, _ -> Response in
             let limit = Int(try wholeNumber(request, "limit", in: 1...10_000) ?? 100)
-            do { return try json(daemon.auditLog(limit: limit)) } catch {
+            do { return try JSONBody.response(daemon.auditLog(limit: limit)) } catch {
                 throw HTTPError(.internalServerError, message: "\(error)")
             }
         }
         router.post("/v1/clips/purge") { request, _ -> Response in
             let all = request.uri.queryParameters.get("all") == "1"
             do {
-                return try json(PurgeReport(deleted: daemon.purgeClips(all: all)))
+                return try JSONBody.response(PurgeReport(deleted: daemon.purgeClips(all: all)))
             } catch {
                 throw HTTPError(.internalServerError, message: "\(error)")
             }
         }
-        router.get("/v1/vision") { _, _ -> Response in try json(daemon.vision()) }
+        router.get("/v1/vision") { _, _ -> Response in try JSONBody.response(daemon.vision()) }
         router.post("/v1/vision/calibrate") { request, _ -> Response in
             let frames = Int(try wholeNumber(request, "frames", in: 5...100) ?? 30)
             do {
-                return try json(try await daemon.calibrate(frames: frames))
+                return try JSONBody.response(try await daemon.calibrate(frames: frames))
             } catch {
                 throw HTTPError(.conflict, message: "\(error)")
             }
         }
         addShop(router, daemon: daemon)
-        router.get("/v1/display") { _, _ -> Response in try json(daemon.display()) }
+        router.get("/v1/display") { _, _ -> Response in try JSONBody.response(daemon.display()) }
         router.post("/v1/display/diagnostics/:state") { _, context -> Response in
             let state = try context.parameters.require("state")
             guard ["on", "off"].contains(state) else { throw HTTPError(.badRequest, message: "use on or off") }
             daemon.setDiagnostics(state == "on")
-            return try json(daemon.ui())
+            return try JSONBody.response(daemon.ui())
         }
         router.post("/v1/display/test-pattern") { request, _ -> Response in
             let seconds = Int(try wholeNumber(request, "seconds", in: 1...600) ?? 10)
             daemon.showTestPattern(seconds: seconds)
-            return try json(daemon.display())
+            return try JSONBody.response(daemon.display())
         }
     }
 
     /// Suggestions, the shopper's actions on them, identification, and the staff request queue.
     private static func addShop(_ router: Router<BasicRequestContext>, daemon: some DaemonFacade) {
-        router.get("/v1/suggestions") { _, _ -> Response in try json(daemon.suggestions()) }
+        router.get("/v1/suggestions") { _, _ -> Response in try JSONBody.response(daemon.suggestions()) }
         router.post("/v1/suggestions/:sku/:action") { request, context -> Response in
             let sku = try context.parameters.require("sku")
             let action = try context.parameters.require("action")
@@ -314,14 +318,15 @@ public enum LocalAPI {
                 throw HTTPError(.badRequest, message: "size is 1-16 characters")
             }
             do {
-                return try json(daemon.actOnSuggestion(sku, action: action, size: size))
+                return try JSONBody.response(daemon.actOnSuggestion(sku, action: action, size: size))
             } catch {
                 throw HTTPError(.conflict, message: "\(error)")
             }
         }
         router.post("/v1/session/shopper") { request, context -> Response in
-            let body = try await decode(
-                ShopperIdentification.self, request, help: "send {\"loyaltyId\": \"...\"} (at most 4 KB of JSON)")
+            let body = try await JSONBody.decode(
+                ShopperIdentification.self, request, limit: 4096,
+                help: "send {\"loyaltyId\": \"...\"} (at most 4 KB of JSON)")
             let code = body.loyaltyId.trimmingCharacters(in: .whitespaces)
             guard (1...64).contains(code.count) else {
                 throw HTTPError(.badRequest, message: "loyaltyId is 1-64 characters")
@@ -329,11 +334,11 @@ public enum LocalAPI {
             guard await daemon.identify(shopper: code) else {
                 throw HTTPError(.notFound, message: "no opted-in profile with that code on this mirror")
             }
-            return try json(daemon.suggestions())
+            return try JSONBody.response(daemon.suggestions())
         }
         router.get("/v1/requests") { request, _ -> Response in
             let all = request.uri.queryParameters.get("all") == "1"
-            do { return try json(daemon.staffRequests(all: all)) } catch {
+            do { return try JSONBody.response(daemon.staffRequests(all: all)) } catch {
                 throw HTTPError(.internalServerError, message: "\(error)")
             }
         }
@@ -344,7 +349,7 @@ public enum LocalAPI {
                 throw HTTPError(.internalServerError, message: "\(error)")
             }
             guard let done else { throw HTTPError(.notFound, message: "no request \(id)") }
-            return try json(done)
+            return try JSONBody.response(done)
         }
     }
 
@@ -406,25 +411,6 @@ public enum LocalAPI {
             throw HTTPError(.badRequest, message: "\(name) is not valid percent-encoding")
         }
         return decoded
-    }
-
-    /// A small JSON body (at most 4 KB) as `T`; anything else is a 400 saying what to send.
-    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, help: String) async throws -> T {
-        do {
-            var buffer = try await request.body.collect(upTo: 4096)
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readBytes(length: buffer.readableBytes) ?? []))
-        } catch {
-            throw HTTPError(.badRequest, message: help)
-        }
-    }
-
-    static func json(_ value: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(value)
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

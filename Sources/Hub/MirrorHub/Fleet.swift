@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MirrorCore
+import MirrorHTTP
 import MirrorProtocol
 import NIOCore
 import NIOPosix
@@ -278,7 +279,7 @@ extension HubServer {
         }
         router.get("/v1/fleet/prometheus-targets") { request, _ -> Response in
             _ = try await authenticate(request, store, [.headOffice])
-            return try json(try await store.prometheusTargets())
+            return try JSONBody.response(try await store.prometheusTargets())
         }
         router.get("/fleet") { request, _ -> Response in
             let caller = try await authenticate(request, store, [.headOffice, .staff], basic: true)

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import MirrorCore
+import MirrorHTTP
 import MirrorProtocol
 import NIOCore
 import Synchronization
@@ -41,7 +42,7 @@ public enum HubServer {
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/v1/version") { request, context -> Response in
             _ = try await authenticate(request, store, [.device, .staff, .headOffice])
-            return try json(["version": MirrorVersion.current])
+            return try JSONBody.response(["version": MirrorVersion.current])
         }
         addEnrolment(router, store)
         addSync(router, store)
@@ -50,8 +51,8 @@ public enum HubServer {
         addFleet(router, store, staleMillis: fleetStaleMillis)
         router.put("/v1/catalog") { request, context -> Response in
             _ = try await authenticate(request, store, [.headOffice])
-            let items = try await decode([CatalogItem].self, request, limit: maxUploadBytes)
-            return try json(["changed": try await store.putCatalog(items)])
+            let items = try await JSONBody.decode([CatalogItem].self, request, limit: maxUploadBytes)
+            return try JSONBody.response(["changed": try await store.putCatalog(items)])
         }
         methods.routes.withLock { table in
             table = router.routes.map { (String($0.method.rawValue), Self.components($0.path.description)) }
@@ -64,15 +65,16 @@ public enum HubServer {
 
     private static func addEnrolment(_ router: Router<HubContext>, _ store: HubStore) {
         router.post("/v1/enrol") { request, _ -> Response in
-            let body = try await decode(EnrolRequest.self, request, limit: maxSmallBytes, fields: ["token", "name"])
-            return try json(try await store.enrol(body), status: .created)
+            let body = try await JSONBody.decode(
+                EnrolRequest.self, request, limit: maxSmallBytes, fields: ["token", "name"])
+            return try JSONBody.response(try await store.enrol(body), status: .created)
         }
         router.post("/v1/stores/:store/enrolment-tokens") { request, context -> Response in
             let storeId = try context.parameters.require("store")
             let caller = try await authenticate(request, store, [.staff, .headOffice])
             guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
             let (token, expires) = try await store.createEnrolmentToken(store: storeId)
-            return try json(EnrolmentToken(token: token, expiresMillis: expires), status: .created)
+            return try JSONBody.response(EnrolmentToken(token: token, expiresMillis: expires), status: .created)
         }
     }
 
@@ -89,13 +91,14 @@ public enum HubServer {
             }
             let version = query.get("version").map { String($0) }
             if let version { try Validate.identifier(version, "version") }
-            return try json(
+            return try JSONBody.response(
                 try await store.hello(
                     device: device, address: context.remoteAddress?.ipAddress, telemetryPort: port, version: version))
         }
         router.post("/v1/sync/push") { request, _ -> Response in
             let device = try await authenticate(request, store, [.device])
-            let body = try await decode(SyncPushRequest.self, request, limit: maxPushBytes, fields: ["ops"]) { value in
+            let body = try await JSONBody.decode(SyncPushRequest.self, request, limit: maxPushBytes, fields: ["ops"]) {
+                value in
                 guard case .object(let top) = value, case .array(let ops) = top["ops"] ?? .null else { return }
                 let allowed: Set<String> = ["opId", "seq", "hlc", "entity", "key", "patch", "schema"]
                 for case .object(let op) in ops {
@@ -104,14 +107,14 @@ public enum HubServer {
                     }
                 }
             }
-            return try json(try await store.push(device: device, body))
+            return try JSONBody.response(try await store.push(device: device, body))
         }
         router.get("/v1/sync/pull") { request, _ -> Response in
             let device = try await authenticate(request, store, [.device])
             let query = request.uri.queryParameters
             let cursor = try wholeNumber(request, "cursor", default: 0)
             let limit = try wholeNumber(request, "limit", default: Int64(HubStore.maxPullPage))
-            return try json(
+            return try JSONBody.response(
                 try await store.pull(
                     device: device, epoch: query.get("epoch"), cursor: cursor,
                     limit: Int(clamping: limit)))
@@ -121,24 +124,24 @@ public enum HubServer {
     private static func addStores(_ router: Router<HubContext>, _ store: HubStore) {
         router.get("/v1/stores") { request, _ -> Response in
             let caller = try await authenticate(request, store, [.staff, .headOffice])
-            return try json(try await store.stores(visibleTo: caller))
+            return try JSONBody.response(try await store.stores(visibleTo: caller))
         }
         router.post("/v1/stores") { request, _ -> Response in
             _ = try await authenticate(request, store, [.headOffice])
-            let body = try await decode(NewStore.self, request, limit: maxSmallBytes, fields: ["id", "name"])
+            let body = try await JSONBody.decode(NewStore.self, request, limit: maxSmallBytes, fields: ["id", "name"])
             try await store.addStore(id: body.id, name: body.name)
-            return try json(body, status: .created)
+            return try JSONBody.response(body, status: .created)
         }
         router.get("/v1/devices") { request, _ -> Response in
             let caller = try await authenticate(request, store, [.staff, .headOffice])
-            return try json(try await store.devices(visibleTo: caller))
+            return try JSONBody.response(try await store.devices(visibleTo: caller))
         }
         router.put("/v1/stores/:store/inventory") { request, context -> Response in
             let storeId = try context.parameters.require("store")
             let caller = try await authenticate(request, store, [.staff, .headOffice])
             guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
-            let stock = try await decode([String: [String: Int]].self, request, limit: maxUploadBytes)
-            return try json(["changed": try await store.putInventory(store: storeId, stock: stock)])
+            let stock = try await JSONBody.decode([String: [String: Int]].self, request, limit: maxUploadBytes)
+            return try JSONBody.response(["changed": try await store.putInventory(store: storeId, stock: stock)])
         }
         router.get("/v1/stores/:store/events") { request, context -> Response in
             let storeId = try context.parameters.require("store")
@@ -146,14 +149,15 @@ public enum HubServer {
             guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
             let after = try wholeNumber(request, "after", default: 0)
             let limit = try wholeNumber(request, "limit", default: 200)
-            return try json(try await store.events(store: storeId, afterMillis: after, limit: Int(clamping: limit)))
+            return try JSONBody.response(
+                try await store.events(store: storeId, afterMillis: after, limit: Int(clamping: limit)))
         }
         router.get("/v1/stores/:store/requests") { request, context -> Response in
             let storeId = try context.parameters.require("store")
             let caller = try await authenticate(request, store, [.staff, .headOffice])
             guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
             let all = request.uri.queryParameters.get("all") == "1"
-            return try json(try await store.staffRequests(store: storeId, openOnly: !all))
+            return try JSONBody.response(try await store.staffRequests(store: storeId, openOnly: !all))
         }
     }
 
@@ -172,41 +176,41 @@ public enum HubServer {
             guard let profile = try await store.shopper(loyaltyId: id) else {
                 throw HTTPError(.notFound, message: "no opted-in profile with that code")
             }
-            return try json(profile)
+            return try JSONBody.response(profile)
         }
         router.put("/v1/shoppers/:id") { request, context -> Response in
             let id = try context.parameters.require("id")
             let caller = try await authenticate(request, store, [.headOffice])
-            let fields = try await decode([String: JSONValue].self, request, limit: maxSmallBytes)
+            let fields = try await JSONBody.decode([String: JSONValue].self, request, limit: maxSmallBytes)
             try await store.putShopper(loyaltyId: id, fields: fields, writer: "hub:\(caller.credentialId)")
             guard let profile = try await store.shopper(loyaltyId: id) else {
                 throw HTTPError(.notFound, message: "no profile \(id)")
             }
-            return try json(profile)
+            return try JSONBody.response(profile)
         }
         router.post("/v1/shoppers/:id/consents") { request, context -> Response in
             let id = try context.parameters.require("id")
             let caller = try await authenticate(request, store, [.headOffice])
-            let body = try await decode(
+            let body = try await JSONBody.decode(
                 NewConsent.self, request, limit: maxSmallBytes, fields: ["purpose", "version", "granted"])
             try await store.recordConsent(
                 loyaltyId: id, purpose: body.purpose, version: body.version, granted: body.granted,
                 source: "hub:\(caller.credentialId)")
-            return try json(body, status: .created)
+            return try JSONBody.response(body, status: .created)
         }
         router.post("/v1/shoppers/:id/purchases") { request, context -> Response in
             let id = try context.parameters.require("id")
             _ = try await authenticate(request, store, [.headOffice])
-            let body = try await decode(
+            let body = try await JSONBody.decode(
                 NewPurchase.self, request, limit: maxSmallBytes, fields: ["id", "sku", "size", "at"])
             try await store.addPurchase(loyaltyId: id, sku: body.sku, size: body.size, atMillis: body.at, id: body.id)
-            return try json(body, status: .created)
+            return try JSONBody.response(body, status: .created)
         }
         router.post("/v1/erasures") { request, _ -> Response in
             let caller = try await authenticate(request, store, [.headOffice])
-            let body = try await decode(NewErasure.self, request, limit: maxSmallBytes, fields: ["loyaltyId"])
+            let body = try await JSONBody.decode(NewErasure.self, request, limit: maxSmallBytes, fields: ["loyaltyId"])
             try await store.erase(loyaltyId: body.loyaltyId, by: "hub:\(caller.credentialId)")
-            return try json(["subject": SubjectHash.of(loyaltyId: body.loyaltyId)], status: .accepted)
+            return try JSONBody.response(["subject": SubjectHash.of(loyaltyId: body.loyaltyId)], status: .accepted)
         }
     }
 
@@ -251,45 +255,6 @@ public enum HubServer {
 
     static func forbidden(_ store: String) -> HTTPError {
         HTTPError(.forbidden, message: "this credential is not for store \(store)")
-    }
-
-    /// Reads at most `limit` bytes of JSON into `T`, refusing unknown top-level fields when `fields` is given.
-    static func decode<T: Decodable>(
-        _ type: T.Type, _ request: Request, limit: Int, fields: Set<String>? = nil,
-        check: (JSONValue) throws -> Void = { _ in }
-    ) async throws -> T {
-        var buffer = try await request.body.collect(upTo: limit)
-        let data = Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
-        let value: JSONValue
-        do {
-            value = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw HTTPError(.badRequest, message: "the body is not JSON")
-        }
-        if let fields, case .object(let object) = value,
-            let unknown = object.keys.sorted().first(where: { !fields.contains($0) })
-        {
-            throw HTTPError(.badRequest, message: "unknown field \"\(unknown)\"")
-        }
-        try check(value)
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw HTTPError(.badRequest, message: "missing field \"\(key.stringValue)\"")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw HTTPError(.badRequest, message: "wrong type at \"\(path)\"")
-        } catch {
-            throw HTTPError(.badRequest, message: "the body does not have the expected shape")
-        }
-    }
-
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 }
 

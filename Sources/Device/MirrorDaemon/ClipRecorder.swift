@@ -149,7 +149,7 @@ final class ClipRecorder: SessionRecorder, Service {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.housekeeping() }
             await cancelWhenGracefulShutdown {
-                await self.record(frames)
+                await LoopThread.run("mirror-recorder") { await self.record(frames) }
             }
             group.cancelAll()
         }

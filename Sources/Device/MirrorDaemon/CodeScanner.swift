@@ -23,7 +23,7 @@ final class CodeScanner: Service, Sendable {
     func run() async throws {
         let frames = bus.subscribe("codes", capacity: 1)
         await cancelWhenGracefulShutdown {
-            await self.scan(frames)
+            await LoopThread.run("mirror-codes") { await self.scan(frames) }
         }
     }
 

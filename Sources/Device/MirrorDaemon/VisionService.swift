@@ -177,7 +177,7 @@ final class VisionService: Service, Sendable {
         let frames = bus.subscribe("vision", capacity: 2)
         await loadCatalog()
         await cancelWhenGracefulShutdown {
-            await self.analyse(frames)
+            await LoopThread.run("mirror-vision") { await self.analyse(frames) }
         }
         calibration.withLock { $0?.done?.resume(throwing: DaemonError("mirrord is stopping")) }
     }

@@ -139,10 +139,12 @@ public struct DisplayService: Service {
         // The freshest frame matters, not every frame: a queue of one, older frames dropped.
         let frames = bus.subscribe("display", capacity: 1)
         try await cancelWhenGracefulShutdown {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await watchForLostCamera() }
-                try await show(frames)
-                group.cancelAll()
+            try await LoopThread.run("mirror-display") {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await watchForLostCamera() }
+                    try await show(frames)
+                    group.cancelAll()
+                }
             }
         }
     }

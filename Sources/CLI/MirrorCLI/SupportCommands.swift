@@ -171,10 +171,11 @@ struct Enroll: AsyncParsableCommand {
     static let deadline = Duration.seconds(25)
 
     func run() async throws {
-        let result: EnrollResult
+        let result: MirrorEnrollmentResult
         do {
             result = try await daemon.client.post(
-                "/v1/enroll", json: EnrollRequest(hub: hub, token: token, name: name), as: EnrollResult.self,
+                "/v1/enroll", json: MirrorEnrollment(hub: hub, token: token, name: name),
+                as: MirrorEnrollmentResult.self,
                 deadline: Self.deadline)
         } catch let error as CLIError where error.exitCode != 69 {
             throw CLIError(error.message, exitCode: 69)

@@ -30,7 +30,7 @@ public protocol DaemonFacade: Sendable {
     /// Re-reads the configuration file and applies what can change while running; throws when it does not load.
     func reloadConfig() throws -> ConfigReload
     /// Enrols with the hub and starts syncing; throws with the reason.
-    func enroll(_ request: EnrollRequest) async throws -> EnrollResult
+    func enroll(_ request: MirrorEnrollment) async throws -> MirrorEnrollmentResult
 
     func ui() -> UIReport
     /// Presses the on-screen button `id`; false when the screen has no such button.
@@ -195,7 +195,7 @@ public enum LocalAPI {
         }
         router.post("/v1/enroll") { request, _ -> Response in
             let body = try await JSONBody.decode(
-                EnrollRequest.self, request, limit: 4096,
+                MirrorEnrollment.self, request, limit: 4096,
                 help: "send {\"token\": \"...\", \"hub\": \"...\", \"name\": \"...\"}")
             guard (1...512).contains(body.token.count), (body.name?.count ?? 1) <= 200 else {
                 throw HTTPError(.badRequest, message: "token is 1-512 characters, name at most 200")

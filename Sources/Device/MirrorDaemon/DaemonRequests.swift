@@ -151,7 +151,7 @@ extension DaemonState {
     }
 
     /// Enrols with the hub named in the config; the sync service picks the credential up at its next round.
-    func enroll(_ request: EnrollRequest) async throws -> EnrollResult {
+    func enroll(_ request: MirrorEnrollment) async throws -> MirrorEnrollmentResult {
         guard let hub = config.hub else {
             throw DaemonError(
                 "the config has no hub section: add hub: url: to \(configPath ?? "the config") and restart")
@@ -167,7 +167,8 @@ extension DaemonState {
             hubURL: hub.url, token: request.token, name: request.name ?? ProcessInfo.processInfo.hostName,
             credentialFile: hub.credentialFile)
         sync?.nudge()
-        return EnrollResult(deviceId: response.deviceId, storeId: response.storeId, credentialFile: hub.credentialFile)
+        return MirrorEnrollmentResult(
+            deviceId: response.deviceId, storeId: response.storeId, credentialFile: hub.credentialFile)
     }
 }
 

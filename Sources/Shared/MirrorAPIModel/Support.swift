@@ -64,8 +64,9 @@ public struct ConfigReport: Codable, Sendable, Equatable {
     }
 }
 
-/// The body of `POST /v1/enroll`: enrol this mirror with the hub using a one-time token.
-public struct EnrollRequest: Codable, Sendable {
+/// The body of `POST /v1/enroll` (the local API): enrol this mirror with the hub using a one-time token. Not the
+/// hub's own `EnrolRequest`, which mirrord then sends.
+public struct MirrorEnrollment: Codable, Sendable {
     /// The hub's URL; must match the config's `hub.url` when given.
     public var hub: String?
     public var token: String
@@ -81,7 +82,7 @@ public struct EnrollRequest: Codable, Sendable {
 
 /// What `POST /v1/enroll` answers: who the hub says this mirror is, and where its credential was written (the
 /// credential itself never leaves the daemon).
-public struct EnrollResult: Codable, Sendable, Equatable {
+public struct MirrorEnrollmentResult: Codable, Sendable, Equatable {
     public var deviceId: String
     public var storeId: String
     public var credentialFile: String

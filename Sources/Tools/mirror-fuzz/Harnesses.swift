@@ -61,7 +61,7 @@ enum Harness: String, CaseIterable {
         let decoder = JSONDecoder()
         _ = try? decoder.decode(JSONValue.self, from: data)
         _ = try? decoder.decode(SyncPushRequest.self, from: data)
-        _ = try? decoder.decode(EnrollRequest.self, from: data)
+        _ = try? decoder.decode(MirrorEnrollment.self, from: data)
         _ = try? decoder.decode(EnrolRequest.self, from: data)
         _ = try? TelemetryReport.decoder().decode(TelemetryReport.self, from: data)
         _ = try? TelemetryReport.decoder().decode([FleetDevice].self, from: data)

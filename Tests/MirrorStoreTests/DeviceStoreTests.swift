@@ -31,7 +31,7 @@ import Testing
         #expect(pragmas.foreignKeys == 1)
         #expect(pragmas.sizeLimit == DeviceStore.journalSizeLimit)
         #expect(Set(pragmas.tables).isSuperset(of: ["audit", "clips", "consents", "meta", "sessions"]))
-        #expect(pragmas.migrations == ["v1", "v2", "v3", "v4", "v5", "v6"])
+        #expect(pragmas.migrations == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
         let mode = try FileManager.default.attributesOfItem(atPath: dir.file("state/mirror.sqlite"))[.posixPermissions]
         #expect((mode as? NSNumber)?.intValue == 0o600)
     }

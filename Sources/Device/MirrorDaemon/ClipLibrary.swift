@@ -70,6 +70,18 @@ extension ClipRecorder {
 
     func recordConsent(session: String, accepted: Bool) throws {
         try consent(.record, granted: accepted, session: session)
+        event(.consentAnswered, session: session, detail: accepted ? "granted" : "declined")
+    }
+
+    func note(_ kind: SessionEventKind, session: String) { event(kind, session: session) }
+
+    /// A session event for the hub's figures; one that cannot be stored is logged, never fails the visit.
+    func event(_ kind: SessionEventKind, session: String, detail: String = "") {
+        do {
+            try store.addEvent(SessionEventRecord(sessionId: session, kind: kind, sku: nil, detail: detail))
+        } catch {
+            logger.error("session event not stored", metadata: ["kind": "\(kind.rawValue)", "error": "\(error)"])
+        }
     }
 
     /// The shopper's agreement that staff may export this session's clips.
@@ -84,6 +96,7 @@ extension ClipRecorder {
         // Six digits, shown once on the glass; the store keeps it salted and hashed, the log never sees it.
         let code = String(format: "%06d", Int.random(in: 0..<1_000_000))
         try store.saveLook(clipID, loyaltyId: loyaltyId, garments: garments, code: code)
+        event(.lookSaved, session: session)
         logger.info("look saved to the shopper's profile", metadata: ["clip": "\(clipID)"])
         return code
     }

@@ -37,6 +37,9 @@ public protocol SessionRecorder: Sendable {
     func playback(clipID: String) -> (any PlayableClip)?
     /// Ends the session: its clips start their retention period, or are deleted at once when `erase`.
     func endSession(_ session: String, erase: Bool)
+    /// Notes for the hub's figures what happened in the visit: it began or ended (whether or not anything was
+    /// recorded), a look was recorded, one was sent to the shopper's phone.
+    func note(_ kind: SessionEventKind, session: String)
     /// Stores that the shopper picked `look` (in words: "look 2") as their favourite, or took the pick back.
     func pickLook(session: String, look: String, picked: Bool) throws
     /// Saves clip `number` to the profile of the shopper identified as `loyaltyId` (their consent, given by the
@@ -179,7 +182,8 @@ public final class SessionController: Sendable {
     @discardableResult
     func apply(_ event: Session.Event, interaction: Bool) -> Session.State {
         let now = MonotonicInstant.now()
-        let (actions, id, state, clips) = current.withLock { c -> ([Session.Action], String?, Session.State, [Int]) in
+        let (actions, id, state, clips, began) = current.withLock {
+            c -> ([Session.Action], String?, Session.State, [Int], Bool) in
             if interaction { c.lastInteraction = now }
             let starting = c.session.state == .idle
             let actions = c.session.handle(event)
@@ -196,8 +200,9 @@ public final class SessionController: Sendable {
                 c.earlier = nil
                 metrics?.sessionStarted()
             }
-            return (actions, c.id, c.session.state, c.session.clips)
+            return (actions, c.id, c.session.state, c.session.clips, starting && c.session.state != .idle)
         }
+        if began, let id { recorder.note(.visitStarted, session: id) }
         if !actions.isEmpty {
             logger.debug("session", metadata: ["event": "\(event)", "state": "\(state)"])
         }
@@ -237,7 +242,10 @@ public final class SessionController: Sendable {
                     // The vote follows what is worn now and waits while a clip records (its frames go to the
                     // turn tracker): as the clip ends, it holds what this look began in.
                     let garments = lookWords.withLock { $0 }
-                    if saved { current.withLock { $0.lookGarments[number] = garments } }
+                    if saved {
+                        current.withLock { $0.lookGarments[number] = garments }
+                        recorder.note(.recordedLook, session: id)
+                    }
                     apply(saved ? .clipSaved(index: number) : .clipFailed, interaction: false)
                 }
             } catch {
@@ -261,6 +269,7 @@ public final class SessionController: Sendable {
             }
         case .purgeSession:
             guard let id else { return }
+            recorder.note(.visitEnded, session: id)
             recorder.endSession(id, erase: erase)
             current.withLock { $0.id = nil }
         }

@@ -251,6 +251,7 @@ extension SessionController {
         var card: (Int, Screen.ShareCard)?
         if let shareLinks, case .review(let clip) = state, let made = shareLinks.create(session: id, number: clip) {
             card = (clip, made)
+            recorder.note(.lookShared, session: id)
         }
         current.withLock {
             $0.shared = true

@@ -44,7 +44,10 @@ public final class Shop: Sendable {
         var favourites: [String] = []
         var observations: [GarmentObservation] = []
         var shown: Set<String> = []
+        /// The kind each SKU was first suggested as (for the hub's suggestion funnel).
+        var shownKinds: [String: String] = [:]
         var tried: Set<String> = []
+        var tapped: Set<String> = []
     }
 
     let folder: CatalogFolder?
@@ -228,7 +231,13 @@ public final class Shop: Sendable {
         let tried = full.tried.compactMap { data.catalog.item($0.sku) }
         if let session {
             let newTried = withVisit(session) { v in tried.map(\.sku).filter { v.tried.insert($0).inserted } }
-            for sku in newTried { event(.triedOn, session: session, sku: sku) }
+            for sku in newTried {
+                // The catalog match's cosine similarity; a garment placed by its category alone has none.
+                let score = observations.lazy.flatMap(\.candidates).first { $0.sku == sku }.map {
+                    max(0, Double($0.score))
+                }
+                event(.triedOn, session: session, sku: sku, via: TryOnSource.vision.rawValue, score: score)
+            }
         }
         return (tried, list)
     }
@@ -239,7 +248,12 @@ public final class Shop: Sendable {
         guard let data = loaded.withLock({ $0 }) else { return ([], []) }
         let (favourites, chosen) = withVisit(session) { ($0.favourites, $0.chosenColour) }
         if let session {
-            let newShown = withVisit(session) { v in list.map(\.sku).filter { v.shown.insert($0).inserted } }
+            let newShown = withVisit(session) { v in
+                list.filter { v.shown.insert($0.sku).inserted }.map { suggestion in
+                    v.shownKinds[suggestion.sku] = suggestion.kind.rawValue
+                    return suggestion.sku
+                }
+            }
             for sku in newShown { event(.suggestionShown, session: session, sku: sku) }
         }
         let cards = list.compactMap { suggestion -> Screen.Garment? in
@@ -294,6 +308,7 @@ public final class Shop: Sendable {
             return true
         }
         event(added ? .favourite : .unfavourite, session: session, sku: sku)
+        tapped(sku, session: session)
         return true
     }
 
@@ -312,6 +327,7 @@ public final class Shop: Sendable {
         else { return false }
         withVisit(session) { $0.chosenColour[item.style] = variant }
         event(.colourChosen, session: session, sku: variant)
+        tapped(sku, session: session)
         return true
     }
 
@@ -320,7 +336,14 @@ public final class Shop: Sendable {
         guard session != nil, let item = loaded.withLock({ $0?.catalog.item(sku) }), item.sizes.contains(size)
         else { return false }
         withVisit(session) { $0.requested[item.style] = size }
+        if let session { tapped(sku, session: session) }
         return true
+    }
+
+    /// The first tap on a suggested card in a visit (the funnel's second step).
+    private func tapped(_ sku: String, session: String) {
+        let first = withVisit(session) { v in v.shownKinds[sku] != nil && v.tapped.insert(sku).inserted }
+        if first { event(.suggestionTapped, session: session, sku: sku) }
     }
 
     /// "Bring me this": stores a staff request for `sku` in the size asked for or the profile's size.
@@ -352,7 +375,10 @@ public final class Shop: Sendable {
         return stored
     }
 
-    private func event(_ kind: SessionEventKind, session: String, sku: String?, size: String? = nil) {
+    private func event(
+        _ kind: SessionEventKind, session: String, sku: String?, size: String? = nil, via: String? = nil,
+        score: Double? = nil
+    ) {
         switch kind {
         case .suggestionShown: metrics?.suggestionsShown.increment()
         case .suggestionAccepted: metrics?.suggestionsRequested.increment()
@@ -360,7 +386,12 @@ public final class Shop: Sendable {
         default: break
         }
         do {
-            try store.addEvent(SessionEventRecord(sessionId: session, kind: kind, sku: sku, size: size))
+            // Events about a suggested SKU carry the kind it was suggested as.
+            let suggested = sku.flatMap { sku in withVisit(session) { $0.shownKinds[sku] } }
+            try store.addEvent(
+                SessionEventRecord(
+                    sessionId: session, kind: kind, sku: sku, size: size, via: via, score: score,
+                    suggestionKind: suggested))
         } catch {
             logger.error("session event not stored", metadata: ["kind": "\(kind.rawValue)", "error": "\(error)"])
         }

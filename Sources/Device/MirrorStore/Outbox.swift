@@ -79,6 +79,11 @@ extension DeviceStore {
         ]
         if let sku = event.sku { patch["sku"] = .string(sku) }
         if let size = event.size { patch["size"] = .string(size) }
+        if let via = event.via { patch["via"] = .string(via) }
+        if let score = event.score { patch["score"] = .number(score) }
+        if let kind = event.suggestionKind { patch["suggestionKind"] = .string(kind) }
+        if let tried = event.triedSize { patch["triedSize"] = .string(tried) }
+        if let rating = event.rating { patch["rating"] = .number(Double(rating)) }
         return patch
     }
 

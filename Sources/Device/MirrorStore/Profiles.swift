@@ -72,12 +72,20 @@ extension DeviceStore {
         try read("count cached profiles") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile_cache") ?? 0 }
     }
 
-    /// Notes that the shopper with `loyaltyId` identified in `session`.
+    /// Notes that the shopper with `loyaltyId` identified in `session`, and tells the hub (the first time): the op
+    /// names the shopper, so the hub can match the visit's try-ons to their purchases; the event kept here does
+    /// not, and an erasure redacts the op (``redactOutbox``).
     public func linkSession(_ session: String, loyaltyId: String, at: Date = Date()) throws(StoreError) {
         try write("link a session to its shopper") { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO session_subjects (session_id, subject_hash, at) VALUES (?, ?, ?)",
                 arguments: [session, SubjectHash.of(loyaltyId: loyaltyId), at])
+            guard db.changesCount > 0 else { return }
+            let event = SessionEventRecord(sessionId: session, at: at, kind: .identified, sku: nil)
+            try event.insert(db)
+            var patch = Self.eventPatch(event)
+            patch["loyaltyId"] = .string(loyaltyId)
+            try Self.enqueue(db, entity: .sessionEvent, key: event.id, patch: patch, at: at)
         }
     }
 
@@ -113,13 +121,17 @@ extension DeviceStore {
         return clips
     }
 
-    /// Ops in the outbox that name the shopper by loyalty code (a saved look and its consent) lose the code.
+    /// Ops in the outbox that name the shopper by loyalty code (a saved look and its consent, the visit's
+    /// identification) lose the code.
     /// They stay, so the sequence keeps no gap: acknowledged ones for a restored hub, pending ones still go, and
     /// the hub drops ops about nobody.
     static func redactOutbox(_ db: Database, subject: String) throws {
         let rows = try Row.fetchAll(
-            db, sql: "SELECT seq, patch FROM outbox WHERE entity IN (?, ?)",
-            arguments: [SyncEntity.consent.rawValue, SyncEntity.savedLook.rawValue])
+            db, sql: "SELECT seq, patch FROM outbox WHERE entity IN (?, ?) OR (entity = ? AND patch LIKE ?)",
+            arguments: [
+                SyncEntity.consent.rawValue, SyncEntity.savedLook.rawValue, SyncEntity.sessionEvent.rawValue,
+                "%\"loyaltyId\"%",
+            ])
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         for row in rows {

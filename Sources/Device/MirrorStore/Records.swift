@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MirrorProtocol
 
 /// One shopper's visit to the mirror, from the attract screen until they leave.
 public struct SessionRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
@@ -178,10 +179,20 @@ public struct SessionEventRecord: Codable, Sendable, Hashable, FetchableRecord, 
     public var sku: String?
     public var size: String?
     public var detail: String
+    /// A try-on: how it was known (``TryOnSource``: `scan` or `vision`), and the vision core's match score.
+    public var via: String?
+    public var score: Double?
+    /// A suggestion's events: its kind (`your-size`, `also-in`, `completes-the-look`, `similar`).
+    public var suggestionKind: String?
+    /// A size request: the size of that style the shopper had on, when known.
+    public var triedSize: String?
+    /// The end-of-visit rating, 1 to 5.
+    public var rating: Int?
 
     public init(
         id: String = UUID().uuidString, sessionId: String, at: Date = Date(), kind: SessionEventKind, sku: String?,
-        size: String? = nil, detail: String = ""
+        size: String? = nil, detail: String = "", via: String? = nil, score: Double? = nil,
+        suggestionKind: String? = nil, triedSize: String? = nil, rating: Int? = nil
     ) {
         self.id = id
         self.sessionId = sessionId
@@ -190,6 +201,11 @@ public struct SessionEventRecord: Codable, Sendable, Hashable, FetchableRecord, 
         self.sku = sku
         self.size = size
         self.detail = detail
+        self.via = via
+        self.score = score
+        self.suggestionKind = suggestionKind
+        self.triedSize = triedSize
+        self.rating = rating
     }
 }
 
@@ -198,7 +214,19 @@ public struct SessionEventKind: RawRepresentable, Codable, Sendable, Hashable, D
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
 
-    public static let triedOn = SessionEventKind(rawValue: "tried_on")
+    public static let triedOn = SessionEventKind(rawValue: VisitEventKind.triedOn)
+    /// A visit began (the mirror left its attract screen) or ended: the hub's dwell time.
+    public static let visitStarted = SessionEventKind(rawValue: VisitEventKind.started)
+    public static let visitEnded = SessionEventKind(rawValue: VisitEventKind.ended)
+    /// The shopper gave their loyalty code (the op carries it; the stored event does not).
+    public static let identified = SessionEventKind(rawValue: VisitEventKind.identified)
+    /// The shopper tapped a suggestion's card (a colour, a size, a favourite).
+    public static let suggestionTapped = SessionEventKind(rawValue: VisitEventKind.suggestionTapped)
+    /// The shopper answered the recording consent; detail: `granted` or `declined`.
+    public static let consentAnswered = SessionEventKind(rawValue: VisitEventKind.consentAnswered)
+    /// A look was sent to the shopper's phone, or saved to their profile.
+    public static let lookShared = SessionEventKind(rawValue: VisitEventKind.lookShared)
+    public static let lookSaved = SessionEventKind(rawValue: VisitEventKind.lookSaved)
     public static let recordedLook = SessionEventKind(rawValue: "recorded_look")
     public static let favourite = SessionEventKind(rawValue: "favourite")
     public static let unfavourite = SessionEventKind(rawValue: "unfavourite")

@@ -139,6 +139,17 @@ enum Schema {
                 t.column("last_at", .datetime).notNull()
             }
         }
+        // What the hub's figures need of an event beyond its kind: how a try-on was known and its score, a
+        // suggestion's kind, the size tried beside the size asked for, a rating.
+        migrator.registerMigration("v7") { db in
+            try db.alter(table: "session_events") { t in
+                t.add(column: "via", .text)
+                t.add(column: "score", .double)
+                t.add(column: "suggestion_kind", .text)
+                t.add(column: "tried_size", .text)
+                t.add(column: "rating", .integer)
+            }
+        }
         return migrator
     }
 }

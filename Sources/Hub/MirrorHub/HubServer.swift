@@ -49,6 +49,7 @@ public enum HubServer {
         addStores(router, store)
         addShoppers(router, store)
         addFleet(router, store, staleMillis: fleetStaleMillis)
+        addInsights(router, store)
         router.put("/v1/catalog") { request, context -> Response in
             _ = try await authenticate(request, store, [.headOffice])
             let items = try await JSONBody.decode([CatalogItem].self, request, limit: maxUploadBytes)
@@ -212,6 +213,44 @@ public enum HubServer {
             try await store.erase(loyaltyId: body.loyaltyId, by: "hub:\(caller.credentialId)")
             return try JSONBody.response(["subject": SubjectHash.of(loyaltyId: body.loyaltyId)], status: .accepted)
         }
+    }
+
+    private static func addInsights(_ router: Router<HubContext>, _ store: HubStore) {
+        // The tills' live feed: JSON lines (one sale line per line; a single object is one line) or, with
+        // Content-Type text/csv, CSV with a header row. A body with a bad row stores nothing.
+        router.post("/v1/sales") { request, _ -> Response in
+            let caller = try await authenticate(request, store, [.staff, .headOffice])
+            var buffer = try await request.body.collect(upTo: maxUploadBytes)
+            let text = buffer.readString(length: buffer.readableBytes) ?? ""
+            let csv = request.headers[.contentType]?.lowercased().hasPrefix("text/csv") == true
+            let lines = try SalesFile.parse(text, format: csv ? .csv : .jsonLines)
+            guard !lines.isEmpty else { throw HTTPError(.badRequest, message: "the body holds no sale line") }
+            return try JSONBody.response(try await store.importSales(lines, caller: caller))
+        }
+        router.get("/v1/insights") { request, _ -> Response in
+            let caller = try await authenticate(request, store, [.staff, .headOffice])
+            return try JSONBody.response(try await store.insights(try insightsQuery(request), caller: caller))
+        }
+    }
+
+    /// `store`, `from`, `to` (days, YYYY-MM-DD; the last 7 days by default), `k`, `window` (minutes) and
+    /// `step` (`day` or `week`).
+    static func insightsQuery(_ request: Request) throws -> InsightsQuery {
+        let query = request.uri.queryParameters
+        for name in ["store", "from", "to", "step"] where query.getAll(name).count > 1 {
+            throw HTTPError(.badRequest, message: "\(name) is given once")
+        }
+        let today = HubStore.systemMillis() / 86_400_000 * 86_400_000
+        let to = query.get("to").map { String($0) } ?? InsightsQuery.dayText(today)
+        let from = query.get("from").map { String($0) } ?? InsightsQuery.dayText(today - 6 * 86_400_000)
+        let step = query.get("step").map { String($0) } ?? "day"
+        guard step == "day" || step == "week" else { throw HTTPError(.badRequest, message: "step is day or week") }
+        return try InsightsQuery.days(
+            store: query.get("store").map { String($0) }, from: from, to: to,
+            k: Int(clamping: try wholeNumber(request, "k", default: Int64(InsightsQuery.defaultK))),
+            boughtWindowMinutes: Int(
+                clamping: try wholeNumber(request, "window", default: Int64(InsightsQuery.defaultWindowMinutes))),
+            weekly: step == "week")
     }
 
     // MARK: Helpers

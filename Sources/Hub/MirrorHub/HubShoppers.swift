@@ -220,9 +220,11 @@ extension HubStore {
         let subject = SubjectHash.of(loyaltyId: loyaltyId)
         let at = now()
         try await database.transaction { tx in
-            for table in ["shopper_fields", "consents", "purchases", "saved_looks", "shoppers"] {
+            for table in ["shopper_fields", "consents", "purchases", "saved_looks", "visit_shoppers", "shoppers"] {
                 try await tx.query("DELETE FROM \(table) WHERE loyalty_id = ?", .text(loyaltyId))
             }
+            // The tills' lines stay (they are the store's sales), without the link to the shopper.
+            try await tx.query("UPDATE sales SET loyalty_id = NULL WHERE loyalty_id = ?", .text(loyaltyId))
             let inserted = try await tx.query(
                 """
                 INSERT INTO erasures (subject_hash, requested_ms, requested_by) VALUES (?, ?, ?)

@@ -63,7 +63,7 @@ extension HubStore {
                     duplicates += 1
                     continue
                 }
-                try await apply(op, device: device, tx: tx)
+                try await apply(op, device: device, received: at, tx: tx)
                 applied += 1
             }
             var acked =
@@ -88,18 +88,48 @@ extension HubStore {
             ackedSeq: acked, applied: applied, duplicates: duplicates, epoch: epoch, serverHLC: stamp())
     }
 
-    func apply(_ op: SyncOp, device: (id: String, store: String), tx: any SQLTransaction) async throws {
+    /// When something a device reports happened, by the hub's rules for stamps: the device's own time, unless it
+    /// is further ahead of the hub's clock than the clock's drift allows, or older than the longest a mirror may
+    /// be offline (a clock at 1970): then the time the hub received it.
+    static func eventTime(_ reported: Int64?, received: Int64) -> Int64 {
+        guard let reported, reported <= received + HybridClock().maxDriftMillis,
+            reported >= received - maxOfflineMillis
+        else { return received }
+        return reported
+    }
+
+    /// The longest a mirror's report may take to arrive and still count when the device says it happened.
+    public static let maxOfflineMillis: Int64 = 30 * 24 * 3600 * 1000
+
+    func apply(_ op: SyncOp, device: (id: String, store: String), received: Int64, tx: any SQLTransaction)
+        async throws
+    {
         let patch = op.patch
         switch op.entity {
         case .sessionEvent:
+            let session = patch["sessionId"]?.string ?? ""
+            let kind = patch["kind"]?.string ?? ""
             try await tx.query(
                 """
-                INSERT INTO session_events (device_id, id, store_id, session_id, at_ms, kind, sku, size, detail, hlc)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                """, .text(device.id), .text(op.key), .text(device.store), .text(patch["sessionId"]?.string ?? ""),
-                .int(patch["at"]?.int ?? op.hlc.millis), .text(patch["kind"]?.string ?? ""),
+                INSERT INTO session_events (device_id, id, store_id, session_id, at_ms, kind, sku, size, detail, hlc,
+                    via, score, suggestion_kind, tried_size, rating, received_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """, .text(device.id), .text(op.key), .text(device.store), .text(session),
+                .int(Self.eventTime(patch["at"]?.int, received: received)), .text(kind),
                 SQLValue(patch["sku"]?.string), SQLValue(patch["size"]?.string),
-                .text(patch["detail"]?.string ?? ""), .int(op.hlc.raw))
+                .text(patch["detail"]?.string ?? ""), .int(op.hlc.raw), SQLValue(patch["via"]?.string),
+                patch["score"]?.number.map { .double($0) } ?? .null, SQLValue(patch["suggestionKind"]?.string),
+                SQLValue(patch["triedSize"]?.string), SQLValue(patch["rating"]?.int), .int(received))
+            // Which shopper the visit was, for try-on to sale by loyalty code; never for an erased one.
+            if kind == VisitEventKind.identified, let loyaltyId = patch["loyaltyId"]?.string, !loyaltyId.isEmpty,
+                !session.isEmpty, try await !isErased(loyaltyId, tx: tx)
+            {
+                try await tx.query(
+                    """
+                    INSERT INTO visit_shoppers (device_id, session_id, loyalty_id) VALUES (?, ?, ?)
+                    ON CONFLICT DO NOTHING
+                    """, .text(device.id), .text(session), .text(loyaltyId))
+            }
         case .staffRequest:
             // Fields set at creation fill in whichever op arrives first; state follows the latest stamp, so a
             // "done" that overtakes its "open" on the network is not undone by it.
@@ -122,9 +152,10 @@ extension HubStore {
                         ELSE staff_requests.done_ms END,
                     hlc = CASE WHEN excluded.hlc > staff_requests.hlc THEN excluded.hlc ELSE staff_requests.hlc END
                 """, .text(device.id), .text(op.key), .text(device.store), .text(patch["sessionId"]?.string ?? ""),
-                .int(patch["at"]?.int ?? 0), .text(patch["sku"]?.string ?? ""), SQLValue(patch["size"]?.string),
+                .int(patch["at"]?.int.map { Self.eventTime($0, received: received) } ?? 0),
+                .text(patch["sku"]?.string ?? ""), SQLValue(patch["size"]?.string),
                 .text(patch["description"]?.string ?? ""), .text(patch["state"]?.string ?? "open"),
-                SQLValue(patch["doneAt"]?.int), .int(op.hlc.raw))
+                SQLValue(patch["doneAt"]?.int.map { Self.eventTime($0, received: received) }), .int(op.hlc.raw))
         case .shopper:
             // Only shoppers head office knows, never erased ones; the mirror cannot create a profile.
             let known = try await tx.query("SELECT 1 FROM shoppers WHERE loyalty_id = ?", .text(op.key))

@@ -51,13 +51,28 @@ enum Validate {
         let patch = op.patch
         switch op.entity {
         case .sessionEvent:
-            try fields(patch, allowed: ["sessionId", "at", "kind", "sku", "size", "detail"], what)
+            try fields(
+                patch,
+                allowed: [
+                    "sessionId", "at", "kind", "sku", "size", "detail", "via", "score", "suggestionKind", "triedSize",
+                    "rating", "loyaltyId",
+                ], what)
             try shortString(patch["sessionId"], "\(what) sessionId", max: 128)
             try integer(patch["at"], "\(what) at")
             try shortString(patch["kind"], "\(what) kind", max: 64)
             try shortString(patch["sku"], "\(what) sku", max: 128, optional: true)
             try shortString(patch["size"], "\(what) size", max: 16, optional: true)
             try shortString(patch["detail"], "\(what) detail", max: 1000, optional: true)
+            try shortString(patch["via"], "\(what) via", max: 16, optional: true)
+            if let score = patch["score"], score != .null, score.number.map({ (0...1).contains($0) }) != true {
+                throw HubError(.badRequest, "\(what) score must be a number from 0 to 1")
+            }
+            try shortString(patch["suggestionKind"], "\(what) suggestionKind", max: 64, optional: true)
+            try shortString(patch["triedSize"], "\(what) triedSize", max: 16, optional: true)
+            if let rating = patch["rating"], rating != .null, rating.int.map({ (1...5).contains($0) }) != true {
+                throw HubError(.badRequest, "\(what) rating must be a whole number from 1 to 5")
+            }
+            try shortString(patch["loyaltyId"], "\(what) loyaltyId", max: 128, optional: true)
         case .staffRequest:
             try fields(
                 patch, allowed: ["sessionId", "at", "sku", "size", "description", "state", "doneAt"], what)

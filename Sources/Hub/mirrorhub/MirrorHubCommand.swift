@@ -12,7 +12,10 @@ import ServiceLifecycle
 struct MirrorHubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirrorhub", abstract: "The head-office hub for a fleet of mirrors.",
-        subcommands: [Serve.self, AddStore.self, CreateToken.self, EnrolmentToken.self, ImportShoppers.self],
+        subcommands: [
+            Serve.self, AddStore.self, CreateToken.self, EnrolmentToken.self, ImportShoppers.self, ImportSales.self,
+            Insights.self, ExportInsights.self,
+        ],
         defaultSubcommand: Serve.self)
 }
 
@@ -193,5 +196,140 @@ struct ImportShoppers: AsyncParsableCommand {
         print(
             "imported \(imported) of \(profiles.count) shoppers"
                 + (imported < profiles.count ? " (the rest were erased)" : ""))
+    }
+}
+
+struct ImportSales: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-sales",
+        abstract: "Import the tills' sale lines (CSV with a header row, or JSON lines); safe to run again.",
+        discussion: "Fields: " + SalesFile.fields.joined(separator: ", ")
+            + ". time is ISO 8601 with its zone (2026-11-30T14:05:00Z) or milliseconds since 1970; size, "
+            + "quantity (default 1), loyalty_id and basket may be empty. A line id imported before is left as it "
+            + "was. A file with any bad row imports nothing, and every bad row is named (line, field, why).")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The file (.csv, .jsonl; '-' reads standard input).") var file: String
+
+    func run() async throws {
+        let data: Data
+        if file == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read \(file)")
+            }
+            data = contents
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw ValidationError("\(file) is not UTF-8") }
+        let lines: [SaleLine]
+        do {
+            lines = try SalesFile.parse(text, format: SalesFile.format(name: file, text: text))
+            guard !lines.isEmpty else { throw ValidationError("\(file) holds no sale line") }
+            let result = try await database.withStore { try await $0.importSales(lines) }
+            print("imported \(result.imported) sale lines; \(result.alreadyHeld) were held already")
+        } catch let error as HubError {
+            FileHandle.standardError.write(Data("\(file): \(error.message)\n".utf8))
+            throw ExitCode(65)
+        }
+    }
+}
+
+/// Which figures: a store or all, a range of days, k, the sale window and the series' step.
+struct InsightsOptions: ParsableArguments {
+    @Option(help: "The store (default: every store).") var store: String?
+    @Option(help: "First day, YYYY-MM-DD (default: 6 days before --to).") var from: String?
+    @Option(help: "Last day, YYYY-MM-DD (default: today, UTC).") var to: String?
+    @Option(help: "The least number of visits a published cell covers (5 or more).") var k = InsightsQuery.defaultK
+    @Option(help: "Minutes after a try-on within which a sale of the SKU counts.")
+    var window = InsightsQuery.defaultWindowMinutes
+    @Flag(help: "The series per week, not per day.") var weekly = false
+
+    func query() throws -> InsightsQuery {
+        let today = HubStore.systemMillis() / 86_400_000 * 86_400_000
+        let to = self.to ?? InsightsQuery.dayText(today)
+        let from: String
+        if let given = self.from {
+            from = given
+        } else {
+            let last = try InsightsQuery.days(store: nil, from: to, to: to).fromMillis
+            from = InsightsQuery.dayText(last - 6 * 86_400_000)
+        }
+        do {
+            return try InsightsQuery.days(
+                store: store, from: from, to: to, k: k, boughtWindowMinutes: window, weekly: weekly)
+        } catch let error as HubError {
+            throw ValidationError(error.message)
+        }
+    }
+}
+
+struct Insights: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print what happened in the fitting rooms: visits, try-ons, size swaps, suggestions, staff, rating.",
+        discussion: "No figure names a shopper; a cell covering fewer than k visits reads \"fewer than k\".")
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var options: InsightsOptions
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: ArgumentHelp("Print one table as CSV: " + Insights.tableNames + ".", valueName: "table"))
+    var csv: String?
+
+    static let tableNames = "visits, try_ons, size_swaps, suggestions, staff, rating, series"
+
+    func validate() throws {
+        if json && csv != nil { throw ValidationError("choose --json or --csv") }
+        if let csv, !Self.tableNames.components(separatedBy: ", ").contains(csv) {
+            throw ValidationError("--csv takes one of \(Self.tableNames)")
+        }
+    }
+
+    func run() async throws {
+        let query = try options.query()
+        let report = try await database.withStore { try await $0.insights(query) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else if let csv, let table = report.tables().first(where: { $0.name == csv }) {
+            print(InsightsReport.csv(table), terminator: "")
+        } else {
+            print(report.text(), terminator: "")
+        }
+    }
+}
+
+struct ExportInsights: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-insights",
+        abstract: "Write a day's figures as one CSV file per table (per store and for all stores) for the data "
+            + "warehouse; run daily.",
+        discussion: "Files: DIR/DAY/STORE/TABLE.csv and DIR/DAY/all/TABLE.csv; a day written before is written again.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "The day, YYYY-MM-DD (default: yesterday, UTC).") var day: String?
+    @Option(help: "The folder to write into.") var dir: String
+    @Option(help: "The least number of visits a published cell covers (5 or more).") var k = InsightsQuery.defaultK
+
+    func run() async throws {
+        let today = HubStore.systemMillis() / 86_400_000 * 86_400_000
+        let day = self.day ?? InsightsQuery.dayText(today - 86_400_000)
+        let k = k
+        let reports = try await database.withStore { store in
+            var reports: [(String, InsightsReport)] = []
+            for id in try await store.stores().map(\.id) + [nil] as [String?] {
+                let query = try InsightsQuery.days(store: id, from: day, to: day, k: k)
+                reports.append((id ?? "all", try await store.insights(query)))
+            }
+            return reports
+        }
+        var written = 0
+        for (name, report) in reports {
+            let folder = URL(fileURLWithPath: dir).appendingPathComponent(day).appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for table in report.tables() {
+                let file = folder.appendingPathComponent("\(table.name).csv")
+                try Data(InsightsReport.csv(table).utf8).write(to: file, options: .atomic)
+                written += 1
+            }
+        }
+        print("wrote \(written) files for \(day) under \(dir)")
     }
 }

@@ -52,6 +52,15 @@ public enum JSONValue: Codable, Hashable, Sendable {
     public var int: Int64? { number.flatMap { $0.rounded() == $0 && abs($0) < 9e15 ? Int64($0) : nil } }
 }
 
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByBooleanLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+}
+
 /// What a synced change is about.
 public enum SyncEntity: String, Codable, Sendable, CaseIterable {
     /// Something that happened in the fitting room (append-only); key: the event's id.

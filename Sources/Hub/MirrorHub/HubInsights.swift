@@ -1,0 +1,514 @@
+import Foundation
+import MirrorProtocol
+
+/// What a figure request asks: a store (nil: every store the caller may see), a range of UTC days, the least
+/// number of visits a published cell covers, how long after a try-on a sale still counts, and the series' step.
+public struct InsightsQuery: Sendable, Hashable {
+    public var store: String?
+    /// Milliseconds since 1970 of the first day's midnight (UTC), and of the midnight after the last day.
+    public var fromMillis: Int64
+    public var toMillis: Int64
+    public var k: Int
+    public var boughtWindowMinutes: Int
+    public var weekly: Bool
+
+    public static let defaultK = 5
+    public static let defaultWindowMinutes = 120
+    /// The longest range one request covers.
+    public static let maxDays = 400
+
+    public init(
+        store: String?, fromMillis: Int64, toMillis: Int64, k: Int = defaultK,
+        boughtWindowMinutes: Int = defaultWindowMinutes, weekly: Bool = false
+    ) {
+        self.store = store
+        self.fromMillis = fromMillis
+        self.toMillis = toMillis
+        self.k = k
+        self.boughtWindowMinutes = boughtWindowMinutes
+        self.weekly = weekly
+    }
+
+    /// The UTC day of `millis`, `YYYY-MM-DD`.
+    public static func dayText(_ millis: Int64) -> String { Day.text(millis) }
+
+    /// A query from days written `YYYY-MM-DD` (both inclusive); k may only be raised above the default.
+    public static func days(
+        store: String?, from: String, to: String, k: Int = defaultK, boughtWindowMinutes: Int = defaultWindowMinutes,
+        weekly: Bool = false
+    ) throws -> InsightsQuery {
+        guard let start = Day.millis(from) else { throw HubError(.badRequest, "from must be a day, YYYY-MM-DD") }
+        guard let last = Day.millis(to) else { throw HubError(.badRequest, "to must be a day, YYYY-MM-DD") }
+        guard last >= start else { throw HubError(.badRequest, "to must not be before from") }
+        guard (last - start) / Day.millis < Int64(maxDays) else {
+            throw HubError(.badRequest, "a range covers at most \(maxDays) days")
+        }
+        guard (defaultK...1000).contains(k) else {
+            throw HubError(.badRequest, "k must be from \(defaultK) to 1000: it may be raised, never lowered")
+        }
+        guard (1...7 * 24 * 60).contains(boughtWindowMinutes) else {
+            throw HubError(.badRequest, "window must be from 1 to 10080 minutes")
+        }
+        return InsightsQuery(
+            store: store, fromMillis: start, toMillis: last + Day.millis, k: k,
+            boughtWindowMinutes: boughtWindowMinutes, weekly: weekly)
+    }
+}
+
+/// UTC days, as the figures count them.
+enum Day {
+    static let millis: Int64 = 86_400_000
+
+    static func millis(_ text: String) -> Int64? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.utf8.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]),
+            let day = Int(parts[2]), (2000...2099).contains(year), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: year, month: month, day: day)
+        guard let date = calendar.date(from: components),
+            calendar.dateComponents([.year, .month, .day], from: date) == components
+        else { return nil }
+        return Int64(date.timeIntervalSince1970) * 1000
+    }
+
+    static func text(_ millis: Int64) -> String {
+        let start = Date(timeIntervalSince1970: TimeInterval(floorDiv(millis, Self.millis) * 86_400))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day], from: start)
+        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+
+    /// Midnight of the day of `millis`, or of its week's Monday (1970-01-01 was a Thursday).
+    static func start(_ millis: Int64, weekly: Bool) -> Int64 {
+        let day = floorDiv(millis, Self.millis)
+        return (weekly ? day - (day + 3) % 7 : day) * Self.millis
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+}
+
+extension HubStore {
+    /// The figures for `query`, as `caller` may see them (staff: their own store only).
+    ///
+    /// Read from the raw events of the range; visits are counted on the day they began (a visit's events are read
+    /// up to six hours either side of the range).
+    public func insights(_ query: InsightsQuery, caller: Principal? = nil) async throws -> InsightsReport {
+        var stores: [String]?
+        if let store = query.store {
+            try Validate.identifier(store, "store")
+            if let caller, !caller.canAccess(store: store) { throw HubError(.forbidden, "not your store: \(store)") }
+            stores = [store]
+        } else if let caller, caller.role != .headOffice {
+            stores = caller.storeId.map { [$0] } ?? []
+        }
+        let margin: Int64 = 6 * 3600 * 1000
+        let window = Int64(query.boughtWindowMinutes) * 60_000
+        let filter = stores.map { "store_id IN (\($0.map { _ in "?" }.joined(separator: ", ")))" } ?? "1 = 1"
+        let storeArguments = (stores ?? []).map { SQLValue.text($0) }
+        let (events, requests, sales, catalog, links) = try await database.transaction { tx in
+            let events = try await tx.query(
+                """
+                SELECT device_id, session_id, store_id, at_ms, kind, sku, size, via, suggestion_kind, tried_size,
+                    rating, detail, id
+                FROM session_events WHERE \(filter) AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, device_id, id
+                """, storeArguments + [.int(query.fromMillis - margin), .int(query.toMillis + margin)])
+            let requests = try await tx.query(
+                """
+                SELECT device_id, session_id, at_ms, sku, state, done_ms FROM staff_requests
+                WHERE \(filter) AND at_ms >= ? AND at_ms < ?
+                """, storeArguments + [.int(query.fromMillis), .int(query.toMillis)])
+            let sales = try await tx.query(
+                """
+                SELECT line_id, store_id, at_ms, sku, quantity, loyalty_id FROM sales
+                WHERE \(filter) AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, line_id
+                """, storeArguments + [.int(query.fromMillis), .int(query.toMillis + margin + window)])
+            let catalog = try await tx.query("SELECT sku, body FROM catalog")
+            let links = try await tx.query("SELECT device_id, session_id, loyalty_id FROM visit_shoppers")
+            return (events, requests, sales, catalog, links)
+        }
+        var sizes: [String: [String]] = [:]
+        for row in catalog {
+            if let item = try? JSONDecoder().decode(CatalogItem.self, from: Data(row.text(1).utf8)) {
+                sizes[item.sku] = item.sizes
+            }
+        }
+        var loyalty: [VisitKey: String] = [:]
+        for row in links { loyalty[VisitKey(device: row.text(0), session: row.text(1))] = row.text(2) }
+        var figures = InsightsFigures(query: query, sizes: sizes, loyalty: loyalty)
+        for row in events { figures.add(event: row) }
+        figures.closeVisits()
+        for row in requests { figures.add(request: row) }
+        figures.match(sales: sales.map { Sale(row: $0) }, window: window)
+        return figures.report(store: query.store)
+    }
+}
+
+struct VisitKey: Hashable, Comparable {
+    var device: String
+    var session: String
+    static func < (a: VisitKey, b: VisitKey) -> Bool { (a.device, a.session) < (b.device, b.session) }
+}
+
+struct Sale {
+    var lineId: String
+    var store: String
+    var at: Int64
+    var sku: String
+    var units: Int
+    var loyaltyId: String?
+
+    init(row: SQLRow) {
+        lineId = row.text(0)
+        store = row.text(1)
+        at = row.int(2)
+        sku = row.text(3)
+        units = Int(row.int(4))
+        loyaltyId = row.optionalText(5)
+    }
+}
+
+/// The figures' arithmetic, over the rows of one request. The same rules are written out independently in
+/// `scripts/insights-recompute` and a test holds the two to the same answers.
+struct InsightsFigures {
+    struct Visit {
+        var store = ""
+        var start = Int64.max
+        var started: Int64?
+        var ended: Int64?
+        var looks = 0
+        var identified = false
+        var granted = 0
+        var declined = 0
+        var shared = 0
+        var saved = 0
+        var rating: Int?
+        /// SKU → the first time it was tried, whether its tag was scanned, and the sizes scanned.
+        var tried: [String: (at: Int64, scanned: Bool, sizes: [String])] = [:]
+        /// SKU → the suggestion kind it was first shown as.
+        var shown: [String: String] = [:]
+        var tapped: Set<String> = []
+        var brought: Set<String> = []
+        /// SKUs matched to a sale.
+        var bought: Set<String> = []
+        var requested = 0
+        /// Size requests with a tried size: SKU, size tried, size asked for.
+        var swaps: [(sku: String, tried: String, asked: String)] = []
+        /// When each SKU was first asked for from a card (for the sale match of what was brought).
+        var askedAt: [String: Int64] = [:]
+    }
+
+    let query: InsightsQuery
+    let sizes: [String: [String]]
+    let loyalty: [VisitKey: String]
+    var visits: [VisitKey: Visit] = [:]
+    var answers: [(at: Int64, seconds: Double, visit: VisitKey)] = []
+    var requestCount = 0
+    var requestVisits: Set<VisitKey> = []
+    var openCount = 0
+    var openVisits: Set<VisitKey> = []
+
+    init(query: InsightsQuery, sizes: [String: [String]], loyalty: [VisitKey: String]) {
+        self.query = query
+        self.sizes = sizes
+        self.loyalty = loyalty
+    }
+
+    mutating func add(event row: SQLRow) {
+        let key = VisitKey(device: row.text(0), session: row.text(1))
+        let at = row.int(3)
+        let kind = row.text(4)
+        let sku = row.optionalText(5)
+        var visit = visits[key] ?? Visit()
+        visit.store = row.text(2)
+        visit.start = min(visit.start, at)
+        switch kind {
+        case VisitEventKind.started: visit.started = visit.started ?? at
+        case VisitEventKind.ended: visit.ended = visit.ended ?? at
+        case VisitEventKind.recordedLook: visit.looks += 1
+        case VisitEventKind.identified: visit.identified = true
+        case VisitEventKind.consentAnswered:
+            if row.text(11) == "granted" {
+                visit.granted += 1
+            } else if row.text(11) == "declined" {
+                visit.declined += 1
+            }
+        case VisitEventKind.lookShared: visit.shared += 1
+        case VisitEventKind.lookSaved: visit.saved += 1
+        case VisitEventKind.rated: visit.rating = row.optionalInt(10).map(Int.init) ?? visit.rating
+        case VisitEventKind.triedOn:
+            guard let sku else { break }
+            let scanned = row.optionalText(7) == TryOnSource.scan.rawValue
+            var entry = visit.tried[sku] ?? (at, false, [])
+            entry.scanned = entry.scanned || scanned
+            if scanned, let size = row.optionalText(6), !entry.sizes.contains(size) { entry.sizes.append(size) }
+            visit.tried[sku] = entry
+        case VisitEventKind.suggestionShown:
+            if let sku, visit.shown[sku] == nil { visit.shown[sku] = row.optionalText(8) ?? "unknown" }
+        case VisitEventKind.suggestionTapped:
+            if let sku { visit.tapped.insert(sku) }
+        case VisitEventKind.suggestionAccepted:
+            if let sku {
+                visit.tapped.insert(sku)
+                visit.askedAt[sku] = visit.askedAt[sku] ?? at
+            }
+        case VisitEventKind.sizeRequest:
+            if let sku, let tried = row.optionalText(9), let asked = row.optionalText(6), !sku.isEmpty {
+                visit.swaps.append((sku, tried, asked))
+            }
+        default: break
+        }
+        visits[key] = visit
+    }
+
+    /// Keeps the visits that began in the range.
+    mutating func closeVisits() {
+        visits = visits.filter { _, visit in
+            let start = visit.started ?? visit.start
+            return start >= query.fromMillis && start < query.toMillis
+        }
+        for (key, visit) in visits { visits[key]?.start = visit.started ?? visit.start }
+    }
+
+    mutating func add(request row: SQLRow) {
+        let key = VisitKey(device: row.text(0), session: row.text(1))
+        let at = row.int(2)
+        let sku = row.text(3)
+        requestCount += 1
+        requestVisits.insert(key)
+        visits[key]?.requested += 1
+        if row.text(4) == "done", let done = row.optionalInt(5) {
+            answers.append((at, Double(max(0, done - at)) / 1000, key))
+            if !sku.isEmpty { visits[key]?.brought.insert(sku) }
+        } else {
+            openCount += 1
+            openVisits.insert(key)
+        }
+    }
+
+    /// Marks the (visit, SKU) pairs tried or brought that a sale followed: the same SKU in the same store within
+    /// the window after the pair's time, one unit per pair. Visits with a loyalty code take lines with that code
+    /// first; then the others, in time order, take the earliest line left.
+    mutating func match(sales: [Sale], window: Int64) {
+        var lines = sales
+        var bySKU: [String: [Int]] = [:]
+        for (index, sale) in lines.enumerated() { bySKU["\(sale.store)|\(sale.sku)", default: []].append(index) }
+        var pairs: [(at: Int64, visit: VisitKey, sku: String, code: String?)] = []
+        for (key, visit) in visits {
+            var times: [String: Int64] = [:]
+            for (sku, tried) in visit.tried { times[sku] = tried.at }
+            for sku in visit.brought { times[sku] = min(times[sku] ?? .max, visit.askedAt[sku] ?? visit.start) }
+            for (sku, at) in times { pairs.append((at, key, sku, loyalty[key])) }
+        }
+        pairs.sort {
+            ($0.code == nil ? 1 : 0, $0.at, $0.visit, $0.sku) < ($1.code == nil ? 1 : 0, $1.at, $1.visit, $1.sku)
+        }
+        for pair in pairs {
+            let store = visits[pair.visit]?.store ?? ""
+            guard let candidates = bySKU["\(store)|\(pair.sku)"] else { continue }
+            let found = candidates.first { index in
+                let line = lines[index]
+                return line.units > 0 && line.at >= pair.at && line.at <= pair.at + window
+                    && (pair.code == nil || line.loyaltyId == pair.code)
+            }
+            if let found {
+                lines[found].units -= 1
+                visits[pair.visit]?.bought.insert(pair.sku)
+            }
+        }
+    }
+
+    /// A count of visits as published: nil from 1 to k−1.
+    func cell(_ count: Int) -> Int? { count == 0 || count >= query.k ? count : nil }
+
+    /// The nearest-rank percentile (`p` of 100) of `values`, sorted here.
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+        return sorted[max(0, min(sorted.count - 1, rank - 1))]
+    }
+
+    func report(store: String?) -> InsightsReport {
+        let k = query.k
+        let all = Array(visits.values)
+        var withheld: [String: Int] = [:]
+        var figures = VisitFigures(visits: cell(all.count))
+        if all.count >= k {
+            let n = Double(all.count)
+            figures.withClip = cell(all.filter { $0.looks > 0 }.count)
+            figures.looksPerVisit = Double(all.reduce(0) { $0 + $1.looks }) / n
+            figures.identifiedShare = Double(all.filter(\.identified).count) / n
+            figures.consentGranted = cell(all.filter { $0.granted > 0 }.count)
+            figures.consentDeclined = cell(all.filter { $0.declined > 0 }.count)
+            let dwell = all.compactMap { v in v.ended.map { Double(max(0, $0 - v.start)) / 1000 } }
+            if dwell.count >= k {
+                figures.dwellP50Seconds = Self.percentile(dwell, 50)
+                figures.dwellP90Seconds = Self.percentile(dwell, 90)
+            }
+            figures.sharedPerVisit = Double(all.reduce(0) { $0 + $1.shared }) / n
+            figures.savedPerVisit = Double(all.reduce(0) { $0 + $1.saved }) / n
+        }
+
+        // Try-ons per SKU and size scanned (nil: only recognised).
+        struct TryOnCount {
+            var visits = 0
+            var scanned = 0
+            var recognised = 0
+            var bought = 0
+        }
+        var tryOns: [String: [String?: TryOnCount]] = [:]
+        for visit in all {
+            for (sku, tried) in visit.tried {
+                let sizes: [String?] = tried.sizes.isEmpty ? [nil] : tried.sizes
+                for size in sizes {
+                    var count = tryOns[sku, default: [:]][size, default: TryOnCount()]
+                    count.visits += 1
+                    if tried.scanned { count.scanned += 1 } else { count.recognised += 1 }
+                    if visit.bought.contains(sku) { count.bought += 1 }
+                    tryOns[sku, default: [:]][size] = count
+                }
+            }
+        }
+        var tryOnRows: [TryOnFigures] = []
+        for (sku, bySize) in tryOns {
+            for (size, count) in bySize {
+                guard count.visits >= k else {
+                    withheld["tryOns", default: 0] += 1
+                    continue
+                }
+                tryOnRows.append(
+                    TryOnFigures(
+                        sku: sku, size: size, visits: count.visits, scanned: cell(count.scanned),
+                        recognised: cell(count.recognised), bought: cell(count.bought),
+                        notBought: cell(count.visits - count.bought)))
+            }
+        }
+        tryOnRows.sort { ($1.visits, $0.sku, $0.size ?? "") < ($0.visits, $1.sku, $1.size ?? "") }
+
+        // Size swaps per SKU.
+        var swaps: [String: (requests: Int, up: Int, down: Int, visits: Set<Int>)] = [:]
+        for (index, visit) in all.enumerated() {
+            for swap in visit.swaps {
+                var entry = swaps[swap.sku] ?? (0, 0, 0, [])
+                entry.requests += 1
+                entry.visits.insert(index)
+                if let order = sizes[swap.sku], let tried = order.firstIndex(of: swap.tried),
+                    let asked = order.firstIndex(of: swap.asked)
+                {
+                    if asked > tried { entry.up += 1 } else if asked < tried { entry.down += 1 }
+                }
+                swaps[swap.sku] = entry
+            }
+        }
+        var swapRows: [SizeSwapFigures] = []
+        for (sku, entry) in swaps {
+            guard entry.visits.count >= k else {
+                withheld["sizeSwaps", default: 0] += 1
+                continue
+            }
+            swapRows.append(
+                SizeSwapFigures(
+                    sku: sku, requests: entry.requests, up: cell(entry.up), down: cell(entry.down),
+                    flag: SizeSwapFigures.flag(up: entry.up, down: entry.down)))
+        }
+        swapRows.sort { ($1.requests, $0.sku) < ($0.requests, $1.sku) }
+
+        // The suggestion funnel per kind.
+        var funnel: [String: (shown: Int, tapped: Int, brought: Int, bought: Int)] = [:]
+        for visit in all {
+            for (sku, kind) in visit.shown {
+                var entry = funnel[kind] ?? (0, 0, 0, 0)
+                entry.shown += 1
+                if visit.tapped.contains(sku) {
+                    entry.tapped += 1
+                    if visit.brought.contains(sku) {
+                        entry.brought += 1
+                        if visit.bought.contains(sku) { entry.bought += 1 }
+                    }
+                }
+                funnel[kind] = entry
+            }
+        }
+        let funnelRows = funnel.keys.sorted().compactMap { kind -> FunnelFigures? in
+            let entry = funnel[kind]!
+            guard entry.shown >= k else {
+                withheld["funnel", default: 0] += 1
+                return nil
+            }
+            return FunnelFigures(
+                kind: kind, shown: entry.shown, tapped: cell(entry.tapped), brought: cell(entry.brought),
+                bought: cell(entry.bought))
+        }
+
+        // Staff answer times.
+        let answered = answers.map(\.seconds)
+        var byHour: [HourFigures] = []
+        for hour in 0..<24 {
+            let inHour = answers.filter { Int(Day.floorDiv($0.at, 3_600_000) % 24) == hour }
+            guard Set(inHour.map(\.visit)).count >= k else {
+                if !inHour.isEmpty { withheld["staffByHour", default: 0] += 1 }
+                continue
+            }
+            let seconds = inHour.map(\.seconds)
+            byHour.append(
+                HourFigures(
+                    hour: hour, answered: seconds.count, p50Seconds: Self.percentile(seconds, 50),
+                    p95Seconds: Self.percentile(seconds, 95)))
+        }
+        let answeredVisits = Set(answers.map(\.visit)).count
+        let staff = StaffFigures(
+            requests: requestVisits.count >= k || requestCount == 0 ? requestCount : nil,
+            open: openVisits.count >= k || openCount == 0 ? openCount : nil,
+            answerP50Seconds: answeredVisits >= k ? Self.percentile(answered, 50) : nil,
+            answerP95Seconds: answeredVisits >= k ? Self.percentile(answered, 95) : nil, byHour: byHour)
+
+        // Ratings.
+        let ratings = all.compactMap(\.rating)
+        var shares: [Double?] = []
+        var average: Double?
+        if ratings.count >= k {
+            shares = (1...5).map { face in
+                let count = ratings.filter { $0 == face }.count
+                return cell(count).map { Double($0) / Double(ratings.count) }
+            }
+            average = Double(ratings.reduce(0, +)) / Double(ratings.count)
+        }
+        var weeks: [Int64: [Int]] = [:]
+        for visit in all {
+            if let rating = visit.rating { weeks[Day.start(visit.start, weekly: true), default: []].append(rating) }
+        }
+        let ratingWeeks = weeks.keys.sorted().compactMap { week -> RatingWeek? in
+            let values = weeks[week]!
+            guard values.count >= k else { return nil }
+            return RatingWeek(
+                week: Day.text(week), ratings: values.count,
+                average: Double(values.reduce(0, +)) / Double(values.count))
+        }
+
+        // The series, per day or week of the range.
+        var series: [SeriesPoint] = []
+        var step = Day.start(query.fromMillis, weekly: query.weekly)
+        while step < query.toMillis {
+            let next = query.weekly ? step + 7 * Day.millis : step + Day.millis
+            let these = all.filter { $0.start >= step && $0.start < next }
+            let tried = these.reduce(0) { $0 + $1.tried.count }
+            let asked = these.reduce(0) { $0 + $1.requested }
+            series.append(
+                SeriesPoint(
+                    start: Day.text(step), visits: cell(these.count),
+                    tryOns: these.count >= k ? tried : (tried == 0 ? 0 : nil),
+                    requests: these.count >= k ? asked : (asked == 0 ? 0 : nil)))
+            step = next
+        }
+
+        return InsightsReport(
+            store: store, from: Day.text(query.fromMillis), to: Day.text(query.toMillis - Day.millis), k: k,
+            boughtWindowMinutes: query.boughtWindowMinutes, visits: figures, tryOns: tryOnRows,
+            sizeSwaps: swapRows, funnel: funnelRows,
+            staff: staff,
+            rating: RatingFigures(ratings: cell(ratings.count), shares: shares, average: average, weeks: ratingWeeks),
+            series: series, withheld: withheld)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import MirrorCore
+import MirrorProtocol
+import MirrorStore
+import Testing
+
+@testable import MirrorDaemon
+
+/// What a mirror reports for head office's figures: how a try-on was known, the kind of each suggestion through
+/// the funnel, the first tap once, and the visit's shopper (in the op only, and never after an erasure).
+struct InsightEventTests {
+    @Test func suggestionEventsCarryTheirKindAndTryOnsHowTheyWereKnown() async throws {
+        let store = try DeviceStore.inMemory()
+        let shop = Shop(folder: "\(Binaries.repository)/config/catalog", store: store, logger: Logger(label: "test"))
+        let session = "s1"
+        shop.observe(
+            [
+                GarmentObservation(
+                    region: .upperBody, box: NormalizedBox(x: 0.3, y: 0.2, width: 0.4, height: 0.3),
+                    category: .knitwear, categoryConfidence: 0.9,
+                    colours: [GarmentColour(name: "rust", hex: "#aa4b23", share: 0.8)],
+                    candidates: [SKUCandidate(sku: "KN-101-RUS", score: 0.75)], frames: 12)
+            ], session: session)
+        let cards = shop.cards(session: session).cards
+        let card = try #require(cards.first)
+        let events = try store.events(session: session)
+        let tried = try #require(events.first { $0.kind == .triedOn })
+        #expect(tried.sku == "KN-101-RUS" && tried.via == TryOnSource.vision.rawValue && tried.score == 0.75)
+        let shown = events.filter { $0.kind == .suggestionShown }
+        #expect(shown.count == cards.count && shown.allSatisfy { $0.suggestionKind != nil })
+
+        // Two taps on one card: one tapped event, of the kind it was shown as; Bring carries it too.
+        #expect(shop.toggleFavourite(card.sku, session: session))
+        #expect(shop.toggleFavourite(card.sku, session: session))
+        _ = try shop.request(card.sku, session: session)
+        let after = try store.events(session: session)
+        let kind = shown.first { $0.sku == card.sku }?.suggestionKind
+        #expect(after.filter { $0.kind == .suggestionTapped }.map(\.sku) == [card.sku])
+        #expect(after.first { $0.kind == .suggestionTapped }?.suggestionKind == kind)
+        #expect(after.first { $0.kind == .suggestionAccepted }?.suggestionKind == kind)
+        let ops = try store.pendingOps(limit: 500).filter { $0.patch["kind"] == .string(VisitEventKind.suggestionShown) }
+        #expect(ops.count == shown.count && ops.allSatisfy { $0.patch["suggestionKind"]?.string != nil })
+    }
+
+    @Test func theVisitsShopperIsInTheOpNotTheStoreAndAnErasureRedactsIt() throws {
+        let store = try DeviceStore.inMemory()
+        try store.linkSession("s1", loyaltyId: "LOY-1")
+        try store.linkSession("s1", loyaltyId: "LOY-1")  // once only
+        let identified = try store.events(session: "s1").filter { $0.kind == .identified }
+        #expect(identified.count == 1 && identified[0].detail.isEmpty)
+        func op() throws -> SyncOp? {
+            try store.pendingOps(limit: 500).first { $0.patch["kind"] == .string(VisitEventKind.identified) }
+        }
+        #expect(try op()?.patch["loyaltyId"] == .string("LOY-1"))
+        let subject = SubjectHash.of(loyaltyId: "LOY-1")
+        _ = try store.applyPulled(
+            SyncPullResponse(
+                epoch: "E1", cursor: 1, changes: [SyncChange(seq: 1, kind: .erasure, key: subject, body: nil)],
+                more: false, serverHLC: HLC(millis: 1, counter: 0)))
+        #expect(try op()?.patch["loyaltyId"] == .string(""))
+    }
+}

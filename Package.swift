@@ -55,6 +55,7 @@ let package = Package(
         .systemLibrary(
             name: "CZbar", path: "Sources/C/CZbar", pkgConfig: "zbar",
             providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(name: "CZint", path: "Sources/C/CZint", providers: [.apt(["libzint-dev"])]),
 
         .target(
             name: "MirrorCore",
@@ -219,7 +220,7 @@ let package = Package(
             name: "MirrorTesting",
             dependencies: [
                 "MirrorProtocol",
-                "MirrorCore", "MirrorImaging", "MirrorSuggest", "MirrorHub", "MirrorDisplay", "CCairo",
+                "MirrorCore", "MirrorImaging", "MirrorSuggest", "MirrorHub", "MirrorDisplay", "CCairo", "CZint",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Tools/MirrorTesting",

@@ -39,7 +39,9 @@ struct InsightEventTests {
         #expect(after.filter { $0.kind == .suggestionTapped }.map(\.sku) == [card.sku])
         #expect(after.first { $0.kind == .suggestionTapped }?.suggestionKind == kind)
         #expect(after.first { $0.kind == .suggestionAccepted }?.suggestionKind == kind)
-        let ops = try store.pendingOps(limit: 500).filter { $0.patch["kind"] == .string(VisitEventKind.suggestionShown) }
+        let ops = try store.pendingOps(limit: 500).filter {
+            $0.patch["kind"] == .string(VisitEventKind.suggestionShown)
+        }
         #expect(ops.count == shown.count && ops.allSatisfy { $0.patch["suggestionKind"]?.string != nil })
     }
 

@@ -17,6 +17,27 @@ struct CodeReaderTests {
         }
     }
 
+    /// A price tag's EAN-13 (drawn by zint) through JPEG, as the camera sees it; a QR-only reader ignores it, and
+    /// a tag reader ignores a loyalty QR code's symbology only if not asked for it.
+    @Test func readsAPriceTagsBarcodeThroughJPEG() throws {
+        let reader = try CodeReader([.qr, .ean13, .code128])
+        let decoder = try JPEGDecoder()
+        let decoded = PixelBuffer()
+        let code = PriceTagScene.ean13("200000100020")
+        #expect(code == "2000001000205")
+        for (index, text) in [code, code, "KN-101-RUS/M", code].enumerated() {
+            let frame = try #require(PriceTagScene.frame(text, index: index))
+            let jpeg = try JPEGEncoder().encode(frame, quality: 80)
+            try jpeg.withUnsafeBytes { _ = try decoder.decode($0, into: decoded) }
+            let symbology: CodeReader.Symbology = text == code ? .ean13 : .code128
+            #expect(reader.codes(decoded) == [.init(symbology: symbology, text: text)], "frame \(index)")
+            #expect(try CodeReader().codes(decoded).isEmpty)
+        }
+        let card = try #require(LoyaltyCardScene.frame("DEMO-1234"))
+        #expect(try CodeReader([.ean13]).codes(card).isEmpty)
+        #expect(reader.codes(card).map(\.symbology) == [.qr])
+    }
+
     @Test func findsNothingWhereThereIsNoCode() throws {
         let reader = try CodeReader()
         let frame = PixelBuffer()

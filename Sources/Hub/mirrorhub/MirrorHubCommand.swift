@@ -14,7 +14,7 @@ struct MirrorHubCommand: AsyncParsableCommand {
         commandName: "mirrorhub", abstract: "The head-office hub for a fleet of mirrors.",
         subcommands: [
             Serve.self, AddStore.self, CreateToken.self, EnrolmentToken.self, ImportShoppers.self, ImportSales.self,
-            Insights.self, ExportInsights.self,
+            Insights.self, ExportInsights.self, ExportRaw.self,
         ],
         defaultSubcommand: Serve.self)
 }
@@ -331,5 +331,29 @@ struct ExportInsights: AsyncParsableCommand {
             }
         }
         print("wrote \(written) files for \(day) under \(dir)")
+    }
+}
+
+struct ExportRaw: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-raw",
+        abstract: "Write the rows the figures are made of as JSON lines (docs/insights.md, \"The raw export\").",
+        discussion: "It names shoppers by loyalty code: head office's own data, for its warehouse.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "The store (default: every store).") var store: String?
+    @Option(help: "First day, YYYY-MM-DD (default: 2000-01-01).") var from = "2000-01-01"
+    @Option(help: "Last day, YYYY-MM-DD (default: 2099-12-31).") var to = "2099-12-31"
+
+    func run() async throws {
+        let (store, from, to) = (store, from, to)
+        guard let first = try? InsightsQuery.days(store: nil, from: from, to: from).fromMillis,
+            let last = try? InsightsQuery.days(store: nil, from: to, to: to).toMillis
+        else { throw ValidationError("--from and --to are days, YYYY-MM-DD") }
+        let rows = try await database.withStore {
+            try await $0.rawExport(store: store, fromMillis: first, toMillis: last)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for row in rows { print(String(decoding: try encoder.encode(row), as: UTF8.self)) }
     }
 }

@@ -62,4 +62,22 @@ struct InsightEventTests {
                 more: false, serverHLC: HLC(millis: 1, counter: 0)))
         #expect(try op()?.patch["loyaltyId"] == .string(""))
     }
+    /// A price tag read at the mirror: the SKU and size tried, once; the suggestions start from it; a request for
+    /// another size of the style carries the size tried. A code that is no tag of the catalog is ignored.
+    @Test func aScannedTagIsATryOnOfThatSizeAndTheStartOfASizeSwap() throws {
+        let store = try DeviceStore.inMemory()
+        let shop = Shop(folder: "\(Binaries.repository)/config/catalog", store: store, logger: Logger(label: "test"))
+        let session = "s1"
+        _ = shop.cards(session: session)
+        #expect(shop.readsTags)
+        #expect(shop.tagScanned("2000001000038", session: session)?.size == "M")
+        #expect(shop.tagScanned("2000001000038", session: session) == nil, "read once per visit")
+        #expect(shop.tagScanned("4006381333931", session: session) == nil, "not a tag of this catalog")
+        let tried = try store.events(session: session).filter { $0.kind == .triedOn }
+        #expect(tried.map(\.sku) == ["KN-101-RUS"] && tried[0].size == "M" && tried[0].via == "scan")
+        #expect(shop.report(session: session).tried.first == "KN-101-RUS")
+        _ = try shop.request("KN-101-RUS", size: "L", session: session)
+        let swap = try #require(try store.events(session: session).first { $0.kind == .sizeRequest })
+        #expect(swap.size == "L" && swap.triedSize == "M")
+    }
 }

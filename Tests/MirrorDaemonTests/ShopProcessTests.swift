@@ -1,6 +1,7 @@
 import Foundation
 import MirrorAPIModel
 import MirrorCore
+import MirrorSuggest
 import MirrorTesting
 import Testing
 
@@ -240,5 +241,39 @@ import Testing
         #expect(try await !ui(daemon).buttons.contains("key:Q"), "the keyboard closed")
         #expect(try await daemon.stop() == 0)
         #expect(!daemon.logs().contains("DEMO-1234"))
+    }
+    /// The shopper holds a garment's price tag up to the mirror during the visit: the exact SKU and size count as
+    /// tried (the suggestions follow it), and a request for another size of that style says the size tried.
+    @Test func aShopperHoldsAPriceTagUpToTheMirror() async throws {
+        let daemon = try DaemonUnderTest(
+            extraConfig: "suggestions:\n  catalog: \(Binaries.repository)/config/catalog")
+        let catalog = try CatalogFolder("\(Binaries.repository)/config/catalog").loadCatalogFile()
+        let jumper = try #require(catalog.items.first { $0.sku == "KN-101-RUS" })
+        let tag = try #require(jumper.barcodes?["M"])
+        let stream = "\(daemon.folder)/price-tag.mjpeg"
+        try Data(try PriceTagScene.mjpeg(tag)).write(to: URL(fileURLWithPath: stream))
+        let profile = "\(daemon.folder)/tag-camera.yaml"
+        try String(contentsOfFile: "\(Binaries.repository)/devices/demo-replay.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "samples/fitting-room-360x640.mjpeg", with: stream)
+            .write(toFile: profile, atomically: true, encoding: .utf8)
+        try String(contentsOfFile: daemon.configPath, encoding: .utf8)
+            .replacingOccurrences(of: "\(Binaries.repository)/devices/demo-replay.yaml", with: profile)
+            .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        func tried() async throws -> [String] {
+            try JSONDecoder().decode(
+                SuggestionsReport.self, from: Data(try await ctl(daemon, "suggestions", "--json").stdout.utf8)
+            ).tried
+        }
+        // Nobody at the mirror: the tag in front of the camera is not read.
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await tried().isEmpty)
+        #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
+        let started = ContinuousClock.now
+        try await until(daemon, "the price tag read") { try await tried().first == jumper.sku }
+        print("price tag held up to the camera: read \(ContinuousClock.now - started) after the visit began")
+        #expect(try await daemon.stop() == 0)
+        #expect(daemon.logs().contains("price tag read"))
     }
 }

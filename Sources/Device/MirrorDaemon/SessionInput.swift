@@ -123,6 +123,24 @@ extension SessionController {
         state == .suggestions && current.withLock { $0.codeEntry?.purpose == .loyalty }
     }
 
+    /// Whether the camera should look for price tags: while a shopper stands at the live mirror or its
+    /// suggestions (not while a clip records or plays), when the catalog has tag barcodes.
+    public var scanningForTags: Bool {
+        guard shop?.readsTags == true else { return false }
+        return state == .live || state == .suggestions
+    }
+
+    /// A price tag's barcode the camera read: the garment and size are tried on (the suggestions follow it).
+    /// False when it is no tag of the catalog, or was read already in this visit.
+    @discardableResult
+    public func scannedTag(_ code: String) -> Bool {
+        guard let shop, scanningForTags, let found = shop.tagScanned(code, session: sessionID) else { return false }
+        current.withLock { $0.lastInteraction = .now() }
+        logger.debug("tag", metadata: ["sku": "\(found.item.sku)", "size": "\(found.size)"])
+        refresh()
+        return true
+    }
+
     /// A QR code the camera read while the loyalty keyboard was open: checked as if typed, once per code (a
     /// wrong one held up stays refused without asking the hub again and again). False when it is not a
     /// loyalty code (a link, say) or not new.

@@ -30,6 +30,26 @@ public final class Shop: Sendable {
         var catalog: Catalog
         var inventory: Inventory
         var profiles: [String: ShopperProfile]
+        /// Price-tag barcodes: the SKU and size each names (UPC-A also under its EAN-13 form, as zbar reads it).
+        var tags: [String: Tag] = [:]
+
+        init(catalog: Catalog, inventory: Inventory, profiles: [String: ShopperProfile]) {
+            self.catalog = catalog
+            self.inventory = inventory
+            self.profiles = profiles
+            for item in catalog.items {
+                for (size, code) in item.barcodes ?? [:] where item.sizes.contains(size) {
+                    tags[code] = tags[code] ?? Tag(sku: item.sku, size: size)
+                    if code.utf8.count == 12 { tags["0" + code] = tags["0" + code] ?? Tag(sku: item.sku, size: size) }
+                }
+            }
+        }
+    }
+
+    /// What a price tag's barcode names.
+    struct Tag: Sendable, Hashable {
+        var sku: String
+        var size: String
     }
 
     /// This session's shopper: who (if identified), sizes asked for, favourites, dismissals, and what was
@@ -48,6 +68,8 @@ public final class Shop: Sendable {
         var shownKinds: [String: String] = [:]
         var tried: Set<String> = []
         var tapped: Set<String> = []
+        /// Garments whose tags were scanned, in order, with their sizes.
+        var scanned: [Tag] = []
     }
 
     let folder: CatalogFolder?
@@ -139,6 +161,28 @@ public final class Shop: Sendable {
         withVisit(session) { $0.observations = observations }
     }
 
+    /// Whether the catalog has price-tag barcodes to read.
+    var readsTags: Bool { loaded.withLock { !($0?.tags.isEmpty ?? true) } }
+
+    /// A price tag's barcode read at the mirror: the garment and size it names are tried on in this visit (one
+    /// event per SKU and size). Nil when the code is no tag of the catalog or was read already.
+    func tagScanned(_ code: String, session: String?) -> (item: CatalogItem, size: String)? {
+        guard let session, let data = loaded.withLock({ $0 }), let tag = data.tags[code],
+            let item = data.catalog.item(tag.sku)
+        else { return nil }
+        let fresh = withVisit(session) { v -> Bool in
+            guard !v.scanned.contains(tag) else { return false }
+            v.scanned.append(tag)
+            // Known exactly now: the recognition core's guess at the same SKU adds no second try-on.
+            v.tried.insert(tag.sku)
+            return true
+        }
+        guard fresh else { return nil }
+        event(.triedOn, session: session, sku: tag.sku, size: tag.size, via: TryOnSource.scan.rawValue)
+        logger.info("price tag read", metadata: ["sku": "\(tag.sku)", "size": "\(tag.size)"])
+        return (item, tag.size)
+    }
+
     /// Whether a shopper's profile personalises this session.
     func isIdentified(session: String?) -> Bool { withVisit(session) { $0.profile != nil } }
 
@@ -226,7 +270,12 @@ public final class Shop: Sendable {
             )
         }
         var full = input
-        full.tried = suggester.resolve(observations)
+        // Garments whose tags were scanned first (known exactly), then what the camera recognises.
+        let scanned = withVisit(session) { $0.scanned }
+        var seen = Set<String>()
+        full.tried = (scanned.map { TriedGarment(sku: $0.sku) } + suggester.resolve(observations)).filter {
+            seen.insert($0.sku).inserted && data.catalog.item($0.sku) != nil
+        }
         let list = suggester.suggest(full, limit: limit)
         let tried = full.tried.compactMap { data.catalog.item($0.sku) }
         if let session {
@@ -355,12 +404,17 @@ public final class Shop: Sendable {
         if let size, !item.sizes.contains(size) {
             throw DaemonError("\(item.name) comes in \(item.sizes.joined(separator: ", ")), not \(size)")
         }
-        let wanted = withVisit(session) { v in
-            size ?? v.requested[item.style] ?? v.profile?.size(for: item.category)
+        let catalog = loaded.withLock { $0?.catalog }
+        let (wanted, tried) = withVisit(session) { v in
+            (
+                size ?? v.requested[item.style] ?? v.profile?.size(for: item.category),
+                // The size of this style the shopper has on, when its tag was scanned: the size swap's start.
+                v.scanned.last { catalog?.item($0.sku)?.style == item.style }?.size
+            )
         }
         let words = "\(item.name), \(item.colour)" + (wanted.map { ", size \($0)" } ?? "")
         let stored = try store.addStaffRequest(
-            StaffRequestRecord(sessionId: session, sku: sku, size: wanted, description: words))
+            StaffRequestRecord(sessionId: session, sku: sku, size: wanted, description: words), triedSize: tried)
         event(.suggestionAccepted, session: session, sku: sku, size: wanted)
         logger.notice("staff request", metadata: ["id": "\(stored.id ?? 0)", "what": "\(words)"])
         return stored

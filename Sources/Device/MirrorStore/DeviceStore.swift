@@ -205,14 +205,17 @@ public final class DeviceStore: Sendable {
         }
     }
 
-    /// Stores a staff request and its session event in one transaction.
-    public func addStaffRequest(_ request: StaffRequestRecord) throws(StoreError) -> StaffRequestRecord {
+    /// Stores a staff request and its session event in one transaction; `triedSize` is the size of that style the
+    /// shopper has on, when known (the hub's size swaps).
+    public func addStaffRequest(_ request: StaffRequestRecord, triedSize: String? = nil) throws(StoreError)
+        -> StaffRequestRecord
+    {
         try write("store a staff request") { db in
             var request = request
             try request.insert(db)
             let event = SessionEventRecord(
                 sessionId: request.sessionId, at: request.at, kind: .sizeRequest, sku: request.sku, size: request.size,
-                detail: request.description)
+                detail: request.description, triedSize: triedSize)
             try event.insert(db)
             try Self.enqueue(db, entity: .sessionEvent, key: event.id, patch: Self.eventPatch(event), at: event.at)
             try Self.enqueue(

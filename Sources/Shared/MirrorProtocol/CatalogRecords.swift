@@ -18,10 +18,13 @@ public struct CatalogItem: Codable, Sendable, Hashable {
     public var sizes: [String]
     /// Styles that complete an outfit with this one (the merchandisers' outfit links).
     public var goesWith: [String]
+    /// The barcode on each size's price tag (EAN-13, UPC-A as EAN-13 with a leading zero, or Code 128), by size:
+    /// how the mirror knows exactly which SKU and size a shopper tries when the tag is held up to it.
+    public var barcodes: [String: String]?
 
     public init(
         sku: String, style: String, name: String, brand: String, price: Int, category: GarmentCategory,
-        colour: String, hex: String, sizes: [String], goesWith: [String] = []
+        colour: String, hex: String, sizes: [String], goesWith: [String] = [], barcodes: [String: String]? = nil
     ) {
         self.sku = sku
         self.style = style
@@ -33,6 +36,7 @@ public struct CatalogItem: Codable, Sendable, Hashable {
         self.hex = hex
         self.sizes = sizes
         self.goesWith = goesWith
+        self.barcodes = barcodes
     }
 
     /// `hex` as 0xRRGGBB (grey when malformed).

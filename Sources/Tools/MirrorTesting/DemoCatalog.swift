@@ -83,14 +83,22 @@ public enum DemoCatalog {
 
     /// Every style in every colour, in table order.
     public static var items: [CatalogItem] {
-        styles.flatMap { style in
+        var number = 0
+        return styles.flatMap { style in
             style.colours.map { colour in
-                CatalogItem(
+                let sizes =
+                    style.category == .footwear
+                    ? shoes : [.bags, .accessories].contains(style.category) ? ["One size"] : clothing
+                number += 1
+                // In-store EAN-13s (GS1 prefix 20, for a retailer's own use): the item's number, then the size's.
+                let barcodes = Dictionary(
+                    uniqueKeysWithValues: sizes.enumerated().map { index, size in
+                        (size, PriceTagScene.ean13("20" + String(format: "%05d%05d", number, index + 1)))
+                    })
+                return CatalogItem(
                     sku: sku(style.style, colour), style: style.style, name: style.name, brand: style.brand,
                     price: style.price, category: style.category, colour: colour, hex: palette[colour] ?? "#808080",
-                    sizes: style.category == .footwear
-                        ? shoes : [.bags, .accessories].contains(style.category) ? ["One size"] : clothing,
-                    goesWith: style.goesWith)
+                    sizes: sizes, goesWith: style.goesWith, barcodes: barcodes)
             }
         }
     }

@@ -47,6 +47,17 @@ public enum PriceTagScene {
         return image
     }
 
+    /// `frames` frames as an MJPEG stream (concatenated JPEGs), as a replayed camera reads them.
+    public static func mjpeg(_ code: String, frames: Int = 24, width: Int = 360, height: Int = 640) throws -> [UInt8] {
+        let encoder = try JPEGEncoder()
+        var stream: [UInt8] = []
+        for index in 0..<frames {
+            guard let image = frame(code, index: index, width: width, height: height) else { return [] }
+            stream += try encoder.encode(image, quality: 80)
+        }
+        return stream
+    }
+
     /// An EAN-13 from its first 12 digits, with its check digit (GS1: weights 1 and 3 from the left).
     public static func ean13(_ first12: String) -> String {
         let digits = first12.compactMap(\.wholeNumberValue)

@@ -73,6 +73,68 @@ struct FleetStatus: AsyncParsableCommand {
     }
 }
 
+/// `mirrorctl insights --hub URL`: head office's or a store manager's figures, from the hub.
+struct InsightsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "insights",
+        abstract: "Head office: what happens in the fitting rooms (visits, try-ons, size swaps, suggestions, staff, "
+            + "rating), from the hub.",
+        discussion: "No figure names a shopper; a cell covering fewer than k visits reads \"fewer than k\". Staff "
+            + "credentials see their own store. Exits 69 when the hub could not be reached, 77 when it refused the "
+            + "credential, 65 when it refused the query.")
+
+    static let tables = ["visits", "try_ons", "size_swaps", "suggestions", "staff", "rating", "series"]
+
+    @OptionGroup var hub: HubOptions
+    @Option(help: "The store (default: every store the credential may see).") var store: String?
+    @Option(help: "First day, YYYY-MM-DD (default: 6 days before --to).") var from: String?
+    @Option(help: "Last day, YYYY-MM-DD (default: today, UTC).") var to: String?
+    @Option(help: "The least number of visits a published cell covers (5 or more).") var k: Int?
+    @Option(help: "Minutes after a try-on within which a sale of the SKU counts (default 120).") var window: Int?
+    @Flag(help: "The series per week, not per day.") var weekly = false
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: ArgumentHelp("Print one table as CSV: " + tables.joined(separator: ", ") + ".", valueName: "table"))
+    var csv: String?
+
+    func validate() throws {
+        if json && csv != nil { throw ValidationError("choose --json or --csv") }
+        if let csv, !Self.tables.contains(csv) {
+            throw ValidationError("--csv takes one of \(Self.tables.joined(separator: ", "))")
+        }
+    }
+
+    func run() async throws {
+        var parameters: [(String, String)] = []
+        if let store { parameters.append(("store", store)) }
+        if let from { parameters.append(("from", from)) }
+        if let to { parameters.append(("to", to)) }
+        if let k { parameters.append(("k", String(k))) }
+        if let window { parameters.append(("window", String(window))) }
+        if weekly { parameters.append(("step", "week")) }
+        let report: InsightsReport
+        do {
+            report = try await hub.client().insights(parameters)
+        } catch let error as SyncError {
+            let code: Int32 =
+                switch error.code {
+                case .unauthorized: 77
+                case .refused: 65
+                default: 69
+                }
+            throw CLIError(error.message, exitCode: code)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else if let csv, let table = report.tables().first(where: { $0.name == csv }) {
+            print(InsightsReport.csv(table), terminator: "")
+        } else {
+            print(report.text(), terminator: "")
+        }
+    }
+}
+
 /// The fleet for people (a table) and for spreadsheets (CSV, RFC 4180 quoting).
 public enum FleetFormatter {
     static let columns = [

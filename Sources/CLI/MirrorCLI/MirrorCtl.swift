@@ -54,7 +54,7 @@ public struct MirrorCtl: AsyncParsableCommand {
             Status.self, Screenshot.self, Camera.self, Display.self, UI.self, Record.self, Clips.self,
             VisionStatus.self,
             Calibrate.self, Suggestions.self, Requests.self, SessionCommand.self, Config.self, Logs.self,
-            Diagnose.self, Enroll.self, Fleet.self, Version.self,
+            Diagnose.self, Enroll.self, Fleet.self, InsightsCommand.self, Version.self,
         ])
 
     public init() {}

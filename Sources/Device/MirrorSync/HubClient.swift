@@ -77,6 +77,14 @@ public struct HubClient: Sendable {
         try await call(.GET, "/v1/fleet", body: Optional<SyncPushRequest>.none, decoder: TelemetryReport.decoder())
     }
 
+    /// Head office's figures (`GET /v1/insights`), with its query parameters (store, from, to, k, window, step).
+    public func insights(_ parameters: [(String, String)]) async throws(SyncError) -> InsightsReport {
+        var components = URLComponents()
+        components.queryItems = parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
+        let query = components.percentEncodedQuery.map { "?\($0)" } ?? ""
+        return try await call(.GET, "/v1/insights\(query)", body: Optional<SyncPushRequest>.none)
+    }
+
     func call<Body: Encodable, Answer: Decodable>(
         _ method: HTTPMethod, _ path: String, body: Body?, authenticated: Bool = true,
         decoder: JSONDecoder = JSONDecoder()

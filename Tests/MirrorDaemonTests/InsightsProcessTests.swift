@@ -30,8 +30,9 @@ import Testing
         func ctl(_ arguments: String...) async throws -> Outcome {
             try await run(Binaries.path("mirrorctl"), arguments + ["--socket", daemon.socket])
         }
-        // Six visits, each trying the jumper on (its tag held up) and then leaving.
-        for _ in 0..<6 {
+        // Six visits, each trying the jumper on (its tag held up), then Finish: five rate it (5, 4, 5, 4, 5) with
+        // a tap on a face, the sixth skips.
+        for visit in 0..<6 {
             #expect(try await ctl("ui", "event", "start").status == 0)
             let began = ContinuousClock.now
             while ContinuousClock.now - began < .seconds(10) {
@@ -40,7 +41,8 @@ import Testing
                 if report.tried.contains(jumper.sku) { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            #expect(try await ctl("ui", "event", "end").status == 0)
+            #expect(try await ctl("ui", "press", "finish").status == 0)
+            #expect(try await ctl("ui", "press", visit == 5 ? "skip" : "rate:\(visit % 2 == 0 ? 5 : 4)").status == 0)
             try await Task.sleep(for: .milliseconds(200))
         }
 
@@ -53,8 +55,10 @@ import Testing
             Binaries.path("mirrorhub"), ["import-sales", bad, "--database", hub.database])
         #expect(refused.status == 65 && refused.stderr.contains("line 3: time"), "\(refused)")
         let sales = "\(hub.folder)/sales.jsonl"
-        try (0..<3).map { #"{"line_id": "t\#($0)", "store": "demo-store", "time": \#(now + 1000), "sku": "KN-101-RUS", "size": "M"}"# }
-            .joined(separator: "\n").write(toFile: sales, atomically: true, encoding: .utf8)
+        try (0..<3).map {
+            #"{"line_id": "t\#($0)", "store": "demo-store", "time": \#(now + 1000), "sku": "KN-101-RUS", "size": "M"}"#
+        }
+        .joined(separator: "\n").write(toFile: sales, atomically: true, encoding: .utf8)
         #expect(try await hub.admin("import-sales", sales).hasPrefix("imported 3 sale lines"))
 
         let credential = "\(hub.folder)/head-office"
@@ -76,6 +80,7 @@ import Testing
         }
         let figures = try #require(report)
         #expect(figures.visits.visits == 6 && figures.visits.dwellP50Seconds != nil)
+        #expect(figures.rating.ratings == 5 && figures.rating.average == 4.6, "\(figures.rating)")
         #expect(
             figures.tryOns == [
                 TryOnFigures(
@@ -85,7 +90,8 @@ import Testing
         #expect(table.status == 0 && table.stdout.contains("Tried on, per SKU and size"))
         #expect(table.stdout.contains("KN-101-RUS  M     6"), "\(table.stdout)")
         let csv = try await insights("--csv", "try_ons")
-        #expect(csv.stdout.hasPrefix("sku,size,visits,scanned,recognised,bought,not_bought\r\nKN-101-RUS,M,6,6,0,,\r\n"))
+        #expect(
+            csv.stdout.hasPrefix("sku,size,visits,scanned,recognised,bought,not_bought\r\nKN-101-RUS,M,6,6,0,,\r\n"))
         let lowered = try await insights("--k", "2")
         #expect(lowered.status == 65 && lowered.stderr.contains("never lowered"), "\(lowered)")
         let local = try await hub.admin("insights", "--store", "demo-store", "--json")

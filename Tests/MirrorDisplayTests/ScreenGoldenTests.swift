@@ -89,6 +89,7 @@ import Testing
                 .init(purpose: .savedLook, typed: "4829", message: "That code opens none of your looks · 4 tries left"))
         ),
         ("staff", .staffOnTheWay(request: "Knit top, size M, terracotta")),
+        ("rating", .rating),
         ("camera-lost", .cameraLost(detail: "Camera unplugged")),
         ("test-pattern", .testPattern(lines: ["/dev/fb0 1080x1920 XRGB8888", "double-buffered (pan) · vsync"])),
     ]

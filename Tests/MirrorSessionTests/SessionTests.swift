@@ -14,6 +14,31 @@ import Testing
         #expect(session.handle(.recordRequested) == [.show(.countdown(2))])
     }
 
+    /// Finish asks for a one-tap rating, then ends the visit; Skip ends it unrated, Back returns to the mirror,
+    /// and a shopper who walks away ends it with no rating.
+    @Test func finishAsksForARatingThenEndsTheVisit() {
+        var session = Session()
+        _ = session.handle(.presenceDetected)
+        #expect(session.handle(.rated(4)) == [], "no rating outside the rating screen")
+        #expect(session.handle(.finishRequested) == [.show(.rating)])
+        #expect(session.handle(.rated(0)) == [] && session.handle(.rated(6)) == [])
+        #expect(session.handle(.back) == [.show(.live)])
+        _ = session.handle(.finishRequested)
+        #expect(session.handle(.rated(4)) == [.recordRating(4), .purgeSession, .show(.idle)])
+        _ = session.handle(.presenceDetected)
+        _ = session.handle(.finishRequested)
+        #expect(session.handle(.skipRating) == [.purgeSession, .show(.idle)])
+        _ = session.handle(.presenceDetected)
+        _ = session.handle(.finishRequested)
+        #expect(session.handle(.presenceLost) == [.purgeSession, .show(.idle)])
+        // Not while recording: Finish there does nothing (Stop comes first).
+        _ = session.handle(.presenceDetected)
+        _ = session.handle(.recordRequested)
+        _ = session.handle(.consentAccepted)
+        for _ in 0..<3 { _ = session.handle(.tick) }
+        #expect(session.state == .recording && session.handle(.finishRequested) == [])
+    }
+
     @Test func declinedConsentNeverRecords() {
         var session = Session()
         _ = session.handle(.presenceDetected)
@@ -31,7 +56,7 @@ import Testing
         let events: [Session.Event] = [
             .presenceDetected, .presenceLost, .recordRequested, .consentAccepted, .consentDeclined, .tick,
             .clipSaved(index: 0), .clipFailed, .reviewRequested(clip: 0), .compareRequested(clips: [0, 1]),
-            .staffRequested, .back, .endSession, .consentWithdrawn,
+            .staffRequested, .back, .endSession, .consentWithdrawn, .finishRequested, .rated(3), .skipRating,
         ]
         var generator = SystemRandomNumberGenerator()
         var violations = 0

@@ -135,7 +135,9 @@ struct UI: AsyncParsableCommand {
 
     struct Event: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Send a session event: start, record, accept, decline, back, staff, suggestions, end, withdraw.")
+            abstract:
+                "Send a session event: start, record, accept, decline, back, staff, suggestions, finish, skip, end, "
+                + "withdraw.")
         @OptionGroup var daemon: DaemonOptions
         @Argument var name: String
 

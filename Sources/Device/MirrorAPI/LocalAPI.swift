@@ -243,7 +243,7 @@ public enum LocalAPI {
                 throw HTTPError(
                     .badRequest,
                     message:
-                        "unknown event '\(name)' (start, record, accept, decline, back, staff, suggestions, end, withdraw)"
+                        "unknown event '\(name)' (start, record, accept, decline, back, staff, suggestions, finish, skip, end, withdraw)"
                 )
             }
             return try JSONBody.response(daemon.ui())

@@ -75,6 +75,14 @@ extension ClipRecorder {
 
     func note(_ kind: SessionEventKind, session: String) { event(kind, session: session) }
 
+    func rate(_ face: Int, session: String) {
+        do {
+            try store.addEvent(SessionEventRecord(sessionId: session, kind: .rated, sku: nil, rating: face))
+        } catch {
+            logger.error("rating not stored", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// A session event for the hub's figures; one that cannot be stored is logged, never fails the visit.
     func event(_ kind: SessionEventKind, session: String, detail: String = "") {
         do {

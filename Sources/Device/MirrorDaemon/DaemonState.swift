@@ -117,6 +117,7 @@ final class DaemonState: DaemonFacade {
             case .compare: "compare"
             case .suggestions: "suggestions"
             case .staffOnTheWay: "staffOnTheWay"
+            case .rating: "rating"
             }
         return UIReport(
             state: state, session: controller.sessionID, clips: controller.clips, buttons: buttons,

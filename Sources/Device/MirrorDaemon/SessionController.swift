@@ -40,6 +40,8 @@ public protocol SessionRecorder: Sendable {
     /// Notes for the hub's figures what happened in the visit: it began or ended (whether or not anything was
     /// recorded), a look was recorded, one was sent to the shopper's phone.
     func note(_ kind: SessionEventKind, session: String)
+    /// The shopper's one-tap rating of the visit, 1 to 5.
+    func rate(_ face: Int, session: String)
     /// Stores that the shopper picked `look` (in words: "look 2") as their favourite, or took the pick back.
     func pickLook(session: String, look: String, picked: Bool) throws
     /// Saves clip `number` to the profile of the shopper identified as `loyaltyId` (their consent, given by the
@@ -62,6 +64,8 @@ public final class SessionController: Sendable {
         var playing: [any PlayableClip] = []
         var slowMotion = false
         var staffShownAt: MonotonicInstant?
+        /// When the rating screen came up: skipped after ``ratingSeconds`` without a tap.
+        var ratingShownAt: MonotonicInstant?
         var testPattern: (until: MonotonicInstant, lines: [String])?
         /// A clip length asked for with the record request (`mirrorctl record --seconds`).
         var requestedSeconds: Int?
@@ -267,6 +271,9 @@ public final class SessionController: Sendable {
             } catch {
                 logger.error("staff request not stored", metadata: ["error": "\(error)"])
             }
+        case .recordRating(let face):
+            guard let id else { return }
+            recorder.rate(face, session: id)
         case .purgeSession:
             guard let id else { return }
             recorder.note(.visitEnded, session: id)
@@ -306,6 +313,7 @@ public final class SessionController: Sendable {
             if c.slowMotion { for clip in playing { clip.setSlowMotion(true, at: now) } }
             c.nextTick = if case .countdown = state { now.advanced(by: .seconds(1)) } else { nil }
             c.staffShownAt = state == .staffOnTheWay ? now : nil
+            c.ratingShownAt = state == .rating ? now : nil
             if state != .staffOnTheWay { c.staffMessage = nil }
             if state != .recording { c.recordingStarted = nil }
             // A keyboard belongs to its screen: the loyalty one stays over the suggestions, any other closes.
@@ -332,6 +340,8 @@ public final class SessionController: Sendable {
         case "staff": .staffRequested
         case "suggestions": .suggestionsRequested
         case "end": .endSession
+        case "finish": .finishRequested
+        case "skip": .skipRating
         case "withdraw": .consentWithdrawn
         default: nil
         }
@@ -398,6 +408,8 @@ public final class SessionController: Sendable {
             case .staffOnTheWay:
                 return .init(
                     screen: .staffOnTheWay(request: c.staffMessage ?? "A colleague is coming to help"))
+            case .rating:
+                return .init(screen: .rating)
             }
         }
         scene.current = content
@@ -408,9 +420,13 @@ public final class SessionController: Sendable {
         date.formatted(.dateTime.day().month(.abbreviated).locale(Locale(identifier: "en_GB")))
     }
 
-    /// Timers: countdown seconds, progress, the staff confirmation's timeout, and the idle timeout.
+    /// How long the rating screen waits for a tap before the visit ends unrated.
+    static let ratingSeconds = 20
+
+    /// Timers: countdown seconds, progress, the staff confirmation's and the rating's timeouts, and the idle
+    /// timeout.
     func tick(at now: MonotonicInstant) {
-        enum Due { case tick, back, idle }
+        enum Due { case tick, back, skip, idle }
         let due = current.withLock { c -> Due? in
             if let next = c.nextTick, now >= next {
                 c.nextTick = next.advanced(by: .seconds(1))
@@ -420,6 +436,10 @@ public final class SessionController: Sendable {
                 c.staffShownAt = nil
                 return .back
             }
+            if let shown = c.ratingShownAt, now.since(shown) > .seconds(Self.ratingSeconds) {
+                c.ratingShownAt = nil
+                return .skip
+            }
             let busy = c.session.state == .idle || c.session.state == .recording
             if !busy, now.since(c.lastInteraction) > .seconds(settings.idleTimeoutSeconds) { return .idle }
             return nil
@@ -427,6 +447,7 @@ public final class SessionController: Sendable {
         switch due {
         case .tick: apply(.tick, interaction: false)
         case .back: apply(.back, interaction: false)
+        case .skip: apply(.skipRating, interaction: false)
         case .idle:
             logger.info(
                 "session ended: nobody used the mirror", metadata: ["after": "\(settings.idleTimeoutSeconds) s"])

@@ -30,6 +30,7 @@ extension MirrorRenderer {
         case .suggestions(let suggestions): drawSuggestions(suggestions, layout)
         case .codeEntry(let entry): drawCodeEntry(entry, layout)
         case .staffOnTheWay(let request): drawStaff(request, layout)
+        case .rating: drawRating(layout)
         case .testPattern(let lines): drawTestPattern(lines, layout)
         case .cameraLost(let detail): drawTitle("Camera reconnecting…", detail: detail, unit: unit)
         }
@@ -82,6 +83,11 @@ extension MirrorRenderer {
         if !hint.isEmpty {
             canvas.text(hint, x: l.width / 2, y: l.height - 90 * unit, size: 40 * unit, color: .white, anchor: 0.5)
         }
+        // Finish, low on the right (within reach from a wheelchair, clear of the hint): the rating screen, then
+        // the visit ends.
+        button(
+            ButtonID.finish, "Finish", x: l.width - 260 * unit, y: l.height - 270 * unit, width: 220 * unit,
+            height: 96 * unit, unit: unit, primary: false)
     }
 
     func drawConsent(clipSeconds: Int, keepHours: Int, _ l: Layout) {

@@ -24,6 +24,8 @@ public enum Screen: Sendable, Equatable {
     case codeEntry(CodeEntry)
     /// A staff request was sent.
     case staffOnTheWay(request: String)
+    /// How was the visit? Five faces and Skip, at the end of a visit.
+    case rating
     /// The camera stopped; why, in a few words.
     case cameraLost(detail: String)
     /// Colour bars, grey ramp, edge markers and the panel's facts: for checking a panel's setup.
@@ -215,6 +217,12 @@ public enum ButtonID {
     public static let staff = "staff"
     public static let done = "back"
     public static let share = "share"
+    /// Finish the visit (the live mirror's corner button): the rating screen, then the end.
+    public static let finish = "finish"
+    /// The rating screen's Skip.
+    public static let skip = "skip"
+    /// A face on the rating screen, 1 (unhappy) to 5 (delighted).
+    public static func rate(_ face: Int) -> String { "rate:\(face)" }
     /// Saves the look under review to the identified shopper's profile.
     public static let save = "save"
     /// Compare with a look saved at an earlier visit (asks for its code).

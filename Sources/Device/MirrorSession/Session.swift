@@ -22,6 +22,8 @@ public struct Session: Sendable, Equatable {
         case suggestions
         /// A size or colour request went to staff; back to the live view after the confirmation.
         case staffOnTheWay
+        /// The shopper finished: one tap on a face rates the visit (or Skip), then the visit ends.
+        case rating
     }
 
     public enum Event: Sendable, Equatable {
@@ -56,6 +58,12 @@ public struct Session: Sendable, Equatable {
         case turnCompleted
         /// The shopper or staff ended the session.
         case endSession
+        /// The shopper tapped Finish: the rating screen, then the end.
+        case finishRequested
+        /// A face on the rating screen: 1 (unhappy) to 5 (delighted).
+        case rated(Int)
+        /// Skip on the rating screen (or nobody tapped it in time).
+        case skipRating
         /// Consent withdrawn mid-session: stop and delete.
         case consentWithdrawn
     }
@@ -69,6 +77,8 @@ public struct Session: Sendable, Equatable {
         case purgeSession
         /// Record the shopper's consent decision (for the audit trail).
         case recordConsent(accepted: Bool)
+        /// Record the visit's rating (1 to 5) before it ends.
+        case recordRating(Int)
     }
 
     public private(set) var state: State = .idle
@@ -133,8 +143,17 @@ public struct Session: Sendable, Equatable {
         case (.live, .staffRequested), (.review, .staffRequested), (.compare, .staffRequested),
             (.suggestions, .staffRequested):
             return [.sendStaffRequest] + enter(.staffOnTheWay)
-        case (.review, .back), (.compare, .back), (.staffOnTheWay, .back), (.consent, .back), (.suggestions, .back):
+        case (.review, .back), (.compare, .back), (.staffOnTheWay, .back), (.consent, .back), (.suggestions, .back),
+            (.rating, .back):
             return enter(.live)
+        case (.live, .finishRequested), (.review, .finishRequested), (.compare, .finishRequested),
+            (.suggestions, .finishRequested), (.staffOnTheWay, .finishRequested):
+            return enter(.rating)
+        case (.rating, .rated(let face)):
+            guard (1...5).contains(face) else { return [] }
+            return [.recordRating(face)] + end(stopping: false)
+        case (.rating, .skipRating):
+            return end(stopping: false)
         case (_, .consentWithdrawn):
             guard state != .idle else { return [] }
             return end(stopping: state == .recording)

@@ -227,6 +227,8 @@ public struct SessionEventKind: RawRepresentable, Codable, Sendable, Hashable, D
     /// A look was sent to the shopper's phone, or saved to their profile.
     public static let lookShared = SessionEventKind(rawValue: VisitEventKind.lookShared)
     public static let lookSaved = SessionEventKind(rawValue: VisitEventKind.lookSaved)
+    /// The shopper rated the visit on the glass (1 to 5, in `rating`).
+    public static let rated = SessionEventKind(rawValue: VisitEventKind.rated)
     public static let recordedLook = SessionEventKind(rawValue: "recorded_look")
     public static let favourite = SessionEventKind(rawValue: "favourite")
     public static let unfavourite = SessionEventKind(rawValue: "unfavourite")

@@ -3,7 +3,7 @@ import MirrorCore
 /// The session and screen as `GET /v1/ui` reports them; `mirrorctl ui state` prints it.
 public struct UIReport: Codable, Sendable, Equatable {
     /// The session state: `idle`, `live`, `consent`, `countdown`, `recording`, `review`, `compare`,
-    /// `suggestions` or `staffOnTheWay`.
+    /// `suggestions`, `staffOnTheWay` or `rating`.
     public var state: String
     /// The session's id while someone uses the mirror.
     public var session: String?

@@ -262,6 +262,7 @@ let package = Package(
             name: "mirror-devtool",
             dependencies: [
                 "MirrorTesting", "MirrorImaging", "MirrorDisplay", "MirrorSuggest", "MirrorCapture", "MirrorCore",
+                "MirrorHub", "MirrorProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

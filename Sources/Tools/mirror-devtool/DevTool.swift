@@ -10,7 +10,9 @@ import MirrorTesting
 struct DevTool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirror-devtool", abstract: "Developer tools for the mirror project.",
-        subcommands: [RenderSample.self, FramePNG.self, RenderCatalog.self, CaptureProbe.self])
+        subcommands: [
+            RenderSample.self, FramePNG.self, RenderCatalog.self, CaptureProbe.self, InsightsHistoryCommand.self,
+        ])
 }
 
 struct RenderSample: ParsableCommand {

@@ -8,7 +8,7 @@ import Testing
 @testable import MirrorDaemon
 
 /// What a mirror reports for head office's figures: how a try-on was known, the kind of each suggestion through
-/// the funnel, the first tap once, and the visit's shopper (in the op only, and never after an erasure).
+/// the funnel, the first tap once, and the visit's shopper (as a subject hash, in the op only).
 struct InsightEventTests {
     @Test func suggestionEventsCarryTheirKindAndTryOnsHowTheyWereKnown() async throws {
         let store = try DeviceStore.inMemory()
@@ -45,23 +45,19 @@ struct InsightEventTests {
         #expect(ops.count == shown.count && ops.allSatisfy { $0.patch["suggestionKind"]?.string != nil })
     }
 
-    @Test func theVisitsShopperIsInTheOpNotTheStoreAndAnErasureRedactsIt() throws {
+    /// The visit's shopper reaches the hub as the hash of their loyalty code (once), never as the code: nothing on
+    /// the mirror's disk holds it in plaintext.
+    @Test func theVisitsShopperGoesToTheHubAsASubjectHashOnly() throws {
         let store = try DeviceStore.inMemory()
         try store.linkSession("s1", loyaltyId: "LOY-1")
         try store.linkSession("s1", loyaltyId: "LOY-1")  // once only
         let identified = try store.events(session: "s1").filter { $0.kind == .identified }
         #expect(identified.count == 1 && identified[0].detail.isEmpty)
-        func op() throws -> SyncOp? {
-            try store.pendingOps(limit: 500).first { $0.patch["kind"] == .string(VisitEventKind.identified) }
-        }
-        #expect(try op()?.patch["loyaltyId"] == .string("LOY-1"))
-        let subject = SubjectHash.of(loyaltyId: "LOY-1")
-        _ = try store.applyPulled(
-            SyncPullResponse(
-                epoch: "E1", cursor: 1, changes: [SyncChange(seq: 1, kind: .erasure, key: subject, body: nil)],
-                more: false, serverHLC: HLC(millis: 1, counter: 0)))
-        #expect(try op()?.patch["loyaltyId"] == .string(""))
+        let ops = try store.pendingOps(limit: 500).filter { $0.patch["kind"] == .string(VisitEventKind.identified) }
+        #expect(ops.count == 1 && ops.first?.patch["subject"] == .string(SubjectHash.of(loyaltyId: "LOY-1")))
+        #expect(ops.first?.patch["loyaltyId"] == nil)
     }
+
     /// A price tag read at the mirror: the SKU and size tried, once; the suggestions start from it; a request for
     /// another size of the style carries the size tried. A code that is no tag of the catalog is ignored.
     @Test func aScannedTagIsATryOnOfThatSizeAndTheStartOfASizeSwap() throws {

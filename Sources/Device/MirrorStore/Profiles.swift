@@ -72,9 +72,9 @@ extension DeviceStore {
         try read("count cached profiles") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile_cache") ?? 0 }
     }
 
-    /// Notes that the shopper with `loyaltyId` identified in `session`, and tells the hub (the first time): the op
-    /// names the shopper, so the hub can match the visit's try-ons to their purchases; the event kept here does
-    /// not, and an erasure redacts the op (``redactOutbox``).
+    /// Notes that the shopper with `loyaltyId` identified in `session`, and tells the hub (the first time) by the
+    /// hash of the code (``SubjectHash``), never the code: the hub matches the visit's try-ons to the sales of that
+    /// shopper's code with it, and the mirror's disk holds no loyalty code in plaintext.
     public func linkSession(_ session: String, loyaltyId: String, at: Date = Date()) throws(StoreError) {
         try write("link a session to its shopper") { db in
             try db.execute(
@@ -84,7 +84,7 @@ extension DeviceStore {
             let event = SessionEventRecord(sessionId: session, at: at, kind: .identified, sku: nil)
             try event.insert(db)
             var patch = Self.eventPatch(event)
-            patch["loyaltyId"] = .string(loyaltyId)
+            patch["subject"] = .string(SubjectHash.of(loyaltyId: loyaltyId))
             try Self.enqueue(db, entity: .sessionEvent, key: event.id, patch: patch, at: at)
         }
     }
@@ -121,17 +121,13 @@ extension DeviceStore {
         return clips
     }
 
-    /// Ops in the outbox that name the shopper by loyalty code (a saved look and its consent, the visit's
-    /// identification) lose the code.
+    /// Ops in the outbox that name the shopper by loyalty code (a saved look and its consent) lose the code.
     /// They stay, so the sequence keeps no gap: acknowledged ones for a restored hub, pending ones still go, and
     /// the hub drops ops about nobody.
     static func redactOutbox(_ db: Database, subject: String) throws {
         let rows = try Row.fetchAll(
-            db, sql: "SELECT seq, patch FROM outbox WHERE entity IN (?, ?) OR (entity = ? AND patch LIKE ?)",
-            arguments: [
-                SyncEntity.consent.rawValue, SyncEntity.savedLook.rawValue, SyncEntity.sessionEvent.rawValue,
-                "%\"loyaltyId\"%",
-            ])
+            db, sql: "SELECT seq, patch FROM outbox WHERE entity IN (?, ?)",
+            arguments: [SyncEntity.consent.rawValue, SyncEntity.savedLook.rawValue])
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         for row in rows {

@@ -122,11 +122,11 @@ extension HubStore {
                 """, storeArguments + [.int(query.fromMillis), .int(query.toMillis)])
             let sales = try await tx.query(
                 """
-                SELECT line_id, store_id, at_ms, sku, quantity, loyalty_id FROM sales
+                SELECT line_id, store_id, at_ms, sku, quantity, subject_hash FROM sales
                 WHERE \(filter) AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, line_id
                 """, storeArguments + [.int(query.fromMillis), .int(query.toMillis + margin + window)])
             let catalog = try await tx.query("SELECT sku, body FROM catalog")
-            let links = try await tx.query("SELECT device_id, session_id, loyalty_id FROM visit_shoppers")
+            let links = try await tx.query("SELECT device_id, session_id, subject_hash FROM visit_shoppers")
             return (events, requests, sales, catalog, links)
         }
         var sizes: [String: [String]] = [:]
@@ -158,7 +158,8 @@ struct Sale {
     var at: Int64
     var sku: String
     var units: Int
-    var loyaltyId: String?
+    /// The subject hash of the line's loyalty code, when it had one.
+    var subject: String?
 
     init(row: SQLRow) {
         lineId = row.text(0)
@@ -166,7 +167,7 @@ struct Sale {
         at = row.int(2)
         sku = row.text(3)
         units = Int(row.int(4))
-        loyaltyId = row.optionalText(5)
+        subject = row.optionalText(5)
     }
 }
 
@@ -311,7 +312,7 @@ struct InsightsFigures {
             let found = candidates.first { index in
                 let line = lines[index]
                 return line.units > 0 && line.at >= pair.at && line.at <= pair.at + window
-                    && (pair.code == nil || line.loyaltyId == pair.code)
+                    && (pair.code == nil || line.subject == pair.code)
             }
             if let found {
                 lines[found].units -= 1
@@ -322,6 +323,23 @@ struct InsightsFigures {
 
     /// A count of visits as published: nil from 1 to k−1.
     func cell(_ count: Int) -> Int? { count == 0 || count >= query.k ? count : nil }
+
+    /// A count of part of a published total, as published: nil when the part or the rest is from 1 to k−1 (the
+    /// rest would give the part away, total minus rest).
+    func cell(_ part: Int, of total: Int) -> Int? { cell(part) != nil && cell(total - part) != nil ? part : nil }
+
+    /// Cells that add up to a published total: when exactly one is withheld, the smallest other non-zero one is
+    /// withheld too (first by position on a tie), or the total less the others would give it away.
+    static func secondary(_ cells: [Int?], counts: [Int]) -> [Int?] {
+        let hidden = cells.indices.filter { cells[$0] == nil }
+        guard hidden.count == 1 else { return cells }
+        var result = cells
+        let other = counts.indices.filter { cells[$0] != nil && counts[$0] > 0 }.min {
+            (counts[$0], $0) < (counts[$1], $1)
+        }
+        if let other { result[other] = nil }
+        return result
+    }
 
     /// The nearest-rank percentile (`p` of 100) of `values`, sorted here.
     static func percentile(_ values: [Double], _ p: Double) -> Double {
@@ -337,11 +355,12 @@ struct InsightsFigures {
         var figures = VisitFigures(visits: cell(all.count))
         if all.count >= k {
             let n = Double(all.count)
-            figures.withClip = cell(all.filter { $0.looks > 0 }.count)
+            figures.withClip = cell(all.filter { $0.looks > 0 }.count, of: all.count)
             figures.looksPerVisit = Double(all.reduce(0) { $0 + $1.looks }) / n
-            figures.identifiedShare = Double(all.filter(\.identified).count) / n
-            figures.consentGranted = cell(all.filter { $0.granted > 0 }.count)
-            figures.consentDeclined = cell(all.filter { $0.declined > 0 }.count)
+            let identified = all.filter(\.identified).count
+            figures.identifiedShare = cell(identified, of: all.count).map { Double($0) / n }
+            figures.consentGranted = cell(all.filter { $0.granted > 0 }.count, of: all.count)
+            figures.consentDeclined = cell(all.filter { $0.declined > 0 }.count, of: all.count)
             let dwell = all.compactMap { v in v.ended.map { Double(max(0, $0 - v.start)) / 1000 } }
             if dwell.count >= k {
                 figures.dwellP50Seconds = Self.percentile(dwell, 50)
@@ -380,9 +399,10 @@ struct InsightsFigures {
                 }
                 tryOnRows.append(
                     TryOnFigures(
-                        sku: sku, size: size, visits: count.visits, scanned: cell(count.scanned),
-                        recognised: cell(count.recognised), bought: cell(count.bought),
-                        notBought: cell(count.visits - count.bought)))
+                        sku: sku, size: size, visits: count.visits, scanned: cell(count.scanned, of: count.visits),
+                        recognised: cell(count.recognised, of: count.visits),
+                        bought: cell(count.bought, of: count.visits),
+                        notBought: cell(count.visits - count.bought, of: count.visits)))
             }
         }
         tryOnRows.sort { ($1.visits, $0.sku, $0.size ?? "") < ($0.visits, $1.sku, $1.size ?? "") }
@@ -410,7 +430,9 @@ struct InsightsFigures {
             }
             swapRows.append(
                 SizeSwapFigures(
-                    sku: sku, requests: entry.requests, up: cell(entry.up), down: cell(entry.down),
+                    sku: sku, requests: entry.requests,
+                    up: cell(entry.up) != nil && cell(entry.down) != nil ? entry.up : nil,
+                    down: cell(entry.up) != nil && cell(entry.down) != nil ? entry.down : nil,
                     flag: SizeSwapFigures.flag(up: entry.up, down: entry.down)))
         }
         swapRows.sort { ($1.requests, $0.sku) < ($0.requests, $1.sku) }
@@ -438,8 +460,8 @@ struct InsightsFigures {
                 return nil
             }
             return FunnelFigures(
-                kind: kind, shown: entry.shown, tapped: cell(entry.tapped), brought: cell(entry.brought),
-                bought: cell(entry.bought))
+                kind: kind, shown: entry.shown, tapped: cell(entry.tapped, of: entry.shown),
+                brought: cell(entry.brought, of: entry.tapped), bought: cell(entry.bought, of: entry.brought))
         }
 
         // Staff answer times.
@@ -457,10 +479,19 @@ struct InsightsFigures {
                     hour: hour, answered: seconds.count, p50Seconds: Self.percentile(seconds, 50),
                     p95Seconds: Self.percentile(seconds, 95)))
         }
+        // Hours add up to the answered requests (requests less those open): one hour alone withheld would show.
+        let publishedTotal =
+            (requestVisits.count >= k || requestCount == 0) && (openVisits.count >= k || openCount == 0)
+        if publishedTotal, withheld["staffByHour"] == 1,
+            let smallest = byHour.indices.min(by: { (byHour[$0].answered, $0) < (byHour[$1].answered, $1) })
+        {
+            byHour.remove(at: smallest)
+            withheld["staffByHour", default: 0] += 1
+        }
         let answeredVisits = Set(answers.map(\.visit)).count
         let staff = StaffFigures(
             requests: requestVisits.count >= k || requestCount == 0 ? requestCount : nil,
-            open: openVisits.count >= k || openCount == 0 ? openCount : nil,
+            open: (openVisits.count >= k || openCount == 0) && cell(requestCount - openCount) != nil ? openCount : nil,
             answerP50Seconds: answeredVisits >= k ? Self.percentile(answered, 50) : nil,
             answerP95Seconds: answeredVisits >= k ? Self.percentile(answered, 95) : nil, byHour: byHour)
 
@@ -469,9 +500,9 @@ struct InsightsFigures {
         var shares: [Double?] = []
         var average: Double?
         if ratings.count >= k {
-            shares = (1...5).map { face in
-                let count = ratings.filter { $0 == face }.count
-                return cell(count).map { Double($0) / Double(ratings.count) }
+            let counts = (1...5).map { face in ratings.filter { $0 == face }.count }
+            shares = Self.secondary(counts.map { cell($0) }, counts: counts).map { count in
+                count.map { Double($0) / Double(ratings.count) }
             }
             average = Double(ratings.reduce(0, +)) / Double(ratings.count)
         }
@@ -487,8 +518,10 @@ struct InsightsFigures {
                 average: Double(values.reduce(0, +)) / Double(values.count))
         }
 
-        // The series, per day or week of the range.
+        // The series, per day or week of the range; its visits and requests add up to published totals.
         var series: [SeriesPoint] = []
+        var visitCounts: [Int] = []
+        var requestCounts: [Int] = []
         var step = Day.start(query.fromMillis, weekly: query.weekly)
         while step < query.toMillis {
             let next = query.weekly ? step + 7 * Day.millis : step + Day.millis
@@ -500,7 +533,15 @@ struct InsightsFigures {
                     start: Day.text(step), visits: cell(these.count),
                     tryOns: these.count >= k ? tried : (tried == 0 ? 0 : nil),
                     requests: these.count >= k ? asked : (asked == 0 ? 0 : nil)))
+            visitCounts.append(these.count)
+            requestCounts.append(asked)
             step = next
+        }
+        let visitCells = Self.secondary(series.map(\.visits), counts: visitCounts)
+        let requestCells = Self.secondary(series.map(\.requests), counts: requestCounts)
+        for index in series.indices {
+            series[index].visits = visitCells[index]
+            series[index].requests = requestCells[index]
         }
 
         return InsightsReport(
@@ -517,7 +558,7 @@ extension HubStore {
     /// The rows the figures are made of, as JSON objects each with a `table` field (`docs/insights.md`, "The raw
     /// export"): a store's or every store's session events and staff requests from six hours before `fromMillis`
     /// to six hours after `toMillis`, sale lines to a week and six hours after it, the catalog's sizes and the
-    /// visits' loyalty codes. Head office's own data: it names shoppers by loyalty code.
+    /// visits' subject hashes. Head office's own data: subject hashes are pseudonyms of shoppers.
     public func rawExport(store: String?, fromMillis: Int64, toMillis: Int64) async throws -> [JSONValue] {
         let margin: Int64 = 6 * 3600 * 1000
         let filter = store == nil ? "1 = 1" : "store_id = ?"
@@ -545,11 +586,11 @@ extension HubStore {
                 storeArgument + [.int(fromMillis - margin), .int(toMillis + margin)]
             ),
             (
-                "sales", ["line_id", "store_id", "at_ms", "sku", "size", "quantity", "loyalty_id", "basket"],
+                "sales", ["line_id", "store_id", "at_ms", "sku", "size", "quantity", "subject_hash", "basket"],
                 "FROM sales WHERE \(filter) AND at_ms >= ? AND at_ms < ?",
                 storeArgument + [.int(fromMillis), .int(toMillis + margin + 7 * Day.millis)]
             ),
-            ("visit_shoppers", ["device_id", "session_id", "loyalty_id"], "FROM visit_shoppers", []),
+            ("visit_shoppers", ["device_id", "session_id", "subject_hash"], "FROM visit_shoppers", []),
         ]
         return try await database.transaction { tx in
             var out: [JSONValue] = []

@@ -1,5 +1,6 @@
 import CSV
 import Foundation
+import MirrorCore
 import MirrorProtocol
 
 /// The tills' sale lines, from a file (`mirrorhub import-sales`) or a live feed (`POST /v1/sales`).
@@ -227,10 +228,12 @@ extension HubStore {
                 if let code = loyalty, try await self.isErased(code, tx: tx) { loyalty = nil }
                 let inserted = try await tx.query(
                     """
-                    INSERT INTO sales (line_id, store_id, at_ms, sku, size, quantity, loyalty_id, basket, imported_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1
+                    INSERT INTO sales (line_id, store_id, at_ms, sku, size, quantity, loyalty_id, subject_hash, basket,
+                        imported_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1
                     """, .text(line.lineId), .text(line.store), .int(line.at), .text(line.sku), SQLValue(line.size),
-                    .int(Int64(line.quantity)), SQLValue(loyalty), SQLValue(line.basket), .int(at))
+                    .int(Int64(line.quantity)), SQLValue(loyalty),
+                    SQLValue(loyalty.map { SubjectHash.of(loyaltyId: $0) }), SQLValue(line.basket), .int(at))
                 if !inserted.isEmpty {
                     imported += 1
                     continue

@@ -100,8 +100,8 @@ enum HubSchema {
             """
         ],
         // 4: head-office insight. What a session event says beyond its kind (how a try-on was known, the
-        // suggestion's kind, the size tried, a rating), when the hub received it; which shopper a visit was (until
-        // an erasure); and the tills' sale lines.
+        // suggestion's kind, the size tried, a rating), when the hub received it; which shopper a visit was, by
+        // subject hash (until an erasure); and the tills' sale lines, with the subject hash of their loyalty code.
         [
             "ALTER TABLE session_events ADD COLUMN via TEXT",
             "ALTER TABLE session_events ADD COLUMN score DOUBLE PRECISION",
@@ -110,14 +110,14 @@ enum HubSchema {
             "ALTER TABLE session_events ADD COLUMN rating BIGINT",
             "ALTER TABLE session_events ADD COLUMN received_ms BIGINT",
             """
-            CREATE TABLE visit_shoppers (device_id TEXT NOT NULL, session_id TEXT NOT NULL, loyalty_id TEXT NOT NULL,
-                PRIMARY KEY (device_id, session_id))
+            CREATE TABLE visit_shoppers (device_id TEXT NOT NULL, session_id TEXT NOT NULL,
+                subject_hash TEXT NOT NULL, PRIMARY KEY (device_id, session_id))
             """,
-            "CREATE INDEX visit_shoppers_subject ON visit_shoppers (loyalty_id)",
+            "CREATE INDEX visit_shoppers_subject ON visit_shoppers (subject_hash)",
             """
             CREATE TABLE sales (line_id TEXT PRIMARY KEY, store_id TEXT NOT NULL REFERENCES stores(id),
                 at_ms BIGINT NOT NULL, sku TEXT NOT NULL, size TEXT, quantity BIGINT NOT NULL, loyalty_id TEXT,
-                basket TEXT, imported_ms BIGINT NOT NULL)
+                subject_hash TEXT, basket TEXT, imported_ms BIGINT NOT NULL)
             """,
             "CREATE INDEX sales_store_sku ON sales (store_id, sku, at_ms)",
             "CREATE INDEX sales_subject ON sales (loyalty_id)",

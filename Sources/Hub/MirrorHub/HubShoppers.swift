@@ -220,11 +220,13 @@ extension HubStore {
         let subject = SubjectHash.of(loyaltyId: loyaltyId)
         let at = now()
         try await database.transaction { tx in
-            for table in ["shopper_fields", "consents", "purchases", "saved_looks", "visit_shoppers", "shoppers"] {
+            for table in ["shopper_fields", "consents", "purchases", "saved_looks", "shoppers"] {
                 try await tx.query("DELETE FROM \(table) WHERE loyalty_id = ?", .text(loyaltyId))
             }
-            // The tills' lines stay (they are the store's sales), without the link to the shopper.
-            try await tx.query("UPDATE sales SET loyalty_id = NULL WHERE loyalty_id = ?", .text(loyaltyId))
+            // The visits lose their link to the shopper; the tills' lines stay (they are the store's sales), without it.
+            try await tx.query("DELETE FROM visit_shoppers WHERE subject_hash = ?", .text(subject))
+            try await tx.query(
+                "UPDATE sales SET loyalty_id = NULL, subject_hash = NULL WHERE subject_hash = ?", .text(subject))
             let inserted = try await tx.query(
                 """
                 INSERT INTO erasures (subject_hash, requested_ms, requested_by) VALUES (?, ?, ?)

@@ -120,15 +120,17 @@ extension HubStore {
                 .text(patch["detail"]?.string ?? ""), .int(op.hlc.raw), SQLValue(patch["via"]?.string),
                 patch["score"]?.number.map { .double($0) } ?? .null, SQLValue(patch["suggestionKind"]?.string),
                 SQLValue(patch["triedSize"]?.string), SQLValue(patch["rating"]?.int), .int(received))
-            // Which shopper the visit was, for try-on to sale by loyalty code; never for an erased one.
-            if kind == VisitEventKind.identified, let loyaltyId = patch["loyaltyId"]?.string, !loyaltyId.isEmpty,
-                !session.isEmpty, try await !isErased(loyaltyId, tx: tx)
-            {
-                try await tx.query(
-                    """
-                    INSERT INTO visit_shoppers (device_id, session_id, loyalty_id) VALUES (?, ?, ?)
-                    ON CONFLICT DO NOTHING
-                    """, .text(device.id), .text(session), .text(loyaltyId))
+            // Which shopper the visit was (by subject hash), for try-on to sale by loyalty code; never for an
+            // erased one.
+            if kind == VisitEventKind.identified, let subject = patch["subject"]?.string, !session.isEmpty {
+                let erased = try await tx.query("SELECT 1 FROM erasures WHERE subject_hash = ?", .text(subject))
+                if erased.isEmpty {
+                    try await tx.query(
+                        """
+                        INSERT INTO visit_shoppers (device_id, session_id, subject_hash) VALUES (?, ?, ?)
+                        ON CONFLICT DO NOTHING
+                        """, .text(device.id), .text(session), .text(subject))
+                }
             }
         case .staffRequest:
             // Fields set at creation fill in whichever op arrives first; state follows the latest stamp, so a

@@ -55,7 +55,7 @@ enum Validate {
                 patch,
                 allowed: [
                     "sessionId", "at", "kind", "sku", "size", "detail", "via", "score", "suggestionKind", "triedSize",
-                    "rating", "loyaltyId",
+                    "rating", "subject",
                 ], what)
             try shortString(patch["sessionId"], "\(what) sessionId", max: 128)
             try integer(patch["at"], "\(what) at")
@@ -72,7 +72,11 @@ enum Validate {
             if let rating = patch["rating"], rating != .null, rating.int.map({ (1...5).contains($0) }) != true {
                 throw HubError(.badRequest, "\(what) rating must be a whole number from 1 to 5")
             }
-            try shortString(patch["loyaltyId"], "\(what) loyaltyId", max: 128, optional: true)
+            if let subject = patch["subject"], subject != .null {
+                guard let hash = subject.string, hash.utf8.count == 64,
+                    hash.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+                else { throw HubError(.badRequest, "\(what) subject must be a subject hash (64 hex digits)") }
+            }
         case .staffRequest:
             try fields(
                 patch, allowed: ["sessionId", "at", "sku", "size", "description", "state", "doneAt"], what)

@@ -338,7 +338,7 @@ struct ExportRaw: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-raw",
         abstract: "Write the rows the figures are made of as JSON lines (docs/insights.md, \"The raw export\").",
-        discussion: "It names shoppers by loyalty code: head office's own data, for its warehouse.")
+        discussion: "Shoppers appear by subject hash (a pseudonym): head office's own data, for its warehouse.")
     @OptionGroup var database: DatabaseOptions
     @Option(help: "The store (default: every store).") var store: String?
     @Option(help: "First day, YYYY-MM-DD (default: 2000-01-01).") var from = "2000-01-01"

@@ -84,7 +84,9 @@ public enum InsightsHistory {
                     }
                     event(VisitEventKind.started)
                     let code: String? = random.chance(0.3) ? "L\(random.int(1...15))" : nil
-                    if let code { event(VisitEventKind.identified, ["loyaltyId": .string(code)]) }
+                    if let code {
+                        event(VisitEventKind.identified, ["subject": .string(SubjectHash.of(loyaltyId: code))])
+                    }
                     event(VisitEventKind.consentAnswered, ["detail": random.chance(0.8) ? "granted" : "declined"])
                     var tried: [(sku: String, size: String?)] = []
                     for _ in 0..<random.int(1...3) {

@@ -283,15 +283,19 @@ extension HubServer {
         }
         router.get("/fleet") { request, _ -> Response in
             let caller = try await authenticate(request, store, [.headOffice, .staff], basic: true)
-            let html = FleetPage.render(try await store.fleet(visibleTo: caller, staleMillis: staleMillis))
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                    .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'",
-                ],
-                body: .init(byteBuffer: ByteBuffer(string: html)))
+            return htmlPage(FleetPage.render(try await store.fleet(visibleTo: caller, staleMillis: staleMillis)))
         }
+    }
+
+    /// A server-rendered page (fleet, insights): never cached, and allowed nothing but its own inline style.
+    static func htmlPage(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     static func fleetJSON(_ devices: [FleetDevice]) throws -> Response {

@@ -97,9 +97,13 @@ enum FleetPage {
         .ok { color: #1a7f37; } .alert { color: #b35900; } .offline { color: #c62828; }
         .id { color: #777; font-size: 12px; }
         ul { margin: 0; padding-left: 1.1rem; }
+        nav { display: flex; gap: .25rem; margin: -1rem 0 .75rem; }
+        nav a { padding: .3rem .8rem; border-radius: 999px; color: #374151; text-decoration: none; font-weight: 600; }
+        nav a[aria-current] { background: #1d1d1f; color: #fff; }
         </style>
         </head>
         <body>
+        <nav><a href="/fleet" aria-current="page">Fleet</a><a href="/insights">Insights</a></nav>
         <h1>Mirror fleet</h1>
         <div class="id">As of {{generated}}; this page refreshes every 30 s.</div>
         <div class="summary">

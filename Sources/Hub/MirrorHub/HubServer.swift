@@ -231,6 +231,38 @@ public enum HubServer {
             let caller = try await authenticate(request, store, [.staff, .headOffice])
             return try JSONBody.response(try await store.insights(try insightsQuery(request), caller: caller))
         }
+        // The same figures as a web page, with the fleet page's sign-in (HTTP Basic too); staff see their store.
+        router.get("/insights") { request, _ -> Response in
+            let caller = try await authenticate(request, store, [.staff, .headOffice], basic: true)
+            let stores = try await store.stores(visibleTo: caller)
+            let today = HubStore.systemMillis() / 86_400_000 * 86_400_000
+            // A range or store the hub refuses: the page again, with why, and the form as it was sent.
+            func refused(_ message: String) -> Response {
+                let given = request.uri.queryParameters
+                func value(_ name: String, _ fallback: String = "") -> String {
+                    given.get(name).map { String($0) } ?? fallback
+                }
+                let chosen = value("store").isEmpty ? (caller.role == .staff ? caller.storeId : nil) : value("store")
+                let to = value("to", InsightsQuery.dayText(today))
+                let from = value("from", InsightsQuery.dayText(today - 6 * 86_400_000))
+                return htmlPage(
+                    InsightsPage.render(
+                        error: message, store: chosen, from: from, to: to, weekly: value("step") == "week",
+                        stores: stores, caller: caller, today: today), status: .badRequest)
+            }
+            do {
+                var query = try insightsQuery(request)
+                if query.store?.isEmpty == true { query.store = nil }  // the form's "All stores"
+                if query.store == nil, caller.role == .staff { query.store = caller.storeId }
+                let report = try await store.insights(query, caller: caller)
+                return htmlPage(
+                    InsightsPage.render(report, query: query, stores: stores, caller: caller, today: today))
+            } catch let error as HubError where error.code == .badRequest {
+                return refused(error.message)
+            } catch let error as HTTPError where error.status == .badRequest {
+                return refused(error.body ?? "the hub could not read this request")
+            }
+        }
     }
 
     /// `store`, `from`, `to` (days, YYYY-MM-DD; the last 7 days by default), `k`, `window` (minutes) and

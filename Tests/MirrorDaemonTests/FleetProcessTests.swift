@@ -303,7 +303,9 @@ struct StoreWeek {
         var loyalty: String?
         if random.unit() < 0.4 {
             loyalty = "L\(100 + random.below(400))"
-            event(session, VisitEventKind.identified, at: later(20), ["loyaltyId": .string(loyalty!)])
+            event(
+                session, VisitEventKind.identified, at: later(20),
+                ["subject": .string(SubjectHash.of(loyaltyId: loyalty!))])
         }
         let granted = random.unit() < 0.75
         event(

@@ -24,7 +24,8 @@ public struct FrameAnalysis: Sendable, Equatable {
 }
 
 /// The garment pipeline on one decoded frame: person region from the background model, garment
-/// regions, then per region the backbone (category and embedding), catalog matches and colours.
+/// regions, then per region the backbone (category and embedding), catalog matches (whose categories
+/// vote on the region's, see ``CatalogVote``) and colours.
 ///
 /// Owned by one worker (it keeps scratch buffers); the backbone inside it is shared safely.
 public final class GarmentAnalyzer {
@@ -35,6 +36,10 @@ public final class GarmentAnalyzer {
     /// Catalog matches below this cosine similarity are not reported.
     public var matchThreshold: Float = 0.55
     public var matchCount = 5
+    /// The catalog items' categories, by SKU, for the catalog's vote on a region's category.
+    public var catalogCategories: [String: GarmentCategory] = [:]
+    /// When the catalog's matches decide a region's category instead of the ImageNet mapping.
+    public var categoryVote = CatalogVote()
     private let colours = DominantColours()
     private var embedding: [Float]
 
@@ -69,6 +74,42 @@ public final class GarmentAnalyzer {
         return segmentation
     }
 
+    /// What the backbone makes of one region: the taxonomy's category, the catalog matches and the category
+    /// decided from both (see ``CatalogVote``).
+    public struct Recognition: Sendable {
+        public var imageNet: (category: GarmentCategory, confidence: Float)?
+        public var candidates: [SKUCandidate]
+        public var decision: CatalogVote.Decision
+    }
+
+    /// Category and catalog matches of `box` in `image` (one backbone run): the ImageNet mapping's category,
+    /// replaced by the catalog's when the nearest catalog items agree on theirs.
+    public func recognise(_ image: PixelBuffer, box: NormalizedBox = NormalizedBox(x: 0, y: 0, width: 1, height: 1))
+        throws(VisionError) -> Recognition
+    {
+        let size = backbone.inputShape.height
+        let (category, candidates): ((category: GarmentCategory, confidence: Float)?, [SKUCandidate])
+        do {
+            (category, candidates) = try backbone.run { input in
+                try Preprocess.fill(input, size: size, from: image, box: box)
+            } read: { outputs in
+                let category = model.taxonomy.category(logits: outputs.logits)
+                guard Embedding.normalise(outputs.embedding, into: &embedding), let catalog else {
+                    return (category, [])
+                }
+                return (category, catalog.search(embedding, k: matchCount, threshold: matchThreshold))
+            }
+        } catch let error as VisionError {
+            throw error
+        } catch {
+            throw VisionError(.runtime, "\(error)")
+        }
+        let categories = catalogCategories
+        let decision = categoryVote.decide(
+            candidates: candidates, threshold: matchThreshold, categoryOf: { categories[$0] }, imageNet: category)
+        return Recognition(imageNet: category, candidates: candidates, decision: decision)
+    }
+
     /// Analyses one frame; throws only when the background is not calibrated or the frame is unusable.
     public func analyze(_ image: PixelBuffer) throws(VisionError) -> FrameAnalysis {
         guard let background else {
@@ -82,30 +123,14 @@ public final class GarmentAnalyzer {
         if segmentation.area > 0.85 { return .nothing(.viewChanged) }
         guard segmentation.present else { return .nothing(.empty) }
         var observations: [GarmentObservation] = []
-        let size = backbone.inputShape.height
         for (region, box) in GarmentRegions.boxes(person: segmentation.box) {
-            let (category, candidates): ((category: GarmentCategory, confidence: Float)?, [SKUCandidate])
-            do {
-                (category, candidates) = try backbone.run { input in
-                    try Preprocess.fill(input, size: size, from: image, box: box)
-                } read: { outputs in
-                    let category = model.taxonomy.category(logits: outputs.logits)
-                    guard Embedding.normalise(outputs.embedding, into: &embedding), let catalog else {
-                        return (category, [])
-                    }
-                    return (category, catalog.search(embedding, k: matchCount, threshold: matchThreshold))
-                }
-            } catch let error as VisionError {
-                throw error
-            } catch {
-                throw VisionError(.runtime, "\(error)")
-            }
+            let recognised = try recognise(image, box: box)
             observations.append(
                 GarmentObservation(
-                    region: region, box: box, category: category?.category,
-                    categoryConfidence: category?.confidence ?? 0,
+                    region: region, box: box, category: recognised.decision.category,
+                    categoryConfidence: recognised.decision.confidence,
                     colours: colours.colours(in: image, box: box, segmentation: segmentation),
-                    candidates: candidates))
+                    candidates: recognised.candidates))
         }
         return FrameAnalysis(verdict: .person, person: segmentation.box, observations: observations)
     }

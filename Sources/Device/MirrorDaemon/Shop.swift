@@ -156,6 +156,12 @@ public final class Shop: Sendable {
         }
     }
 
+    /// The category of every item of the loaded catalog, by SKU (the vision core's catalog vote uses them).
+    func catalogCategories() -> [String: GarmentCategory] {
+        guard let catalog = loaded.withLock({ $0?.catalog }) else { return [:] }
+        return Dictionary(catalog.items.map { ($0.sku, $0.category) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// What the vision core recognises over the session (voted observations).
     func observe(_ observations: [GarmentObservation], session: String?) {
         withVisit(session) { $0.observations = observations }

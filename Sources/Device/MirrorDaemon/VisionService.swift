@@ -322,9 +322,12 @@ final class VisionService: Service, Sendable {
     }
 
     /// Builds the catalog index from the configured folder of `<sku>.jpg` photos, reusing the saved index
-    /// when the photos and the model are unchanged.
+    /// when the photos and the model are unchanged; the shop's catalog gives the photos' categories, for
+    /// the catalog's vote on a garment's category (``CatalogVote``; without a shop, ImageNet's alone).
     private func loadCatalog() async {
         guard let catalogFolder = settings.catalog else { return }
+        let categories = controller.shop?.catalogCategories() ?? [:]
+        analyzer.withLock { $0.catalogCategories = categories }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: catalogFolder)) ?? []).filter {
             $0.lowercased().hasSuffix(".jpg") || $0.lowercased().hasSuffix(".jpeg")
         }.sorted()

@@ -353,3 +353,19 @@ func freePort() -> Int {
     close(fd)
     return port
 }
+
+extension DaemonUnderTest {
+    /// Points the daemon's camera at `stream` (MJPEG, replayed and looping, as the demo's camera is) instead of the
+    /// demo sample: the stream is written to `name`.mjpeg in the daemon's folder, beside a copy of the demo profile.
+    func replayCamera(_ stream: [UInt8], named name: String) throws {
+        let path = "\(folder)/\(name).mjpeg"
+        try Data(stream).write(to: URL(fileURLWithPath: path))
+        let profile = "\(folder)/\(name)-camera.yaml"
+        try String(contentsOfFile: "\(Binaries.repository)/devices/demo-replay.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "samples/fitting-room-360x640.mjpeg", with: path)
+            .write(toFile: profile, atomically: true, encoding: .utf8)
+        try String(contentsOfFile: configPath, encoding: .utf8)
+            .replacingOccurrences(of: "\(Binaries.repository)/devices/demo-replay.yaml", with: profile)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+}

@@ -16,15 +16,7 @@ import Testing
         let (hub, daemon, headOffice, _) = try await HubSyncProcessTests.enrolled(interval: 1)
         defer { hub.crash() }
         // The mirror's camera sees the jumper's tag (size M), looping.
-        let stream = "\(daemon.folder)/price-tag.mjpeg"
-        try Data(try PriceTagScene.mjpeg(try #require(jumper.barcodes?["M"]))).write(to: URL(fileURLWithPath: stream))
-        let profile = "\(daemon.folder)/tag-camera.yaml"
-        try String(contentsOfFile: "\(Binaries.repository)/devices/demo-replay.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "samples/fitting-room-360x640.mjpeg", with: stream)
-            .write(toFile: profile, atomically: true, encoding: .utf8)
-        try String(contentsOfFile: daemon.configPath, encoding: .utf8)
-            .replacingOccurrences(of: "\(Binaries.repository)/devices/demo-replay.yaml", with: profile)
-            .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        try daemon.replayCamera(try PriceTagScene.mjpeg(try #require(jumper.barcodes?["M"])), named: "price-tag")
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
         func ctl(_ arguments: String...) async throws -> Outcome {

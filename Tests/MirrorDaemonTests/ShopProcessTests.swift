@@ -213,15 +213,7 @@ import Testing
         let daemon = try DaemonUnderTest(
             extraConfig: "suggestions:\n  catalog: \(Binaries.repository)/config/catalog")
         // The camera sees a phone showing the code (a replayed recording, 12 frames a second, looping).
-        let stream = "\(daemon.folder)/loyalty-qr.mjpeg"
-        try Data(try LoyaltyCardScene.mjpeg("DEMO-1234")).write(to: URL(fileURLWithPath: stream))
-        let profile = "\(daemon.folder)/qr-camera.yaml"
-        try String(contentsOfFile: "\(Binaries.repository)/devices/demo-replay.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "samples/fitting-room-360x640.mjpeg", with: stream)
-            .write(toFile: profile, atomically: true, encoding: .utf8)
-        try String(contentsOfFile: daemon.configPath, encoding: .utf8)
-            .replacingOccurrences(of: "\(Binaries.repository)/devices/demo-replay.yaml", with: profile)
-            .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        try daemon.replayCamera(try LoyaltyCardScene.mjpeg("DEMO-1234"), named: "loyalty-qr")
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
         #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
@@ -250,15 +242,7 @@ import Testing
         let catalog = try CatalogFolder("\(Binaries.repository)/config/catalog").loadCatalogFile()
         let jumper = try #require(catalog.items.first { $0.sku == "KN-101-RUS" })
         let tag = try #require(jumper.barcodes?["M"])
-        let stream = "\(daemon.folder)/price-tag.mjpeg"
-        try Data(try PriceTagScene.mjpeg(tag)).write(to: URL(fileURLWithPath: stream))
-        let profile = "\(daemon.folder)/tag-camera.yaml"
-        try String(contentsOfFile: "\(Binaries.repository)/devices/demo-replay.yaml", encoding: .utf8)
-            .replacingOccurrences(of: "samples/fitting-room-360x640.mjpeg", with: stream)
-            .write(toFile: profile, atomically: true, encoding: .utf8)
-        try String(contentsOfFile: daemon.configPath, encoding: .utf8)
-            .replacingOccurrences(of: "\(Binaries.repository)/devices/demo-replay.yaml", with: profile)
-            .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        try daemon.replayCamera(try PriceTagScene.mjpeg(tag), named: "price-tag")
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
         func tried() async throws -> [String] {

@@ -11,12 +11,7 @@ public enum LoyaltyCardScene {
     ) -> PixelBuffer? {
         guard let symbol = QRSymbol(text) else { return nil }
         let image = PixelBuffer(width: width, height: height)
-        func fill(_ x: Int, _ y: Int, _ w: Int, _ h: Int, _ colour: UInt32) {
-            for row in max(0, y)..<min(height, y + h) {
-                let line = image.base.advanced(by: row * image.stride).assumingMemoryBound(to: UInt32.self)
-                for column in max(0, x)..<min(width, x + w) { line[column] = colour }
-            }
-        }
+        let fill = image.fillRect
         fill(0, 0, width, height, 0xB8_AE9F)
         let screen = (symbol.size + 8) * module
         let x = (width - screen) / 2 + [0, 2, 3, 1][index % 4]
@@ -33,10 +28,26 @@ public enum LoyaltyCardScene {
 
     /// `frames` frames as an MJPEG stream (concatenated JPEGs), as a replayed camera reads them.
     public static func mjpeg(_ text: String, frames: Int = 24, width: Int = 360, height: Int = 640) throws -> [UInt8] {
+        try PixelBuffer.mjpeg(frames: frames) { frame(text, index: $0, width: width, height: height) }
+    }
+}
+
+extension PixelBuffer {
+    /// Fills the rectangle at (x, y), `w` × `h` pixels, clipped to the image, with 0xRRGGBB `colour`.
+    func fillRect(_ x: Int, _ y: Int, _ w: Int, _ h: Int, _ colour: UInt32) {
+        for row in max(0, y)..<min(height, y + h) {
+            let line = base.advanced(by: row * stride).assumingMemoryBound(to: UInt32.self)
+            for column in max(0, x)..<min(width, x + w) { line[column] = colour }
+        }
+    }
+
+    /// The scene's frames 0 to `frames − 1` as an MJPEG stream (concatenated JPEGs at quality 80); empty when a
+    /// frame cannot be drawn.
+    static func mjpeg(frames: Int, _ frame: (Int) -> PixelBuffer?) throws -> [UInt8] {
         let encoder = try JPEGEncoder()
         var stream: [UInt8] = []
         for index in 0..<frames {
-            guard let image = frame(text, index: index, width: width, height: height) else { return [] }
+            guard let image = frame(index) else { return [] }
             stream += try encoder.encode(image, quality: 80)
         }
         return stream

@@ -30,12 +30,7 @@ public enum PriceTagScene {
     ) -> PixelBuffer? {
         guard let bars = modules(code) else { return nil }
         let image = PixelBuffer(width: width, height: height)
-        func fill(_ x: Int, _ y: Int, _ w: Int, _ h: Int, _ colour: UInt32) {
-            for row in max(0, y)..<min(height, y + h) {
-                let line = image.base.advanced(by: row * image.stride).assumingMemoryBound(to: UInt32.self)
-                for column in max(0, x)..<min(width, x + w) { line[column] = colour }
-            }
-        }
+        let fill = image.fillRect
         fill(0, 0, width, height, 0xB8_AE9F)
         let card = (bars.count + 20) * module
         let x = (width - card) / 2 + [0, 2, 3, 1][index % 4]
@@ -49,13 +44,7 @@ public enum PriceTagScene {
 
     /// `frames` frames as an MJPEG stream (concatenated JPEGs), as a replayed camera reads them.
     public static func mjpeg(_ code: String, frames: Int = 24, width: Int = 360, height: Int = 640) throws -> [UInt8] {
-        let encoder = try JPEGEncoder()
-        var stream: [UInt8] = []
-        for index in 0..<frames {
-            guard let image = frame(code, index: index, width: width, height: height) else { return [] }
-            stream += try encoder.encode(image, quality: 80)
-        }
-        return stream
+        try PixelBuffer.mjpeg(frames: frames) { frame(code, index: $0, width: width, height: height) }
     }
 
     /// An EAN-13 from its first 12 digits, with its check digit (GS1: weights 1 and 3 from the left).

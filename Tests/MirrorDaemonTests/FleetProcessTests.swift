@@ -1,6 +1,7 @@
 import Foundation
 import MirrorCore
 import MirrorProtocol
+import MirrorTesting
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -268,7 +269,7 @@ struct StoreWeek {
     var ops: [SyncOp] = []
     var sales: [String] = []
     var visits = 0
-    private var random = SplitMix(seed: 7)
+    private var random = SplitMix64(seed: 7)
 
     static let popular = [
         "TR-401-DEN", "KN-101-RUS", "DR-601-NAV", "TS-201-WHI", "CO-701-CAM", "SH-301-WHI", "SK-501-CAM", "KN-102-CAM",
@@ -408,22 +409,4 @@ struct StoreWeek {
                 opId: ULID.make(), seq: seq, hlc: HLC(millis: 1_000_000 + seq, counter: 0), entity: entity, key: key,
                 patch: patch))
     }
-}
-
-/// A small seeded generator (SplitMix64), for data that is the same every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// From 0 up to 1.
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

@@ -140,4 +140,16 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A whole number in `range` (the next value modulo its size: fine for generated data, not for dice).
+    public mutating func int(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
+    }
+    /// True with probability `p`, to 1/10,000.
+    public mutating func chance(_ p: Double) -> Bool { Double(next() % 10_000) < p * 10_000 }
+    public mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
+    /// From 0 up to 1.
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    /// From 0 up to `n`.
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

@@ -10,23 +10,6 @@ import MirrorProtocol
 /// last three days, the third mirror's clock three days fast for a day, and one visit stamped 1970. Deterministic.
 /// For `InsightsRecomputeTests` and the demo's history (`mirror-devtool insights-history`).
 public enum InsightsHistory {
-    /// A small seeded generator (SplitMix64): the same month every run.
-    struct Seeded {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ range: ClosedRange<Int>) -> Int {
-            range.lowerBound + Int(next() % UInt64(range.upperBound - range.lowerBound + 1))
-        }
-        mutating func chance(_ p: Double) -> Bool { Double(next() % 10_000) < p * 10_000 }
-        mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
-    }
-
     /// One mirror's outbox and when each of its ops reaches the hub.
     struct Mirror {
         var principal: Principal
@@ -57,7 +40,7 @@ public enum InsightsHistory {
             Mirror(principal: try await enrolled(hub, store: stores.1, name: "m3")),
         ]
         let start = try InsightsQuery.days(store: nil, from: first, to: first).fromMillis
-        var random = Seeded(state: 20_261_105)
+        var random = SplitMix64(seed: 20_261_105)
         var sales: [SaleLine] = []
         var eventNumber = 0
         for day in 0..<days {

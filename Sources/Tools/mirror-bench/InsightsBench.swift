@@ -53,7 +53,7 @@ struct InsightsLoad: AsyncParsableCommand {
 
         /// The rows of store `s`, day `d`: session events (13 values each), staff requests (11) and sales (9).
         func rows(store s: Int, day d: Int) -> (events: [[SQLValue]], requests: [[SQLValue]], sales: [[SQLValue]]) {
-            var random = SplitMix(seed: UInt64(s * 100_003 + d))
+            var random = SplitMix64(seed: UInt64(s * 100_003 + d))
             let device = "dev-\(s)"
             let store = "store-\(s)"
             let skus = (0..<40).map { "SKU-\($0)" }
@@ -108,19 +108,6 @@ struct InsightsLoad: AsyncParsableCommand {
         }
     }
 
-    struct SplitMix {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func int(_ range: ClosedRange<Int>) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return range.lowerBound + Int(z % UInt64(range.count))
-        }
-    }
-
     static func insert(_ tx: any SQLTransaction, _ table: String, _ columns: String, _ rows: [[SQLValue]]) async throws
     {
         guard let width = rows.first?.count else { return }
@@ -167,7 +154,7 @@ struct InsightsLoad: AsyncParsableCommand {
                 Double(rowsLoaded) / loadSeconds))
 
         // Store-week pages, and the full-scan SQL peer of their visits and median dwell.
-        var random = SplitMix(seed: 7)
+        var random = SplitMix64(seed: 7)
         var pageTimes: [Double] = []
         var scanTimes: [Double] = []
         for _ in 0..<pages {

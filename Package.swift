@@ -77,7 +77,10 @@ let package = Package(
             dependencies: [
                 "MirrorProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Shared/MirrorHTTP",
             swiftSettings: strict),
@@ -200,6 +203,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Hub/MirrorHub",
             swiftSettings: strict),
@@ -250,7 +254,7 @@ let package = Package(
         .executableTarget(
             name: "mirrorhub",
             dependencies: [
-                "MirrorProtocol",
+                "MirrorProtocol", "MirrorHTTP", "MirrorCore",
                 "MirrorHub", "MirrorSuggest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -367,6 +371,8 @@ let package = Package(
                 "MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "MirrorCore", "MirrorDisplay",
                 "MirrorStore", "MirrorCapture", "MirrorSync", "MirrorTesting", "mirrord",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 "mirrorctl", "mirrorhub", "mirror-fuzz",
             ],
             swiftSettings: strict),

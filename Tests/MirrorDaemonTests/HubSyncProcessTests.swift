@@ -44,8 +44,13 @@ final class HubUnderTest {
         try process.run()
         self.process = process
         let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if (try? await get("/healthz", token: nil)) != nil { return }
+        let https = serveArguments.contains("--tls-certificate")
+        while ContinuousClock.now < deadline && process.isRunning {
+            if https, let fd = try? connectLoopback(port: port) {
+                close(fd)
+                return
+            }
+            if !https, (try? await get("/healthz", token: nil)) != nil { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw TestFailure("mirrorhub did not start")

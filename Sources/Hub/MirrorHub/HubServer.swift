@@ -18,14 +18,18 @@ public enum HubServer {
     /// The largest body of the small requests (enrolment, profile, consent, erasure).
     public static let maxSmallBytes = 16 << 10
 
+    /// The hub's server: HTTPS with `tls` (its certificate read anew for each connection, so a renewed one serves
+    /// without a restart; every answer says Strict-Transport-Security), plain HTTP without.
     public static func application(
-        store: HubStore, host: String, port: Int, fleetStaleMillis: Int64 = 180_000, logger: Logger
+        store: HubStore, host: String, port: Int, tls: ServerCertificates? = nil, fleetStaleMillis: Int64 = 180_000,
+        logger: Logger
     ) -> some ApplicationProtocol {
         // The hub faces the network: a connection that sends nothing or half a request is closed after 10 s, and
         // at most 900 are open at once (below the default limit of 1,024 descriptors, the database's included).
-        Application(
-            router: router(store: store, fleetStaleMillis: fleetStaleMillis),
-            server: .http1(configuration: .init(idleTimeout: .seconds(10))),
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(10))
+        return Application(
+            router: router(store: store, fleetStaleMillis: fleetStaleMillis, strictTransport: tls != nil),
+            server: tls.map { .http1(configuration: http1, tls: $0) } ?? .http1(configuration: http1),
             configuration: .init(
                 address: .hostname(host, port: port), serverName: nil,
                 availableConnectionsDelegate: MaximumAvailableConnections(900, logger: logger)),
@@ -34,8 +38,11 @@ public enum HubServer {
 
     /// The routes; a mirror counts as online in the fleet view while its last telemetry is at most
     /// `fleetStaleMillis` old (three poll intervals plus the pull timeout).
-    public static func router(store: HubStore, fleetStaleMillis: Int64 = 180_000) -> Router<HubContext> {
+    public static func router(store: HubStore, fleetStaleMillis: Int64 = 180_000, strictTransport: Bool = false)
+        -> Router<HubContext>
+    {
         let router = Router(context: HubContext.self)
+        if strictTransport { router.add(middleware: StrictTransportSecurity()) }
         let methods = MethodNotAllowed()
         router.add(middleware: methods)
         router.add(middleware: ErrorMapping())

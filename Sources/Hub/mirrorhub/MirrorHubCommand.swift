@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import MirrorHTTP
 import MirrorHub
 import MirrorProtocol
 import MirrorSuggest
@@ -53,6 +54,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds one mirror has to answer a pull.") var pollTimeout = 5
     @Option(help: "Mirrors pulled at the same time.") var pollConcurrency = 64
     @Option(help: "Hours of telemetry history kept.") var historyHours = 24
+    @OptionGroup var tls: TLSOptions
 
     func validate() throws {
         guard pollInterval >= 0, (1...60).contains(pollTimeout), (1...1024).contains(pollConcurrency),
@@ -66,12 +68,13 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "mirrorhub")
         logger.logLevel = .info
+        let certificates = try tls.certificates(host: host, logger: logger)
         let backend = try database.open(logger: logger)
         // One group, one SIGTERM: a group stops its services last to first, each after the one before has ended,
         // so the front (HTTP, then the poller) drains while the database still answers, and the database stops last.
         let front = HubFront(
-            database: backend, host: host, port: port, pollInterval: pollInterval, pollTimeout: pollTimeout,
-            pollConcurrency: pollConcurrency, historyHours: historyHours, logger: logger)
+            database: backend, host: host, port: port, tls: certificates, pollInterval: pollInterval,
+            pollTimeout: pollTimeout, pollConcurrency: pollConcurrency, historyHours: historyHours, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: DatabaseService(database: backend, logger: logger)), .init(service: front)],
@@ -86,6 +89,7 @@ struct HubFront: Service {
     let database: any HubDatabase
     let host: String
     let port: Int
+    let tls: ServerCertificates?
     let pollInterval: Int
     let pollTimeout: Int
     let pollConcurrency: Int
@@ -95,11 +99,17 @@ struct HubFront: Service {
     func run() async throws {
         let store = try await HubStore(database: database)
         logger.info(
-            "mirrorhub listening", metadata: ["address": "\(host):\(port)", "database": "\(database.description)"])
+            "mirrorhub listening",
+            metadata: [
+                "address": "\(tls == nil ? "http" : "https")://\(host):\(port)",
+                "database": "\(database.description)",
+            ])
         // Offline after three missed pulls (a round lasts at most the timeout beyond its interval).
         let stale = Int64(max(pollInterval, 1) * 3 + pollTimeout) * 1000
-        let app = HubServer.application(store: store, host: host, port: port, fleetStaleMillis: stale, logger: logger)
+        let app = HubServer.application(
+            store: store, host: host, port: port, tls: tls, fleetStaleMillis: stale, logger: logger)
         var services: [any Service] = [app]
+        if let tls { services.append(CertificateReloader(certificates: tls, logger: logger)) }
         if pollInterval > 0 {
             services.append(
                 FleetPoller(

@@ -24,7 +24,8 @@ final class HubUnderTest {
         self.port = port
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    /// `https://` when the hub is started with a certificate.
+    var url: String { "\(serveArguments.contains("--tls-certificate") ? "https" : "http")://127.0.0.1:\(port)" }
     /// A SQLite file in the scratch folder unless a test names a PostgreSQL database.
     lazy var database = "\(folder)/hub.sqlite"
 
@@ -127,7 +128,8 @@ struct HubDevice: Decodable {
     /// A running hub with the demo store, a head-office credential, and a mirror enrolled to sync every
     /// `interval` seconds (not started).
     static func enrolled(
-        interval: Int, serveArguments: [String] = [], extraConfig: String = "", enrol: Bool = true
+        interval: Int, serveArguments: [String] = [], extraConfig: String = "", hubConfig: String = "",
+        enrol: Bool = true
     ) async throws -> (hub: HubUnderTest, daemon: DaemonUnderTest, headOffice: String, token: String) {
         let hub = try HubUnderTest()
         hub.serveArguments = serveArguments
@@ -138,14 +140,17 @@ struct HubDevice: Decodable {
         _ = try await hub.admin(
             "import-shoppers", "\(Binaries.repository)/config/catalog/profiles.json", "--consent-source", "test")
         try await hub.start()
-        let daemon = try mirror(of: hub, interval: interval, extraConfig: extraConfig)
+        let daemon = try mirror(of: hub, interval: interval, extraConfig: extraConfig, hubConfig: hubConfig)
         guard enrol else { return (hub, daemon, headOffice, token) }
         try await Self.enrol(daemon, token: token, name: "room 1")
         return (hub, daemon, headOffice, token)
     }
 
-    /// A mirror of the demo store that syncs with `hub` every `interval` seconds (not enrolled, not started).
-    static func mirror(of hub: HubUnderTest, interval: Int, extraConfig: String = "") throws -> DaemonUnderTest {
+    /// A mirror of the demo store that syncs with `hub` every `interval` seconds (not enrolled, not started);
+    /// `hubConfig` holds more lines of its `hub:` section, indented by two spaces.
+    static func mirror(of hub: HubUnderTest, interval: Int, extraConfig: String = "", hubConfig: String = "") throws
+        -> DaemonUnderTest
+    {
         try DaemonUnderTest(
             extraConfig: """
                 suggestions:
@@ -153,6 +158,7 @@ struct HubDevice: Decodable {
                 hub:
                   url: \(hub.url)
                   interval_seconds: \(interval)
+                \(hubConfig)
                 \(extraConfig)
                 """)
     }

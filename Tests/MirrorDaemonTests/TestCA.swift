@@ -23,22 +23,60 @@ final class TestCA {
     /// The CA's certificate, for a client's trust roots.
     var certificate: String { "\(folder)/ca.pem" }
 
-    /// Signs a server certificate for `subjectAltName`; answers the certificate's and the key's paths (key 0600).
-    func issue(_ leaf: String, subjectAltName: String = "IP:127.0.0.1,DNS:localhost") async throws -> (
-        certificate: String, key: String
-    ) {
+    /// Signs a server certificate for `subjectAltName`, valid from now for two days or (`expired`) for one day in
+    /// 2020; answers the certificate's and the key's paths (key 0600).
+    func issue(_ leaf: String, subjectAltName: String = "IP:127.0.0.1,DNS:localhost", expired: Bool = false)
+        async throws -> (certificate: String, key: String)
+    {
         let (certificate, key) = ("\(folder)/\(leaf).pem", "\(folder)/\(leaf)-key.pem")
-        let extensions = "\(folder)/\(leaf).ext"
-        try "subjectAltName=\(subjectAltName)\nextendedKeyUsage=serverAuth\n".write(
-            toFile: extensions, atomically: true, encoding: .utf8)
+        let configuration = "\(folder)/\(leaf).cnf"
+        // `openssl ca` rather than `openssl x509 -req`: only it takes a start and an end date.
+        try """
+        [ca]
+        default_ca = this
+        [this]
+        database = \(folder)/index.txt
+        new_certs_dir = \(folder)
+        serial = \(folder)/serial
+        default_md = sha256
+        policy = any
+        unique_subject = no
+        [any]
+        commonName = supplied
+        [leaf]
+        subjectAltName = \(subjectAltName)
+        extendedKeyUsage = serverAuth
+        """.write(toFile: configuration, atomically: true, encoding: .utf8)
+        if !FileManager.default.fileExists(atPath: "\(folder)/serial") {
+            try "".write(toFile: "\(folder)/index.txt", atomically: true, encoding: .utf8)
+            try "01\n".write(toFile: "\(folder)/serial", atomically: true, encoding: .utf8)
+        }
         try await openssl(
             "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=\(leaf)",
             "-keyout", key, "-out", "\(folder)/\(leaf).csr")
+        let validity = expired ? ["-startdate", "20200101000000Z", "-enddate", "20200102000000Z"] : ["-days", "2"]
         try await openssl(
-            "x509", "-req", "-in", "\(folder)/\(leaf).csr", "-CA", self.certificate, "-CAkey", "\(folder)/ca-key.pem",
-            "-CAcreateserial", "-days", "2", "-extfile", extensions, "-out", certificate)
+            [
+                "ca", "-batch", "-notext", "-config", configuration, "-cert", self.certificate, "-keyfile",
+                "\(folder)/ca-key.pem", "-extensions", "leaf", "-in", "\(folder)/\(leaf).csr", "-out", certificate,
+            ]
+                + validity)
         chmod(key, 0o600)
         return (certificate, key)
+    }
+
+    /// A self-signed server certificate (no CA: a store without a PKI) and the SHA-256 fingerprint openssl prints
+    /// for it (`AB:CD:…`).
+    func selfSigned(_ leaf: String) async throws -> (certificate: String, key: String, sha256: String) {
+        let (certificate, key) = ("\(folder)/\(leaf).pem", "\(folder)/\(leaf)-key.pem")
+        try await openssl(
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+            "-subj", "/CN=\(leaf)", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate)
+        chmod(key, 0o600)
+        let printed = try await run(
+            "/usr/bin/openssl", ["x509", "-in", certificate, "-noout", "-fingerprint", "-sha256"])
+        guard let fingerprint = printed.stdout.split(separator: "=").last else { throw TestFailure("\(printed)") }
+        return (certificate, key, fingerprint.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// An HTTP client that trusts this CA only, or (`systemStore`) only the system's store; shut down with the CA.
@@ -54,7 +92,9 @@ final class TestCA {
 
     private var clients: [HTTPClient] = []
 
-    private func openssl(_ arguments: String...) async throws {
+    private func openssl(_ arguments: String...) async throws { try await openssl(arguments) }
+
+    private func openssl(_ arguments: [String]) async throws {
         let outcome = try await run("/usr/bin/openssl", arguments)
         guard outcome.status == 0 else { throw TestFailure("openssl \(arguments.first ?? ""): \(outcome)") }
     }
@@ -76,5 +116,15 @@ extension HTTPClient {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// GET `url` with a bearer `token`; the body of a 200.
+    func get(_ url: String, token: String) async throws -> Data {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response = try await execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        guard response.status == .ok else { throw TestFailure("GET \(url): \(response.status)") }
+        return Data(body.readableBytesView)
     }
 }

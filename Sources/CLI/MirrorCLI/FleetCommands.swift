@@ -4,20 +4,39 @@ import MirrorCore
 import MirrorProtocol
 import MirrorSync
 
-/// How to reach the hub as head office or staff: its URL and a credential read from a file or the environment
-/// (never from the command line, where other users of the machine could read it).
+/// How to reach the hub as head office or staff: its URL, how its certificate is checked, and a credential read
+/// from a file or the environment (never from the command line, where other users of the machine could read it).
 struct HubOptions: ParsableArguments {
     @Option(help: "The hub's URL, e.g. https://hub.example:8700 (default: $MIRROR_HUB_URL).")
     var hub: String?
 
-    @Option(help: "A file holding a head-office or staff credential (default: $MIRROR_HUB_CREDENTIAL).")
+    @Option(
+        help: "A file holding a head-office or staff credential (or give the credential in $MIRROR_HUB_CREDENTIAL).")
     var credentialFile: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The CA certificates (PEM) that vouch for the hub, instead of the system's store "
+                + "(default: $MIRROR_HUB_CA_FILE).", valueName: "file"))
+    var hubCaFile: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Trust only the hub certificate with this SHA-256 (a self-signed hub; as openssl prints it) "
+                + "(default: $MIRROR_HUB_CERTIFICATE_SHA256).", valueName: "fingerprint"))
+    var hubCertificateSha256: String?
+
+    @Flag(
+        help: "Allow a plain http:// hub on another machine: the credential and the figures cross the network in clear."
+    )
+    var insecurePlainHttp = false
 
     func client() throws -> HubClient {
         let environment = ProcessInfo.processInfo.environment
         guard let url = hub ?? environment["MIRROR_HUB_URL"], !url.isEmpty else {
             throw CLIError("give the hub with --hub URL or MIRROR_HUB_URL", exitCode: 64)
         }
+        let trust = try self.trust(url: url, environment: environment)
         var credential = environment["MIRROR_HUB_CREDENTIAL"]
         if let credentialFile {
             guard let data = FileManager.default.contents(atPath: credentialFile) else {
@@ -28,7 +47,41 @@ struct HubOptions: ParsableArguments {
         guard let credential, !credential.isEmpty else {
             throw CLIError("give a credential with --credential-file FILE or MIRROR_HUB_CREDENTIAL", exitCode: 64)
         }
-        return HubClient(baseURL: url, credential: credential)
+        return HubClient(baseURL: url, credential: credential, trust: trust)
+    }
+
+    /// How the hub's certificate is checked; refuses plain http:// to another machine unless asked for.
+    private func trust(url: String, environment: [String: String]) throws -> HubTrust {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty
+        else {
+            throw CLIError("\(url) is not an http(s) URL, e.g. https://hub.example:8700", exitCode: 64)
+        }
+        let caFile = hubCaFile ?? environment["MIRROR_HUB_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let pinText =
+            hubCertificateSha256
+            ?? environment["MIRROR_HUB_CERTIFICATE_SHA256"].flatMap {
+                $0.isEmpty ? nil : $0
+            }
+        if scheme == "http" && !Loopback.contains(host) && !insecurePlainHttp {
+            throw CLIError(
+                "\(url) is plain http:// to another machine: the credential would cross the network in clear "
+                    + "(use https://, or --insecure-plain-http)", exitCode: 64)
+        }
+        if let pinText {
+            guard caFile == nil else { throw CLIError("give --hub-ca-file or --hub-certificate-sha256", exitCode: 64) }
+            guard let pin = CertificateFingerprint.parse(pinText) else {
+                throw CLIError("\(pinText) is not a SHA-256 fingerprint (64 hex digits)", exitCode: 64)
+            }
+            return .certificateSHA256(pin)
+        }
+        if let caFile {
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw CLIError("cannot read \(caFile)", exitCode: 66)
+            }
+            return .caFile(caFile)
+        }
+        return .systemStore
     }
 }
 

@@ -83,6 +83,13 @@ public struct DaemonConfig: Sendable, Equatable {
         /// How long a shopper's profile fetched from the hub stays usable while the hub cannot be reached
         /// (0: never use a cached profile). Expired copies are deleted.
         public var profileCacheHours = 24
+        /// The CA certificates (PEM) that vouch for the hub, instead of the system's store: the chain's own CA.
+        public var caFile: String?
+        /// The SHA-256 of the hub's own (self-signed) certificate, for a hub without a CA: only that certificate
+        /// is trusted.
+        public var certificateSHA256: [UInt8]?
+        /// `http://` to a hub that is not on this machine, asked for by name (`allow_plain_http: true`).
+        public var allowPlainHTTP = false
     }
 
     /// Share links: a look sent to the shopper's phone through a QR code and a PIN.
@@ -235,13 +242,15 @@ public struct DaemonConfig: Sendable, Equatable {
             else {
                 throw section.error("url", "'\(url)' is not an http(s) URL", fix: "e.g. https://hub.example.com")
             }
-            hub = HubSettings(
+            var settings = HubSettings(
                 url: url,
                 credentialFile: resolve(
                     try section.string("credential_file", default: "hub-credential"), against: stateDirectory),
                 intervalSeconds: try section.int("interval_seconds", default: 10, in: 1...3600),
                 profileCacheHours: try section.int("profile_cache_hours", default: 24, in: 0...720))
+            try settings.readTrust(&section, scheme: components.scheme, host: components.host ?? "", base: base)
             try section.finish()
+            hub = settings
         }
 
         let profilePath = resolve(

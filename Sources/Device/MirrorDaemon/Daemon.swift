@@ -143,7 +143,7 @@ public struct Daemon: Sendable {
             Shop.ProfileSource(
                 lookUp: { code in
                     try await SyncService.lookUpShopper(
-                        code, hubURL: hub.url, credentialFile: hub.credentialFile)
+                        code, hubURL: hub.url, trust: hub.trust, credentialFile: hub.credentialFile)
                 }, maxAge: TimeInterval(hub.profileCacheHours) * 3600)
         }
         let shop = config.suggestions.map {
@@ -168,7 +168,8 @@ public struct Daemon: Sendable {
         }
         let sync = config.hub.map { hub in
             SyncService(
-                hubURL: hub.url, credentialFile: hub.credentialFile, store: recorder.store, logger: logger,
+                hubURL: hub.url, trust: hub.trust, credentialFile: hub.credentialFile, store: recorder.store,
+                logger: logger,
                 interval: .seconds(hub.intervalSeconds), telemetryPort: config.api.metricsListen?.port,
                 onPulled: { [recorder, shop, controller] summary in
                     recorder.removeShredded(summary.shredded)

@@ -164,7 +164,8 @@ extension DaemonState {
             throw DaemonError("this mirror syncs with \(hub.url) (hub.url in the config), not \(asked)")
         }
         let response = try await SyncService.enrol(
-            hubURL: hub.url, token: request.token, name: request.name ?? ProcessInfo.processInfo.hostName,
+            hubURL: hub.url, trust: hub.trust, token: request.token,
+            name: request.name ?? ProcessInfo.processInfo.hostName,
             credentialFile: hub.credentialFile)
         sync?.nudge()
         return MirrorEnrollmentResult(

@@ -4,6 +4,7 @@ import MirrorCore
 import MirrorProtocol
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// What can go wrong talking to the hub.
 public enum SyncErrorCode: String, Sendable {
@@ -18,6 +19,9 @@ public enum SyncErrorCode: String, Sendable {
     case badCredential = "bad_credential"
     /// The hub has no such thing (or will not say it has: a shopper who is not opted in).
     case notFound = "not_found"
+    /// The hub's certificate is not one this mirror trusts (unknown CA, another host's, expired, not the pinned
+    /// one): nothing was sent.
+    case untrusted
 }
 
 public typealias SyncError = MirrorError<SyncErrorCode>
@@ -26,12 +30,19 @@ public typealias SyncError = MirrorError<SyncErrorCode>
 public struct HubClient: Sendable {
     public let baseURL: String
     let credential: String?
-    let http: HTTPClient
+    let trust: HubTrust
+    let http: HTTPClient?
     let timeout: TimeAmount
 
-    public init(baseURL: String, credential: String?, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
+    /// A client of the hub at `baseURL`, whose certificate is checked as `trust` says (or by `http`'s own
+    /// configuration, when one is given).
+    public init(
+        baseURL: String, credential: String?, trust: HubTrust = .systemStore, http: HTTPClient? = nil,
+        timeout: TimeAmount = .seconds(10)
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.credential = credential
+        self.trust = trust
         self.http = http
         self.timeout = timeout
     }
@@ -105,11 +116,21 @@ public struct HubClient: Sendable {
         }
         let status: HTTPResponseStatus
         let bytes: ByteBuffer
+        let http: HTTPClient
+        if let given = self.http {
+            http = given
+        } else {
+            http = try await HubConnections.client(baseURL: baseURL, trust: trust)
+        }
         do {
             let response = try await http.execute(request, timeout: timeout)
             status = response.status
             bytes = try await response.body.collect(upTo: 16 << 20)
         } catch {
+            await HubConnections.forget(baseURL: baseURL, trust: trust)
+            if let refusal = await Self.certificateRefusal(error, baseURL: baseURL, trust: trust) {
+                throw SyncError(.untrusted, "the hub at \(baseURL) \(refusal)", underlying: error)
+            }
             throw SyncError(.unreachable, "the hub at \(baseURL) did not answer", underlying: error)
         }
         guard status.code / 100 == 2 else {
@@ -128,6 +149,17 @@ public struct HubClient: Sendable {
         } catch {
             throw SyncError(.badResponse, "the hub's answer to \(path) was not understood", underlying: error)
         }
+    }
+
+    /// Why the hub's certificate was refused, when that is what `error` says; nil for any other failure.
+    static func certificateRefusal(_ error: any Error, baseURL: String, trust: HubTrust) async -> String? {
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return "presented a certificate for another name (\(extra))"
+        }
+        guard case .handshakeFailed(let reason) = error as? NIOSSLError,
+            "\(reason)".contains("CERTIFICATE_VERIFY_FAILED")
+        else { return nil }
+        return await HubConnections.whyRefused(baseURL: baseURL, trust: trust)
     }
 
     struct HubErrorBody: Decodable {

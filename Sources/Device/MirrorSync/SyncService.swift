@@ -38,6 +38,7 @@ public struct SyncStatus: Sendable, Equatable, Codable {
 /// pull cursor are transactional, so an interrupted round is simply done again at the next start.
 public final class SyncService: Service, Sendable {
     let hubURL: String
+    let trust: HubTrust
     let credentialFile: String
     let store: DeviceStore
     let logger: Logger
@@ -53,12 +54,13 @@ public final class SyncService: Service, Sendable {
     private let nudged = Atomic<Bool>(false)
 
     public init(
-        hubURL: String, credentialFile: String, store: DeviceStore, logger: Logger, interval: Duration = .seconds(5),
-        maxBackoff: Duration = .seconds(300), telemetryPort: Int? = nil,
+        hubURL: String, trust: HubTrust = .systemStore, credentialFile: String, store: DeviceStore, logger: Logger,
+        interval: Duration = .seconds(5), maxBackoff: Duration = .seconds(300), telemetryPort: Int? = nil,
         onPulled: @escaping @Sendable (PullSummary) -> Void = { _ in }
     ) {
         self.telemetryPort = telemetryPort
         self.hubURL = hubURL
+        self.trust = trust
         self.credentialFile = credentialFile
         self.store = store
         self.logger = logger
@@ -129,10 +131,11 @@ public final class SyncService: Service, Sendable {
 
     /// Enrols with the hub using a one-time token and writes the credential to `credentialFile` (0600, with
     /// ``DurableFile``: a crash leaves the old file or the new one).
-    public static func enrol(hubURL: String, token: String, name: String, credentialFile: String) async throws
-        -> EnrolResponse
-    {
-        let response = try await HubClient(baseURL: hubURL, credential: nil).enrol(token: token, name: name)
+    public static func enrol(
+        hubURL: String, trust: HubTrust = .systemStore, token: String, name: String, credentialFile: String
+    ) async throws -> EnrolResponse {
+        let response = try await HubClient(baseURL: hubURL, credential: nil, trust: trust).enrol(
+            token: token, name: name)
         do {
             try DurableFile.write(Array((response.credential + "\n").utf8), to: credentialFile)
         } catch {
@@ -144,17 +147,18 @@ public final class SyncService: Service, Sendable {
     /// Asks the hub for an opted-in shopper's profile, waiting at most `timeout` (the shopper is standing at the
     /// mirror; when the hub does not answer in time, the cached copy is used). Nil when the hub has none.
     public static func lookUpShopper(
-        _ loyaltyId: String, hubURL: String, credentialFile: String, timeoutMilliseconds: Int64 = 3000
+        _ loyaltyId: String, hubURL: String, trust: HubTrust = .systemStore, credentialFile: String,
+        timeoutMilliseconds: Int64 = 3000
     ) async throws(SyncError) -> JSONValue? {
         let client = HubClient(
-            baseURL: hubURL, credential: try readCredential(credentialFile),
+            baseURL: hubURL, credential: try readCredential(credentialFile), trust: trust,
             timeout: .milliseconds(timeoutMilliseconds))
         return try await client.shopper(loyaltyId: loyaltyId)
     }
 
     /// One exchange: hello (re-send what a restored hub lost), push everything pending, pull every page.
     public func round() async throws {
-        let client = HubClient(baseURL: hubURL, credential: try Self.readCredential(credentialFile))
+        let client = HubClient(baseURL: hubURL, credential: try Self.readCredential(credentialFile), trust: trust)
         let hello = try await client.hello(telemetryPort: telemetryPort)
         try store.receive(hubStamp: hello.serverHLC)
         let (resent, unrecoverable) = try store.resendAfter(hubAcked: hello.ackedSeq)

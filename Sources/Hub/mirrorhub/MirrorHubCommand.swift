@@ -24,14 +24,19 @@ struct MirrorHubCommand: AsyncParsableCommand {
 struct DatabaseOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "The database: a SQLite file path (the default), or postgres://USER@HOST/DB "
-                + "(postgres://USER@/DB?host=/var/run/postgresql over a Unix socket).",
+            "The database: a SQLite file path (the default), or postgres://USER@HOST/DB, over TLS with the "
+                + "certificate and host checked unless HOST is the loopback (?sslrootcert=CA.pem names the CA; "
+                + "?sslmode=disable|require|verify-full), or postgres://USER@/DB?host=/var/run/postgresql over a "
+                + "Unix socket.",
             valueName: "path-or-url"))
     var database = "mirrorhub.sqlite"
 
-    func open(logger: Logger) throws -> any HubDatabase {
+    /// The database, after one connection to PostgreSQL has shown that it can be reached (or why not).
+    func open(logger: Logger) async throws -> any HubDatabase {
         if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-            return try PostgresHubDatabase(url: database, logger: logger)
+            let postgres = try PostgresHubDatabase(url: database, logger: logger)
+            try await postgres.probe()
+            return postgres
         }
         return try SQLiteHubDatabase(path: database)
     }
@@ -39,7 +44,7 @@ struct DatabaseOptions: ParsableArguments {
     /// Opens the store, runs `body` with it, and stops the backend's background work.
     func withStore<T: Sendable>(_ body: @Sendable @escaping (HubStore) async throws -> T) async throws -> T {
         let logger = Logger(label: "mirrorhub")
-        let database = try open(logger: logger)
+        let database = try await open(logger: logger)
         return try await database.whileRunning { try await body(try await HubStore(database: database)) }
     }
 }
@@ -69,7 +74,7 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "mirrorhub")
         logger.logLevel = .info
         let certificates = try tls.certificates(host: host, logger: logger)
-        let backend = try database.open(logger: logger)
+        let backend = try await database.open(logger: logger)
         // One group, one SIGTERM: a group stops its services last to first, each after the one before has ended,
         // so the front (HTTP, then the poller) drains while the database still answers, and the database stops last.
         let front = HubFront(

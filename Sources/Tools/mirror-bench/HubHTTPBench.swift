@@ -9,6 +9,7 @@ import MirrorSync
 import MirrorTesting
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Many mirrors pushing their outboxes at once to a real `mirrorhub serve` over HTTP on loopback (JSON, bearer
 /// credentials, the whole request path), on SQLite and (with `--postgres`) PostgreSQL. Its peer, in the same run
@@ -25,6 +26,8 @@ struct HubHTTPLoad: AsyncParsableCommand {
     @Option(help: "Pushes in flight at once.") var concurrency = 8
     @Option(help: "A PostgreSQL server to create throwaway databases on (postgres://USER@/postgres?host=…).")
     var postgres: String?
+    @Flag(help: "Also push over HTTPS (a P-256 certificate) on a fresh SQLite database, beside plain HTTP.")
+    var https = false
 
     func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hub-http-\(UUID().uuidString)")
@@ -41,6 +44,19 @@ struct HubHTTPLoad: AsyncParsableCommand {
         let viaHTTP = try await overHTTP(database: sqlitePath, credentials: credentials)
         let peer = try SQLiteHubDatabase(path: folder.appendingPathComponent("peer.sqlite").path)
         report("sqlite", viaHTTP, try await peer.whileRunning { try await direct(peer) })
+        if https {
+            let path = folder.appendingPathComponent("https.sqlite").path
+            let database = try SQLiteHubDatabase(path: path)
+            let credentials = try await database.whileRunning { try await enrol(database) }
+            let tls = try makeCertificate(in: folder.path)
+            let viaHTTPS = try await overHTTP(database: path, credentials: credentials, tls: tls)
+            print(
+                String(
+                    format: "hub sqlite over HTTPS (TLS 1.3, P-256): %.0f ops/s, push p50 %.1f ms, p99 %.1f ms; "
+                        + "over plain HTTP in the same run: %.0f ops/s, p99 %.1f ms; ratio HTTPS / HTTP throughput "
+                        + "%.2f", viaHTTPS.opsPerSecond, viaHTTPS.p50, viaHTTPS.p99, viaHTTP.opsPerSecond,
+                    viaHTTP.p99, viaHTTPS.opsPerSecond / viaHTTP.opsPerSecond))
+        }
 
         guard let postgres else { return }
         try await ScratchPostgres.withNamedDatabase(serverURL: postgres, prefix: "mirror_hub_http") { database, url in
@@ -74,15 +90,36 @@ struct HubHTTPLoad: AsyncParsableCommand {
         return credentials
     }
 
-    /// Starts mirrorhub on `database`, pushes every device's outbox through it, stops it.
-    func overHTTP(database: String, credentials: [String]) async throws -> HubLoad.Figures {
+    /// A self-signed P-256 certificate for 127.0.0.1 and its key, made with openssl in `folder`.
+    func makeCertificate(in folder: String) throws -> (certificate: String, key: String) {
+        let (certificate, key) = ("\(folder)/hub.pem", "\(folder)/hub-key.pem")
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj",
+            "/CN=hub", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate,
+        ]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        guard openssl.terminationStatus == 0 else { throw ValidationError("openssl could not make a certificate") }
+        chmod(key, 0o600)
+        return (certificate, key)
+    }
+
+    /// Starts mirrorhub on `database` (over HTTPS with `tls`), pushes every device's outbox through it, stops it.
+    func overHTTP(database: String, credentials: [String], tls: (certificate: String, key: String)? = nil)
+        async throws -> HubLoad.Figures
+    {
         let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).get()
         let port = probe.localAddress?.port ?? 0
         try await probe.close()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: hub)
-        process.arguments = ["serve", "--database", database, "--port", "\(port)", "--poll-interval", "3600"]
+        process.arguments =
+            ["serve", "--database", database, "--port", "\(port)", "--poll-interval", "3600"]
+            + (tls.map { ["--tls-certificate", $0.certificate, "--tls-key", $0.key] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -93,9 +130,15 @@ struct HubHTTPLoad: AsyncParsableCommand {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(concurrency, 1))
+        if let tls {
+            var client = TLSConfiguration.makeClientConfiguration()
+            client.trustRoots = .file(tls.certificate)
+            configuration.tlsConfiguration = client
+        }
         let http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
         do {
-            let figures = try await push(credentials, to: "http://127.0.0.1:\(port)", http: http)
+            let figures = try await push(
+                credentials, to: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)", http: http)
             try await http.shutdown()
             return figures
         } catch {

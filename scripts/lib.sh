@@ -10,7 +10,7 @@ BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev libv4l-dev libxnnpack
 # ffprobe checks recorded clips, PostgreSQL serves the hub's production backend, headless Chromium loads the
 # hub's fleet page, systemd-analyze verifies the unit file, openssl and curl make and probe the remote API,
 # zbarimg reads the share link's QR code off a rendered screen as a phone would.
-TEST_PACKAGES=(prometheus ffmpeg postgresql chromium systemd openssl curl zbar-tools tshark)
+TEST_PACKAGES=(prometheus ffmpeg postgresql chromium systemd openssl curl zbar-tools tshark libnss3-tools)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -76,13 +76,21 @@ public protocol DaemonFacade: Sendable {
 }
 
 /// What every listener of the mirror holds at most: a connection that sends nothing, or only part of a request, is
-/// closed after `idleTimeout`, and at most `maxConnections` are open at once (more wait in the kernel's backlog, at most the timeout), so
+/// closed after `idleTimeout`; a request that has not arrived whole after `requestAllowance` plus a second per
+/// `slowestBody` bytes of its body is answered 408 and closed (a trickle resets the idle timeout, not this); and
+/// at most `maxConnections` are open at once (more wait in the kernel's backlog, at most the timeout), so
 /// half-sent requests can neither pile up descriptors (the retention sweep's files, the store) nor the CPU.
 public enum Limits {
     public static let idleTimeout: TimeAmount = .seconds(5)
+    public static let requestAllowance: TimeAmount = .seconds(10)
+    public static let slowestBody = 8 << 10
     public static let maxConnections = 512
 
-    public static var http1: HTTP1Channel.Configuration { .init(idleTimeout: idleTimeout) }
+    public static var http1: HTTP1Channel.Configuration {
+        .init(
+            additionalChannelHandlers: [RequestDeadline(allowance: requestAllowance, bytesPerSecond: slowestBody)],
+            idleTimeout: idleTimeout)
+    }
 
     public static func configuration(_ address: BindAddress, logger: Logger) -> ApplicationConfiguration {
         .init(

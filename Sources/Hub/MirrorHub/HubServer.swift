@@ -24,9 +24,13 @@ public enum HubServer {
         store: HubStore, host: String, port: Int, tls: ServerCertificates? = nil, fleetStaleMillis: Int64 = 180_000,
         logger: Logger
     ) -> some ApplicationProtocol {
-        // The hub faces the network: a connection that sends nothing or half a request is closed after 10 s, and
-        // at most 900 are open at once (below the default limit of 1,024 descriptors, the database's included).
-        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(10))
+        // The hub faces the network: a connection that sends nothing or half a request is closed after 10 s, a
+        // request not whole after 15 s plus a second per 8 KiB of body is answered 408 and closed (a trickling
+        // body resets the idle timeout, not this), and at most 900 are open at once (below the default limit of
+        // 1,024 descriptors, the database's included).
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestDeadline(allowance: .seconds(15), bytesPerSecond: 8 << 10)],
+            idleTimeout: .seconds(10))
         return Application(
             router: router(store: store, fleetStaleMillis: fleetStaleMillis, strictTransport: tls != nil),
             server: tls.map { .http1(configuration: http1, tls: $0) } ?? .http1(configuration: http1),

@@ -30,13 +30,14 @@ private let skipGuest = ProcessInfo.processInfo.environment["MIRROR_SKIP_GUEST"]
         .timeLimit(.minutes(15)))
     func aMirrorWhoseClockJumpsLosesNothingAndAgreesWithTheHub() async throws {
         let metricsPort = freePort()
+        // In the guest the host's loopback is 10.0.2.2 (QEMU's user-mode network, a link inside this machine):
+        // plain HTTP to it is allowed by name.
         let (hub, daemon, headOffice, _) = try await HubSyncProcessTests.enrolled(
             interval: 1,
             extraConfig: """
                 api:
                   metrics_listen: 127.0.0.1:\(metricsPort)
-                """)
-        // In the guest the host's loopback is 10.0.2.2 (QEMU's user-mode network).
+                """, hubConfig: "  allow_plain_http: true")
         let config = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
         try config.replacingOccurrences(of: hub.url, with: "http://10.0.2.2:\(hub.port)")
             .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)

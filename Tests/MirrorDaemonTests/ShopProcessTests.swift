@@ -65,6 +65,10 @@ import Testing
         #expect(wrongSize.status == 65 && wrongSize.stderr.contains("comes in XS, S, M, L, XL"), "\(wrongSize)")
         let unknown = try await ctl(daemon, "suggestions", "act", "request", "NO-SUCH-SKU")
         #expect(unknown.status == 65 && unknown.stderr.contains("no item NO-SUCH-SKU"), "\(unknown)")
+        // A SKU with a colon, a space, a slash and a percent reaches mirrord decoded (mirrorctl encodes it; it
+        // was answered "no item KN%3A101…").
+        let odd = try await ctl(daemon, "suggestions", "act", "request", "KN:101 x/%")
+        #expect(odd.status == 65 && odd.stderr.contains("no item KN:101 x/%"), "\(odd)")
         #expect(try await requests(daemon, all: true).isEmpty)
 
         // The request in the profile's size, and how long until `mirrorctl requests` shows it.

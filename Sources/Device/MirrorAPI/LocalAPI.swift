@@ -222,7 +222,7 @@ public enum LocalAPI {
     private static func addControls(_ router: Router<BasicRequestContext>, daemon: some DaemonFacade) {
         router.get("/v1/ui") { _, _ -> Response in try JSONBody.response(daemon.ui()) }
         router.post("/v1/ui/press/:button") { _, context -> Response in
-            let button = try context.parameters.require("button")
+            let button = try PathParameter.decoded(context, "button")
             guard daemon.press(button) else {
                 throw HTTPError(.conflict, message: "no button '\(button)' on the screen now (see mirrorctl ui state)")
             }
@@ -238,7 +238,7 @@ public enum LocalAPI {
             return try JSONBody.response(daemon.ui())
         }
         router.post("/v1/ui/swipe/:direction") { _, context -> Response in
-            let direction = try context.parameters.require("direction")
+            let direction = try PathParameter.decoded(context, "direction")
             guard ["forward", "back"].contains(direction) else {
                 throw HTTPError(.badRequest, message: "swipe forward or back")
             }
@@ -246,7 +246,7 @@ public enum LocalAPI {
             return try JSONBody.response(daemon.ui())
         }
         router.post("/v1/ui/event/:name") { _, context -> Response in
-            let name = try context.parameters.require("name")
+            let name = try PathParameter.decoded(context, "name")
             guard daemon.event(name) else {
                 throw HTTPError(
                     .badRequest,
@@ -266,7 +266,7 @@ public enum LocalAPI {
             }
         }
         router.get("/v1/clips/:id/export") { _, context -> Response in
-            let id = try pathParameter(context, "id")
+            let id = try PathParameter.decoded(context, "id")
             let avi: ExportedClip
             do { avi = try daemon.exportClip(id) } catch let missing as ClipNotFound {
                 throw HTTPError(.notFound, message: "\(missing)")
@@ -281,7 +281,7 @@ public enum LocalAPI {
             }
         }
         router.post("/v1/clips/purge") { request, _ -> Response in
-            let all = request.uri.queryParameters.get("all") == "1"
+            let all = try QueryFlag.value(request, "all")
             do {
                 return try JSONBody.response(PurgeReport(deleted: daemon.purgeClips(all: all)))
             } catch {
@@ -300,7 +300,7 @@ public enum LocalAPI {
         addShop(router, daemon: daemon)
         router.get("/v1/display") { _, _ -> Response in try JSONBody.response(daemon.display()) }
         router.post("/v1/display/diagnostics/:state") { _, context -> Response in
-            let state = try context.parameters.require("state")
+            let state = try PathParameter.decoded(context, "state")
             guard ["on", "off"].contains(state) else { throw HTTPError(.badRequest, message: "use on or off") }
             daemon.setDiagnostics(state == "on")
             return try JSONBody.response(daemon.ui())
@@ -316,8 +316,8 @@ public enum LocalAPI {
     private static func addShop(_ router: Router<BasicRequestContext>, daemon: some DaemonFacade) {
         router.get("/v1/suggestions") { _, _ -> Response in try JSONBody.response(daemon.suggestions()) }
         router.post("/v1/suggestions/:sku/:action") { request, context -> Response in
-            let sku = try context.parameters.require("sku")
-            let action = try context.parameters.require("action")
+            let sku = try PathParameter.decoded(context, "sku")
+            let action = try PathParameter.decoded(context, "action")
             guard ["favourite", "dismiss", "request"].contains(action) else {
                 throw HTTPError(.badRequest, message: "action must be favourite, dismiss or request")
             }
@@ -345,7 +345,7 @@ public enum LocalAPI {
             return try JSONBody.response(daemon.suggestions())
         }
         router.get("/v1/requests") { request, _ -> Response in
-            let all = request.uri.queryParameters.get("all") == "1"
+            let all = try QueryFlag.value(request, "all")
             do { return try JSONBody.response(daemon.staffRequests(all: all)) } catch {
                 throw HTTPError(.internalServerError, message: "\(error)")
             }
@@ -410,15 +410,6 @@ public enum LocalAPI {
                 .badRequest, message: "\(name) must be a whole number from \(range.lowerBound)\(upper), given once")
         }
         return value
-    }
-
-    /// Path parameter `name`, percent-decoded (a clip id sent as `a%20b` is `a b`).
-    static func pathParameter(_ context: BasicRequestContext, _ name: String) throws -> String {
-        let raw = try context.parameters.require(name)
-        guard let decoded = raw.removingPercentEncoding else {
-            throw HTTPError(.badRequest, message: "\(name) is not valid percent-encoding")
-        }
-        return decoded
     }
 }
 

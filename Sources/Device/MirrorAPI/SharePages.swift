@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import MirrorCore
+import MirrorHTTP
 import NIOCore
 
 /// What a share link may open: one look, read frame by frame.
@@ -127,7 +128,7 @@ public enum SharePages {
 
     /// Tokens are 22 characters of URL-safe base64 (128 random bits); anything else is not looked up.
     static func validToken(_ context: BasicRequestContext) throws -> String {
-        let token = try context.parameters.require("token")
+        let token = try PathParameter.decoded(context, "token")
         guard token.utf8.count == 22,
             token.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
         else { throw HTTPError(.notFound) }

@@ -82,7 +82,7 @@ public enum HubServer {
             return try JSONBody.response(try await store.enrol(body), status: .created)
         }
         router.post("/v1/stores/:store/enrolment-tokens") { request, context -> Response in
-            let storeId = try context.parameters.require("store")
+            let storeId = try PathParameter.decoded(context, "store")
             let caller = try await authenticate(request, store, [.staff, .headOffice])
             guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
             let (token, expires) = try await store.createEnrolmentToken(store: storeId)
@@ -149,14 +149,14 @@ public enum HubServer {
             return try JSONBody.response(try await store.devices(visibleTo: caller))
         }
         router.put("/v1/stores/:store/inventory") { request, context -> Response in
-            let storeId = try context.parameters.require("store")
+            let storeId = try PathParameter.decoded(context, "store")
             let caller = try await authenticate(request, store, [.staff, .headOffice])
             guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
             let stock = try await JSONBody.decode([String: [String: Int]].self, request, limit: maxUploadBytes)
             return try JSONBody.response(["changed": try await store.putInventory(store: storeId, stock: stock)])
         }
         router.get("/v1/stores/:store/events") { request, context -> Response in
-            let storeId = try context.parameters.require("store")
+            let storeId = try PathParameter.decoded(context, "store")
             let caller = try await authenticate(request, store, [.staff, .headOffice])
             guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
             let after = try wholeNumber(request, "after", default: 0)
@@ -165,10 +165,10 @@ public enum HubServer {
                 try await store.events(store: storeId, afterMillis: after, limit: Int(clamping: limit)))
         }
         router.get("/v1/stores/:store/requests") { request, context -> Response in
-            let storeId = try context.parameters.require("store")
+            let storeId = try PathParameter.decoded(context, "store")
             let caller = try await authenticate(request, store, [.staff, .headOffice])
             guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
-            let all = request.uri.queryParameters.get("all") == "1"
+            let all = try QueryFlag.value(request, "all")
             return try JSONBody.response(try await store.staffRequests(store: storeId, openOnly: !all))
         }
     }
@@ -176,7 +176,7 @@ public enum HubServer {
     private static func addShoppers(_ router: Router<HubContext>, _ store: HubStore) {
         // A device gets a profile only when the shopper consented to personalised suggestions.
         router.get("/v1/shoppers/:id") { request, context -> Response in
-            let id = try context.parameters.require("id")
+            let id = try PathParameter.decoded(context, "id")
             let caller = try await authenticate(request, store, [.device, .headOffice])
             if caller.role == .device {
                 let allowed = try await store.consented(
@@ -191,7 +191,7 @@ public enum HubServer {
             return try JSONBody.response(profile)
         }
         router.put("/v1/shoppers/:id") { request, context -> Response in
-            let id = try context.parameters.require("id")
+            let id = try PathParameter.decoded(context, "id")
             let caller = try await authenticate(request, store, [.headOffice])
             let fields = try await JSONBody.decode([String: JSONValue].self, request, limit: maxSmallBytes)
             try await store.putShopper(loyaltyId: id, fields: fields, writer: "hub:\(caller.credentialId)")
@@ -201,7 +201,7 @@ public enum HubServer {
             return try JSONBody.response(profile)
         }
         router.post("/v1/shoppers/:id/consents") { request, context -> Response in
-            let id = try context.parameters.require("id")
+            let id = try PathParameter.decoded(context, "id")
             let caller = try await authenticate(request, store, [.headOffice])
             let body = try await JSONBody.decode(
                 NewConsent.self, request, limit: maxSmallBytes, fields: ["purpose", "version", "granted"])
@@ -211,7 +211,7 @@ public enum HubServer {
             return try JSONBody.response(body, status: .created)
         }
         router.post("/v1/shoppers/:id/purchases") { request, context -> Response in
-            let id = try context.parameters.require("id")
+            let id = try PathParameter.decoded(context, "id")
             _ = try await authenticate(request, store, [.headOffice])
             let body = try await JSONBody.decode(
                 NewPurchase.self, request, limit: maxSmallBytes, fields: ["id", "sku", "size", "at"])

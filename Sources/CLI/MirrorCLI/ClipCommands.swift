@@ -88,6 +88,7 @@ struct Clips: AsyncParsableCommand {
         @Argument(help: "The AVI file to write.") var file: String
 
         func run() async throws {
+            try ExportFile.check(file)
             // An id is one path component: '?', '#', '/' and the like are sent encoded, never as a query.
             let component =
                 id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._~"))) ?? id

@@ -9,6 +9,18 @@ public enum ExportFile {
     /// crash leaves the old file or the whole new one. Throws a ``CLIError`` (exit 73) saying what
     /// `path` is when it refuses.
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        try check(path)
+        do {
+            try DurableFile.write(bytes, to: path)
+        } catch {
+            throw CLIError("cannot write \(path): \(error.reason)", exitCode: 73)
+        }
+    }
+
+    /// Refuses `path` (exit 73, saying what it is) unless it is a new file in a folder the caller may write, or a
+    /// regular file of the caller's: run before mirrord is asked for a clip, so a destination that cannot take it
+    /// costs no decryption, no transfer and no audit row of an export that never happened.
+    public static func check(_ path: String) throws {
         var info = stat()
         if lstat(path, &info) == 0 {
             let kind = info.st_mode & S_IFMT
@@ -25,10 +37,13 @@ public enum ExportFile {
         } else if errno != ENOENT {
             throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))", exitCode: 73)
         }
-        do {
-            try DurableFile.write(bytes, to: path)
-        } catch {
-            throw CLIError("cannot write \(path): \(error.reason)", exitCode: 73)
+        let folder = (path as NSString).deletingLastPathComponent
+        let parent = folder.isEmpty ? "." : folder
+        guard stat(parent, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw CLIError("cannot write \(path): there is no folder \(parent)", exitCode: 73)
+        }
+        guard access(parent, W_OK | X_OK) == 0 else {
+            throw CLIError("cannot write \(path): the folder \(parent) is not writable by you", exitCode: 73)
         }
     }
 }

@@ -64,11 +64,12 @@ public struct CatalogFolder: Sendable {
         return try decode(ProfilesFile.self, profilesFile).profiles
     }
 
-    /// Writes `value` as sorted, indented JSON, atomically.
-    public static func write(_ value: some Encodable, to path: String) throws {
+    /// Writes `value` as sorted, indented JSON with ``DurableFile``: 0600 unless `mode` says otherwise, since a
+    /// profiles file holds shoppers' sizes, colours and loyalty codes.
+    public static func write(_ value: some Encodable, to path: String, mode: mode_t = 0o600) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try (encoder.encode(value) + Data("\n".utf8)).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try DurableFile.write(Array(encoder.encode(value) + Data("\n".utf8)), to: path, mode: mode)
     }
 
     private func decode<T: Decodable>(_ type: T.Type, _ file: String) throws(SuggestError) -> T {

@@ -298,6 +298,13 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async
     return condition()
 }
 
+/// The same for a condition that awaits (an HTTP request, say).
+func eventuallyAsync(timeout: Duration, _ condition: () async -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while await !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+    return await condition()
+}
+
 /// What a mirror's remote API needs, in a scratch folder: a self-signed P-256 certificate for 127.0.0.1 and its
 /// key (as an installer would make them per mirror), a 0600 token file, a free port, and the config lines.
 final class RemoteAPIFixture {

@@ -128,10 +128,3 @@ import Testing
         chmod(path, 0o600)
     }
 }
-
-/// Waits (up to `timeout`) until `condition` holds; answers whether it does.
-func eventuallyAsync(timeout: Duration, _ condition: () async -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while await !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-    return await condition()
-}

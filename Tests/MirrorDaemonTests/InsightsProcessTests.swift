@@ -27,16 +27,23 @@ import Testing
         for visit in 0..<6 {
             #expect(try await ctl("ui", "event", "start").status == 0)
             let began = ContinuousClock.now
-            while ContinuousClock.now - began < .seconds(10) {
+            var seen = false
+            while !seen, ContinuousClock.now - began < .seconds(20) {
                 let report = try JSONDecoder().decode(
                     SuggestionsReport.self, from: Data(try await ctl("suggestions", "--json").stdout.utf8))
-                if report.tried.contains(jumper.sku) { break }
-                try await Task.sleep(for: .milliseconds(50))
+                seen = report.tried.contains(jumper.sku)
+                if !seen { try await Task.sleep(for: .milliseconds(50)) }
             }
+            #expect(seen, "visit \(visit + 1): the tag was not read within 20 s")
             #expect(try await ctl("ui", "press", "finish").status == 0)
             #expect(try await ctl("ui", "press", visit == 5 ? "skip" : "rate:\(visit % 2 == 0 ? 5 : 4)").status == 0)
             try await Task.sleep(for: .milliseconds(200))
         }
+        // The last visit ends when its thank-you screen times out: its end (and so every dwell) is written then.
+        let idle = try await eventuallyAsync(timeout: .seconds(30)) {
+            (try? await ctl("ui", "state", "--json").stdout.contains("\"state\" : \"idle\"")) == true
+        }
+        #expect(idle, "the last visit did not end")
 
         // The till: a file with a bad row imports nothing and names it; the good one imports.
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -60,15 +67,22 @@ import Testing
                 Binaries.path("mirrorctl"),
                 ["insights", "--hub", hub.url, "--credential-file", credential, "--store", "demo-store"] + format)
         }
-        // Synced within a few rounds: six visits, the jumper tried in M six times (scanned), three bought.
+        // Synced within a few rounds: six visits, the jumper tried in M six times (scanned), three bought. A round
+        // may carry a visit's start without its try-on or end (the next round brings them), so this waits for all
+        // of it, and for two looks a sync round apart to agree.
         var report: InsightsReport?
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             let outcome = try await insights("--json")
             #expect(outcome.status == 0, "\(outcome)")
+            let previous = report
             report = try? JSONDecoder().decode(InsightsReport.self, from: Data(outcome.stdout.utf8))
-            if report?.visits.visits == 6, report?.tryOns.isEmpty == false { break }
-            try await Task.sleep(for: .milliseconds(500))
+            if report?.visits.visits == 6, report?.tryOns.first?.visits == 6, report?.rating.ratings == 5,
+                report == previous
+            {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(1200))
         }
         let figures = try #require(report)
         #expect(figures.visits.visits == 6 && figures.visits.dwellP50Seconds != nil)
@@ -87,7 +101,8 @@ import Testing
         let lowered = try await insights("--k", "2")
         #expect(lowered.status == 65 && lowered.stderr.contains("never lowered"), "\(lowered)")
         let local = try await hub.admin("insights", "--store", "demo-store", "--json")
-        #expect(try JSONDecoder().decode(InsightsReport.self, from: Data(local.utf8)) == figures)
+        let localFigures = try JSONDecoder().decode(InsightsReport.self, from: Data(local.utf8))
+        #expect(localFigures == figures, "\(localFigures) vs \(figures)")
         #expect(try await daemon.stop() == 0)
     }
 }

@@ -64,7 +64,8 @@ import Testing
 
     /// Every route of the local API (read from its source, so a new route is covered at once) on every TCP
     /// listener: the metrics port serves only /healthz, /metrics and /v1/telemetry; the remote port answers 401 to
-    /// everything but /healthz without the right token; the share port (open to the store's network) none of them.
+    /// everything but /healthz and /v1/telemetry (the hub's fleet view pulls it there) without the right token;
+    /// the share port (open to the store's network) none of them.
     @Test func everyRouteOnEveryListenerNeedsItsCredential() async throws {
         let api = try await RemoteAPIFixture("listeners")
         let (folder, token, remotePort) = (api.folder, api.token, api.port)
@@ -110,10 +111,13 @@ import Testing
             calls += 4
             if open.contains(path) ? plain != 200 : plain != 404 { wrong.append("metrics \(method) \(path): \(plain)") }
             if share != 404 { wrong.append("share \(method) \(path): \(share)") }
-            if path == "/healthz" ? anonymous != 200 : anonymous != 401 {
+            let tokenless: Set<String> = ["/healthz", "/v1/telemetry"]
+            if tokenless.contains(path) ? anonymous != 200 : anonymous != 401 {
                 wrong.append("remote \(method) \(path) without a token: \(anonymous)")
             }
-            if path != "/healthz", forged != 401 { wrong.append("remote \(method) \(path) forged token: \(forged)") }
+            if !tokenless.contains(path), forged != 401 {
+                wrong.append("remote \(method) \(path) forged token: \(forged)")
+            }
         }
         print(
             "listener matrix: \(routes.count) routes × (metrics port, share port, remote without token, remote with a "

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import MirrorAPI
@@ -166,11 +167,13 @@ public struct Daemon: Sendable {
         if let vision {
             recorder.turnPhases.withLock { $0 = { [vision] times in vision.turnPhases(at: times) } }
         }
+        let telemetry = Self.telemetryEndpoint(config.api)
         let sync = config.hub.map { hub in
             SyncService(
                 hubURL: hub.url, trust: hub.trust, credentialFile: hub.credentialFile, store: recorder.store,
                 logger: logger,
-                interval: .seconds(hub.intervalSeconds), telemetryPort: config.api.metricsListen?.port,
+                interval: .seconds(hub.intervalSeconds), telemetryPort: telemetry.port,
+                telemetryCertificateSHA256: telemetry.certificateSHA256,
                 onPulled: { [recorder, shop, controller] summary in
                     recorder.removeShredded(summary.shredded)
                     if !summary.erasures.isEmpty { shop?.forget(subjects: summary.erasures) }
@@ -297,6 +300,17 @@ public struct Daemon: Sendable {
         if UnixSocket.isServing(path) {
             throw DaemonError("socket \(path) is in use by another process (stop it or change api.socket)")
         }
+    }
+
+    /// Where the hub's fleet view pulls telemetry: the remote API over HTTPS, with the SHA-256 of its certificate
+    /// (the hub trusts exactly that one, learnt over the authenticated sync), else the plain metrics listener.
+    static func telemetryEndpoint(_ api: DaemonConfig.API) -> (port: Int?, certificateSHA256: [UInt8]?) {
+        if let remote = api.remote, let leaf = try? NIOSSLCertificate.fromPEMFile(remote.certificate).first,
+            let der = try? leaf.toDERBytes()
+        {
+            return (remote.listen.port, Array(SHA256.hash(data: der)))
+        }
+        return (api.metricsListen?.port, nil)
     }
 
     /// The remote API's certificate, key and token; refuses a token that is short or readable by others.

@@ -51,10 +51,15 @@ public struct HubClient: Sendable {
         try await call(.POST, "/v1/enrol", body: EnrolRequest(token: token, name: name), authenticated: false)
     }
 
-    /// Says hello; `telemetryPort` tells the hub where this mirror serves `/v1/telemetry` for the fleet view.
-    public func hello(telemetryPort: Int? = nil) async throws(SyncError) -> SyncHello {
+    /// Says hello; `telemetryPort` tells the hub where this mirror serves `/v1/telemetry` for the fleet view, over
+    /// HTTPS with the certificate whose SHA-256 is `certificateSHA256` when given (the hub trusts only that one).
+    public func hello(telemetryPort: Int? = nil, certificateSHA256: [UInt8]? = nil) async throws(SyncError) -> SyncHello
+    {
         var path = "/v1/sync/hello?version=\(MirrorVersion.current)"
         if let telemetryPort { path += "&telemetryPort=\(telemetryPort)" }
+        if let certificateSHA256, telemetryPort != nil {
+            path += "&telemetryCertificateSha256=\(CertificateFingerprint.hex(certificateSHA256))"
+        }
         return try await call(.GET, path, body: Optional<SyncPushRequest>.none)
     }
 

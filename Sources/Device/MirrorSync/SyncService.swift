@@ -48,17 +48,20 @@ public final class SyncService: Service, Sendable {
     /// Called after a pulled page changed something: new stock or catalog items for the suggestions, and the
     /// shoppers erased at head office with their shredded clips, for the daemon to purge what it holds.
     let onPulled: @Sendable (PullSummary) -> Void
-    /// The port of the mirror's metrics listener, told to the hub so its fleet view can pull telemetry.
+    /// Where the mirror serves `/v1/telemetry`, told to the hub so its fleet view can pull it: the remote API's
+    /// HTTPS port with the SHA-256 of its certificate (the one the hub's pulls trust), or the plain metrics port.
     let telemetryPort: Int?
+    let telemetryCertificateSHA256: [UInt8]?
     /// Set by ``nudge()``; the wait between rounds ends when it is.
     private let nudged = Atomic<Bool>(false)
 
     public init(
         hubURL: String, trust: HubTrust = .systemStore, credentialFile: String, store: DeviceStore, logger: Logger,
         interval: Duration = .seconds(5), maxBackoff: Duration = .seconds(300), telemetryPort: Int? = nil,
-        onPulled: @escaping @Sendable (PullSummary) -> Void = { _ in }
+        telemetryCertificateSHA256: [UInt8]? = nil, onPulled: @escaping @Sendable (PullSummary) -> Void = { _ in }
     ) {
         self.telemetryPort = telemetryPort
+        self.telemetryCertificateSHA256 = telemetryCertificateSHA256
         self.hubURL = hubURL
         self.trust = trust
         self.credentialFile = credentialFile
@@ -159,7 +162,8 @@ public final class SyncService: Service, Sendable {
     /// One exchange: hello (re-send what a restored hub lost), push everything pending, pull every page.
     public func round() async throws {
         let client = HubClient(baseURL: hubURL, credential: try Self.readCredential(credentialFile), trust: trust)
-        let hello = try await client.hello(telemetryPort: telemetryPort)
+        let hello = try await client.hello(
+            telemetryPort: telemetryPort, certificateSHA256: telemetryCertificateSHA256)
         try store.receive(hubStamp: hello.serverHLC)
         let (resent, unrecoverable) = try store.resendAfter(hubAcked: hello.ackedSeq)
         if resent > 0 || unrecoverable > 0 {

@@ -6,6 +6,7 @@ import MirrorCore
 import MirrorHTTP
 import MirrorProtocol
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 
@@ -16,6 +17,16 @@ public struct TelemetryTarget: Sendable, Hashable {
     public var name: String
     /// `host:port`, with an IPv6 host in brackets.
     public var address: String
+    /// The SHA-256 of the certificate the mirror serves telemetry with over HTTPS (from its hello); nil for a
+    /// mirror that serves it on its plain metrics listener only.
+    public var certificateSHA256: [UInt8]? = nil
+
+    /// The host (an IPv6 one without brackets) and port of `address`.
+    var hostAndPort: (host: String, port: Int) {
+        guard let colon = address.lastIndex(of: ":") else { return (address, 0) }
+        let host = address[..<colon].trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return (host, Int(address[address.index(after: colon)...]) ?? 0)
+    }
 }
 
 /// One pull's outcome: the report, or why there is none.
@@ -49,13 +60,15 @@ extension HubStore {
         let rows = try await database.transaction { tx in
             try await tx.query(
                 """
-                SELECT id, store_id, name, address, telemetry_port FROM devices
+                SELECT id, store_id, name, address, telemetry_port, telemetry_sha256 FROM devices
                 WHERE address IS NOT NULL AND telemetry_port IS NOT NULL ORDER BY store_id, id
                 """)
         }
         return rows.compactMap { row in
             Self.telemetryAddress(remote: row.optionalText(3), port: row.optionalInt(4).map(Int.init)).map {
-                TelemetryTarget(deviceId: row.text(0), storeId: row.text(1), name: row.text(2), address: $0)
+                TelemetryTarget(
+                    deviceId: row.text(0), storeId: row.text(1), name: row.text(2), address: $0,
+                    certificateSHA256: row.optionalText(5).flatMap(CertificateFingerprint.parse))
             }
         }
     }
@@ -230,21 +243,31 @@ public final class FleetPoller: Service, Sendable {
     func pull(_ target: TelemetryTarget) async -> TelemetryPull {
         let at = HubStore.systemMillis()
         do {
-            let request = HTTPClientRequest(url: "http://\(target.address)/v1/telemetry")
-            let response = try await client.execute(
-                request, timeout: timeout)
-            guard response.status == .ok else {
+            let (status, body) = try await fetch(target)
+            guard status == .ok else {
                 return TelemetryPull(
-                    deviceId: target.deviceId, at: at,
-                    result: .failure(.init(description: "HTTP \(response.status.code)")))
+                    deviceId: target.deviceId, at: at, result: .failure(.init(description: "HTTP \(status.code)")))
             }
-            let body = try await response.body.collect(upTo: Self.maxBody)
             let report = try TelemetryReport.decoder().decode(TelemetryReport.self, from: Data(body.readableBytesView))
             return TelemetryPull(deviceId: target.deviceId, at: at, result: .success(report))
         } catch {
             return TelemetryPull(
                 deviceId: target.deviceId, at: at, result: .failure(.init(description: Self.describe(error))))
         }
+    }
+
+    /// A mirror's telemetry: over HTTPS trusting only the certificate it named in its hello, else (a mirror that
+    /// serves it on its plain metrics listener only) over HTTP.
+    private func fetch(_ target: TelemetryTarget) async throws -> (HTTPResponseStatus, ByteBuffer) {
+        if let pin = target.certificateSHA256 {
+            let (host, port) = target.hostAndPort
+            let answer = try await PinnedHTTPS.get(
+                host: host, port: port, path: "/v1/telemetry", pin: pin, timeout: timeout, maxBody: Self.maxBody)
+            return (answer.status, answer.body)
+        }
+        let response = try await client.execute(
+            HTTPClientRequest(url: "http://\(target.address)/v1/telemetry"), timeout: timeout)
+        return (response.status, try await response.body.collect(upTo: Self.maxBody))
     }
 
     /// Why a pull failed, in words for the fleet table.
@@ -257,6 +280,8 @@ public final class FleetPoller: Service, Sendable {
             return "the connection was closed"
         case is DecodingError:
             return "the answer is not a telemetry report"
+        case let error as PinnedHTTPS.Failure:
+            return error.description
         case let error as IOError:
             return String(cString: strerror(error.errnoCode)).lowercased()
         case let error as NIOConnectionError:

@@ -122,6 +122,9 @@ enum HubSchema {
             "CREATE INDEX sales_store_sku ON sales (store_id, sku, at_ms)",
             "CREATE INDEX sales_subject ON sales (loyalty_id)",
         ],
+        // 5: the SHA-256 of the certificate a mirror serves its telemetry with (over HTTPS), as it said in its
+        // authenticated hello: the fleet poller trusts that certificate and no other.
+        ["ALTER TABLE devices ADD COLUMN telemetry_sha256 TEXT"],
     ]
 
     /// Brings the database up to date; refuses one written by a newer hub.

@@ -101,11 +101,20 @@ public enum HubServer {
                 }
                 port = value
             }
+            var pin: [UInt8]?
+            if let text = query.get("telemetryCertificateSha256") {
+                guard let digest = CertificateFingerprint.parse(String(text)), port != nil else {
+                    throw HTTPError(
+                        .badRequest, message: "telemetryCertificateSha256 is 64 hex digits, with telemetryPort")
+                }
+                pin = digest
+            }
             let version = query.get("version").map { String($0) }
             if let version { try Validate.identifier(version, "version") }
             return try JSONBody.response(
                 try await store.hello(
-                    device: device, address: context.remoteAddress?.ipAddress, telemetryPort: port, version: version))
+                    device: device, address: context.remoteAddress?.ipAddress, telemetryPort: port,
+                    telemetrySHA256: pin, version: version))
         }
         router.post("/v1/sync/push") { request, _ -> Response in
             let device = try await authenticate(request, store, [.device])

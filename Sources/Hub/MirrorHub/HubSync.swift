@@ -7,9 +7,11 @@ extension HubStore {
     // MARK: Sync
 
     /// A mirror's hello: marks it seen and answers what the hub holds. `address` (where the request came from) and
-    /// `telemetryPort` say where the fleet view pulls its telemetry; `version` is the mirror's software.
+    /// `telemetryPort` say where the fleet view pulls its telemetry, over HTTPS trusting only the certificate whose
+    /// SHA-256 is `telemetrySHA256` when the mirror gave one; `version` is the mirror's software.
     public func hello(
-        device principal: Principal, address: String? = nil, telemetryPort: Int? = nil, version: String? = nil
+        device principal: Principal, address: String? = nil, telemetryPort: Int? = nil,
+        telemetrySHA256: [UInt8]? = nil, version: String? = nil
     ) async throws -> SyncHello {
         let device = try deviceIdentity(principal)
         let at = now()
@@ -17,10 +19,10 @@ extension HubStore {
             try await tx.query(
                 """
                 UPDATE devices SET last_seen_ms = ?, address = COALESCE(?, address), telemetry_port = ?,
-                    version = COALESCE(?, version)
+                    telemetry_sha256 = ?, version = COALESCE(?, version)
                 WHERE id = ? RETURNING acked_seq
-                """, .int(at), SQLValue(address), SQLValue(telemetryPort.map(Int64.init)), SQLValue(version),
-                .text(device.id)
+                """, .int(at), SQLValue(address), SQLValue(telemetryPort.map(Int64.init)),
+                SQLValue(telemetrySHA256.map(CertificateFingerprint.hex)), SQLValue(version), .text(device.id)
             ).first?.int(0) ?? 0
         }
         return SyncHello(

@@ -13,6 +13,11 @@ public enum CertificateFingerprint {
         return bytes
     }
 
+    /// `digest` as lower-case hex without separators (as stored and sent in URLs).
+    public static func hex(_ digest: [UInt8]) -> String {
+        digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
     /// `digest` as openssl prints it: upper-case pairs joined by colons.
     public static func format(_ digest: [UInt8]) -> String {
         digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16, uppercase: true) }.joined(separator: ":")

@@ -2,9 +2,11 @@ import Foundation
 
 // Raw connections, for tests that hold requests half sent or send many before reading any answer.
 
-/// A connection to the Unix socket at `path`.
+/// A connection to the Unix socket at `path`; one not made within 2 s (a full backlog) fails.
 func connectUnix(_ path: String) throws -> Int32 {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var limit = timeval(tv_sec: 2, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
     withUnsafeMutableBytes(of: &address.sun_path) { sunPath in
@@ -39,9 +41,26 @@ func readToEnd(_ fd: Int32, timeout: Duration, until done: ([UInt8]) -> Bool = {
     return bytes
 }
 
-/// A TCP connection to `port` on 127.0.0.1.
-func connectLoopback(port: Int) throws -> Int32 {
+/// A TCP connection to `port` on 127.0.0.1, from `source` (another loopback address, as another client would be)
+/// when given; a connection not made within 2 s fails.
+func connectLoopback(port: Int, from source: String? = nil) throws -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var limit = timeval(tv_sec: 2, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    if let source {
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else {
+            close(fd)
+            throw TestFailure("cannot bind \(source): \(String(cString: strerror(errno)))")
+        }
+    }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_port = in_port_t(UInt16(port).bigEndian)

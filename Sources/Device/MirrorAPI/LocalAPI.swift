@@ -85,17 +85,21 @@ public enum Limits {
     public static let requestAllowance: TimeAmount = .seconds(10)
     public static let slowestBody = 8 << 10
     public static let maxConnections = 512
+    /// Every listener of the process together (socket, remote API, metrics, share pages): well under the unit's
+    /// `LimitNOFILE` (4,096), leaving the store, clips, camera, display and catalog photos their descriptors.
+    public static let budget = ConnectionBudget(total: 768, perClient: 32, logger: Logger(label: "mirrord"))
 
     public static var http1: HTTP1Channel.Configuration {
         .init(
-            additionalChannelHandlers: [RequestDeadline(allowance: requestAllowance, bytesPerSecond: slowestBody)],
+            additionalChannelHandlers: [
+                budget.admission(), RequestDeadline(allowance: requestAllowance, bytesPerSecond: slowestBody),
+            ],
             idleTimeout: idleTimeout)
     }
 
     public static func configuration(_ address: BindAddress, logger: Logger) -> ApplicationConfiguration {
         .init(
-            address: address, serverName: nil,
-            availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger))
+            address: address, serverName: nil, availableConnectionsDelegate: budget.listener(cap: maxConnections))
     }
 }
 

@@ -26,17 +26,21 @@ public enum HubServer {
     ) -> some ApplicationProtocol {
         // The hub faces the network: a connection that sends nothing or half a request is closed after 10 s, a
         // request not whole after 15 s plus a second per 8 KiB of body is answered 408 and closed (a trickling
-        // body resets the idle timeout, not this), and at most 900 are open at once (below the default limit of
-        // 1,024 descriptors, the database's included).
+        // body resets the idle timeout, not this), at most 900 are open at once (below the default limit of
+        // 1,024 descriptors, the database's included), and one client address holds at most 128 of them (a
+        // store's mirrors behind one NAT address keep one or two each).
+        let budget = ConnectionBudget(total: 900, perClient: 128, logger: logger)
         let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestDeadline(allowance: .seconds(15), bytesPerSecond: 8 << 10)],
+            additionalChannelHandlers: [
+                budget.admission(), RequestDeadline(allowance: .seconds(15), bytesPerSecond: 8 << 10),
+            ],
             idleTimeout: .seconds(10))
         return Application(
             router: router(store: store, fleetStaleMillis: fleetStaleMillis, strictTransport: tls != nil),
             server: tls.map { .http1(configuration: http1, tls: $0) } ?? .http1(configuration: http1),
             configuration: .init(
                 address: .hostname(host, port: port), serverName: nil,
-                availableConnectionsDelegate: MaximumAvailableConnections(900, logger: logger)),
+                availableConnectionsDelegate: budget.listener(cap: 900)),
             logger: logger)
     }
 

@@ -11,15 +11,19 @@ import Testing
 
     /// Opens `count` connections to `connect()`, each sending complete headers for a 100,000-byte body and one
     /// byte of it; answers the descriptors (closed by the caller) that are still open a moment later. Connections
-    /// that cannot be made (the server stopped accepting) are left out.
-    static func trickle(_ count: Int, head: String, connect: () throws -> Int32) async throws -> [Int32] {
+    /// that cannot be made (the server stopped accepting) are left out. Without `settle`, answers every
+    /// connection made, at once.
+    static func trickle(
+        _ count: Int, head: String, settle: Duration? = .milliseconds(500), connect: () throws -> Int32
+    ) async throws -> [Int32] {
         var open: [Int32] = []
         for _ in 0..<count {
             guard let fd = try? connect() else { continue }
             _ = (head + "{").withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
             open.append(fd)
         }
-        try await Task.sleep(for: .milliseconds(500))
+        guard let settle else { return open }
+        try await Task.sleep(for: settle)
         // A connection the server closed reads as ended at once; one it holds has nothing to read.
         var held: [Int32] = []
         for fd in open {

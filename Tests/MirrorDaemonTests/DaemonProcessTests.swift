@@ -82,9 +82,11 @@ final class DaemonUnderTest {
 
     var configPath: String { "\(folder)/mirrord.yaml" }
 
-    func start() throws {
-        process.executableURL = URL(fileURLWithPath: Binaries.path("mirrord"))
-        process.arguments = ["--config", configPath]
+    /// Starts mirrord, or (`under`, e.g. `prlimit --nofile=1024`) a command that runs it in its place.
+    func start(under launcher: [String] = []) throws {
+        let command = launcher + [Binaries.path("mirrord"), "--config", configPath]
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -85,21 +85,29 @@ public enum Limits {
     public static let requestAllowance: TimeAmount = .seconds(10)
     public static let slowestBody = 8 << 10
     public static let maxConnections = 512
-    /// Every listener of the process together (socket, remote API, metrics, share pages): well under the unit's
-    /// `LimitNOFILE` (4,096), leaving the store, clips, camera, display and catalog photos their descriptors.
-    public static let budget = ConnectionBudget(total: 768, perClient: 32, logger: Logger(label: "mirrord"))
+    /// The TCP listeners together (remote API, metrics, share pages), and the control socket on its own, so a
+    /// flood from the store's network never locks staff out: 768 + 64, well under the unit's `LimitNOFILE`
+    /// (4,096) and even under the common default of 1,024, leaving the store, clips, camera, display and catalog
+    /// photos their descriptors.
+    public static let network = ConnectionBudget(total: 768, perClient: 32, logger: Logger(label: "mirrord"))
+    public static let local = ConnectionBudget(total: 64, perClient: 16, logger: Logger(label: "mirrord"))
 
-    public static var http1: HTTP1Channel.Configuration {
-        .init(
+    /// The HTTP/1 settings of a TCP listener, or (`local`) of the control socket.
+    public static func http1(local: Bool = false) -> HTTP1Channel.Configuration {
+        let budget = local ? Self.local : network
+        return .init(
             additionalChannelHandlers: [
                 budget.admission(), RequestDeadline(allowance: requestAllowance, bytesPerSecond: slowestBody),
             ],
             idleTimeout: idleTimeout)
     }
 
-    public static func configuration(_ address: BindAddress, logger: Logger) -> ApplicationConfiguration {
+    public static func configuration(_ address: BindAddress, local: Bool = false, logger: Logger)
+        -> ApplicationConfiguration
+    {
         .init(
-            address: address, serverName: nil, availableConnectionsDelegate: budget.listener(cap: maxConnections))
+            address: address, serverName: nil,
+            availableConnectionsDelegate: (local ? Self.local : network).listener(cap: maxConnections))
     }
 }
 
@@ -155,8 +163,10 @@ public enum LocalAPI {
         socket: String, daemon: some DaemonFacade, registry: PrometheusCollectorRegistry, logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: staffRouter(daemon: daemon, registry: registry), server: .http1(configuration: Limits.http1),
-            configuration: Limits.configuration(.unixDomainSocket(path: socket), logger: logger), logger: logger)
+            router: staffRouter(daemon: daemon, registry: registry),
+            server: .http1(configuration: Limits.http1(local: true)),
+            configuration: Limits.configuration(.unixDomainSocket(path: socket), local: true, logger: logger),
+            logger: logger)
     }
 
     /// Every route, for a remote `mirrorctl`, over HTTPS; each request but `/healthz` must carry `token` as
@@ -167,7 +177,7 @@ public enum LocalAPI {
     ) throws -> some ApplicationProtocol {
         Application(
             router: staffRouter(daemon: daemon, registry: registry, token: token),
-            server: try .tls(.http1(configuration: Limits.http1), tlsConfiguration: tls),
+            server: try .tls(.http1(configuration: Limits.http1()), tlsConfiguration: tls),
             configuration: Limits.configuration(.hostname(host, port: port), logger: logger), logger: logger)
     }
 
@@ -372,7 +382,7 @@ public enum LocalAPI {
         let router = Router()
         addHealthAndMetrics(router, daemon: daemon, registry: registry)
         return Application(
-            router: router, server: .http1(configuration: Limits.http1),
+            router: router, server: .http1(configuration: Limits.http1()),
             configuration: Limits.configuration(.hostname(host, port: port), logger: logger), logger: logger)
     }
 

@@ -44,7 +44,7 @@ public enum SharePages {
         host: String, port: Int, links: some ShareSource, logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: router(links: links), server: .http1(configuration: Limits.http1),
+            router: router(links: links), server: .http1(configuration: Limits.http1()),
             configuration: Limits.configuration(.hostname(host, port: port), logger: logger), logger: logger)
     }
 

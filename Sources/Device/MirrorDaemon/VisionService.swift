@@ -352,27 +352,32 @@ final class VisionService: Service, Sendable {
         guard let decoder = try? JPEGDecoder() else { return }
         let image = PixelBuffer()
         var index = CatalogIndex(dimension: analyzer.withLock { $0.backbone.embeddingCount })
-        var skipped = 0
-        for name in names {
-            if Task.isCancelled { return }
-            let sku = (name as NSString).deletingPathExtension
-            do {
-                let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(catalogFolder)/\(name)")))
-                let info = try bytes.withUnsafeBytes { try JPEGMarkers.inspect($0).get() }
-                let scale: JPEGScale = min(info.width, info.height) >= 1024 ? .quarter : .full
-                _ = try bytes.withUnsafeBytes { try decoder.decode($0, into: image, scale: scale) }
-                let embedding = try analyzer.withLock { try $0.embed(image) }
-                try index.add(sku: sku, embedding: embedding)
-            } catch {
-                skipped += 1
-                logger.warning("catalog photo skipped", metadata: ["file": "\(name)", "error": "\(error)"])
+        // A photo that cannot be read for want of descriptors or memory is tried again later, and the index is
+        // saved only whole (one saved with holes would be reused as it is until the photos change).
+        let skipped = await retryingTransient(
+            names,
+            retrying: { count, wait, error in
+                self.logger.warning(
+                    "catalog photos cannot be read now; trying again",
+                    metadata: ["count": "\(count)", "in": "\(wait)", "error": "\(error)"])
             }
+        ) { name in
+            let bytes = try WholeFile.read("\(catalogFolder)/\(name)")
+            let info = try bytes.withUnsafeBytes { try JPEGMarkers.inspect($0).get() }
+            let scale: JPEGScale = min(info.width, info.height) >= 1024 ? .quarter : .full
+            _ = try bytes.withUnsafeBytes { try decoder.decode($0, into: image, scale: scale) }
+            let embedding = try analyzer.withLock { try $0.embed(image) }
+            try index.add(sku: (name as NSString).deletingPathExtension, embedding: embedding)
             await Task.yield()
+        }
+        if Task.isCancelled { return }
+        for (name, error) in skipped {
+            logger.warning("catalog photo skipped", metadata: ["file": "\(name)", "error": "\(error)"])
         }
         analyzer.withLock { $0.catalog = index }
         snapshot.withLock { $0.catalogItems = index.count }
         try? Data(index.serialized(tag: tag)).write(to: URL(fileURLWithPath: cache))
-        logger.info("catalog index built", metadata: ["items": "\(index.count)", "skipped": "\(skipped)"])
+        logger.info("catalog index built", metadata: ["items": "\(index.count)", "skipped": "\(skipped.count)"])
     }
 
     /// The DCT scale that keeps the frame's shorter side at 240 pixels or more (vision needs no more).

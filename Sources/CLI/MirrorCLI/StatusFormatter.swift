@@ -15,6 +15,7 @@ public enum StatusFormatter {
             pad("", 10) + "\(camera.format) \(camera.width)x\(camera.height) @ \(fixed(camera.fps)) fps · "
                 + "captured \(camera.framesCaptured) · dropped \(camera.framesDropped) · corrupt \(camera.framesCorrupt)"
         )
+        if let problem = camera.problem { lines.append(pad("PROBLEM", 10) + problem) }
         lines.append(
             pad("DISPLAY", 10) + "\(display.device) \(display.width)x\(display.height) \(display.pixelFormat) "
                 + "rotation \(display.rotation)")

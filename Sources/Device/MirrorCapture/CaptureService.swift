@@ -27,8 +27,10 @@ public final class CaptureStats: Sendable {
         var lastFrameAt: MonotonicInstant?
         /// When a frame was last passed on (whole, and masked when masks are set).
         var lastGoodFrameAt: MonotonicInstant?
-        /// Whether this stream's first frame that could not be masked was reported.
+        /// Whether this stream's first frame that could not be decoded or masked was reported, and why it was
+        /// refused.
         var refusalReported = false
+        var refusal: String?
     }
 
     private let values = Mutex(Values())
@@ -66,6 +68,7 @@ public final class CaptureStats: Sendable {
             if state == .streaming {
                 $0.streamingSince = .now()
                 $0.refusalReported = false
+                $0.refusal = nil
             }
             if let format {
                 $0.format = format
@@ -107,13 +110,15 @@ public final class CaptureStats: Sendable {
 
     /// The camera part of the status report.
     public func report(device: String) -> StatusReport.Camera {
-        values.withLock { v in
+        var camera = values.withLock { v in
             StatusReport.Camera(
                 state: v.state.rawValue, device: device, format: v.format?.format.fourcc ?? "-",
                 width: v.format?.width ?? 0, height: v.format?.height ?? 0,
                 fps: (v.rate.rate(at: .now()) * 10).rounded() / 10,
                 framesCaptured: v.captured, framesDropped: v.dropped, framesCorrupt: v.corrupt)
         }
+        camera.problem = unusable()
+        return camera
     }
 
     public var state: State { values.withLock { $0.state } }
@@ -134,15 +139,18 @@ public final class CaptureStats: Sendable {
             guard v.state == .streaming, let last = v.lastFrameAt, now.since(last) <= limit,
                 now.since(v.lastGoodFrameAt.map { max($0, v.streamingSince) } ?? v.streamingSince) > limit
             else { return nil }
-            return "camera: every frame dropped for over \(limit) (damaged, or it cannot be masked)"
+            return "camera: every frame dropped for over \(limit) (\(v.refusal ?? "damaged, or it cannot be masked"))"
         }
     }
 
     /// True the first time in a stream that a frame was refused (it cannot be decoded or masked: to say so once,
-    /// loudly).
-    func firstRefusal() -> Bool {
+    /// loudly); `why` is kept for health and status.
+    func firstRefusal(_ why: String) -> Bool {
         values.withLock { v in
-            defer { v.refusalReported = true }
+            defer {
+                v.refusalReported = true
+                v.refusal = why
+            }
             return !v.refusalReported
         }
     }
@@ -185,6 +193,9 @@ public struct CaptureService: Service {
     /// Why a well-formed JPEG cannot be shown, or nil: the decoders take greyscale and YCbCr (1 or 3 components), at
     /// the size the stream was opened with.
     static func undecodable(_ info: JPEGInfo, frame: Frame) -> String? {
+        if let coding = info.unsupportedCoding {
+            return "\(coding) frames, which the decoder cannot read; set the camera to baseline MJPEG"
+        }
         guard info.components == 1 || info.components == 3 else {
             return "\(info.components) colour components (CMYK or similar); set the camera to YCbCr MJPEG"
         }
@@ -228,7 +239,7 @@ public struct CaptureService: Service {
                                         // dropped as corrupt, said once, and a camera problem after 5 s, so the
                                         // display is not blamed and the watchdog stays fed (a restart would not help).
                                         stats.record(frame, corrupt: true)
-                                        if stats.firstRefusal() {
+                                        if stats.firstRefusal(problem) {
                                             logger.error(
                                                 "camera frames cannot be decoded; dropped (so is every such frame)",
                                                 metadata: ["device": "\(device.name)", "problem": "\(problem)"])
@@ -249,7 +260,7 @@ public struct CaptureService: Service {
                                     // per stream at error level: a camera whose every frame is refused shows
                                     // nothing and records nothing until its format is fixed.
                                     stats.record(frame, corrupt: true)
-                                    if stats.firstRefusal() {
+                                    if stats.firstRefusal("a frame cannot be masked: \(error)") {
                                         logger.error(
                                             "camera frame cannot be masked; dropped (so is every such frame)",
                                             metadata: ["device": "\(device.name)", "error": "\(error)"])

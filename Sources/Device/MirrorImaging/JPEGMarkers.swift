@@ -10,15 +10,38 @@ public struct JPEGInfo: Sendable, Equatable {
     public var sampling: [UInt8] = []
     /// The first component's (luma's) DC quantizer as the first scan uses it; 0 when no table was found.
     public var lumaDCQuantizer: Int = 0
+    /// The frame header's marker, which names the coding process: 0xC0 baseline, 0xC1 extended, 0xC2
+    /// progressive, 0xC3 lossless, 0xC5–0xC7 hierarchical, 0xC9–0xCF arithmetic-coded.
+    public var frameMarker: UInt8 = 0xC0
+    /// Bits per sample (8 for every camera the decoder reads; 12 or 16 for some).
+    public var precision: Int = 8
 
-    public init(length: Int, width: Int, height: Int, components: Int, sampling: [UInt8] = [], lumaDCQuantizer: Int = 0)
-    {
+    public init(
+        length: Int, width: Int, height: Int, components: Int, sampling: [UInt8] = [], lumaDCQuantizer: Int = 0,
+        frameMarker: UInt8 = 0xC0, precision: Int = 8
+    ) {
         self.length = length
         self.width = width
         self.height = height
         self.components = components
         self.sampling = sampling
         self.lumaDCQuantizer = lumaDCQuantizer
+        self.frameMarker = frameMarker
+        self.precision = precision
+    }
+
+    /// Whether the decoders (libjpeg-turbo built for 8 bits) read this coding: 8-bit baseline, extended or
+    /// progressive Huffman; nil when they do, else its name.
+    public var unsupportedCoding: String? {
+        let process: String? =
+            switch frameMarker {
+            case 0xC0, 0xC1, 0xC2: nil
+            case 0xC3: "lossless"
+            case 0xC5, 0xC6, 0xC7: "hierarchical"
+            default: "arithmetic-coded"
+            }
+        if let process { return "\(process) JPEG (SOF\(frameMarker - 0xC0))" }
+        return precision == 8 ? nil : "\(precision)-bit JPEG"
     }
 }
 
@@ -40,6 +63,8 @@ public enum JPEGMarkers {
         var lumaTable = -1
         var dcQuantizers = [Int](repeating: 0, count: 4)
         var lumaDCQuantizer = 0
+        var frameMarker: UInt8 = 0
+        var precision = 8
         var sawScan = false
         while true {
             guard index < count else { return fail("truncated after \(count) bytes (no end-of-image marker)") }
@@ -55,7 +80,7 @@ public enum JPEGMarkers {
                 return .success(
                     JPEGInfo(
                         length: index, width: width, height: height, components: components, sampling: sampling,
-                        lumaDCQuantizer: lumaDCQuantizer))
+                        lumaDCQuantizer: lumaDCQuantizer, frameMarker: frameMarker, precision: precision))
             case 0x01, 0xD0...0xD7:  // TEM, RSTn: no length
                 continue
             case 0x00, 0xD8:
@@ -66,6 +91,8 @@ public enum JPEGMarkers {
                 guard length >= 2, index + length <= count else { return fail("truncated segment at byte \(index)") }
                 if (0xC0...0xCF).contains(marker), marker != 0xC4, marker != 0xC8, marker != 0xCC {  // SOFn
                     guard length >= 8 else { return fail("short frame header") }
+                    frameMarker = marker
+                    precision = Int(bytes[index + 2])
                     height = Int(bytes[index + 3]) << 8 | Int(bytes[index + 4])
                     width = Int(bytes[index + 5]) << 8 | Int(bytes[index + 6])
                     components = Int(bytes[index + 7])

@@ -17,11 +17,15 @@ public struct StatusReport: Codable, Sendable, Equatable {
         public var framesDropped: UInt64
         /// Frames that failed validation and were discarded.
         public var framesCorrupt: UInt64
+        /// What is wrong with the camera's frames when every one is dropped (e.g. "…12-bit JPEG frames, which the
+        /// decoder cannot read…"); absent while frames are used, and from reports of older daemons.
+        public var problem: String?
 
         public init(
             state: String, device: String, format: String, width: Int, height: Int, fps: Double,
-            framesCaptured: UInt64, framesDropped: UInt64, framesCorrupt: UInt64
+            framesCaptured: UInt64, framesDropped: UInt64, framesCorrupt: UInt64, problem: String? = nil
         ) {
+            self.problem = problem
             self.state = state
             self.device = device
             self.format = format

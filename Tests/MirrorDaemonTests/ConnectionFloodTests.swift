@@ -10,11 +10,12 @@ import Testing
     static let flood = 600
 
     /// Opens `count` connections to `connect()`, each sending complete headers for a 100,000-byte body and one
-    /// byte of it; answers the descriptors (closed by the caller) that are still open a moment later. Connections
+    /// byte of it; answers the descriptors (closed by the caller) that are still open `settle` later (past the 2 s
+    /// a refused connection is given to send its head, for its 503). Connections
     /// that cannot be made (the server stopped accepting) are left out. Without `settle`, answers every
     /// connection made, at once.
     static func trickle(
-        _ count: Int, head: String, settle: Duration? = .milliseconds(500), connect: () throws -> Int32
+        _ count: Int, head: String, settle: Duration? = .milliseconds(2500), connect: () throws -> Int32
     ) async throws -> [Int32] {
         var open: [Int32] = []
         for _ in 0..<count {

@@ -219,8 +219,21 @@ import Testing
             ])
         #expect(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "mjpeg,360,640,\(clips[0].frames)")
 
+        // A destination that passes the checks but cannot be written (an immutable file: renaming over it fails
+        // even for root): mirrorctl fails, and the audit says the clip was not written.
+        let stuck = "\(daemon.folder)/immutable.avi"
+        try Data().write(to: URL(fileURLWithPath: stuck))
+        let immutable = try await run("/usr/bin/chattr", ["+i", stuck])
+        try #require(immutable.status == 0, "chattr +i needs root on ext4: \(immutable)")
+        defer {
+            _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/chattr"), arguments: ["-i", stuck]).waitUntilExit()
+        }
+        let unwritten = try await ctl(daemon, "clips", "export", clips[0].id, stuck)
+        #expect(unwritten.status == 73 && unwritten.stderr.contains("cannot write \(stuck)"), "\(unwritten)")
+        _ = try await run("/usr/bin/chattr", ["-i", stuck])
+
         // Every view and export of the clip is in the audit log: played on the review screen, the refused
-        // export and the export.
+        // export, the export, and the one that reached mirrorctl but no file.
         let audit = try await ctl(daemon, "clips", "audit", "--json")
         struct Row: Decodable {
             var actor: String
@@ -230,7 +243,10 @@ import Testing
         }
         let rows = try JSONDecoder().decode([Row].self, from: Data(audit.stdout.utf8)).filter { $0.clip == clips[0].id }
         #expect(rows.contains { $0.actor == "shopper" && $0.action == "view" }, "\(audit.stdout)")
-        #expect(rows.filter { $0.actor == "staff" && $0.action == "export" }.count == 2, "\(audit.stdout)")
+        let exports = rows.filter { $0.actor == "staff" && $0.action == "export" }.map(\.detail)
+        #expect(exports.count == 4, "\(audit.stdout)")
+        #expect(
+            exports.contains { $0.hasPrefix("not written at the destination: cannot write \(stuck)") }, "\(exports)")
         #expect(try await ctl(daemon, "clips", "audit").stdout.contains("played on the mirror"))
 
         // Withdrawing consent erases the session's clips at once.

@@ -96,7 +96,15 @@ struct Clips: AsyncParsableCommand {
             guard avi.starts(with: Array("RIFF".utf8)) else {
                 throw CLIError("mirrord sent something that is not an AVI file", exitCode: 65)
             }
-            try ExportFile.write(avi, to: file)
+            do {
+                try ExportFile.write(avi, to: file)
+            } catch {
+                // The audit says the clip was sent; it says too that it was not written (best effort: the
+                // write's error is what the caller needs to see).
+                try? await daemon.client.post(
+                    "/v1/clips/\(component)/export-failed", json: ExportFailure(reason: "\(error)"))
+                throw error
+            }
             print("wrote \(file) (\(avi.count) bytes)")
         }
     }

@@ -74,6 +74,11 @@ struct DaemonClient {
         return try decode(answer, as: T.self)
     }
 
+    /// POSTs `body` as JSON to `path`, for an answer with nothing in it (204).
+    func post(_ path: String, json body: some Encodable) async throws {
+        _ = try await send(.POST, path, limit: 1 << 16, body: try JSONEncoder().encode(body), deadline: Self.deadline)
+    }
+
     /// How long a request may take unless its command says otherwise.
     static let deadline = Duration.seconds(10)
 

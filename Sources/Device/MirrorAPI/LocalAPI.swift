@@ -51,6 +51,8 @@ public protocol DaemonFacade: Sendable {
     /// A clip as a plain MJPEG AVI, in an open file the answer streams from; throws when the shopper did not
     /// agree to share it.
     func exportClip(_ id: String) throws -> ExportedClip
+    /// Records that an exported clip could not be written where mirrorctl was asked to put it.
+    func exportNotWritten(_ id: String, reason: String) throws
     /// The newest `limit` rows of the audit log, newest first.
     func auditLog(limit: Int) throws -> [AuditEntry]
     /// Deletes expired clips, or every clip of ended sessions; returns how many.
@@ -287,6 +289,14 @@ public enum LocalAPI {
             } catch { throw HTTPError(.forbidden, message: "\(error)") }
             // Streamed from the file: a long clip never sits in mirrord's memory whole.
             return Response(status: .ok, headers: [.contentType: "video/x-msvideo"], body: avi.body())
+        }
+        router.post("/v1/clips/:id/export-failed") { request, context -> Response in
+            let id = try PathParameter.decoded(context, "id")
+            let body = try await JSONBody.decode(ExportFailure.self, request, limit: 4096, fields: ["reason"])
+            do { try daemon.exportNotWritten(id, reason: body.reason) } catch let missing as ClipNotFound {
+                throw HTTPError(.notFound, message: "\(missing)")
+            } catch { throw HTTPError(.internalServerError, message: "\(error)") }
+            return Response(status: .noContent)
         }
         router.get("/v1/audit") { request, _ -> Response in
             let limit = Int(try wholeNumber(request, "limit", in: 1...10_000) ?? 100)

@@ -206,7 +206,15 @@ extension ClipRecorder {
         }
         let key = try deviceKey.unwrap(Array(clip.wrappedKey))
         let frames = try EncryptedClip.export("\(folder)/\(clip.file)", key: key, to: path)
-        try store.audit(actor: .staff, action: .export, clipID: id, detail: "\(frames) frames")
+        try store.audit(actor: .staff, action: .export, clipID: id, detail: "\(frames) frames sent to mirrorctl")
         return frames
+    }
+
+    /// mirrorctl could not write the clip it was sent (a full disk, say): the audit says so beside the export, so
+    /// it never reads as a file that exists somewhere.
+    func exportNotWritten(_ id: String, reason: String) throws {
+        guard try store.clip(id) != nil else { throw ClipNotFound(id: id) }
+        try store.audit(
+            actor: .staff, action: .export, clipID: id, detail: "not written at the destination: \(reason.prefix(300))")
     }
 }

@@ -200,6 +200,8 @@ final class DaemonState: DaemonFacade {
         return exported
     }
 
+    func exportNotWritten(_ id: String, reason: String) throws { try recorder.exportNotWritten(id, reason: reason) }
+
     func purgeClips(all: Bool) throws -> Int { try recorder.purge(all: all) }
 
     func healthProblems() -> [String] {

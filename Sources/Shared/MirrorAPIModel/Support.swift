@@ -21,6 +21,12 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     }
 }
 
+/// Why mirrorctl could not write an exported clip (`POST /v1/clips/{id}/export-failed`).
+public struct ExportFailure: Codable, Sendable, Equatable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}
+
 /// One line of the daemon's log, numbered so that a follower asks only for what is new.
 public struct LogLine: Codable, Sendable, Equatable {
     public var seq: Int64

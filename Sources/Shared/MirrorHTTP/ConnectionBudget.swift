@@ -1,7 +1,9 @@
 import Foundation
+import HTTPTypes
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTPTypes
 import Synchronization
 
 /// The connections one process holds, over all its listeners, and per client: a flood from one address (or one
@@ -39,8 +41,9 @@ public final class ConnectionBudget: Sendable {
         Listener(budget: self, cap: listenerCap)
     }
 
-    /// A handler for every connection (after the HTTP codec) that closes it at once when its client already
-    /// holds its share.
+    /// A handler for every connection (after the HTTP codec) that refuses it when its client already holds its
+    /// share: its request is answered 503 with Retry-After as soon as its head arrives, and a connection whose head
+    /// has not come within `refusedGrace` is closed.
     public func admission() -> any RemovableChannelHandler { Admission(budget: self) }
 
     func opened() { state.withLock { $0.open += 1 } }
@@ -100,12 +103,20 @@ public final class ConnectionBudget: Sendable {
         var gid: UInt32 = 0
     }
 
+    /// How long a refused connection may take to send its request head before it is closed unanswered.
+    static let refusedGrace = TimeAmount.seconds(2)
+
     /// Admits a connection to its client's share when it becomes active, and gives the share back when it ends.
     final class Admission: ChannelInboundHandler, RemovableChannelHandler {
-        typealias InboundIn = NIOAny
+        typealias InboundIn = HTTPRequestPart
+        typealias InboundOut = HTTPRequestPart
+        typealias OutboundOut = HTTPResponsePart
         let budget: ConnectionBudget
         private var client: String?
         private var asked = false
+        /// Refused: nothing is passed on, the request is answered 503.
+        private var refused = false
+        private var answered = false
 
         init(budget: ConnectionBudget) { self.budget = budget }
 
@@ -123,6 +134,22 @@ public final class ConnectionBudget: Sendable {
             context.fireChannelInactive()
         }
 
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard refused else { return context.fireChannelRead(data) }
+            guard !answered, case .head = unwrapInboundIn(data) else { return }
+            answered = true
+            let text = "too many connections from one client (\(budget.perClient)); try again in a second\n"
+            var response = HTTPResponse(status: .serviceUnavailable)
+            response.headerFields[.retryAfter] = "1"
+            response.headerFields[.connection] = "close"
+            response.headerFields[.contentType] = "text/plain; charset=utf-8"
+            response.headerFields[.contentLength] = "\(text.utf8.count)"
+            context.write(wrapOutboundOut(.head(response)), promise: nil)
+            context.write(wrapOutboundOut(.body(ByteBuffer(string: text))), promise: nil)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        }
+
         func handlerRemoved(context: ChannelHandlerContext) { release() }
 
         private func release() {
@@ -134,7 +161,13 @@ public final class ConnectionBudget: Sendable {
             guard !asked else { return }
             asked = true
             let decide = { (key: String) in
-                if self.budget.admit(key) { self.client = key } else { context.close(promise: nil) }
+                if self.budget.admit(key) {
+                    self.client = key
+                } else {
+                    self.refused = true
+                    let channel = context.channel
+                    context.eventLoop.scheduleTask(in: ConnectionBudget.refusedGrace) { channel.close(promise: nil) }
+                }
             }
             if let address = context.channel.remoteAddress?.ipAddress {
                 decide(address)

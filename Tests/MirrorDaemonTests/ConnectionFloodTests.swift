@@ -1,4 +1,5 @@
 import Foundation
+import MirrorCore
 import Testing
 
 /// Issue: 905 connections trickling a body silenced the hub, and 50 did the same to mirrord's socket and share
@@ -10,18 +11,22 @@ import Testing
     static let flood = 600
 
     /// Opens `count` connections to `connect()`, each sending complete headers for a 100,000-byte body and one
-    /// byte of it; answers the descriptors (closed by the caller) that are still open `settle` later (past the 2 s
-    /// a refused connection is given to send its head, for its 503). Connections
-    /// that cannot be made (the server stopped accepting) are left out. Without `settle`, answers every
-    /// connection made, at once.
+    /// byte of it; answers the descriptors (closed by the caller) that are still open `settle` later (past the
+    /// 250 ms a refused connection to the socket is given to send its head, for its 503). Connections that cannot
+    /// be made (the server stopped accepting) are left out. Without `settle`, answers every connection made, at
+    /// once. The sockets are blocking: they are used on a thread of their own, never on the shared pool the other
+    /// tests' tasks run on.
     static func trickle(
-        _ count: Int, head: String, settle: Duration? = .milliseconds(2500), connect: () throws -> Int32
+        _ count: Int, head: String, settle: Duration? = .seconds(1), connect: @escaping @Sendable () throws -> Int32
     ) async throws -> [Int32] {
-        var open: [Int32] = []
-        for _ in 0..<count {
-            guard let fd = try? connect() else { continue }
-            _ = (head + "{").withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
-            open.append(fd)
+        let open = await LoopThread.run("flood") { () -> [Int32] in
+            var open: [Int32] = []
+            for _ in 0..<count {
+                guard let fd = try? connect() else { continue }
+                _ = (head + "{").withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+                open.append(fd)
+            }
+            return open
         }
         guard let settle else { return open }
         try await Task.sleep(for: settle)
@@ -58,8 +63,9 @@ import Testing
         _ = try await daemon.waitUntilStreaming()
         let head =
             "POST /v1/enrol HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+        let hubPort = hub.port
         let held = try await Self.trickle(Self.flood, head: head) {
-            try connectLoopback(port: hub.port, from: "127.0.0.2")
+            try connectLoopback(port: hubPort, from: "127.0.0.2")
         }
         defer { held.forEach { close($0) } }
         #expect(held.count <= 128, "one address holds \(held.count) of the hub's connections")
@@ -97,7 +103,9 @@ import Testing
             try connectLoopback(port: sharePort, from: "127.0.0.2")
         }
         defer { share.forEach { close($0) } }
-        let socket = try await Self.trickle(Self.flood, head: head) { try connectUnix(daemon.socket) }
+        let socket = try await Self.trickle(Self.flood, head: head) { [socket = daemon.socket] in
+            try connectUnix(socket)
+        }
         defer { socket.forEach { close($0) } }
         #expect(share.count <= 32 && socket.count <= 32, "held: share port \(share.count), socket \(socket.count)")
 

@@ -43,7 +43,9 @@ import Testing
             }
         }
         let tcp = held.count
-        held += try await ConnectionFloodTests.trickle(100, head: head, settle: nil) { try connectUnix(daemon.socket) }
+        held += try await ConnectionFloodTests.trickle(100, head: head, settle: nil) { [socket = daemon.socket] in
+            try connectUnix(socket)
+        }
         let flooded = ContinuousClock.now - started
         try await Task.sleep(for: .milliseconds(500))
         let pid = daemon.process.processIdentifier

@@ -1,4 +1,5 @@
 import Foundation
+import MirrorCore
 import Testing
 
 /// Issue: a request whose headers arrive whole and whose body then trickles (a byte every few seconds) held its
@@ -7,13 +8,17 @@ import Testing
 @Suite(.serialized) struct SlowBodyTests {
     /// Sends complete headers announcing a body (`head`), then one byte every 2 s, and expects a 408 well before
     /// the trickle could end (at most 45 s are waited); `what` names the listener in the printed figure.
+    /// The socket is blocking: it is read on a thread of its own, never on the shared pool.
     static func expect408(_ fd: Int32, head: String, what: String) async throws {
         _ = head.withCString { write(fd, $0, strlen($0)) }
         let started = ContinuousClock.now
-        var answer = ""
-        while answer.isEmpty, ContinuousClock.now - started < .seconds(45) {
-            _ = " ".withCString { send(fd, $0, 1, Int32(MSG_NOSIGNAL)) }
-            answer = String(decoding: readToEnd(fd, timeout: .seconds(2)) { _ in true }, as: UTF8.self)
+        let answer = await LoopThread.run("trickle") { () -> String in
+            var answer = ""
+            while answer.isEmpty, ContinuousClock.now - started < .seconds(45) {
+                _ = " ".withCString { send(fd, $0, 1, Int32(MSG_NOSIGNAL)) }
+                answer = String(decoding: readToEnd(fd, timeout: .seconds(2)) { _ in true }, as: UTF8.self)
+            }
+            return answer
         }
         let after = ContinuousClock.now - started
         print("a trickling body on \(what): \(answer.isEmpty ? "no answer" : String(answer.prefix(12))) after \(after)")

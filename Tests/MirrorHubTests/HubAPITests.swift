@@ -155,6 +155,19 @@ import Testing
                     ).status
                     #expect(status == .badRequest, "\(query)")
                 }
+                // Out of range is refused as mirrord refuses it, never silently kept within (issue: limit=0 gave
+                // one event, limit=5000 a thousand, after=-5 everything).
+                for (path, query) in [
+                    ("/v1/stores/s1/events", "limit=0"), ("/v1/stores/s1/events", "limit=5000"),
+                    ("/v1/stores/s1/events", "after=-5"), ("/v1/sync/pull", "limit=0"), ("/v1/sync/pull", "limit=1001"),
+                    ("/v1/sync/pull", "cursor=-1"),
+                ] {
+                    let answer = try await client.execute(
+                        uri: "\(path)?\(query)", method: .get, headers: path.hasPrefix("/v1/sync") ? device : office)
+                    let name = String(query.prefix { $0 != "=" })
+                    #expect(answer.status == .badRequest, "\(path)?\(query)")
+                    #expect(String(buffer: answer.body).contains("\(name) must be a whole number from"), "\(query)")
+                }
             }
         }
     }

@@ -28,7 +28,7 @@ public protocol DaemonFacade: Sendable {
     /// The configuration file, secrets redacted.
     func configReport() -> ConfigReport
     /// Re-reads the configuration file and applies what can change while running; throws when it does not load.
-    func reloadConfig() throws -> ConfigReload
+    func reloadConfig() async throws -> ConfigReload
     /// Enrols with the hub and starts syncing; throws with the reason.
     func enroll(_ request: MirrorEnrollment) async throws -> MirrorEnrollmentResult
 
@@ -92,7 +92,8 @@ public enum Limits {
     /// (4,096) and even under the common default of 1,024, leaving the store, clips, camera, display and catalog
     /// photos their descriptors.
     public static let network = ConnectionBudget(total: 768, perClient: 32, logger: Logger(label: "mirrord"))
-    public static let local = ConnectionBudget(total: 64, perClient: 16, logger: Logger(label: "mirrord"))
+    public static let local = ConnectionBudget(
+        total: 64, perClient: 16, answersRefused: true, logger: Logger(label: "mirrord"))
 
     /// The HTTP/1 settings of a TCP listener, or (`local`) of the control socket.
     public static func http1(local: Bool = false) -> HTTP1Channel.Configuration {
@@ -213,7 +214,7 @@ public enum LocalAPI {
         }
         router.get("/v1/config") { _, _ -> Response in try JSONBody.response(daemon.configReport()) }
         router.post("/v1/config/reload") { _, _ -> Response in
-            do { return try JSONBody.response(try daemon.reloadConfig()) } catch {
+            do { return try JSONBody.response(try await daemon.reloadConfig()) } catch {
                 throw HTTPError(.unprocessableContent, message: "\(error)")
             }
         }

@@ -385,7 +385,7 @@ struct ReloadOnHangup: Service {
         await cancelWhenGracefulShutdown {
             for await _ in hangups {
                 do {
-                    let reload = try state.reloadConfig()
+                    let reload = try await state.reloadConfig()
                     logger.notice(
                         "configuration reloaded",
                         metadata: ["applied": "\(reload.applied)", "needs_restart": "\(reload.needsRestart)"])

@@ -176,14 +176,18 @@ extension DaemonState {
 extension DaemonState {
     /// Re-reads the configuration file and applies what can change while running: the session settings and
     /// the recording settings but the pre-roll. Other changed keys are reported as waiting for a restart. A file
-    /// that does not load changes nothing.
-    func reloadConfig() throws -> ConfigReload {
+    /// that does not load changes nothing. The file is read and checked (host names looked up, the model and the
+    /// replay file loaded) on a thread of its own: never on the shared pool the API's handlers answer on.
+    func reloadConfig() async throws -> ConfigReload {
         guard let configPath else { throw DaemonError("mirrord was started without a configuration file") }
         let new: DaemonConfig
         do {
-            new = try DaemonConfig.load(path: configPath)
-            // A file that loads but would not start is refused too: the next restart would fail on it.
-            try Preflight.check(new)
+            new = try await LoopThread.run("mirror-reload") { () throws -> DaemonConfig in
+                let new = try DaemonConfig.load(path: configPath)
+                // A file that loads but would not start is refused too: the next restart would fail on it.
+                try Preflight.check(new)
+                return new
+            }
         } catch {
             throw DaemonError("\(error) (nothing was changed)")
         }

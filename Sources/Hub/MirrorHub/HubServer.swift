@@ -137,8 +137,9 @@ public enum HubServer {
         router.get("/v1/sync/pull") { request, _ -> Response in
             let device = try await authenticate(request, store, [.device])
             let query = request.uri.queryParameters
-            let cursor = try wholeNumber(request, "cursor", default: 0)
-            let limit = try wholeNumber(request, "limit", default: Int64(HubStore.maxPullPage))
+            let cursor = try wholeNumber(request, "cursor", default: 0, in: 0...Int64.max)
+            let limit = try wholeNumber(
+                request, "limit", default: Int64(HubStore.maxPullPage), in: 1...Int64(HubStore.maxPullPage))
             return try JSONBody.response(
                 try await store.pull(
                     device: device, epoch: query.get("epoch"), cursor: cursor,
@@ -172,8 +173,8 @@ public enum HubServer {
             let storeId = try PathParameter.decoded(context, "store")
             let caller = try await authenticate(request, store, [.staff, .headOffice])
             guard caller.canAccess(store: storeId) else { throw forbidden(storeId) }
-            let after = try wholeNumber(request, "after", default: 0)
-            let limit = try wholeNumber(request, "limit", default: 200)
+            let after = try wholeNumber(request, "after", default: 0, in: 0...Int64.max)
+            let limit = try wholeNumber(request, "limit", default: 200, in: 1...1000)
             return try JSONBody.response(
                 try await store.events(store: storeId, afterMillis: after, limit: Int(clamping: limit)))
         }
@@ -313,11 +314,17 @@ public enum HubServer {
 
     /// The whole number in query parameter `name`, or `fallback` when it is absent; given twice or not a whole
     /// number, the request is refused (found by schemathesis: `limit=null` used to mean the default).
-    static func wholeNumber(_ request: Request, _ name: String, default fallback: Int64) throws -> Int64 {
+    /// With `range`, a number outside it is refused too, as mirrord refuses it (never silently kept within it).
+    static func wholeNumber(
+        _ request: Request, _ name: String, default fallback: Int64, in range: ClosedRange<Int64> = .min ... .max
+    ) throws -> Int64 {
         let values = request.uri.queryParameters.getAll(name)
         guard let text = values.first else { return fallback }
-        guard values.count == 1, let value = Int64(text) else {
-            throw HTTPError(.badRequest, message: "\(name) must be a whole number, given once")
+        guard values.count == 1, let value = Int64(text), range.contains(value) else {
+            let bounds =
+                range == .min ... .max
+                ? "" : " from \(range.lowerBound)\(range.upperBound == .max ? " up" : " to \(range.upperBound)")"
+            throw HTTPError(.badRequest, message: "\(name) must be a whole number\(bounds), given once")
         }
         return value
     }

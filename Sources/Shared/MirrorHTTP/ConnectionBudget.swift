@@ -17,6 +17,10 @@ public final class ConnectionBudget: Sendable {
     public let total: Int
     /// The most one client holds at once (an address, or a process on a Unix socket).
     public let perClient: Int
+    /// Whether a connection over its client's share is answered (503, Retry-After) rather than closed at once:
+    /// for a local socket, where a burst from one staff tool is ordinary; never for a network listener, where
+    /// every refused connection kept waiting for its request would be a slot a flood holds.
+    public let answersRefused: Bool
     let logger: Logger
     private let state = Mutex<State>(State())
 
@@ -26,9 +30,10 @@ public final class ConnectionBudget: Sendable {
         var lastWarning: ContinuousClock.Instant?
     }
 
-    public init(total: Int, perClient: Int, logger: Logger) {
+    public init(total: Int, perClient: Int, answersRefused: Bool = false, logger: Logger) {
         self.total = total
         self.perClient = perClient
+        self.answersRefused = answersRefused
         self.logger = logger
     }
 
@@ -42,8 +47,8 @@ public final class ConnectionBudget: Sendable {
     }
 
     /// A handler for every connection (after the HTTP codec) that refuses it when its client already holds its
-    /// share: its request is answered 503 with Retry-After as soon as its head arrives, and a connection whose head
-    /// has not come within `refusedGrace` is closed.
+    /// share: closed at once, or (``answersRefused``) its request answered 503 with Retry-After as soon as its head
+    /// arrives, and closed unanswered when the head has not come within `refusedGrace`.
     public func admission() -> any RemovableChannelHandler { Admission(budget: self) }
 
     func opened() { state.withLock { $0.open += 1 } }
@@ -103,8 +108,9 @@ public final class ConnectionBudget: Sendable {
         var gid: UInt32 = 0
     }
 
-    /// How long a refused connection may take to send its request head before it is closed unanswered.
-    static let refusedGrace = TimeAmount.seconds(2)
+    /// How long a refused connection may take to send its request head before it is closed unanswered (a local
+    /// client writes it as it connects).
+    static let refusedGrace = TimeAmount.milliseconds(250)
 
     /// Admits a connection to its client's share when it becomes active, and gives the share back when it ends.
     final class Admission: ChannelInboundHandler, RemovableChannelHandler {
@@ -163,6 +169,8 @@ public final class ConnectionBudget: Sendable {
             let decide = { (key: String) in
                 if self.budget.admit(key) {
                     self.client = key
+                } else if !self.budget.answersRefused {
+                    context.close(promise: nil)
                 } else {
                     self.refused = true
                     let channel = context.channel

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// Runs the real `mirrord` and `mirrorctl` binaries, as staff and systemd would.
@@ -29,7 +30,8 @@ struct Outcome {
     var stderr: String
 }
 
-/// Runs `executable` to completion (at most `timeout`) and returns what it printed.
+/// Runs `executable` to completion (at most `timeout`) and returns what it printed, read while it runs (a child
+/// that prints more than a pipe holds would otherwise wait for a reader that waits for it).
 func run(
     _ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)
 )
@@ -44,6 +46,8 @@ func run(
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    let printed = PipeCollector(out.fileHandleForReading)
+    let complained = PipeCollector(err.fileHandleForReading)
     let deadline = ContinuousClock.now + timeout
     while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
     if process.isRunning {
@@ -51,17 +55,20 @@ func run(
         Issue.record("\(executable) \(arguments) did not finish within \(timeout)")
     }
     process.waitUntilExit()
-    return Outcome(
-        status: process.terminationStatus,
-        stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-        stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    // A grandchild may hold the pipes open after the child ends: what came by then is the answer.
+    await printed.waitUntilClosed(timeout: .seconds(5))
+    await complained.waitUntilClosed(timeout: .seconds(5))
+    return Outcome(status: process.terminationStatus, stdout: printed.text, stderr: complained.text)
 }
 
-/// A daemon in a scratch state directory, with the demo profile.
+/// A daemon in a scratch state directory, with the demo profile. Its standard error is read as it comes, by a
+/// thread of its own (a pipe nobody reads would stop mirrord at its next log line once full).
 final class DaemonUnderTest {
     let folder: String
     let process = Process()
     let stderr = Pipe()
+    /// What mirrord wrote to standard error, read as it comes; ``logs()`` hands out what is new.
+    private var written: PipeCollector?
     let stateDirectory: String
     /// The default socket, in the state directory (relative ones are in `folder`).
     var socket: String {
@@ -90,6 +97,7 @@ final class DaemonUnderTest {
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        written = PipeCollector(stderr.fileHandleForReading)
     }
 
     /// Waits until `mirrorctl status` answers with the camera streaming.
@@ -116,13 +124,49 @@ final class DaemonUnderTest {
         return process.terminationStatus
     }
 
-    func logs() -> String {
-        String(decoding: stderr.fileHandleForReading.availableData, as: UTF8.self)
-    }
+    /// What mirrord wrote to standard error since the last call; never waits for more.
+    func logs() -> String { written?.unread() ?? "" }
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+/// What a child writes to one pipe, gathered by a thread of its own until the pipe closes, so the child never
+/// waits on a full pipe and a test never blocks on a read (the pool its tasks share has two threads).
+final class PipeCollector: Sendable {
+    private let state = Mutex((bytes: [UInt8](), handedOut: 0, closed: false))
+
+    init(_ handle: FileHandle) {
+        let thread = Thread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                state.withLock { $0.bytes += chunk }
+            }
+            state.withLock { $0.closed = true }
+        }
+        thread.start()
+    }
+
+    /// Everything so far.
+    var text: String { String(decoding: state.withLock { $0.bytes }, as: UTF8.self) }
+
+    /// What came since the last call.
+    func unread() -> String {
+        state.withLock { state in
+            defer { state.handedOut = state.bytes.count }
+            return String(decoding: state.bytes[state.handedOut...], as: UTF8.self)
+        }
+    }
+
+    /// Waits (at most `timeout`) until the writer has closed the pipe.
+    func waitUntilClosed(timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while !state.withLock({ $0.closed }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 }
 

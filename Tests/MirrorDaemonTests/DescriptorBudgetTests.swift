@@ -75,8 +75,9 @@ import Testing
         #expect(try await daemon.stop() == 0)
     }
 
-    /// A catalog photo per frame of the demo sample (36), one per SKU; answers the folder and the count.
-    static func catalog(in folder: String) throws -> (path: String, count: Int) {
+    /// A catalog photo for each of the demo sample's first `photos` frames, one per SKU; answers the folder and the
+    /// count.
+    static func catalog(in folder: String, photos: Int = 8) throws -> (path: String, count: Int) {
         let path = "\(folder)/catalog"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         let bytes = [UInt8](
@@ -84,7 +85,7 @@ import Testing
         )
         var start = 0
         var written = 0
-        for index in 1..<bytes.count where bytes[index - 1] == 0xFF && bytes[index] == 0xD9 {
+        for index in 1..<bytes.count where bytes[index - 1] == 0xFF && bytes[index] == 0xD9 && written < photos {
             try Data(bytes[start...index]).write(to: URL(fileURLWithPath: "\(path)/SKU-\(written).jpg"))
             written += 1
             start = index + 1

@@ -33,6 +33,11 @@ func withHub<T: Sendable>(
         guard let base = Backend.postgresURL else {
             if ProcessInfo.processInfo.environment["CI"] == "true" {
                 Issue.record("MIRROR_TEST_POSTGRES is not set: scripts/test starts PostgreSQL and sets it")
+            } else {
+                // Said, never passed silently: the case ran on SQLite only.
+                print(
+                    "PostgreSQL case not run: MIRROR_TEST_POSTGRES is not set (scripts/test starts PostgreSQL and sets it)"
+                )
             }
             return nil
         }

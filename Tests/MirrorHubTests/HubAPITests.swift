@@ -131,11 +131,19 @@ import Testing
                 #expect(try await hub.devices().count == 2)
 
                 // A hello may name a port for telemetry, never an address; nonsense is refused.
-                for query in ["telemetryPort=0", "telemetryPort=70000", "telemetryPort=http://evil", "version=a%20b"] {
+                for query in [
+                    "telemetryPort=0", "telemetryPort=70000", "telemetryPort=http://evil", "version=a%20b",
+                    "telemetryPort=9100&telemetryCertificateSha256=00zz",
+                ] {
                     let status = try await client.execute(uri: "/v1/sync/hello?\(query)", method: .get, headers: device)
                         .status.code
                     #expect(status == 400, "\(query)")
                 }
+                // A certificate without a port pins nothing and is no error (schemathesis sends it alone).
+                let pinOnly = "telemetryCertificateSha256=" + String(repeating: "0", count: 64)
+                #expect(
+                    try await client.execute(uri: "/v1/sync/hello?\(pinOnly)", method: .get, headers: device)
+                        .status == .ok)
                 // The fleet page accepts the browser's Basic prompt, and asks for it.
                 let page = try await client.execute(uri: "/fleet", method: .get)
                 #expect(page.status == .unauthorized && page.headers[.wwwAuthenticate]?.hasPrefix("Basic") == true)

@@ -107,11 +107,11 @@ public enum HubServer {
             }
             var pin: [UInt8]?
             if let text = query.get("telemetryCertificateSha256") {
-                guard let digest = CertificateFingerprint.parse(String(text)), port != nil else {
-                    throw HTTPError(
-                        .badRequest, message: "telemetryCertificateSha256 is 64 hex digits, with telemetryPort")
+                guard let digest = CertificateFingerprint.parse(String(text)) else {
+                    throw HTTPError(.badRequest, message: "telemetryCertificateSha256 is 64 hex digits")
                 }
-                pin = digest
+                // Without a port nothing is pulled, so there is nothing to pin.
+                pin = port == nil ? nil : digest
             }
             let version = query.get("version").map { String($0) }
             if let version { try Validate.identifier(version, "version") }

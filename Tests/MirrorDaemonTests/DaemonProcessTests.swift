@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import MirrorTesting
 import Testing
 
 /// Runs the real `mirrord` and `mirrorctl` binaries, as staff and systemd would.
@@ -37,28 +37,13 @@ func run(
 )
     async throws -> Outcome
 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let printed = PipeCollector(out.fileHandleForReading)
-    let complained = PipeCollector(err.fileHandleForReading)
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-    if process.isRunning {
-        process.terminate()
+    let child = try ChildProcess(executable, arguments, environment: environment)
+    guard let status = await child.exitStatus(within: timeout) else {
         Issue.record("\(executable) \(arguments) did not finish within \(timeout)")
+        let status = await child.stop()
+        return Outcome(status: status, stdout: child.stdout, stderr: child.stderr)
     }
-    process.waitUntilExit()
-    // A grandchild may hold the pipes open after the child ends: what came by then is the answer.
-    await printed.waitUntilClosed(timeout: .seconds(5))
-    await complained.waitUntilClosed(timeout: .seconds(5))
-    return Outcome(status: process.terminationStatus, stdout: printed.text, stderr: complained.text)
+    return Outcome(status: status, stdout: child.stdout, stderr: child.stderr)
 }
 
 /// A daemon in a scratch state directory, with the demo profile. Its standard error is read as it comes, by a
@@ -130,43 +115,6 @@ final class DaemonUnderTest {
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(atPath: folder)
-    }
-}
-
-/// What a child writes to one pipe, gathered by a thread of its own until the pipe closes, so the child never
-/// waits on a full pipe and a test never blocks on a read (the pool its tasks share has two threads).
-final class PipeCollector: Sendable {
-    private let state = Mutex((bytes: [UInt8](), handedOut: 0, closed: false))
-
-    init(_ handle: FileHandle) {
-        let thread = Thread { [self] in
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                state.withLock { $0.bytes += chunk }
-            }
-            state.withLock { $0.closed = true }
-        }
-        thread.start()
-    }
-
-    /// Everything so far.
-    var text: String { String(decoding: state.withLock { $0.bytes }, as: UTF8.self) }
-
-    /// What came since the last call.
-    func unread() -> String {
-        state.withLock { state in
-            defer { state.handedOut = state.bytes.count }
-            return String(decoding: state.bytes[state.handedOut...], as: UTF8.self)
-        }
-    }
-
-    /// Waits (at most `timeout`) until the writer has closed the pipe.
-    func waitUntilClosed(timeout: Duration) async {
-        let deadline = ContinuousClock.now + timeout
-        while !state.withLock({ $0.closed }), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
     }
 }
 

@@ -6,8 +6,8 @@ import Synchronization
 /// Killed when dropped.
 public final class ChildProcess {
     public let process = Process()
-    private let output = Collected()
-    private let errors = Collected()
+    private let output: PipeCollector
+    private let errors: PipeCollector
 
     /// Starts `executable` with `arguments`, this process's environment overlaid with `environment`.
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
@@ -20,8 +20,8 @@ public final class ChildProcess {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        output.drain(out.fileHandleForReading)
-        errors.drain(err.fileHandleForReading)
+        output = PipeCollector(out.fileHandleForReading)
+        errors = PipeCollector(err.fileHandleForReading)
     }
 
     public var pid: Int32 { process.processIdentifier }
@@ -62,11 +62,12 @@ public final class ChildProcess {
     }
 }
 
-/// The bytes read from one pipe by a thread of its own until the pipe closes.
-private final class Collected: Sendable {
-    private let state = Mutex((bytes: [UInt8](), closed: false))
+/// What a child writes to one pipe, read by a thread of its own until the pipe closes: the child never waits on a
+/// full pipe, and a test never blocks on a read (the pool its tasks share has two threads).
+public final class PipeCollector: Sendable {
+    private let state = Mutex((bytes: [UInt8](), handedOut: 0, closed: false))
 
-    func drain(_ handle: FileHandle) {
+    public init(_ handle: FileHandle) {
         let thread = Thread { [self] in
             while true {
                 let chunk = handle.availableData
@@ -78,9 +79,19 @@ private final class Collected: Sendable {
         thread.start()
     }
 
-    var text: String { String(decoding: state.withLock { $0.bytes }, as: UTF8.self) }
+    /// Everything so far.
+    public var text: String { String(decoding: state.withLock { $0.bytes }, as: UTF8.self) }
 
-    var lastLine: Substring? {
+    /// What came since the last call.
+    public func unread() -> String {
+        state.withLock { state in
+            defer { state.handedOut = state.bytes.count }
+            return String(decoding: state.bytes[state.handedOut...], as: UTF8.self)
+        }
+    }
+
+    /// The last complete line so far, if any.
+    public var lastLine: Substring? {
         state.withLock { state -> Substring? in
             let bytes = state.bytes
             guard let end = bytes.lastIndex(of: UInt8(ascii: "\n")) else { return nil }
@@ -89,9 +100,9 @@ private final class Collected: Sendable {
         }
     }
 
-    /// Returns once the pipe has closed (every writer, grandchildren included, exited), or after 5 s.
-    func finished() async {
-        let deadline = ContinuousClock.now + .seconds(5)
+    /// Returns once the pipe has closed (every writer, grandchildren included, exited), or after `timeout`.
+    public func finished(timeout: Duration = .seconds(5)) async {
+        let deadline = ContinuousClock.now + timeout
         while !state.withLock({ $0.closed }) && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }

@@ -38,6 +38,13 @@ private func expectGolden(_ text: String, _ name: String, sourceLocation: Source
         #expect(!StatusFormatter.human(damaged).contains("undecodable"))
     }
 
+    @Test func boundListenersShowByName() {
+        #expect(!StatusFormatter.human(report).contains("LISTENING"))
+        var listening = report
+        listening.listeners = ["share": "0.0.0.0:8090", "metrics": "127.0.0.1:41233"]
+        #expect(StatusFormatter.human(listening).contains("LISTENING metrics 127.0.0.1:41233 · share 0.0.0.0:8090\n"))
+    }
+
     @Test func jsonMatchesGoldenAndRoundTrips() throws {
         let json = try StatusFormatter.json(report)
         try expectGolden(json, "status.json")

@@ -69,6 +69,14 @@ private struct Scratch {
         #expect(config.profile.panel.mirror)
     }
 
+    @Test func portZeroListensOnAnyFreePort() throws {
+        let scratch = try Scratch()
+        try scratch.write("mirrord.yaml", "profile: profile.yaml\napi:\n  metrics_listen: 127.0.0.1:0\n")
+        try scratch.write("profile.yaml", Scratch.profile)
+        let config = try DaemonConfig.load(path: "\(scratch.folder)/mirrord.yaml")
+        #expect(config.api.metricsListen?.port == 0)
+    }
+
     /// Issue: the reload compared a hand-kept list of keys, which missed `share`. The diff now walks the
     /// configuration itself; each key changed in the file is named as the file names it.
     @Test(arguments: [

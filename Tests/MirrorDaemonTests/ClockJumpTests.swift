@@ -29,7 +29,7 @@ private let skipGuest = ProcessInfo.processInfo.environment["MIRROR_SKIP_GUEST"]
         .enabled(if: (qemu != nil && !skipGuest) || inCI, "needs qemu-system-x86 (scripts/vm); MIRROR_SKIP_GUEST=1"),
         .timeLimit(.minutes(15)))
     func aMirrorWhoseClockJumpsLosesNothingAndAgreesWithTheHub() async throws {
-        let metricsPort = freePort()
+        let metricsPort = 9464  // mirrord's, in the guest: a machine of its own, where nothing else listens
         // In the guest the host's loopback is 10.0.2.2 (QEMU's user-mode network, a link inside this machine):
         // plain HTTP to it is allowed by name.
         let (hub, daemon, headOffice, _) = try await HubSyncProcessTests.enrolled(

@@ -92,11 +92,10 @@ import Testing
     }
 
     @Test func aFloodLeavesMirrordsSharePortAndSocketAnswering() async throws {
-        let sharePort = freePort()
-        let daemon = try DaemonUnderTest(
-            extraConfig: "share:\n  listen: 127.0.0.1:\(sharePort)\n  url: http://127.0.0.1:\(sharePort)\n")
+        let daemon = try DaemonUnderTest(extraConfig: "share:\n  listen: 127.0.0.1:0\n  url: http://127.0.0.1:8090\n")
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
+        let sharePort = try await daemon.boundPort("share")
         let head = "POST /v1/enroll HTTP/1.1\r\nHost: mirror\r\nContent-Length: 100000\r\n\r\n"
         // The share port serves pages only: its flood is a head that never ends.
         let share = try await Self.trickle(Self.flood, head: "GET /s/x HTTP/1.1\r\nHost: mirror\r\nX-Wait: ") {

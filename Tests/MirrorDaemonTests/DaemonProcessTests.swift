@@ -1,4 +1,5 @@
 import Foundation
+import MirrorAPIModel
 import MirrorTesting
 import Testing
 
@@ -107,6 +108,25 @@ final class DaemonUnderTest {
             throw TestFailure("mirrord ignored signal \(signal) for \(timeout)")
         }
         return process.terminationStatus
+    }
+
+    /// Where mirrord's `name` server (`remote`, `metrics`, `share`) listens, from `mirrorctl status`. The tests
+    /// configure port 0: a port picked by binding and closing could be taken by another test before mirrord binds it.
+    func boundPort(_ name: String, timeout: Duration = .seconds(20)) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        var last = Outcome(status: -1, stdout: "", stderr: "")
+        while ContinuousClock.now < deadline && process.isRunning {
+            last = try await run(Binaries.path("mirrorctl"), ["status", "--json", "--socket", socket])
+            if last.status == 0,
+                let report = try? JSONDecoder().decode(StatusReport.self, from: Data(last.stdout.utf8)),
+                let address = report.listeners?[name],
+                let port = address.split(separator: ":").last.flatMap({ Int($0) })
+            {
+                return port
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("mirrord's \(name) server did not listen: \(last.stderr) \(logs())")
     }
 
     /// What mirrord wrote to standard error since the last call; never waits for more.
@@ -300,11 +320,12 @@ func eventuallyAsync(timeout: Duration, _ condition: () async -> Bool) async thr
 }
 
 /// What a mirror's remote API needs, in a scratch folder: a self-signed P-256 certificate for 127.0.0.1 and its
-/// key (as an installer would make them per mirror), a 0600 token file, a free port, and the config lines.
+/// key (as an installer would make them per mirror), a 0600 token file, and the config lines (port 0: the port
+/// mirrord binds is learnt with ``bound(_:)`` once it runs).
 final class RemoteAPIFixture {
     let folder: String
     let token: String
-    let port = freePort()
+    private(set) var port = 0
 
     init(_ name: String) async throws {
         folder = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString.prefix(8))"
@@ -322,6 +343,9 @@ final class RemoteAPIFixture {
         guard made.status == 0 else { throw TestFailure("openssl: \(made)") }
     }
 
+    /// Learns the port `daemon`'s remote API listens on.
+    func bound(_ daemon: DaemonUnderTest) async throws { port = try await daemon.boundPort("remote") }
+
     var tokenFile: String { "\(folder)/token" }
     var certificate: String { "\(folder)/cert.pem" }
     var url: String { "https://127.0.0.1:\(port)" }
@@ -330,7 +354,7 @@ final class RemoteAPIFixture {
     var config: String {
         """
           remote:
-            listen: 127.0.0.1:\(port)
+            listen: 127.0.0.1:0
             certificate: \(certificate)
             key: \(folder)/key.pem
             token_file: \(tokenFile)
@@ -348,7 +372,9 @@ func installed(_ paths: String...) -> String? {
     paths.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
-/// A TCP port nobody listens on right now.
+/// A TCP port nobody listens on right now: only for servers that cannot say which port they bound (Prometheus,
+/// `openssl s_server`), since another process may take it before they do. mirrord and mirrorhub bind port 0 and
+/// report theirs (``DaemonUnderTest/boundPort(_:timeout:)``, ``HubUnderTest/port``).
 func freePort() -> Int {
     let (fd, port) = listeningSocket()
     close(fd)

@@ -9,17 +9,15 @@ import Testing
 /// of descriptors is `TransientRetryTests`.)
 @Suite(.serialized) struct DescriptorBudgetTests {
     @Test func withEveryListenerFullUnder1024DescriptorsNothingIsLost() async throws {
-        let sharePort = freePort()
-        let metricsPort = freePort()
         let scratch = try DaemonUnderTest()
         let (catalog, count) = try Self.catalog(in: scratch.folder)
         let daemon = try DaemonUnderTest(
             extraConfig: """
                 api:
-                  metrics_listen: 127.0.0.1:\(metricsPort)
+                  metrics_listen: 127.0.0.1:0
                 share:
-                  listen: 127.0.0.1:\(sharePort)
-                  url: http://127.0.0.1:\(sharePort)
+                  listen: 127.0.0.1:0
+                  url: http://127.0.0.1:8090
                 vision:
                   manifest: \(Binaries.repository)/models/efficientnet-lite0.json
                   analysis_fps: 2
@@ -27,6 +25,7 @@ import Testing
                 """)
         try daemon.start(under: ["/usr/bin/prlimit", "--nofile=1024:1024"])
         _ = try await daemon.waitUntilStreaming()
+        let (sharePort, metricsPort) = (try await daemon.boundPort("share"), try await daemon.boundPort("metrics"))
 
         // 19 addresses × 32 on the share port, 13 × 32 on the metrics port: 1,024 connections, each holding a head
         // that never ends (those past the budget wait in the kernel's backlog; before it, 928 were accepted and

@@ -22,17 +22,18 @@ private let chromium = installed("/usr/bin/chromium", "/usr/bin/chromium-browser
     func headOfficeSeesTheMirrorOnlineThenOffline() async throws {
         let prometheusBinary = try #require(prometheus, "prometheus is required in CI")
         let chromiumBinary = try #require(chromium, "chromium is required in CI")
-        let metricsPort = freePort()
         let (hub, daemon, headOffice, token) = try await HubSyncProcessTests.enrolled(
             interval: 1, serveArguments: ["--poll-interval", "1", "--poll-timeout", "2"],
             extraConfig: """
                 api:
-                  metrics_listen: 127.0.0.1:\(metricsPort)
+                  metrics_listen: 127.0.0.1:0
                 """, enrol: false)
         let credentialFile = "\(hub.folder)/head-office"
         try headOffice.write(toFile: credentialFile, atomically: true, encoding: .utf8)
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
+        // Port 0 in the config: the hello names the port mirrord bound.
+        let metricsPort = try await daemon.boundPort("metrics")
 
         // Staff enrol the running mirror; the daemon keeps the credential to itself and syncs at once.
         let ctl = { (arguments: [String]) in

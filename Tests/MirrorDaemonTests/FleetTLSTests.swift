@@ -16,7 +16,7 @@ import Testing
             extraConfig: """
                 api:
                   remote:
-                    listen: 127.0.0.1:\(api.port)
+                    listen: 127.0.0.1:0
                     certificate: \(certificate)
                     key: \(key)
                     token_file: \(api.tokenFile)
@@ -26,6 +26,7 @@ import Testing
         try headOffice.write(toFile: credential, atomically: true, encoding: .utf8)
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
+        try await api.bound(daemon)
         func device(until done: (FleetDevice) -> Bool) async throws -> FleetDevice? {
             var device: FleetDevice?
             let deadline = ContinuousClock.now + .seconds(20)

@@ -133,8 +133,10 @@ import Testing
         defer { hub.crash() }
         var held: [Int32] = []
         defer { held.forEach { close($0) } }
+        // From three addresses, 100 each: within each client's share (128), so that it is the idle timeout that
+        // closes them (from one address, those over the share were closed at once, and so was /healthz).
         for index in 0..<300 {
-            let fd = try connectLoopback(port: hub.port)
+            let fd = try connectLoopback(port: hub.port, from: "127.0.0.\(2 + index % 3)")
             let partial = index % 2 == 0 ? "GET /v1/version HTTP/1.1\r\nHost: hu" : ""
             _ = partial.withCString { write(fd, $0, strlen($0)) }
             held.append(fd)

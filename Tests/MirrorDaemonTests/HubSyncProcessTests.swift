@@ -2,6 +2,7 @@ import Foundation
 import MirrorAPIModel
 import MirrorCore
 import MirrorStore
+import MirrorTesting
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -11,17 +12,19 @@ import Testing
 /// A real `mirrorhub` on loopback, with its SQLite database in a scratch folder.
 final class HubUnderTest {
     let folder: String
-    let port: Int
+    /// The port the hub listens on: 0 until its first start, which asks for any free port and reads the one bound
+    /// from the hub's log (a port picked by the test first could be taken meanwhile); a restart keeps it, as the
+    /// mirrors' configs name it.
+    private(set) var port = 0
     var process: Process?
+    /// What the running hub wrote to standard error.
+    private var written: PipeCollector?
     /// Options added to `mirrorhub serve`.
     var serveArguments: [String] = []
 
     init() throws {
         folder = NSTemporaryDirectory() + "mirrorhub-test-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let (fd, port) = listeningSocket()
-        close(fd)
-        self.port = port
     }
 
     /// `https://` when the hub is started with a certificate.
@@ -41,20 +44,24 @@ final class HubUnderTest {
         process.executableURL = URL(fileURLWithPath: Binaries.path("mirrorhub"))
         process.arguments = ["serve", "--database", database, "--port", "\(port)"] + serveArguments
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let stderr = Pipe()
+        process.standardError = stderr
         try process.run()
         self.process = process
+        let written = PipeCollector(stderr.fileHandleForReading)
+        self.written = written
+        // Said once the server listens, with the port it bound.
         let deadline = ContinuousClock.now + .seconds(20)
-        let https = serveArguments.contains("--tls-certificate")
         while ContinuousClock.now < deadline && process.isRunning {
-            if https, let fd = try? connectLoopback(port: port) {
-                close(fd)
+            if let line = written.text.split(separator: "\n").first(where: { $0.contains("mirrorhub listening") }),
+                let match = line.firstMatch(of: /address=https?:\/\/[^ ]+:(\d+)/), let bound = Int(match.1)
+            {
+                port = bound
                 return
             }
-            if !https, (try? await get("/healthz", token: nil)) != nil { return }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(20))
         }
-        throw TestFailure("mirrorhub did not start")
+        throw TestFailure("mirrorhub did not start: \(written.text)")
     }
 
     /// kill -9: no chance to finish anything.

@@ -14,16 +14,16 @@ private let promtool = installed("/usr/bin/promtool", "/usr/local/bin/promtool")
     @Test(.enabled(if: promtool != nil || inCI, "promtool is not installed (Debian package prometheus)"))
     func metricsPassPromtoolAndHealthIsServedOverTCP() async throws {
         let tool = try #require(promtool, "promtool is required in CI")
-        let port = freePort()
         let daemon = try DaemonUnderTest(
             extraConfig: """
                 api:
-                  metrics_listen: 127.0.0.1:\(port)
+                  metrics_listen: 127.0.0.1:0
                 vision:
                   manifest: \(Binaries.repository)/models/efficientnet-lite0.json
                 """)
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
+        let port = try await daemon.boundPort("metrics")
         try await Task.sleep(for: .seconds(1))
 
         let (health, healthResponse) = try await URLSession.shared.data(

@@ -305,17 +305,18 @@ import Testing
     /// look and offers it for download; wrong PINs use up the link's five tries; withdrawal ends it. Through
     /// curl, as a phone's browser would call it.
     @Test func aShareLinkOpensTheLookOnAPhoneWithThePin() async throws {
-        let port = freePort()
-        let base = "http://127.0.0.1:\(port)"
+        // The address phones use is the store's name for the mirror; curl is sent to the port mirrord bound.
+        let base = "http://mirror.shop.test:8090"
         let daemon = try DaemonUnderTest(
-            extraConfig: Self.settings + "\nshare:\n  listen: 127.0.0.1:\(port)\n  url: \(base)\n  minutes: 5")
+            extraConfig: Self.settings + "\nshare:\n  listen: 127.0.0.1:0\n  url: \(base)\n  minutes: 5")
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
+        let phone = ["--connect-to", "mirror.shop.test:8090:127.0.0.1:\(try await daemon.boundPort("share"))"]
         let jar = "\(daemon.folder)/cookies.txt"
         /// Status, headers and body of a request; `-b/-c` keep the phone's cookie.
         func curl(_ arguments: String...) async throws -> (status: Int, headers: String, body: String) {
             let outcome = try await run(
-                "/usr/bin/curl", ["-s", "-D", "-", "-b", jar, "-c", jar, "--max-time", "20"] + arguments)
+                "/usr/bin/curl", phone + ["-s", "-D", "-", "-b", jar, "-c", jar, "--max-time", "20"] + arguments)
             let parts = outcome.stdout.components(separatedBy: "\r\n\r\n")
             let status = Int(parts.first?.split(separator: " ").dropFirst().first ?? "") ?? 0
             return (status, parts.first ?? "", parts.dropFirst().joined(separator: "\r\n\r\n"))
@@ -358,14 +359,14 @@ import Testing
         // To files: a pipe would fill long before the look ends.
         let streamed = "\(daemon.folder)/phone.mjpeg"
         _ = try await run(
-            "/usr/bin/curl", ["-s", "-b", jar, "--max-time", "20", "-o", streamed, "\(first.url)/stream"])
+            "/usr/bin/curl", phone + ["-s", "-b", jar, "--max-time", "20", "-o", streamed, "\(first.url)/stream"])
         let parts =
             String(decoding: try Data(contentsOf: URL(fileURLWithPath: streamed)), as: UTF8.self)
             .components(separatedBy: "--mirrorframe\r\n").count - 1
         #expect(parts == frames)
         let avi = "\(daemon.folder)/phone.avi"
         let download = try await run(
-            "/usr/bin/curl", ["-s", "-b", jar, "-o", avi, "-w", "%{http_code}", "\(first.url)/look.avi"])
+            "/usr/bin/curl", phone + ["-s", "-b", jar, "-o", avi, "-w", "%{http_code}", "\(first.url)/look.avi"])
         #expect(download.stdout == "200")
         let probe = try await run(
             "/usr/bin/ffprobe",

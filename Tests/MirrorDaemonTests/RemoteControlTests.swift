@@ -12,10 +12,11 @@ import Testing
     @Test func theStaffAPIOverHTTPSNeedsTheToken() async throws {
         let api = try await RemoteAPIFixture("remote")
         let folder = api.folder
-        let port = api.port
         let daemon = try DaemonUnderTest(extraConfig: "api:\n" + api.config)
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
+        try await api.bound(daemon)
+        let port = api.port
 
         let url = api.url
         func remote(_ arguments: [String], token: String = "\(folder)/token") async throws -> Outcome {
@@ -68,14 +69,16 @@ import Testing
     /// the share port (open to the store's network) none of them.
     @Test func everyRouteOnEveryListenerNeedsItsCredential() async throws {
         let api = try await RemoteAPIFixture("listeners")
-        let (folder, token, remotePort) = (api.folder, api.token, api.port)
-        let metricsPort = freePort()
-        let sharePort = freePort()
+        let (folder, token) = (api.folder, api.token)
         let daemon = try DaemonUnderTest(
-            extraConfig: "api:\n  metrics_listen: 127.0.0.1:\(metricsPort)\n" + api.config
-                + "\nshare:\n  listen: 127.0.0.1:\(sharePort)\n  url: http://127.0.0.1:\(sharePort)\n")
+            extraConfig: "api:\n  metrics_listen: 127.0.0.1:0\n" + api.config
+                + "\nshare:\n  listen: 127.0.0.1:0\n  url: http://127.0.0.1:8090\n")
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
+        try await api.bound(daemon)
+        let remotePort = api.port
+        let metricsPort = try await daemon.boundPort("metrics")
+        let sharePort = try await daemon.boundPort("share")
 
         let source = try String(
             contentsOfFile: "\(Binaries.repository)/Sources/Device/MirrorAPI/LocalAPI.swift", encoding: .utf8)

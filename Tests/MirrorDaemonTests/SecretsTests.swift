@@ -13,13 +13,13 @@ import Testing
     @Test func secretsAppearInNoLogTelemetryMetricsOrArchive() async throws {
         let api = try await RemoteAPIFixture("secrets")
         let (folder, remoteToken) = (api.folder, api.token)
-        let metricsPort = freePort()
         let (hub, daemon, headOffice, enrolment) = try await HubSyncProcessTests.enrolled(
             interval: 1,
-            extraConfig: "api:\n  metrics_listen: 127.0.0.1:\(metricsPort)\n" + api.config + "\nlog_level: debug")
+            extraConfig: "api:\n  metrics_listen: 127.0.0.1:0\n" + api.config + "\nlog_level: debug")
         _ = hub
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
+        let metricsPort = try await daemon.boundPort("metrics")
         func ctl(_ arguments: String...) async throws -> Outcome {
             try await run(Binaries.path("mirrorctl"), arguments + ["--socket", daemon.socket])
         }

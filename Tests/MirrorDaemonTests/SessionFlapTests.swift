@@ -10,11 +10,10 @@ import Testing
 /// vision on the replayed shopper, nobody touching it: one visit, ended once by the idle timeout.
 @Suite(.serialized) struct SessionFlapTests {
     @Test func aShopperInViewKeepsOneVisitAndIdleEndsItOnce() async throws {
-        let port = freePort()
         let daemon = try DaemonUnderTest(
             extraConfig: """
                 api:
-                  metrics_listen: 127.0.0.1:\(port)
+                  metrics_listen: 127.0.0.1:0
                 session:
                   idle_timeout_seconds: 10
                 vision:
@@ -22,6 +21,7 @@ import Testing
                 """)
         try daemon.start()
         _ = try await daemon.waitUntilStreaming()
+        let port = try await daemon.boundPort("metrics")
         var calibrated = false
         for _ in 0..<40 where !calibrated {
             calibrated =

@@ -1,4 +1,5 @@
 import Foundation
+import MirrorAPIModel
 import MirrorStore
 import Synchronization
 import Testing
@@ -23,12 +24,11 @@ import Testing
 
     @Test func holdsSteadyWithRecordingVisionAndSync() async throws {
         let seconds = Int(ProcessInfo.processInfo.environment["MIRROR_SOAK_SECONDS"] ?? "") ?? 90
-        let port = freePort()
         let (hub, daemon, _, _) = try await HubSyncProcessTests.enrolled(
             interval: 2,
             extraConfig: """
                 api:
-                  metrics_listen: 127.0.0.1:\(port)
+                  metrics_listen: 127.0.0.1:0
                 session:
                   countdown_seconds: 0
                 recording:
@@ -78,6 +78,9 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(100))
         }
+        let report = try JSONDecoder().decode(
+            StatusReport.self, from: Data(try await ctl("status", "--json").stdout.utf8))
+        let port = try #require(report.listeners?["metrics"]?.split(separator: ":").last.flatMap { Int($0) })
 
         // The shopper's sessions, one after another, while the sampler watches.
         let completed = Atomic<Int>(0)

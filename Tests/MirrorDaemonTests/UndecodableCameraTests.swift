@@ -46,8 +46,7 @@ import Testing
     @Test(arguments: Kind.allCases)
     func framesTheDecoderCannotReadAreACameraProblemAndTheWatchdogStaysFed(kind: Kind) async throws {
         let frame = try Self.frame(kind)
-        let metricsPort = freePort()
-        let daemon = try DaemonUnderTest(extraConfig: "api:\n  metrics_listen: 127.0.0.1:\(metricsPort)\n")
+        let daemon = try DaemonUnderTest(extraConfig: "api:\n  metrics_listen: 127.0.0.1:0\n")
         try daemon.replayCamera(Array(repeating: frame, count: 12).flatMap { $0 }, named: kind.rawValue)
         let systemd = try BoundUnixSocket(path: "\(daemon.folder)/notify", datagram: true)
         daemon.process.environment = ProcessInfo.processInfo.environment.merging([
@@ -81,6 +80,7 @@ import Testing
         let text = try await ctl(["status"])
         #expect(text.stdout.contains("PROBLEM   \(problem)"), "\(text.stdout)")
 
+        let metricsPort = try await daemon.boundPort("metrics")
         let health = try await run(
             "/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(metricsPort)/healthz"])
         #expect(health.stdout.hasSuffix("\n503") && health.stdout.contains(problem), "\(health.stdout)")

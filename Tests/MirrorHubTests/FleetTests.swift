@@ -87,27 +87,33 @@ func sampleTelemetry(alerts: [String] = [], fps: Double = 30) -> TelemetryReport
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: try TelemetryReport.encoder().encode(sampleTelemetry()))))
         }
-        let good = try freePort()
-        let nonsense = try freePort()
         let junk = Router()
         junk.get("/v1/telemetry") { _, _ in "{\"not\": \"a report\"}" }
         let silent = try SilentListener()
-        let closed = try freePort()
+        // Bound and not listening: connections are refused, and nobody else can take the port meanwhile.
+        let closed = try SilentListener(listening: false)
+        // The servers bind port 0 and say which port they got (a port picked first could be taken meanwhile).
+        let bound = Mutex<[String: Int]>(["closed": closed.port, "silent": silent.port])
+        let address = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0))
         let apps: [any ApplicationProtocol] = [
-            Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: good))),
-            Application(router: junk, configuration: .init(address: .hostname("127.0.0.1", port: nonsense))),
+            Application(
+                router: router, configuration: address,
+                onServerRunning: { channel in bound.withLock { $0["good"] = channel.localAddress?.port } }),
+            Application(
+                router: junk, configuration: address,
+                onServerRunning: { channel in bound.withLock { $0["junk"] = channel.localAddress?.port } }),
         ]
-        let silentPort = silent.port
         _ = try await withHub(.sqlite) { hub in
-            var ports: [String: Int] = [:]
-            for (name, port) in [("good", good), ("closed", closed), ("silent", silentPort), ("junk", nonsense)] {
-                let device = try await HubStoreTests.enrolled(hub, store: "s1", name: name)
-                _ = try await hub.hello(device: device, address: "127.0.0.1", telemetryPort: port)
-                ports[name] = port
-            }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for app in apps { group.addTask { try await app.run() } }
-                try await Task.sleep(for: .milliseconds(300))
+                let deadline = ContinuousClock.now + .seconds(10)
+                while bound.withLock({ $0.count }) < 4 && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                for (name, port) in bound.withLock({ $0 }) {
+                    let device = try await HubStoreTests.enrolled(hub, store: "s1", name: name)
+                    _ = try await hub.hello(device: device, address: "127.0.0.1", telemetryPort: port)
+                }
                 let poller = FleetPoller(
                     store: hub, timeout: .seconds(1), concurrency: 4, logger: Logger(label: "test"))
                 let started = ContinuousClock.now
@@ -122,7 +128,7 @@ func sampleTelemetry(alerts: [String] = [], fps: Double = 30) -> TelemetryReport
                 #expect(errors["silent"] == "no answer in time")
                 #expect(errors["junk"] == "the answer is not a telemetry report")
                 #expect(errors["closed"] == "connection refused")
-                withExtendedLifetime(silent) {}
+                withExtendedLifetime((silent, closed)) {}
                 try await poller.shutdown()
                 group.cancelAll()
             }
@@ -130,18 +136,13 @@ func sampleTelemetry(alerts: [String] = [], fps: Double = 30) -> TelemetryReport
     }
 }
 
-/// A free loopback TCP port.
-func freePort() throws -> Int {
-    let listener = try SilentListener()
-    return listener.port
-}
-
-/// A loopback socket that listens and never accepts: connections wait in the backlog, unanswered.
+/// A loopback socket that listens and never accepts: connections wait in the backlog, unanswered; or, not
+/// listening, a port held that refuses every connection.
 final class SilentListener: Sendable {
     let fd: Int32
     let port: Int
 
-    init() throws {
+    init(listening: Bool = true) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
         var address = sockaddr_in()
@@ -152,7 +153,7 @@ final class SilentListener: Sendable {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0, listen(fd, 16) == 0 else { throw HubError(.badConfig, "cannot listen") }
+        guard bound == 0, !listening || listen(fd, 16) == 0 else { throw HubError(.badConfig, "cannot listen") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }

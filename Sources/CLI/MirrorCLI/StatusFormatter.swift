@@ -23,6 +23,12 @@ public enum StatusFormatter {
             pad("", 10) + "\(fixed(display.fps)) fps · shown \(display.framesShown) · latency p50 "
                 + "\(fixed(display.latencyP50Ms)) ms · p99 \(fixed(display.latencyP99Ms)) ms"
                 + (display.decodeErrors.map { $0 > 0 ? " · undecodable \($0)" : "" } ?? ""))
+        if let listeners = status.listeners, !listeners.isEmpty {
+            lines.append(
+                pad("LISTENING", 10)
+                    + listeners.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                    .joined(separator: " · "))
+        }
         if !status.consumers.isEmpty {
             lines.append("")
             let rows =

@@ -176,12 +176,13 @@ public enum LocalAPI {
     /// `Authorization: Bearer`.
     public static func remote(
         host: String, port: Int, tls: TLSConfiguration, token: String, daemon: some DaemonFacade,
-        registry: PrometheusCollectorRegistry, logger: Logger
+        registry: PrometheusCollectorRegistry, bound: BoundListeners = .init(), logger: Logger
     ) throws -> some ApplicationProtocol {
         Application(
             router: staffRouter(daemon: daemon, registry: registry, token: token),
             server: try .tls(.http1(configuration: Limits.http1()), tlsConfiguration: tls),
-            configuration: Limits.configuration(.hostname(host, port: port), logger: logger), logger: logger)
+            configuration: Limits.configuration(.hostname(host, port: port), logger: logger),
+            onServerRunning: bound.recorder("remote", logger: logger), logger: logger)
     }
 
     static func staffRouter(
@@ -388,13 +389,15 @@ public enum LocalAPI {
 
     /// A server with `/healthz`, `/metrics` and `/v1/telemetry` only, for scraping over TCP.
     public static func metrics(
-        host: String, port: Int, daemon: some DaemonFacade, registry: PrometheusCollectorRegistry, logger: Logger
+        host: String, port: Int, daemon: some DaemonFacade, registry: PrometheusCollectorRegistry,
+        bound: BoundListeners = .init(), logger: Logger
     ) -> some ApplicationProtocol {
         let router = Router()
         addHealthAndMetrics(router, daemon: daemon, registry: registry)
         return Application(
             router: router, server: .http1(configuration: Limits.http1()),
-            configuration: Limits.configuration(.hostname(host, port: port), logger: logger), logger: logger)
+            configuration: Limits.configuration(.hostname(host, port: port), logger: logger),
+            onServerRunning: bound.recorder("metrics", logger: logger), logger: logger)
     }
 
     private static func addHealthAndMetrics(

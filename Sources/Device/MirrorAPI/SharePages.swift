@@ -41,11 +41,12 @@ public protocol ShareSource: Sendable {
 /// only for links that exist, each for one look, with no caching, no referrer and a strict content policy.
 public enum SharePages {
     public static func server(
-        host: String, port: Int, links: some ShareSource, logger: Logger
+        host: String, port: Int, links: some ShareSource, bound: BoundListeners = .init(), logger: Logger
     ) -> some ApplicationProtocol {
         Application(
             router: router(links: links), server: .http1(configuration: Limits.http1()),
-            configuration: Limits.configuration(.hostname(host, port: port), logger: logger), logger: logger)
+            configuration: Limits.configuration(.hostname(host, port: port), logger: logger),
+            onServerRunning: bound.recorder("share", logger: logger), logger: logger)
     }
 
     static func router(links: some ShareSource) -> Router<BasicRequestContext> {

@@ -168,11 +168,13 @@ public struct Daemon: Sendable {
             recorder.turnPhases.withLock { $0 = { [vision] times in vision.turnPhases(at: times) } }
         }
         let telemetry = Self.telemetryEndpoint(config.api)
+        let bound = BoundListeners()
         let sync = config.hub.map { hub in
             SyncService(
                 hubURL: hub.url, trust: hub.trust, credentialFile: hub.credentialFile, store: recorder.store,
                 logger: logger,
-                interval: .seconds(hub.intervalSeconds), telemetryPort: telemetry.port,
+                interval: .seconds(hub.intervalSeconds),
+                telemetryPort: { [bound] in telemetry.port.flatMap { $0 == 0 ? bound.port(telemetry.server) : $0 } },
                 telemetryCertificateSHA256: telemetry.certificateSHA256,
                 onPulled: { [recorder, shop, controller] summary in
                     recorder.removeShredded(summary.shredded)
@@ -185,7 +187,7 @@ public struct Daemon: Sendable {
             profile: profile, bus: bus, device: devices.camera, framebuffer: devices.framebuffer,
             captureStats: CaptureStats(registry: registry), displayStats: DisplayStats(registry: registry),
             controller: controller, recorder: recorder, vision: vision, sync: sync, metrics: metrics,
-            config: config, configPath: configPath, logRing: logRing)
+            config: config, configPath: configPath, logRing: logRing, bound: bound)
         return Parts(state: state, scene: scene, shop: shop, shareLinks: shareLinks)
     }
 
@@ -244,7 +246,7 @@ public struct Daemon: Sendable {
                 services.append(
                     try LocalAPI.remote(
                         host: remote.listen.host, port: remote.listen.port, tls: tls, token: token, daemon: state,
-                        registry: registry, logger: quiet(logger)))
+                        registry: registry, bound: state.bound, logger: quiet(logger)))
             } catch {
                 throw DaemonError("api.remote: \(error)")
             }
@@ -252,7 +254,8 @@ public struct Daemon: Sendable {
         if let listen = config.api.metricsListen {
             services.append(
                 LocalAPI.metrics(
-                    host: listen.host, port: listen.port, daemon: state, registry: registry, logger: quiet(logger)))
+                    host: listen.host, port: listen.port, daemon: state, registry: registry, bound: state.bound,
+                    logger: quiet(logger)))
         }
         var optional: [(String, any Service)] = []
         if let share = config.share, let shareLinks = parts.shareLinks {
@@ -260,7 +263,8 @@ public struct Daemon: Sendable {
                 (
                     "share pages",
                     SharePages.server(
-                        host: share.listen.host, port: share.listen.port, links: shareLinks, logger: quiet(logger))
+                        host: share.listen.host, port: share.listen.port, links: shareLinks, bound: state.bound,
+                        logger: quiet(logger))
                 ))
         }
         return (services, optional)
@@ -304,13 +308,15 @@ public struct Daemon: Sendable {
 
     /// Where the hub's fleet view pulls telemetry: the remote API over HTTPS, with the SHA-256 of its certificate
     /// (the hub trusts exactly that one, learnt over the authenticated sync), else the plain metrics listener.
-    static func telemetryEndpoint(_ api: DaemonConfig.API) -> (port: Int?, certificateSHA256: [UInt8]?) {
+    /// `server` names the listener in ``BoundListeners``, whose port is the one to tell when the config says 0.
+    static func telemetryEndpoint(_ api: DaemonConfig.API) -> (port: Int?, server: String, certificateSHA256: [UInt8]?)
+    {
         if let remote = api.remote, let leaf = try? NIOSSLCertificate.fromPEMFile(remote.certificate).first,
             let der = try? leaf.toDERBytes()
         {
-            return (remote.listen.port, Array(SHA256.hash(data: der)))
+            return (remote.listen.port, "remote", Array(SHA256.hash(data: der)))
         }
-        return (api.metricsListen?.port, nil)
+        return (api.metricsListen?.port, "metrics", nil)
     }
 
     /// The remote API's certificate, key and token; refuses a token that is short or readable by others.
@@ -344,6 +350,7 @@ public struct Daemon: Sendable {
     }
 
     private func checkPort(_ listen: DaemonConfig.HostPort) throws {
+        guard listen.port != 0 else { return }  // any free port: nothing to be busy
         if let problem = TCPPort.bindProblem(host: listen.host, port: listen.port) {
             throw DaemonError("cannot listen on \(listen): \(problem) (free the port or change api.metrics_listen)")
         }

@@ -33,6 +33,8 @@ final class DaemonState: DaemonFacade {
     var config: DaemonConfig { running.withLock { $0 } }
     let configPath: String?
     let logRing: LogRing?
+    /// Where the TCP servers listen, once they do (a config's port 0 is any free port).
+    let bound: BoundListeners
     var stateDirectory: String { config.stateDirectory }
     let started = MonotonicInstant.now()
     /// Optional parts that ended early (``OptionalPart``).
@@ -45,8 +47,9 @@ final class DaemonState: DaemonFacade {
         profile: DeviceProfile, bus: FrameBus, device: any CaptureDevice, framebuffer: any Framebuffer,
         captureStats: CaptureStats, displayStats: DisplayStats, controller: SessionController,
         recorder: ClipRecorder, vision: VisionService?, sync: SyncService?, metrics: DeviceMetrics,
-        config: DaemonConfig, configPath: String?, logRing: LogRing?
+        config: DaemonConfig, configPath: String?, logRing: LogRing?, bound: BoundListeners
     ) {
+        self.bound = bound
         visionService = vision
         self.sync = sync
         self.metrics = metrics
@@ -76,7 +79,7 @@ final class DaemonState: DaemonFacade {
                 fps: (display.fps * 10).rounded() / 10, framesShown: displayStats.shown,
                 latencyP50Ms: (display.p50 * 10).rounded() / 10, latencyP99Ms: (display.p99 * 10).rounded() / 10,
                 decodeErrors: displayStats.decodeErrors),
-            consumers: bus.stats())
+            consumers: bus.stats(), listeners: bound.all)
     }
 
     func screenshotPNG() throws -> [UInt8] {

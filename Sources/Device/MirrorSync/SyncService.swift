@@ -49,15 +49,17 @@ public final class SyncService: Service, Sendable {
     /// shoppers erased at head office with their shredded clips, for the daemon to purge what it holds.
     let onPulled: @Sendable (PullSummary) -> Void
     /// Where the mirror serves `/v1/telemetry`, told to the hub so its fleet view can pull it: the remote API's
-    /// HTTPS port with the SHA-256 of its certificate (the one the hub's pulls trust), or the plain metrics port.
-    let telemetryPort: Int?
+    /// HTTPS port with the SHA-256 of its certificate (the one the hub's pulls trust), or the plain metrics port;
+    /// asked each round, since a listener on port 0 knows its port only once it runs.
+    let telemetryPort: @Sendable () -> Int?
     let telemetryCertificateSHA256: [UInt8]?
     /// Set by ``nudge()``; the wait between rounds ends when it is.
     private let nudged = Atomic<Bool>(false)
 
     public init(
         hubURL: String, trust: HubTrust = .systemStore, credentialFile: String, store: DeviceStore, logger: Logger,
-        interval: Duration = .seconds(5), maxBackoff: Duration = .seconds(300), telemetryPort: Int? = nil,
+        interval: Duration = .seconds(5), maxBackoff: Duration = .seconds(300),
+        telemetryPort: @escaping @Sendable () -> Int? = { nil },
         telemetryCertificateSHA256: [UInt8]? = nil, onPulled: @escaping @Sendable (PullSummary) -> Void = { _ in }
     ) {
         self.telemetryPort = telemetryPort
@@ -163,7 +165,7 @@ public final class SyncService: Service, Sendable {
     public func round() async throws {
         let client = HubClient(baseURL: hubURL, credential: try Self.readCredential(credentialFile), trust: trust)
         let hello = try await client.hello(
-            telemetryPort: telemetryPort, certificateSHA256: telemetryCertificateSHA256)
+            telemetryPort: telemetryPort(), certificateSHA256: telemetryCertificateSHA256)
         try store.receive(hubStamp: hello.serverHLC)
         let (resent, unrecoverable) = try store.resendAfter(hubAcked: hello.ackedSeq)
         if resent > 0 || unrecoverable > 0 {

@@ -19,10 +19,11 @@ public enum HubServer {
     public static let maxSmallBytes = 16 << 10
 
     /// The hub's server: HTTPS with `tls` (its certificate read anew for each connection, so a renewed one serves
-    /// without a restart; every answer says Strict-Transport-Security), plain HTTP without.
+    /// without a restart; every answer says Strict-Transport-Security), plain HTTP without. `onRunning` is told
+    /// the port bound once the server listens (the one chosen when `port` is 0).
     public static func application(
         store: HubStore, host: String, port: Int, tls: ServerCertificates? = nil, fleetStaleMillis: Int64 = 180_000,
-        logger: Logger
+        logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         // The hub faces the network: a connection that sends nothing or half a request is closed after 10 s, a
         // request not whole after 15 s plus a second per 8 KiB of body is answered 408 and closed (a trickling
@@ -41,7 +42,7 @@ public enum HubServer {
             configuration: .init(
                 address: .hostname(host, port: port), serverName: nil,
                 availableConnectionsDelegate: budget.listener(cap: 900)),
-            logger: logger)
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
     /// The routes; a mirror counts as online in the fleet view while its last telemetry is at most

@@ -54,7 +54,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8700
+    @Option(help: "Port to listen on (0: any free port, named in the 'mirrorhub listening' log line).") var port = 8700
     @Option(help: "Seconds between pulls of every mirror's telemetry (0: never pull).") var pollInterval = 60
     @Option(help: "Seconds one mirror has to answer a pull.") var pollTimeout = 5
     @Option(help: "Mirrors pulled at the same time.") var pollConcurrency = 64
@@ -62,6 +62,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var tls: TLSOptions
 
     func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port is 0-65535") }
         guard pollInterval >= 0, (1...60).contains(pollTimeout), (1...1024).contains(pollConcurrency),
             (1...24 * 90).contains(historyHours)
         else {
@@ -103,16 +104,18 @@ struct HubFront: Service {
 
     func run() async throws {
         let store = try await HubStore(database: database)
-        logger.info(
-            "mirrorhub listening",
-            metadata: [
-                "address": "\(tls == nil ? "http" : "https")://\(host):\(port)",
-                "database": "\(database.description)",
-            ])
+        let (scheme, logger, database) = (tls == nil ? "http" : "https", logger, database)
+        // Said once bound: with --port 0 the port is known only then.
+        let listening: @Sendable (Int) async -> Void = { bound in
+            logger.info(
+                "mirrorhub listening",
+                metadata: ["address": "\(scheme)://\(host):\(bound)", "database": "\(database.description)"])
+        }
         // Offline after three missed pulls (a round lasts at most the timeout beyond its interval).
         let stale = Int64(max(pollInterval, 1) * 3 + pollTimeout) * 1000
         let app = HubServer.application(
-            store: store, host: host, port: port, tls: tls, fleetStaleMillis: stale, logger: logger)
+            store: store, host: host, port: port, tls: tls, fleetStaleMillis: stale, logger: logger,
+            onRunning: listening)
         var services: [any Service] = [app]
         if let tls { services.append(CertificateReloader(certificates: tls, logger: logger)) }
         if pollInterval > 0 {

@@ -78,11 +78,15 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var camera: Camera
     public var display: Display
     public var consumers: [FrameBus.ConsumerStats]
+    /// The TCP servers' bound addresses by name (`remote`, `metrics`, `share`): what a config's port 0 became;
+    /// absent from reports of older daemons.
+    public var listeners: [String: String]?
 
     public init(
         version: String, profile: String, uptimeSeconds: Double, camera: Camera, display: Display,
-        consumers: [FrameBus.ConsumerStats]
+        consumers: [FrameBus.ConsumerStats], listeners: [String: String]? = nil
     ) {
+        self.listeners = listeners
         self.version = version
         self.profile = profile
         self.uptimeSeconds = uptimeSeconds

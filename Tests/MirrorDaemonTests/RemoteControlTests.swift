@@ -80,8 +80,9 @@ import Testing
         let metricsPort = try await daemon.boundPort("metrics")
         let sharePort = try await daemon.boundPort("share")
 
-        let source = try String(
-            contentsOfFile: "\(Binaries.repository)/Sources/Device/MirrorAPI/LocalAPI.swift", encoding: .utf8)
+        let source = try ["LocalAPI.swift", "ShopRoutes.swift"].map {
+            try String(contentsOfFile: "\(Binaries.repository)/Sources/Device/MirrorAPI/\($0)", encoding: .utf8)
+        }.joined()
         let samples = [
             ":id": "1", ":state": "on", ":name": "end", ":button": "accept", ":direction": "forward",
             ":sku": "KN-101-RUS", ":action": "favourite",

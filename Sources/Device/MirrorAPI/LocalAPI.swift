@@ -152,12 +152,6 @@ public final class ExportedClip: Sendable {
     }
 }
 
-/// The body of `POST /v1/session/shopper`.
-public struct ShopperIdentification: Codable, Sendable {
-    public var loyaltyId: String
-    public init(loyaltyId: String) { self.loyaltyId = loyaltyId }
-}
-
 /// The daemon's HTTP API: on a Unix socket for `mirrorctl` (everything), and optionally on TCP for
 /// Prometheus (health and metrics only).
 public enum LocalAPI {
@@ -204,7 +198,7 @@ public enum LocalAPI {
                     message: "a screenshot is being taken; try again in a second")
             }
             defer { screenshots.leave() }
-            let png = try daemon.screenshotPNG()
+            let png = try await BlockingWork.run { try daemon.screenshotPNG() }
             return Response(
                 status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
         }
@@ -241,7 +235,8 @@ public enum LocalAPI {
         router.get("/v1/ui") { _, _ -> Response in try JSONBody.response(daemon.ui()) }
         router.post("/v1/ui/press/:button") { _, context -> Response in
             let button = try PathParameter.decoded(context, "button")
-            guard daemon.press(button) else {
+            // A press, tap, swipe or event may write the visit's events (SQLite): on the blocking pool.
+            guard try await BlockingWork.run({ daemon.press(button) }) else {
                 throw HTTPError(.conflict, message: "no button '\(button)' on the screen now (see mirrorctl ui state)")
             }
             return try JSONBody.response(daemon.ui())
@@ -252,7 +247,7 @@ public enum LocalAPI {
             else {
                 throw HTTPError(.badRequest, message: "give x and y between 0 and 1, e.g. /v1/ui/tap?x=0.5&y=0.9")
             }
-            daemon.tap(x: x, y: y)
+            try await BlockingWork.run { daemon.tap(x: x, y: y) }
             return try JSONBody.response(daemon.ui())
         }
         router.post("/v1/ui/swipe/:direction") { _, context -> Response in
@@ -260,12 +255,12 @@ public enum LocalAPI {
             guard ["forward", "back"].contains(direction) else {
                 throw HTTPError(.badRequest, message: "swipe forward or back")
             }
-            daemon.swipe(forward: direction == "forward")
+            try await BlockingWork.run { daemon.swipe(forward: direction == "forward") }
             return try JSONBody.response(daemon.ui())
         }
         router.post("/v1/ui/event/:name") { _, context -> Response in
             let name = try PathParameter.decoded(context, "name")
-            guard daemon.event(name) else {
+            guard try await BlockingWork.run({ daemon.event(name) }) else {
                 throw HTTPError(
                     .badRequest,
                     message:
@@ -276,17 +271,17 @@ public enum LocalAPI {
         }
         router.post("/v1/record") { request, _ -> Response in
             let seconds = try wholeNumber(request, "seconds", in: 2...30).map { Int($0) }
-            return try JSONBody.response(daemon.record(seconds: seconds))
+            return try JSONBody.response(try await BlockingWork.run { daemon.record(seconds: seconds) })
         }
         router.get("/v1/clips") { _, _ -> Response in
-            do { return try JSONBody.response(daemon.clips()) } catch {
+            do { return try JSONBody.response(try await BlockingWork.run { try daemon.clips() }) } catch {
                 throw HTTPError(.internalServerError, message: "\(error)")
             }
         }
         router.get("/v1/clips/:id/export") { _, context -> Response in
             let id = try PathParameter.decoded(context, "id")
             let avi: ExportedClip
-            do { avi = try daemon.exportClip(id) } catch let missing as ClipNotFound {
+            do { avi = try await BlockingWork.run { try daemon.exportClip(id) } } catch let missing as ClipNotFound {
                 throw HTTPError(.notFound, message: "\(missing)")
             } catch { throw HTTPError(.forbidden, message: "\(error)") }
             // Streamed from the file: a long clip never sits in mirrord's memory whole.
@@ -295,21 +290,25 @@ public enum LocalAPI {
         router.post("/v1/clips/:id/export-failed") { request, context -> Response in
             let id = try PathParameter.decoded(context, "id")
             let body = try await JSONBody.decode(ExportFailure.self, request, limit: 4096, fields: ["reason"])
-            do { try daemon.exportNotWritten(id, reason: body.reason) } catch let missing as ClipNotFound {
+            do { try await BlockingWork.run { try daemon.exportNotWritten(id, reason: body.reason) } } catch let missing
+                as ClipNotFound
+            {
                 throw HTTPError(.notFound, message: "\(missing)")
             } catch { throw HTTPError(.internalServerError, message: "\(error)") }
             return Response(status: .noContent)
         }
         router.get("/v1/audit") { request, _ -> Response in
             let limit = Int(try wholeNumber(request, "limit", in: 1...10_000) ?? 100)
-            do { return try JSONBody.response(daemon.auditLog(limit: limit)) } catch {
+            do { return try JSONBody.response(try await BlockingWork.run { try daemon.auditLog(limit: limit) }) } catch
+            {
                 throw HTTPError(.internalServerError, message: "\(error)")
             }
         }
         router.post("/v1/clips/purge") { request, _ -> Response in
             let all = try QueryFlag.value(request, "all")
             do {
-                return try JSONBody.response(PurgeReport(deleted: daemon.purgeClips(all: all)))
+                let deleted = try await BlockingWork.run { try daemon.purgeClips(all: all) }
+                return try JSONBody.response(PurgeReport(deleted: deleted))
             } catch {
                 throw HTTPError(.internalServerError, message: "\(error)")
             }
@@ -335,55 +334,6 @@ public enum LocalAPI {
             let seconds = Int(try wholeNumber(request, "seconds", in: 1...600) ?? 10)
             daemon.showTestPattern(seconds: seconds)
             return try JSONBody.response(daemon.display())
-        }
-    }
-
-    /// Suggestions, the shopper's actions on them, identification, and the staff request queue.
-    private static func addShop(_ router: Router<BasicRequestContext>, daemon: some DaemonFacade) {
-        router.get("/v1/suggestions") { _, _ -> Response in try JSONBody.response(daemon.suggestions()) }
-        router.post("/v1/suggestions/:sku/:action") { request, context -> Response in
-            let sku = try PathParameter.decoded(context, "sku")
-            let action = try PathParameter.decoded(context, "action")
-            guard ["favourite", "dismiss", "request"].contains(action) else {
-                throw HTTPError(.badRequest, message: "action must be favourite, dismiss or request")
-            }
-            let size = request.uri.queryParameters.get("size").map { String($0) }
-            if let size, size.isEmpty || size.count > 16 {
-                throw HTTPError(.badRequest, message: "size is 1-16 characters")
-            }
-            do {
-                return try JSONBody.response(daemon.actOnSuggestion(sku, action: action, size: size))
-            } catch {
-                throw HTTPError(.conflict, message: "\(error)")
-            }
-        }
-        router.post("/v1/session/shopper") { request, context -> Response in
-            let body = try await JSONBody.decode(
-                ShopperIdentification.self, request, limit: 4096,
-                help: "send {\"loyaltyId\": \"...\"} (at most 4 KB of JSON)")
-            let code = body.loyaltyId.trimmingCharacters(in: .whitespaces)
-            guard (1...64).contains(code.count) else {
-                throw HTTPError(.badRequest, message: "loyaltyId is 1-64 characters")
-            }
-            guard await daemon.identify(shopper: code) else {
-                throw HTTPError(.notFound, message: "no opted-in profile with that code on this mirror")
-            }
-            return try JSONBody.response(daemon.suggestions())
-        }
-        router.get("/v1/requests") { request, _ -> Response in
-            let all = try QueryFlag.value(request, "all")
-            do { return try JSONBody.response(daemon.staffRequests(all: all)) } catch {
-                throw HTTPError(.internalServerError, message: "\(error)")
-            }
-        }
-        router.post("/v1/requests/:id/done") { _, context -> Response in
-            let id = try context.parameters.require("id", as: Int.self)
-            let done: StaffRequestInfo?
-            do { done = try daemon.completeStaffRequest(id) } catch {
-                throw HTTPError(.internalServerError, message: "\(error)")
-            }
-            guard let done else { throw HTTPError(.notFound, message: "no request \(id)") }
-            return try JSONBody.response(done)
         }
     }
 

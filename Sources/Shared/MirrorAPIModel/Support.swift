@@ -27,6 +27,12 @@ public struct ExportFailure: Codable, Sendable, Equatable {
     public init(reason: String) { self.reason = reason }
 }
 
+/// The body of `POST /v1/session/shopper`: the loyalty code a shopper gave (typed, or scanned from their card).
+public struct ShopperIdentification: Codable, Sendable, Equatable {
+    public var loyaltyId: String
+    public init(loyaltyId: String) { self.loyaltyId = loyaltyId }
+}
+
 /// One line of the daemon's log, numbered so that a follower asks only for what is new.
 public struct LogLine: Codable, Sendable, Equatable {
     public var seq: Int64

@@ -195,6 +195,9 @@ public struct CaptureReport: Codable, Sendable, Equatable {
     /// From STREAMON to the first frame in hand, in milliseconds.
     public var firstFrameMs: Double
     public var folder: String
+    /// Frames taken from the camera but not written because storage fell behind (more than the writer's queue
+    /// held); absent from older reports.
+    public var notWritten: Int?
 }
 
 enum CameraCapture {
@@ -213,53 +216,55 @@ enum CameraCapture {
         var firstFrame: MonotonicInstant?
         var first: (sequence: UInt64, time: MonotonicInstant)?
         var last: (sequence: UInt64, time: MonotonicInstant)?
-        var written = 0
+        // Taken from the camera: handed to the writer, which writes them off this loop.
+        var taken = 0
         var corrupt = 0
-        var failure: (any Error)?
+        let writer = FrameWriter(folder: folder)
         var idle = Duration.zero
-        while written + corrupt < frames {
+        while taken + corrupt < frames {
             let got = try camera.nextFrame(timeout: .milliseconds(200)) { bytes, sequence, timestamp in
                 if firstFrame == nil { firstFrame = .now() }
                 if first == nil { first = (sequence, timestamp) }
                 last = (sequence, timestamp)
                 var data = bytes
-                var name = String(format: "frame-%05d.yuyv", written)
+                var name = String(format: "frame-%05d.yuyv", taken)
                 if format.format == .mjpeg {
                     guard case .success(let info) = JPEGMarkers.inspect(bytes) else {
                         corrupt += 1
                         return
                     }
                     data = UnsafeRawBufferPointer(rebasing: bytes[0..<info.length])
-                    name = String(format: "frame-%05d.jpg", written)
+                    name = String(format: "frame-%05d.jpg", taken)
                 }
-                do {
-                    try Data(data).write(to: URL(fileURLWithPath: "\(folder)/\(name)"))
-                    written += 1
-                } catch {
-                    failure = error
-                }
+                writer.submit(name, Data(data))
+                taken += 1
             }
-            if let failure {
-                throw CLIError("cannot write frames to \(folder): \(failure.localizedDescription)", exitCode: 73)
+            if let failure = writer.failure {
+                camera.stopStreaming()
+                throw CLIError("cannot write frames to \(folder): \(failure)", exitCode: 73)
             }
             idle = got ? .zero : idle + .milliseconds(200)
             if idle >= .seconds(5) { throw CLIError("\(device) delivered no frame for 5 s", exitCode: 69) }
         }
         camera.stopStreaming()
+        let (written, notWritten) = writer.finish()
+        if let failure = writer.failure {
+            throw CLIError("cannot write frames to \(folder): \(failure)", exitCode: 73)
+        }
         var fps = 0.0
         var dropped = 0
         if let first, let last, last.sequence > first.sequence {
             let span = Double(last.time.nanoseconds - first.time.nanoseconds) / 1e9
             let count = Int(last.sequence - first.sequence)
             if span > 0 { fps = Double(count) / span }
-            dropped = max(0, count + 1 - written - corrupt)
+            dropped = max(0, count + 1 - taken - corrupt)
         }
         let latency =
             firstFrame.map { $0.since(started).milliseconds } ?? 0
         return CaptureReport(
             device: device, format: "\(PreferenceText.describe(format))", frames: written,
             fps: (fps * 100).rounded() / 100, dropped: dropped, corrupt: corrupt,
-            firstFrameMs: (latency * 10).rounded() / 10, folder: folder)
+            firstFrameMs: (latency * 10).rounded() / 10, folder: folder, notWritten: notWritten)
     }
 }
 
@@ -293,5 +298,7 @@ public enum CameraFormatter {
         "captured \(report.frames) frames of \(report.format) from \(report.device) into \(report.folder)\n"
             + "fps \(StatusFormatter.number(report.fps)) · dropped \(report.dropped) · corrupt \(report.corrupt) · "
             + "first frame after \(StatusFormatter.fixed(report.firstFrameMs)) ms"
+            + ((report.notWritten ?? 0) > 0
+                ? "\nnot written: \(report.notWritten ?? 0) (storage too slow for the camera's rate)" : "")
     }
 }

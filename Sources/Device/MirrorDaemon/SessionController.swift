@@ -78,8 +78,8 @@ public final class SessionController: Sendable {
         var lookGarments: [Int: [String]] = [:]
         /// The clip the shopper picked as their favourite look on the compare screen.
         var favouriteLook: Int?
-        /// The loyalty code keyboard over the suggestions, while it is open.
-        var codeEntry: Screen.CodeEntry?
+        /// The code keyboard (loyalty over the suggestions, a saved look's over review), open or not.
+        var keyboard = CodeKeyboard()
         /// The share link made for a look (by clip number), shown while that look is reviewed.
         var shareCard: (clip: Int, card: Screen.ShareCard)?
         /// Clip numbers saved to the shopper's profile, with the code that opens each at a later visit.
@@ -88,8 +88,6 @@ public final class SessionController: Sendable {
         var earlierLooks = 0
         /// The earlier look opened with its code: compared beside this visit's looks.
         var earlier: EarlierLook?
-        /// Loyalty codes read off QR codes while the keyboard is open: each is checked once.
-        var scannedCodes: Set<String> = []
     }
 
     public let scene: DisplayScene
@@ -316,8 +314,7 @@ public final class SessionController: Sendable {
             c.ratingShownAt = state == .rating ? now : nil
             if state != .staffOnTheWay { c.staffMessage = nil }
             if state != .recording { c.recordingStarted = nil }
-            // A keyboard belongs to its screen: the loyalty one stays over the suggestions, any other closes.
-            if !(state == .suggestions && c.codeEntry?.purpose == .loyalty) { c.codeEntry = nil }
+            _ = c.keyboard.handle(.screenChanged(toSuggestions: state == .suggestions))
             c.earlierLooks = earlierLooks
         }
         refresh()
@@ -380,7 +377,9 @@ public final class SessionController: Sendable {
                     screen: .recording(
                         progress: min(elapsed / total, 1), secondsLeft: max(0, Int((total - elapsed).rounded(.up)))))
             case .review(let clip):
-                if let entry = c.codeEntry { return .init(screen: .codeEntry(entry), playback: c.playing) }
+                if let entry = c.keyboard.entry {
+                    return .init(screen: .codeEntry(.init(entry)), playback: c.playing)
+                }
                 let look = (session.clips.firstIndex(of: clip) ?? 0) + 1
                 return .init(
                     screen: .review(
@@ -403,7 +402,7 @@ public final class SessionController: Sendable {
                 let favourite = c.favouriteLook.flatMap { $0 == -1 ? clips.count : clips.firstIndex(of: $0) }
                 return .init(screen: .compare(.init(looks: looks, favourite: favourite)), playback: c.playing)
             case .suggestions:
-                if let entry = c.codeEntry { return .init(screen: .codeEntry(entry)) }
+                if let entry = c.keyboard.entry { return .init(screen: .codeEntry(.init(entry))) }
                 return .init(screen: .suggestions(.init(recognised: garments, cards: cards, identified: identified)))
             case .staffOnTheWay:
                 return .init(

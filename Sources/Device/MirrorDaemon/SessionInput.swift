@@ -53,58 +53,43 @@ extension SessionController {
         return true
     }
 
-    /// The code keyboard: the loyalty code over the suggestions, or a saved look's code over the review screen;
-    /// keys typed, the code checked with OK (a loyalty code against the hub when there is one, so off the caller's
-    /// thread). Codes are never logged.
+    /// The code keyboard: the loyalty code over the suggestions, or a saved look's code over the review screen
+    /// (``CodeKeyboard`` decides; this carries out its checks). Codes are never logged.
     func typeCode(_ id: String) -> Bool {
         guard let shop, let session = sessionID else { return false }
         let state = self.state
         let reviewing = if case .review = state { true } else { false }
-        let (handled, check) = current.withLock { c -> (Bool, String?) in
+        let event: CodeKeyboard.Event
+        switch id {
+        case ButtonID.loyalty: event = .open(.loyalty, allowed: state == .suggestions)
+        case ButtonID.earlier:
+            event = .open(.savedLook, allowed: reviewing && current.withLock { $0.earlierLooks > 0 })
+        case ButtonID.codeCancel: event = .cancel
+        case ButtonID.codeDelete: event = .delete
+        case ButtonID.codeOK: event = .ok
+        default:
+            let key = id.dropFirst("key:".count)
+            guard key.count == 1, let character = key.first else { return false }
+            event = .key(character)
+        }
+        let (handled, effects) = current.withLock { c in
             c.lastInteraction = .now()
-            if id == ButtonID.loyalty || id == ButtonID.earlier {
-                let purpose: Screen.CodeEntry.Purpose = id == ButtonID.loyalty ? .loyalty : .savedLook
-                guard purpose == .loyalty ? state == .suggestions : reviewing && c.earlierLooks > 0 else {
-                    return (false, nil)
-                }
-                c.codeEntry = Screen.CodeEntry(purpose: purpose)
-                c.scannedCodes = []
-                return (true, nil)
-            }
-            guard var entry = c.codeEntry else { return (false, nil) }
-            var check: String?
-            switch id {
-            case ButtonID.codeCancel:
-                c.codeEntry = nil
-                return (true, nil)
-            case ButtonID.codeDelete:
-                entry.typed = String(entry.typed.dropLast())
-                entry.message = nil
-            case ButtonID.codeOK:
-                guard !entry.typed.isEmpty else { return (false, nil) }
-                entry.message = "Checking…"
-                check = entry.typed
-            default:
-                let key = id.dropFirst("key:".count)
-                guard key.count == 1, let character = key.first,
-                    Screen.CodeEntry.rows.contains(where: { $0.contains(character) }),
-                    entry.typed.count < Screen.CodeEntry.maxLength
-                else { return (false, nil) }
-                entry.typed.append(character)
-                entry.message = nil
-            }
-            c.codeEntry = entry
-            return (true, check)
+            return c.keyboard.handle(event)
         }
         guard handled else { return false }
         refresh()
-        guard let code = check else { return true }
-        if current.withLock({ $0.codeEntry?.purpose == .savedLook }) {
-            openEarlierLook(code, session: session, shop: shop)
-            return true
-        }
-        checkLoyalty(code, session: session, shop: shop)
+        perform(effects, session: session, shop: shop)
         return true
+    }
+
+    /// Carries out the keyboard's checks; their answers go back to it as events.
+    func perform(_ effects: [CodeKeyboard.Effect], session: String, shop: Shop) {
+        for effect in effects {
+            switch effect {
+            case .checkLoyalty(let code): checkLoyalty(code, session: session, shop: shop)
+            case .openSavedLook(let code): openEarlierLook(code, session: session, shop: shop)
+            }
+        }
     }
 
     /// Checks a loyalty code (against the hub when there is one, so off the caller's thread): the keyboard closes
@@ -113,9 +98,8 @@ extension SessionController {
         Task {
             let found = await shop.identify(code, session: session)
             current.withLock { c in
-                guard c.id == session, c.codeEntry?.typed == code else { return }
-                c.codeEntry =
-                    found ? nil : Screen.CodeEntry(typed: code, message: "No opted-in profile with that code")
+                guard c.id == session else { return }
+                _ = c.keyboard.handle(.loyaltyChecked(code: code, found: found))
             }
             refresh()
         }
@@ -123,7 +107,7 @@ extension SessionController {
 
     /// Whether the loyalty keyboard is open: meanwhile the camera looks for a loyalty QR code.
     public var scanningForLoyaltyCode: Bool {
-        state == .suggestions && current.withLock { $0.codeEntry?.purpose == .loyalty }
+        state == .suggestions && current.withLock { $0.keyboard.entry?.purpose == .loyalty }
     }
 
     /// Whether the camera should look for price tags: while a shopper stands at the live mirror or its
@@ -149,22 +133,16 @@ extension SessionController {
     /// loyalty code (a link, say) or not new.
     @discardableResult
     public func scanned(_ text: String) -> Bool {
-        let code = text.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
-        guard !code.isEmpty, code.count <= Screen.CodeEntry.maxLength,
-            code.allSatisfy({ character in Screen.CodeEntry.rows.contains { $0.contains(character) } }),
-            let shop, let session = sessionID
-        else { return false }
-        let fresh = current.withLock { c -> Bool in
-            guard c.session.state == .suggestions, c.codeEntry?.purpose == .loyalty,
-                c.scannedCodes.insert(code).inserted
-            else { return false }
-            c.codeEntry = Screen.CodeEntry(typed: code, message: "Checking…")
-            c.lastInteraction = .now()
-            return true
+        guard let shop, let session = sessionID else { return false }
+        let (fresh, effects) = current.withLock { c in
+            guard c.session.state == .suggestions else { return (false, [CodeKeyboard.Effect]()) }
+            let outcome = c.keyboard.handle(.scanned(text))
+            if outcome.handled { c.lastInteraction = .now() }
+            return outcome
         }
         guard fresh else { return false }
         refresh()
-        checkLoyalty(code, session: session, shop: shop)
+        perform(effects, session: session, shop: shop)
         return true
     }
 
@@ -172,28 +150,26 @@ extension SessionController {
     /// says what went wrong.
     func openEarlierLook(_ code: String, session: String, shop: Shop) {
         guard let loyaltyId = shop.identifiedLoyaltyID(session: session) else { return }
-        let outcome: LookCodeOutcome
+        var opened: EarlierLook?
+        let answer: CodeKeyboard.LookAnswer
         do {
-            outcome = try recorder.openEarlierLook(session: session, loyaltyId: loyaltyId, code: code)
+            switch try recorder.openEarlierLook(session: session, loyaltyId: loyaltyId, code: code) {
+            case .opened(let look):
+                opened = look
+                answer = .opened
+            case .wrong(let left): answer = .wrong(triesLeft: left)
+            case .locked: answer = .locked
+            }
         } catch {
             logger.error("saved look not opened", metadata: ["error": "\(error)"])
-            current.withLock { $0.codeEntry?.message = "The mirror cannot open saved looks just now" }
-            refresh()
-            return
+            answer = .unavailable
         }
         let clips = current.withLock { c -> [Int]? in
-            switch outcome {
-            case .opened(let look):
-                c.earlier = look
-                c.codeEntry = nil
-                return c.session.clips
-            case .wrong(let left):
-                c.codeEntry?.message =
-                    "That code opens none of your looks · \(left) \(left == 1 ? "try" : "tries") left"
-            case .locked:
-                c.codeEntry?.message = "Too many wrong codes: try again tomorrow"
+            guard c.id == session, c.keyboard.handle(.lookChecked(code: code, answer)).handled, let opened else {
+                return nil
             }
-            return nil
+            c.earlier = opened
+            return c.session.clips
         }
         if let clips {
             apply(.compareRequested(clips: Array(clips.suffix(3)), earlier: true), interaction: true)
@@ -338,5 +314,13 @@ extension SessionController {
             for clip in c.playing { clip.scrub(by: forward ? 0.1 : -0.1, at: now) }
         }
         refresh()
+    }
+}
+
+extension Screen.CodeEntry {
+    /// The keyboard as the panel draws it.
+    init(_ entry: CodeKeyboard.Entry) {
+        self.init(
+            purpose: entry.purpose == .loyalty ? .loyalty : .savedLook, typed: entry.typed, message: entry.message)
     }
 }

@@ -191,7 +191,6 @@ public enum Screen: Sendable, Equatable {
 
         /// The keyboard's rows: digits, letters and the dash of codes like "DEMO-1234".
         public static let rows = ["1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM"]
-        public static let maxLength = 24
     }
 
     /// Whether the screen shows camera images (live or recorded) beneath it.

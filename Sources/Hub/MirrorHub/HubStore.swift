@@ -41,7 +41,7 @@ public final class HubStore: Sendable {
     // MARK: Stores and credentials
 
     public func addStore(id: String, name: String) async throws {
-        try Validate.identifier(id, "store id")
+        try Validate.storeIdentifier(id)
         try Validate.text(name, "store name", max: 200)
         let created = now()
         let inserted = try await database.transaction { tx in

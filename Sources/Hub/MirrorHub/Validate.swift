@@ -15,6 +15,15 @@ enum Validate {
         }
     }
 
+    /// A store's id: an identifier that is also a safe folder name of its own (`export-insights` writes each
+    /// store's files into a folder named by its id, beside the chain's in `all`): never `.`, `..` or `all`.
+    static func storeIdentifier(_ value: String, _ what: String = "store id") throws {
+        try identifier(value, what)
+        guard ![".", "..", "all"].contains(value) else {
+            throw HubError(.badRequest, "\(what) cannot be '\(value)' (a folder name the insight export uses)")
+        }
+    }
+
     static func text(_ value: String, _ what: String, max: Int) throws {
         guard !value.isEmpty, value.count <= max, !value.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             throw HubError(.badRequest, "\(what) must be 1 to \(max) characters with no control characters")

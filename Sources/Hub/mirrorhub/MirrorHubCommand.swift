@@ -332,7 +332,13 @@ struct ExportInsights: AsyncParsableCommand {
         let k = k
         let reports = try await database.withStore { store in
             var reports: [(String, InsightsReport)] = []
-            for id in try await store.stores().map(\.id) + [nil] as [String?] {
+            let ids = try await store.stores().map(\.id)
+            // Stores added before their ids were checked as folder names: nothing is written rather than a file
+            // outside the folder, or a store's figures over the chain's.
+            if let unsafe = ids.first(where: { [".", "..", "all"].contains($0) }) {
+                throw HubError(.badConfig, "store id '\(unsafe)' cannot name a folder of the export; nothing written")
+            }
+            for id in ids + [nil] as [String?] {
                 let query = try InsightsQuery.days(store: id, from: day, to: day, k: k)
                 reports.append((id ?? "all", try await store.insights(query)))
             }

@@ -10,6 +10,13 @@ extension InsightsReport {
         public var title: String
         public var header: [String]
         public var rows: [[String?]]
+
+        public init(name: String, title: String, header: [String], rows: [[String?]]) {
+            self.name = name
+            self.title = title
+            self.header = header
+            self.rows = rows
+        }
     }
 
     public func tables() -> [Table] {
@@ -102,13 +109,22 @@ extension InsightsReport {
         return out
     }
 
-    /// `table` as CSV: a header line, then its rows; withheld cells empty.
+    /// `table` as CSV: a header line, then its rows; withheld cells empty. Text that a spreadsheet would run as a
+    /// formula (SKUs, sizes and kinds are free text pushed by mirrors: `=HYPERLINK(…)`, `@SUM(…)`, `-2+3`) starts
+    /// with an apostrophe, as OWASP's CSV-injection advice says; numbers (`-0.5`) are left as they are.
     public static func csv(_ table: Table) -> String {
         ([table.header] + table.rows.map { $0.map { $0 ?? "" } }).map { row in
             row.map { cell in
-                cell.contains(where: { ",\"\n\r".contains($0) })
-                    ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
+                let safe = neutralised(cell)
+                return safe.contains(where: { ",\"\n\r".contains($0) })
+                    ? "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : safe
             }.joined(separator: ",")
         }.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// `cell`, with an apostrophe before it when a spreadsheet would take it for a formula.
+    static func neutralised(_ cell: String) -> String {
+        guard let first = cell.first, "=+-@\t\r".contains(first), Double(cell) == nil else { return cell }
+        return "'" + cell
     }
 }

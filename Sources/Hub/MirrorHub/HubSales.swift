@@ -25,6 +25,12 @@ public enum SalesFile {
         public var field: String
         public var why: String
         public var description: String { "line \(line): \(field): \(why)" }
+
+        public init(line: Int, field: String, why: String) {
+            self.line = line
+            self.field = field
+            self.why = why
+        }
     }
 
     /// The format of a file from its name, or else its first character (`{` for JSON lines).
@@ -37,7 +43,7 @@ public enum SalesFile {
     /// The lines of `text`, or a `badRequest` naming every bad row.
     public static func parse(_ text: String, format: Format) throws -> [SaleLine] {
         var rows: [(line: Int, fields: [String: String])] = []
-        var problems: [Problem] = []
+        var problems = Problems()
         switch format {
         case .csv: try csvRows(text, into: &rows, problems: &problems)
         case .jsonLines: jsonRows(text, into: &rows, problems: &problems)
@@ -58,9 +64,9 @@ public enum SalesFile {
     }
 
     /// Throws a `badRequest` listing `problems`, when there are any.
-    static func refuse(_ problems: [Problem]) throws {
+    static func refuse(_ problems: Problems) throws {
         guard !problems.isEmpty else { return }
-        let listed = problems.sorted { ($0.line, $0.field) < ($1.line, $1.field) }.prefix(maxListed)
+        let listed = problems.listed
         var message = "nothing imported: \(problems.count) bad row\(problems.count == 1 ? "" : "s")\n"
         message += listed.map(\.description).joined(separator: "\n")
         if problems.count > maxListed { message += "\n… and \(problems.count - maxListed) more" }
@@ -68,7 +74,7 @@ public enum SalesFile {
     }
 
     private static func csvRows(
-        _ text: String, into rows: inout [(line: Int, fields: [String: String])], problems: inout [Problem]
+        _ text: String, into rows: inout [(line: Int, fields: [String: String])], problems: inout Problems
     ) throws {
         let reader: CSVReader
         do {
@@ -109,7 +115,7 @@ public enum SalesFile {
     }
 
     private static func jsonRows(
-        _ text: String, into rows: inout [(line: Int, fields: [String: String])], problems: inout [Problem]
+        _ text: String, into rows: inout [(line: Int, fields: [String: String])], problems: inout Problems
     ) {
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
@@ -138,7 +144,7 @@ public enum SalesFile {
         }
     }
 
-    private static func sale(_ fields: [String: String], line: Int, problems: inout [Problem]) -> SaleLine? {
+    private static func sale(_ fields: [String: String], line: Int, problems: inout Problems) -> SaleLine? {
         var bad = false
         func problem(_ field: String, _ why: String) {
             problems.append(Problem(line: line, field: field, why: why))
@@ -205,7 +211,7 @@ extension HubStore {
     /// Stores sale lines once each by line id, in one transaction: every line's store must exist and be the
     /// caller's (`caller` nil: the hub's own command line); a line id held with other values refuses the whole set.
     public func importSales(_ lines: [SaleLine], caller: Principal? = nil) async throws -> SalesImportResult {
-        var problems: [SalesFile.Problem] = []
+        var problems = SalesFile.Problems()
         for (index, line) in lines.enumerated() {
             if let caller, !caller.canAccess(store: line.store) {
                 problems.append(.init(line: index + 1, field: "store", why: "this credential is not for \(line.store)"))
@@ -214,7 +220,7 @@ extension HubStore {
         try SalesFile.refuse(problems)
         let at = now()
         return try await database.transaction { tx in
-            var problems: [SalesFile.Problem] = []
+            var problems = SalesFile.Problems()
             let stores = Set(try await tx.query("SELECT id FROM stores").map { $0.text(0) })
             var imported = 0
             var held = 0

@@ -10,7 +10,6 @@ import MirrorProtocol
 import NIOCore
 import NIOSSL
 import Prometheus
-import Synchronization
 
 /// What the local API asks of the daemon.
 public protocol DaemonFacade: Sendable {
@@ -415,24 +414,4 @@ struct BearerToken: RouterMiddleware {
         }
         return try await next(request, context)
     }
-}
-
-/// Counts requests of one kind in progress and refuses more than `limit` at once (never waits: a waiting request
-/// would hold one of the few threads the other routes answer on).
-final class InFlightLimit: Sendable {
-    private let limit: Int
-    private let count = Mutex(0)
-
-    init(_ limit: Int) { self.limit = limit }
-
-    /// True when the request may go ahead; then ``leave()`` must follow.
-    func enter() -> Bool {
-        count.withLock { count in
-            guard count < limit else { return false }
-            count += 1
-            return true
-        }
-    }
-
-    func leave() { count.withLock { $0 -= 1 } }
 }

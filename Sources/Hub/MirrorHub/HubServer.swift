@@ -47,9 +47,11 @@ public enum HubServer {
 
     /// The routes; a mirror counts as online in the fleet view while its last telemetry is at most
     /// `fleetStaleMillis` old (three poll intervals plus the pull timeout).
-    public static func router(store: HubStore, fleetStaleMillis: Int64 = 180_000, strictTransport: Bool = false)
-        -> Router<HubContext>
-    {
+    /// At most `insightsAtOnce` insight requests (API and page) are worked out at once; more are answered 503 with
+    /// Retry-After (each reads a range's rows, at chain size seconds of the database's time).
+    public static func router(
+        store: HubStore, fleetStaleMillis: Int64 = 180_000, strictTransport: Bool = false, insightsAtOnce: Int = 4
+    ) -> Router<HubContext> {
         let router = Router(context: HubContext.self)
         if strictTransport { router.add(middleware: StrictTransportSecurity()) }
         let methods = MethodNotAllowed()
@@ -65,7 +67,7 @@ public enum HubServer {
         addStores(router, store)
         addShoppers(router, store)
         addFleet(router, store, staleMillis: fleetStaleMillis)
-        addInsights(router, store)
+        addInsights(router, store, atOnce: InFlightLimit(insightsAtOnce))
         router.put("/v1/catalog") { request, context -> Response in
             _ = try await authenticate(request, store, [.headOffice])
             let items = try await JSONBody.decode([CatalogItem].self, request, limit: maxUploadBytes)
@@ -241,7 +243,15 @@ public enum HubServer {
         }
     }
 
-    private static func addInsights(_ router: Router<HubContext>, _ store: HubStore) {
+    private static func addInsights(_ router: Router<HubContext>, _ store: HubStore, atOnce: InFlightLimit) {
+        /// Enters the insight budget, or refuses with 503 and Retry-After.
+        @Sendable func admitted() throws {
+            guard atOnce.enter() else {
+                throw HTTPError(
+                    .serviceUnavailable, headers: [.retryAfter: "5"],
+                    message: "the hub is working out figures for others; try again in a few seconds")
+            }
+        }
         // The tills' live feed: JSON lines (one sale line per line; a single object is one line) or, with
         // Content-Type text/csv, CSV with a header row. A body with a bad row stores nothing.
         router.post("/v1/sales") { request, _ -> Response in
@@ -255,11 +265,16 @@ public enum HubServer {
         }
         router.get("/v1/insights") { request, _ -> Response in
             let caller = try await authenticate(request, store, [.staff, .headOffice])
-            return try JSONBody.response(try await store.insights(try insightsQuery(request), caller: caller))
+            let query = try insightsQuery(request)
+            try admitted()
+            defer { atOnce.leave() }
+            return try JSONBody.response(try await store.insights(query, caller: caller))
         }
         // The same figures as a web page, with the fleet page's sign-in (HTTP Basic too); staff see their store.
         router.get("/insights") { request, _ -> Response in
             let caller = try await authenticate(request, store, [.staff, .headOffice], basic: true)
+            try admitted()
+            defer { atOnce.leave() }
             let stores = try await store.stores(visibleTo: caller)
             let today = HubStore.systemMillis() / 86_400_000 * 86_400_000
             // A range or store the hub refuses: the page again, with why, and the form as it was sent.

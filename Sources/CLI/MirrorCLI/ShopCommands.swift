@@ -63,7 +63,6 @@ struct Identify: AsyncParsableCommand {
     }
 }
 
-/// The body of `POST /v1/session/shopper` (the API's type, restated so the CLI does not link the server).
 /// `mirrorctl requests`: what shoppers asked staff to bring.
 struct Requests: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -40,6 +40,9 @@ public final class HubStore: Sendable {
 
     // MARK: Stores and credentials
 
+    /// Names no store may take: `export-insights` names each store's folder by its id, beside the chain's `all`.
+    public static let reservedStoreIDs: Set<String> = [".", "..", "all"]
+
     public func addStore(id: String, name: String) async throws {
         try Validate.storeIdentifier(id)
         try Validate.text(name, "store name", max: 200)

@@ -19,7 +19,7 @@ enum Validate {
     /// store's files into a folder named by its id, beside the chain's in `all`): never `.`, `..` or `all`.
     static func storeIdentifier(_ value: String, _ what: String = "store id") throws {
         try identifier(value, what)
-        guard ![".", "..", "all"].contains(value) else {
+        guard !HubStore.reservedStoreIDs.contains(value) else {
             throw HubError(.badRequest, "\(what) cannot be '\(value)' (a folder name the insight export uses)")
         }
     }

@@ -335,7 +335,7 @@ struct ExportInsights: AsyncParsableCommand {
             let ids = try await store.stores().map(\.id)
             // Stores added before their ids were checked as folder names: nothing is written rather than a file
             // outside the folder, or a store's figures over the chain's.
-            if let unsafe = ids.first(where: { [".", "..", "all"].contains($0) }) {
+            if let unsafe = ids.first(where: HubStore.reservedStoreIDs.contains) {
                 throw HubError(.badConfig, "store id '\(unsafe)' cannot name a folder of the export; nothing written")
             }
             for id in ids + [nil] as [String?] {

@@ -98,19 +98,3 @@ func fileSize(_ path: String) -> Int {
     var info = stat()
     return stat(path, &info) == 0 ? Int(info.st_size) : 0
 }
-
-/// A value of a non-Sendable type (a clip writer or player) reachable from several tasks, only
-/// ever touched under its lock. `Mutex` cannot hold it: its closures must not let the value escape
-/// the lock's region, which the compiler cannot prove for class instances created elsewhere.
-final class Guarded<Value>: @unchecked Sendable {
-    let lock = NSLock()
-    var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}

@@ -1,5 +1,6 @@
 import CXNNPACK
 import Foundation
+import MirrorCore
 
 /// What one inference produced; the buffers are valid only inside the closure they are handed to.
 public struct BackboneOutputs {
@@ -26,8 +27,7 @@ public final class Backbone: @unchecked Sendable {
     public let logitCount: Int
     public let embeddingCount: Int
     public let threads: Int
-    private let state: RuntimeState
-    private let lock = NSLock()
+    private let state: Guarded<RuntimeState>
 
     /// Builds the network of `model` with `threads` worker threads (1 runs on the caller's thread).
     public init(model: ModelFile, threads: Int = 1) throws(VisionError) {
@@ -36,7 +36,7 @@ public final class Backbone: @unchecked Sendable {
         logitCount = graph.width(graph.logits)
         embeddingCount = graph.width(graph.embedding)
         self.threads = max(1, threads)
-        state = try RuntimeState(model: model, threads: self.threads)
+        state = Guarded(try RuntimeState(model: model, threads: self.threads))
     }
 
     /// Runs the network once: `prepare` fills the input (NHWC float32, already normalised), `read`
@@ -45,7 +45,7 @@ public final class Backbone: @unchecked Sendable {
         prepare: (UnsafeMutableBufferPointer<Float>) throws -> Void,
         read: (BackboneOutputs) throws -> R
     ) throws -> R {
-        try lock.withLock {
+        try state.withLock { state in
             try prepare(state.input)
             let status = xnn_invoke_runtime(state.runtime)
             guard status == xnn_status_success else {
@@ -60,7 +60,7 @@ public final class Backbone: @unchecked Sendable {
     /// Runs the network on whatever the input holds, nothing else: the bare XNNPACK call, which the
     /// benchmark measures the full inference against.
     public func invokeOnly() throws(VisionError) {
-        let status = lock.withLock { xnn_invoke_runtime(state.runtime) }
+        let status = state.withLock { xnn_invoke_runtime($0.runtime) }
         guard status == xnn_status_success else {
             throw VisionError(.runtime, "xnn_invoke_runtime failed (status \(status.rawValue))")
         }

@@ -9,7 +9,9 @@ import Foundation
 /// which time-slices, and the pool stays free for short work. Written here because the standard library has
 /// no thread-backed executor and NIO's event loops are meant for non-blocking I/O, not for computing.
 public final class LoopThread: TaskExecutor, @unchecked Sendable {
-    // Sendable: `jobs` and `stopping` are only touched under `condition`.
+    // Sendable: `jobs` and `stopping` are only touched under `condition`. A condition variable rather than
+    // `Mutex` (the project's lock everywhere else): this thread must sleep until a job arrives, and `Mutex`
+    // has no wait.
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var stopping = false

@@ -11,6 +11,8 @@ private let skipGuest = ProcessInfo.processInfo.environment["MIRROR_SKIP_GUEST"]
 /// requests, records a clip and syncs with a hub on this machine at the right time. Afterwards the mirror's state
 /// (copied out of the guest) and the hub's must agree: ops lost 0, applied twice 0, diverged 0, clips wrongly
 /// deleted 0.
+///
+/// Serialized, and alone in scripts/test: boots the QEMU guest, a core for minutes.
 @Suite(.serialized) struct ClockJumpTests {
     struct Event: Decodable, Hashable {
         var deviceId: String

@@ -7,6 +7,8 @@ import Testing
 /// a Unix socket) holds a share of each process's connections and no more, so a flood from one place leaves the
 /// rest answering. The flood here comes from 127.0.0.2 (or the test process on the socket); everyone else is
 /// another address or process.
+///
+/// Serialized, and alone in scripts/test: thousands of connections: another test's would be refused.
 @Suite(.serialized) struct ConnectionFloodTests {
     static let flood = 600
 

@@ -4,7 +4,7 @@ import Testing
 /// The consent gate in the real daemon with vision on: the camera, the display and recognition run for a shopper
 /// who declines, yet nothing of them reaches the disk (clip files, clip rows, JPEG data in any file, including the
 /// database and its outbox); a shopper who agrees and then withdraws leaves nothing either.
-@Suite(.serialized) struct ConsentGateTests {
+@Suite struct ConsentGateTests {
     @Test func nothingIsPersistedWithoutConsentAndWithdrawalErases() async throws {
         let daemon = try DaemonUnderTest(
             extraConfig: RecordingProcessTests.settings + """

@@ -160,7 +160,7 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-@Suite(.serialized) struct DaemonProcessTests {
+@Suite struct DaemonProcessTests {
     @Test(arguments: [SIGTERM, SIGINT])
     func runsTheDemoSliceAndStopsCleanlyOnSignal(signal: Int32) async throws {
         let daemon = try DaemonUnderTest()

@@ -7,6 +7,8 @@ import Testing
 /// per client address) and the control socket has 64 of its own, and the unit sets `LimitNOFILE=4096`; this runs
 /// mirrord under 1,024 to show that even the old limit holds. (The index retrying what it could not read for want
 /// of descriptors is `TransientRetryTests`.)
+///
+/// Serialized, and alone in scripts/test: 1,024 connections held against mirrord's descriptor limit.
 @Suite(.serialized) struct DescriptorBudgetTests {
     @Test func withEveryListenerFullUnder1024DescriptorsNothingIsLost() async throws {
         let scratch = try DaemonUnderTest()

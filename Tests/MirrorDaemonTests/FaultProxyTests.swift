@@ -142,7 +142,7 @@ final class FaultProxy: @unchecked Sendable {
 /// Two mirrors of one store: one syncs through the misbehaving proxy, the other straight; shoppers make requests
 /// at both while head office changes stock, adds an item and erases a shopper. Once the network calms down,
 /// everything is at the hub exactly once, and both mirrors hold what the hub holds.
-@Suite(.serialized) struct FaultProxyTests {
+@Suite struct FaultProxyTests {
     @Test func droppedDuplicatedAndReorderedRequestsLoseNothingApplyNothingTwiceAndNothingDiverges() async throws {
         // Enrolled straight to the hub (a lost enrolment answer would burn the one-time token), then every
         // sync round through the proxy.

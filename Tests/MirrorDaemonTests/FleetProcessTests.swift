@@ -14,7 +14,7 @@ private let chromium = installed("/usr/bin/chromium", "/usr/bin/chromium-browser
 /// Head office's view: a real hub pulls a real mirror's telemetry; `mirrorctl fleet status`, a real Prometheus
 /// (discovering the mirror from the hub) and a headless browser on the fleet page all see it; then the mirror
 /// stops and the fleet says so.
-@Suite(.serialized) struct FleetProcessTests {
+@Suite struct FleetProcessTests {
     @Test(
         .enabled(
             if: (prometheus != nil && chromium != nil) || inCI,

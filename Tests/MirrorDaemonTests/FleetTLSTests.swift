@@ -5,7 +5,7 @@ import Testing
 /// Issue: the hub pulled every mirror's telemetry over plain HTTP and believed whatever answered at the mirror's
 /// address. A mirror with the remote API now tells the hub, in its authenticated hello, the SHA-256 of that
 /// listener's certificate; the hub pulls telemetry there over HTTPS and trusts that certificate and no other.
-@Suite(.serialized) struct FleetTLSTests {
+@Suite struct FleetTLSTests {
     @Test func theHubPullsTelemetryOverHTTPSTrustingOnlyTheMirrorsCertificate() async throws {
         // The mirror's certificate is signed by the store's CA (not self-signed): the pin still names it alone.
         let ca = try await TestCA("fleet")

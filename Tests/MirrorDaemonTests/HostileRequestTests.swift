@@ -3,6 +3,8 @@ import Testing
 
 /// Issue: numbers that did not parse were taken as defaults (`seconds=abc` opened a consent session), an unknown
 /// clip answered 403, path parameters were not percent-decoded, and mirrorctl sent a clip id's `?` as a query.
+///
+/// Serialized, and alone in scripts/test: 300 half-sent requests each, held until the idle timeouts close them.
 @Suite(.serialized) struct HostileRequestTests {
     @Test func numbersThatDoNotParseAndClipIdsAreRefusedAsSuch() async throws {
         let daemon = try DaemonUnderTest()

@@ -6,7 +6,7 @@ private let certutil = installed("/usr/bin/certutil")
 
 /// Head office's pages over HTTPS in a real browser that trusts the chain's own CA (added to the browser's NSS
 /// store, as an IT department would roll it out), and refused by one that does not.
-@Suite(.serialized) struct HubBrowserTLSTests {
+@Suite struct HubBrowserTLSTests {
     @Test(.enabled(if: (chromium != nil && certutil != nil) || inCI, "needs chromium and certutil (libnss3-tools)"))
     func aBrowserThatTrustsTheChainsCAReadsTheFleetAndInsightsPages() async throws {
         let browser = try #require(chromium, "chromium is required in CI")

@@ -5,7 +5,7 @@ import Testing
 /// Issue: mirrorhub ran the database and the HTTP server in two service groups that both took SIGTERM, so the
 /// database (PostgreSQL's connection pool) stopped while HTTP was still finishing its requests. Now one group
 /// stops HTTP first and the database last.
-@Suite(.serialized) struct HubLifecycleTests {
+@Suite struct HubLifecycleTests {
     @Test func aRequestInFlightAtSIGTERMStillReachesTheDatabase() async throws {
         guard let server = ProcessInfo.processInfo.environment["MIRROR_TEST_POSTGRES"] else {
             if ProcessInfo.processInfo.environment["CI"] == "true" {

@@ -122,7 +122,7 @@ struct HubDevice: Decodable {
 
 /// The mirror and the hub as separate processes: enrolment, a shopper's request reaching head office, and the
 /// hub killed with `kill -9` while the mirror keeps working.
-@Suite(.serialized) struct HubSyncProcessTests {
+@Suite struct HubSyncProcessTests {
     func ctl(_ daemon: DaemonUnderTest, _ arguments: String...) async throws -> Outcome {
         try await run(Binaries.path("mirrorctl"), arguments + ["--socket", daemon.socket])
     }

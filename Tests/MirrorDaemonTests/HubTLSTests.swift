@@ -6,7 +6,7 @@ import Testing
 /// Issue: `mirrorhub serve` spoke plain HTTP only, so bearer credentials, enrolment tokens and shopper data crossed
 /// the network in clear. Now it serves HTTPS from PEM files, reloads them without dropping connections, refuses
 /// files it cannot use (exit 78), and serves plain HTTP off the loopback only when a flag names the risk.
-@Suite(.serialized) struct HubTLSTests {
+@Suite struct HubTLSTests {
     @Test func theHubServesHTTPSWithStrictTransportSecurity() async throws {
         let ca = try await TestCA("chain")
         let (certificate, key) = try await ca.issue("hub")

@@ -5,7 +5,7 @@ import Testing
 /// the system's store. Now it checks the hub's certificate against the chain's own CA (`hub.ca_file`) or a pinned
 /// fingerprint (`hub.certificate_sha256`), says plainly why a certificate was refused, and refuses a plain
 /// `http://` hub on another machine unless the config allows it by name.
-@Suite(.serialized) struct HubTrustTests {
+@Suite struct HubTrustTests {
     /// Enrolment, a shopper's profile and a request reaching head office, over HTTPS to a hub whose certificate
     /// the chain's own CA signed.
     @Test func aMirrorSyncsOverHTTPSTrustingTheChainsCA() async throws {

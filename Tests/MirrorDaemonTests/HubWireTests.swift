@@ -3,7 +3,7 @@ import Testing
 
 /// What crosses the wire between a mirror and the hub, captured with tshark on the loopback while the mirror
 /// enrols, looks up a shopper and syncs its staff requests; and the hub's certificate renewed in the middle of it.
-@Suite(.serialized) struct HubWireTests {
+@Suite struct HubWireTests {
     @Test func noSecretCrossesTheWireAndARenewalMidSyncLosesNothing() async throws {
         guard let tshark = installed("/usr/bin/tshark") else {
             if inCI { Issue.record("tshark is not installed (scripts/test installs it)") }

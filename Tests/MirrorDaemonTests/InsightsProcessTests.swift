@@ -9,7 +9,7 @@ import Testing
 /// The whole loop with real processes: shoppers hold a price tag up to a real mirror, the mirror syncs what they
 /// tried to a real hub, the till's sales are imported with `mirrorhub import-sales`, and head office reads the
 /// figures with `mirrorctl insights --hub` (table, JSON and CSV) and `mirrorhub insights`.
-@Suite(.serialized) struct InsightsProcessTests {
+@Suite struct InsightsProcessTests {
     @Test func whatShoppersTriedAtAMirrorAndBoughtAtTheTillReachHeadOffice() async throws {
         let catalog = try CatalogFolder("\(Binaries.repository)/config/catalog").loadCatalogFile()
         let jumper = try #require(catalog.items.first { $0.sku == "KN-101-RUS" })

@@ -9,7 +9,7 @@ import Testing
 
 private let promtool = installed("/usr/bin/promtool", "/usr/local/bin/promtool")
 
-@Suite(.serialized) struct MetricsTests {
+@Suite struct MetricsTests {
     /// In CI promtool must be there (the test script installs it); elsewhere the test says why it skips.
     @Test(.enabled(if: promtool != nil || inCI, "promtool is not installed (Debian package prometheus)"))
     func metricsPassPromtoolAndHealthIsServedOverTCP() async throws {

@@ -7,7 +7,7 @@ import Testing
 /// Issue: the hub connected to PostgreSQL with TLS disabled, so shopper data and the database password crossed
 /// the network in clear. Now a TCP link off the loopback is verify-full by default, `sslmode` and `sslrootcert`
 /// choose, and a link that cannot be made says why at once (the pool only retried).
-@Suite(.serialized) struct PostgresTLSTests {
+@Suite struct PostgresTLSTests {
     @Test func theHubTalksToPostgreSQLOverVerifiedTLS() async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let server = environment["MIRROR_TEST_POSTGRES"], let ca = environment["MIRROR_TEST_POSTGRES_CA"] else {

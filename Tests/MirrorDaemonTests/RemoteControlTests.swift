@@ -8,7 +8,7 @@ import Testing
 
 /// Staff with a laptop elsewhere in the store: `mirrorctl --remote https://…` with the mirror's certificate and
 /// token does what it does on the socket; without the token, with a wrong one, or in plain HTTP nothing works.
-@Suite(.serialized) struct RemoteControlTests {
+@Suite struct RemoteControlTests {
     @Test func theStaffAPIOverHTTPSNeedsTheToken() async throws {
         let api = try await RemoteAPIFixture("remote")
         let folder = api.folder

@@ -9,7 +9,7 @@ import Testing
 /// No secret leaves where it is kept: after an enrolment and a session, the mirror's hub credential, the
 /// enrolment token, the remote API token and head office's credential appear in none of the logs, the diagnostics
 /// archive, the telemetry, the metrics or `config show`; the files holding secrets are 0600.
-@Suite(.serialized) struct SecretsTests {
+@Suite struct SecretsTests {
     @Test func secretsAppearInNoLogTelemetryMetricsOrArchive() async throws {
         let api = try await RemoteAPIFixture("secrets")
         let (folder, remoteToken) = (api.folder, api.token)

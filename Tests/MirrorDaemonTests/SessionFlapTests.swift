@@ -8,7 +8,7 @@ import Testing
 /// Issue: once the mirror had had no touch for the idle timeout, every visit the camera started ended within about
 /// a second ("session ended: nobody used the mirror" once a second; 61 sessions after 258 s). The real daemon with
 /// vision on the replayed shopper, nobody touching it: one visit, ended once by the idle timeout.
-@Suite(.serialized) struct SessionFlapTests {
+@Suite struct SessionFlapTests {
     @Test func aShopperInViewKeepsOneVisitAndIdleEndsItOnce() async throws {
         let daemon = try DaemonUnderTest(
             extraConfig: """

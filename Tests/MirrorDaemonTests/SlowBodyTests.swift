@@ -5,6 +5,8 @@ import Testing
 /// Issue: a request whose headers arrive whole and whose body then trickles (a byte every few seconds) held its
 /// connection for ever, since every byte reset the idle timeout; 900 of them silenced the hub. Now every listener
 /// answers 408 and closes a request that has not arrived within its allowance plus a second per 8 KiB of body.
+///
+/// Serialized, and alone in scripts/test: trickled bodies timed against the request deadlines.
 @Suite(.serialized) struct SlowBodyTests {
     /// Sends complete headers announcing a body (`head`), then one byte every 2 s, and expects a 408 well before
     /// the trickle could end (at most 45 s are waited); `what` names the listener in the printed figure.

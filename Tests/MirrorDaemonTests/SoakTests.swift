@@ -13,6 +13,8 @@ import Testing
 /// which erases the clip), sync every 2 s. Memory, descriptors and display latency must hold steady.
 ///
 /// `MIRROR_SOAK_SECONDS` sets the length (CI: 90 s; `scripts/soak` runs an hour).
+///
+/// Serialized, and alone in scripts/test: 90 s at frame rate, its memory and descriptors sampled.
 @Suite(.serialized) struct SoakTests {
     struct Sample {
         var at: Double

@@ -4,7 +4,7 @@ import Testing
 /// What a mirror keeps on its disk after a shopper's visit: every file in the state directory, read raw, after a
 /// session with a consented recording, a loyalty code, a request and a favourite. No JPEG or AVI signature and no
 /// loyalty code in plaintext anywhere (the database, its WAL, the clips, the keys, the vision folder).
-@Suite(.serialized) struct StorageScanTests {
+@Suite struct StorageScanTests {
     @Test func noFrameClipOrLoyaltyCodeIsStoredInTheClear() async throws {
         let daemon = try DaemonUnderTest(
             extraConfig: RecordingProcessTests.settings + """

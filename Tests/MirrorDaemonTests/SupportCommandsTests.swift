@@ -5,7 +5,7 @@ import Testing
 
 /// The staff's everyday commands against a real daemon: version, config, logs, session end, enroll without a
 /// hub, and a diagnostics archive that holds no shopper data.
-@Suite(.serialized) struct SupportCommandsTests {
+@Suite struct SupportCommandsTests {
     @Test func staffCommandsWorkAndDiagnoseLeavesShoppersOut() async throws {
         let daemon = try DaemonUnderTest(
             extraConfig: """

@@ -84,7 +84,7 @@ final class BoundUnixSocket: Sendable {
     }
 }
 
-@Suite(.serialized) struct SystemdTests {
+@Suite struct SystemdTests {
     /// The notifier says READY once the control socket answers (and makes it owner-only), then feeds the
     /// watchdog only while no service is stuck, and says STOPPING when the daemon stops.
     @Test func theWatchdogIsFedOnlyWhileNothingIsStuck() async throws {
@@ -195,7 +195,7 @@ final class BoundUnixSocket: Sendable {
 
 private let systemdAnalyze = installed("/usr/bin/systemd-analyze", "/bin/systemd-analyze")
 
-@Suite(.serialized) struct DeploymentTests {
+@Suite struct DeploymentTests {
     /// The control socket is handed to the staff group named in the config (0660), and a group that does not
     /// exist stops the daemon at start with the reason.
     @Test func theControlSocketBelongsToTheStaffGroup() async throws {

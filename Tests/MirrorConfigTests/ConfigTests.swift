@@ -1,7 +1,8 @@
 import Foundation
-import MirrorConfig
 import MirrorCore
 import Testing
+
+@testable import MirrorConfig
 
 /// A temporary folder with a config, a profile and a (dummy) replay sample.
 private struct Scratch {
@@ -77,8 +78,9 @@ private struct Scratch {
         #expect(config.api.metricsListen?.port == 0)
     }
 
-    /// Issue: the reload compared a hand-kept list of keys, which missed `share`. The diff now walks the
-    /// configuration itself; each key changed in the file is named as the file names it.
+    /// Issue: the reload compared a hand-kept list of keys, which missed `share`. The diff now reads the key
+    /// table that `theReloadTableHoldsEveryKeyTheParserReads` holds to the parser; each key changed in the file
+    /// is named as the file names it.
     @Test(arguments: [
         ("session:\n  countdown_seconds: 5", "session.countdown_seconds", true),
         ("session:\n  idle_timeout_seconds: 60", "session.idle_timeout_seconds", true),
@@ -101,6 +103,25 @@ private struct Scratch {
         let new = try DaemonConfig.load(path: "\(scratch.folder)/mirrord.yaml")
         #expect(old.changes(to: new) == [DaemonConfig.Change(key: key, live: live)])
         #expect(old.changes(to: old).isEmpty)
+    }
+
+    /// The reload's key table and the parser agree: the keys `parse` knows at the top of the file and in each
+    /// live section (as its unknown-key refusal lists them) are the table's, so a key the parser learns and the
+    /// table lacks fails here.
+    @Test func theReloadTableHoldsEveryKeyTheParserReads() throws {
+        let scratch = try Scratch()
+        func known(_ extra: String) throws -> Set<String> {
+            let text = try #require(try scratch.error(config: Scratch.config + "\n" + extra + "\n"))
+            let list = try #require(text.components(separatedBy: "known keys here: ").last?.dropLast())
+            return Set(list.components(separatedBy: ", "))
+        }
+        let names = DaemonConfig.keys.map(\.name)
+        #expect(try known("zzzzzzzzzzzzzzzz: 1") == Set(names.map { String($0.prefix { $0 != "." }) }))
+        for section in ["session", "recording"] {
+            let table = Set(
+                names.filter { $0.hasPrefix(section + ".") }.map { String($0.dropFirst(section.count + 1)) })
+            #expect(try known("\(section):\n  zzzzzzzzzzzzzzzz: 1") == table, "\(section)")
+        }
     }
 
     @Test func committedDemoConfigAndProfilesLoad() throws {

@@ -10,54 +10,49 @@ extension DaemonConfig {
         }
     }
 
-    /// The sections whose keys a reload applies while running; the others need a restart.
-    static let liveSections: Set<String> = ["session", "recording"]
-    /// The keys of the live sections that still need a restart (the pre-roll ring is sized at start).
-    static let restartKeys: Set<String> = ["recording.pre_roll_seconds"]
-    /// File keys that are not their property's name in snake case.
-    static let fileKeys = ["stateDirectory": "state_dir", "quotaMegabytes": "quota_mb"]
+    /// One key of the file as a reload compares it: its name as the file writes it (dotted inside a section),
+    /// whether mirrord applies a change to it while running, and the value it sets.
+    struct Key: Sendable {
+        let name: String
+        let live: Bool
+        let differs: @Sendable (DaemonConfig, DaemonConfig) -> Bool
 
-    /// What differs from `self` to `new`, in the order of the file's sections: each key of the live sections on
-    /// its own, every other section as a whole. Walks the stored properties, so a section added to the
-    /// configuration is compared without being listed anywhere (a hand-kept list once missed `share`).
+        init<Value: Equatable & Sendable>(
+            _ name: String, _ value: any KeyPath<DaemonConfig, Value> & Sendable, live: Bool = false
+        ) {
+            self.name = name
+            self.live = live
+            differs = { $0[keyPath: value] != $1[keyPath: value] }
+        }
+    }
+
+    /// The file's keys in its sections' order: each key of the live sections (`session`, `recording`) on its
+    /// own, every other section as a whole (a change there needs a restart). `ConfigTests` holds this table to
+    /// the keys `parse` reads, so a key added to the parser and not here fails a test rather than going unseen
+    /// by a reload (a hand-kept list once missed `share`).
+    static let keys: [Key] = [
+        Key("state_dir", \.stateDirectory),
+        Key("log_level", \.logLevel),
+        Key("api", \.api),
+        Key("session.countdown_seconds", \.session.countdownSeconds, live: true),
+        Key("session.idle_timeout_seconds", \.session.idleTimeoutSeconds, live: true),
+        Key("session.diagnostics", \.session.diagnostics, live: true),
+        Key("recording.clip_seconds", \.recording.clipSeconds, live: true),
+        // The pre-roll ring is sized at start.
+        Key("recording.pre_roll_seconds", \.recording.preRollSeconds),
+        Key("recording.post_roll_seconds", \.recording.postRollSeconds, live: true),
+        Key("recording.keep_hours", \.recording.keepHours, live: true),
+        Key("recording.saved_days", \.recording.savedDays, live: true),
+        Key("recording.quota_mb", \.recording.quotaMegabytes, live: true),
+        Key("vision", \.vision),
+        Key("suggestions", \.suggestions),
+        Key("share", \.share),
+        Key("hub", \.hub),
+        Key("profile", \.profile),
+    ]
+
+    /// What differs from `self` to `new`, key by key in the order of `keys`.
     public func changes(to new: DaemonConfig) -> [Change] {
-        var changes: [Change] = []
-        for (old, new) in zip(Mirror(reflecting: self).children, Mirror(reflecting: new).children) {
-            guard let property = old.label, property != "file" else { continue }
-            let section = Self.fileKey(property)
-            if Self.liveSections.contains(section) {
-                for (oldLeaf, newLeaf) in zip(
-                    Mirror(reflecting: old.value).children, Mirror(reflecting: new.value).children)
-                where !Self.same(oldLeaf.value, newLeaf.value) {
-                    let key = "\(section).\(Self.fileKey(oldLeaf.label ?? "?"))"
-                    changes.append(Change(key: key, live: !Self.restartKeys.contains(key)))
-                }
-            } else if !Self.same(old.value, new.value) {
-                changes.append(Change(key: section, live: false))
-            }
-        }
-        return changes
-    }
-
-    static func fileKey(_ property: String) -> String {
-        if let key = fileKeys[property] { return key }
-        return property.reduce(into: "") { key, character in
-            if character.isUppercase {
-                key += "_" + character.lowercased()
-            } else {
-                key.append(character)
-            }
-        }
-    }
-
-    /// Whether two property values are equal; every property of the configuration is `Equatable`.
-    private static func same(_ a: Any, _ b: Any) -> Bool {
-        guard let a = a as? any Equatable else { return false }
-        return equal(a, b)
-    }
-
-    private static func equal<T: Equatable>(_ a: T, _ b: Any) -> Bool {
-        guard let b = b as? T else { return false }
-        return a == b
+        Self.keys.filter { $0.differs(self, new) }.map { Change(key: $0.name, live: $0.live) }
     }
 }

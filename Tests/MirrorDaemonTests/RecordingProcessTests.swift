@@ -249,6 +249,20 @@ import Testing
             exports.contains { $0.hasPrefix("not written at the destination: cannot write \(stuck)") }, "\(exports)")
         #expect(try await ctl(daemon, "clips", "audit").stdout.contains("played on the mirror"))
 
+        // The export is made from the decrypting reader as it is sent; a clip damaged on the card is refused
+        // before the first byte, with the reason, and no file is written.
+        var damaged = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        damaged[damaged.count / 3] ^= 0x40
+        try Data(damaged).write(to: URL(fileURLWithPath: file))
+        let refusedDamaged = try await ctl(daemon, "clips", "export", clips[0].id, "\(daemon.folder)/damaged.avi")
+        #expect(
+            refusedDamaged.status == 65 && refusedDamaged.stderr.contains("failed authentication"), "\(refusedDamaged)")
+        #expect(!FileManager.default.fileExists(atPath: "\(daemon.folder)/damaged.avi"))
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: "\(daemon.folder)/state/clips").allSatisfy {
+                !$0.hasSuffix(".avi")
+            })
+
         // Withdrawing consent erases the session's clips at once.
         #expect(try await ctl(daemon, "ui", "event", "withdraw").status == 0)
         #expect(try await ctl(daemon, "clips", "list").stdout.contains("no clips"))

@@ -118,7 +118,14 @@ struct DaemonClient {
                 request.body = .bytes(ByteBuffer(bytes: body))
             }
             let response = try await client.execute(request, timeout: .seconds(deadline.components.seconds))
-            let body = try await response.body.collect(upTo: limit)
+            let body: ByteBuffer
+            do { body = try await response.body.collect(upTo: limit) } catch {
+                // The answer began and stopped (mirrord stopped, or the clip being sent changed under it): not a
+                // mirrord that cannot be reached.
+                throw CLIError(
+                    "mirrord at \(where_) stopped part way through its answer to \(path): \(Self.explain(error)) "
+                        + "(see mirrorctl logs)", exitCode: 69)
+            }
             try await client.shutdown()
             let bytes = Array(body.readableBytesView)
             guard (200..<300).contains(response.status.code) else {

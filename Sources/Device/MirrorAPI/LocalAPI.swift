@@ -120,31 +120,28 @@ public struct ClipNotFound: Error, CustomStringConvertible, Sendable {
     public var description: String { "no clip \(id) (see mirrorctl clips list)" }
 }
 
-/// An exported clip: an open file (already unlinked, so nothing is left on disk whatever happens to the
-/// answer) that is closed when the last reference goes.
+/// An exported clip: its size, and its bytes in order, piece by piece (`next` gives nil at the end; it reads and
+/// decrypts, so the answer calls it on ``BlockingWork``).
 public final class ExportedClip: Sendable {
-    public let descriptor: Int32
     public let size: Int
-    public init(descriptor: Int32, size: Int) {
-        self.descriptor = descriptor
-        self.size = size
-    }
-    deinit { close(descriptor) }
+    private let next: @Sendable () throws -> [UInt8]?
 
-    /// The file in chunks of `chunk` bytes, read at its offsets (a short file is an error, not a short answer).
-    func body(chunk: Int = 256 << 10) -> ResponseBody {
+    public init(size: Int, next: @escaping @Sendable () throws -> [UInt8]?) {
+        self.size = size
+        self.next = next
+    }
+
+    /// The clip as it is made: a long clip never sits in mirrord's memory or on its disk whole. A clip that stops
+    /// reading part way (its file changed under the export) ends the answer short, which the client sees.
+    func body() -> ResponseBody {
         ResponseBody(contentLength: size) { [self] writer in
-            var offset = 0
-            var bytes = [UInt8](repeating: 0, count: chunk)
-            while offset < size {
-                let count = bytes.withUnsafeMutableBytes {
-                    pread(descriptor, $0.baseAddress, min(chunk, size - offset), off_t(offset))
-                }
-                guard count > 0 else {
-                    throw HTTPError(.internalServerError, message: "the export ended early at byte \(offset)")
-                }
-                try await writer.write(ByteBuffer(bytes: bytes[0..<count]))
-                offset += count
+            var sent = 0
+            while let piece = try await BlockingWork.run(next) {
+                try await writer.write(ByteBuffer(bytes: piece))
+                sent += piece.count
+            }
+            guard sent == size else {
+                throw HTTPError(.internalServerError, message: "the export ended at byte \(sent) of \(size)")
             }
             try await writer.finish(nil)
         }
@@ -283,7 +280,6 @@ public enum LocalAPI {
             do { avi = try await BlockingWork.run { try daemon.exportClip(id) } } catch let missing as ClipNotFound {
                 throw HTTPError(.notFound, message: "\(missing)")
             } catch { throw HTTPError(.forbidden, message: "\(error)") }
-            // Streamed from the file: a long clip never sits in mirrord's memory whole.
             return Response(status: .ok, headers: [.contentType: "video/x-msvideo"], body: avi.body())
         }
         router.post("/v1/clips/:id/export-failed") { request, context -> Response in

@@ -155,7 +155,7 @@ extension ClipRecorder {
             let key = try deviceKey.unwrap(Array(clip.wrappedKey))
             let reader = try EncryptedClip.open(path: "\(folder)/\(clip.file)", key: key)
             try store.audit(actor: .shopper, action: .export, clipID: id, detail: "share link: \(what) on a phone")
-            return SharedClip(reader: reader, scratch: "\(folder)/.share-\(UUID().uuidString).avi")
+            return SharedClip(reader: reader)
         } catch {
             logger.error("shared look cannot be opened", metadata: ["clip": "\(id)", "error": "\(error)"])
             return nil
@@ -196,8 +196,9 @@ extension ClipRecorder {
         }
     }
 
-    /// Writes clip `id` as a plain MJPEG AVI at `path`; refused without the shopper's share consent.
-    func export(_ id: String, to path: String) throws -> Int {
+    /// Clip `id` as a plain MJPEG AVI made while it is sent, decrypted frame by frame; refused without the
+    /// shopper's share consent, and refused whole (before anything is sent) when it does not decrypt.
+    func export(_ id: String) throws -> AVIStream {
         guard let clip = try store.clip(id) else { throw ClipNotFound(id: id) }
         let shared = try store.consents(session: clip.sessionId).last { $0.kind == .share }?.granted ?? false
         guard shared else {
@@ -205,9 +206,11 @@ extension ClipRecorder {
             throw DaemonError("the shopper has not agreed to share clip \(id); it cannot be exported")
         }
         let key = try deviceKey.unwrap(Array(clip.wrappedKey))
-        let frames = try EncryptedClip.export("\(folder)/\(clip.file)", key: key, to: path)
-        try store.audit(actor: .staff, action: .export, clipID: id, detail: "\(frames) frames sent to mirrorctl")
-        return frames
+        let stream = try AVIStream(reader: try EncryptedClip.open(path: "\(folder)/\(clip.file)", key: key))
+        try stream.verify()
+        try store.audit(
+            actor: .staff, action: .export, clipID: id, detail: "\(stream.frameCount) frames sent to mirrorctl")
+        return stream
     }
 
     /// mirrorctl could not write the clip it was sent (a full disk, say): the audit says so beside the export, so

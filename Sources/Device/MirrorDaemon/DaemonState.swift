@@ -190,17 +190,8 @@ final class DaemonState: DaemonFacade {
     }
 
     func exportClip(_ id: String) throws -> ExportedClip {
-        let path = "\(recorder.folder)/export-\(UUID().uuidString).avi"
-        defer { unlink(path) }
-        _ = try recorder.export(id, to: path)
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        var info = stat()
-        guard descriptor >= 0 else {
-            throw DaemonError("export of \(id) could not be read back: \(String(cString: strerror(errno)))")
-        }
-        let exported = ExportedClip(descriptor: descriptor, size: fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0)
-        guard exported.size > 0 else { throw DaemonError("export of \(id) is empty") }
-        return exported
+        let stream = Guarded(try recorder.export(id))
+        return ExportedClip(size: stream.withLock { $0.length }) { try stream.withLock { try $0.next() } }
     }
 
     func exportNotWritten(_ id: String, reason: String) throws { try recorder.exportNotWritten(id, reason: reason) }

@@ -11,25 +11,20 @@ import Synchronization
 final class SharedClip: SharedLook, @unchecked Sendable {
     // The reader is not thread-safe; every use holds the lock.
     private let reader: Mutex<AVIReader>
-    /// Where the plain AVI for a download is written for a moment (in the private clips folder; an orphan left by
-    /// a crash is deleted at the next start).
-    private let scratch: String
     let fps: Double
     let frameCount: Int
 
-    init(reader: sending AVIReader, scratch: String) {
+    init(reader: sending AVIReader) {
         fps = reader.fps > 0 ? reader.fps : 30
         frameCount = reader.frames.count
         self.reader = Mutex(reader)
-        self.scratch = scratch
     }
 
     func frame(_ index: Int) throws -> [UInt8] { try reader.withLock { try $0.frame(index) } }
 
     func avi() throws -> [UInt8] {
-        defer { unlink(scratch) }
-        try reader.withLock { _ = try $0.export(to: scratch) }
-        return Array(try Data(contentsOf: URL(fileURLWithPath: scratch)))
+        // Made in memory from the decrypting reader: plain video never touches the disk.
+        try reader.withLock { try AVIStream(reader: $0).all() }
     }
 }
 

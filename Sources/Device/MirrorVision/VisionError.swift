@@ -1,25 +1,17 @@
+import MirrorCore
+
 /// Why the recognition core could not load its model, build its runtime or analyse a frame.
-public struct VisionError: Error, CustomStringConvertible, Sendable, Equatable {
-    public enum Code: String, Sendable {
-        /// The model file is missing, unreadable, or not the file the manifest names.
-        case model
-        /// XNNPACK refused to initialise, define, build or run the network.
-        case runtime
-        /// The input cannot be analysed (wrong size, empty).
-        case input
-        /// The catalog's embeddings do not fit the index (dimension, count).
-        case catalog
-        /// No background has been calibrated yet.
-        case notCalibrated
-    }
-
-    public var code: Code
-    public var message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code.rawValue): \(message)" }
+public enum VisionErrorCode: String, Sendable {
+    /// The model file is missing, unreadable, or not the file the manifest names.
+    case model
+    /// XNNPACK refused to initialise, define, build or run the network.
+    case runtime
+    /// The input cannot be analysed (wrong size, empty).
+    case input
+    /// The catalog's embeddings do not fit the index (dimension, count).
+    case catalog
+    /// No background has been calibrated yet.
+    case notCalibrated
 }
+
+public typealias VisionError = MirrorError<VisionErrorCode>

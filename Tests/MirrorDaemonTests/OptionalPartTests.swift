@@ -9,7 +9,7 @@ import Testing
 /// decoder cannot be made) ended the whole ServiceGroup, and so mirrord. Now each fails alone and says so.
 @Suite struct OptionalPartTests {
     struct Failing: Service {
-        func run() async throws { throw DaemonError("zbar cannot start") }
+        func run() async throws { throw DaemonError(.cannotStart, "zbar cannot start") }
     }
     struct Returning: Service {
         func run() async {}

@@ -5,20 +5,48 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// A failure `mirrorctl` reports and exits on, with the exit code scripts can test.
-public struct CLIError: Error, CustomStringConvertible {
-    public var message: String
-    /// sysexits(3): 69 unavailable, 65 bad data, 73 cannot create output, 1 other.
-    public var exitCode: Int32
-    /// When mirrord said it was busy and when to ask again (a 503 with `Retry-After`).
-    var retryAfter: Duration?
+/// Why `mirrorctl` stops; each code is the exit status scripts test (sysexits(3)).
+public enum CLIErrorCode: String, Sendable {
+    case failed, usage, badData, noInput, unavailable, cannotWrite, notPermitted, badConfig
 
+    public var exitCode: Int32 {
+        switch self {
+        case .failed: 1
+        case .usage: 64
+        case .badData: 65
+        case .noInput: 66
+        case .unavailable: 69
+        case .cannotWrite: 73
+        case .notPermitted: 77
+        case .badConfig: 78
+        }
+    }
+}
+
+/// A failure `mirrorctl` reports and exits on.
+public typealias CLIError = MirrorError<CLIErrorCode>
+
+extension MirrorError where Code == CLIErrorCode {
+    /// A failure with the exit status scripts test: 69 unavailable, 65 bad data, 73 cannot create output, 1 other.
     public init(_ message: String, exitCode: Int32 = 1) {
-        self.message = message
-        self.exitCode = exitCode
+        self.init(CLIErrorCode.allExitCodes[exitCode] ?? .failed, message)
     }
 
-    public var description: String { message }
+    public var exitCode: Int32 { code.exitCode }
+}
+
+extension CLIErrorCode {
+    static let allExitCodes: [Int32: CLIErrorCode] = Dictionary(
+        uniqueKeysWithValues: [
+            .failed, .usage, .badData, .noInput, .unavailable, .cannotWrite, .notPermitted, .badConfig,
+        ]
+        .map { ($0.exitCode, $0) })
+}
+
+/// mirrord answered that it is busy (503 with `Retry-After`): the refusal, and when to ask again.
+private struct Busy: Error {
+    var refusal: CLIError
+    var wait: Duration
 }
 
 /// Talks to `mirrord`'s API: over its Unix domain socket, or to a remote mirror over HTTPS with a token.
@@ -50,10 +78,10 @@ struct DaemonClient {
         let deadline = clock.now.advanced(by: busyFor)
         while true {
             do {
-                return try await send(.GET, path, limit: limit)
-            } catch let error as CLIError {
-                guard let wait = error.retryAfter, clock.now.advanced(by: wait) < deadline else { throw error }
-                try await Task.sleep(for: wait + .milliseconds(Int.random(in: 0...500)))
+                return try await attempt(.GET, path, limit: limit)
+            } catch let busy as Busy {
+                guard clock.now.advanced(by: busy.wait) < deadline else { throw busy.refusal }
+                try await Task.sleep(for: busy.wait + .milliseconds(Int.random(in: 0...500)))
             }
         }
     }
@@ -82,7 +110,17 @@ struct DaemonClient {
     /// How long a request may take unless its command says otherwise.
     static let deadline = Duration.seconds(10)
 
+    /// One request; a busy answer is a refusal like any other.
     private func send(
+        _ method: HTTPMethod, _ path: String, limit: Int, body: Data? = nil, deadline: Duration = Self.deadline
+    ) async throws -> (body: [UInt8], contentType: String?) {
+        do { return try await attempt(method, path, limit: limit, body: body, deadline: deadline) } catch let busy
+            as Busy
+        { throw busy.refusal }
+    }
+
+    /// One request; a busy answer throws ``Busy``.
+    private func attempt(
         _ method: HTTPMethod, _ path: String, limit: Int, body: Data? = nil, deadline: Duration = Self.deadline
     ) async throws -> (body: [UInt8], contentType: String?) {
         let where_ = remote?.url ?? socket
@@ -141,13 +179,13 @@ struct DaemonClient {
                 if response.status.code == 401 {
                     throw CLIError("mirrord at \(where_) refused the token: \(text)", exitCode: 77)
                 }
-                var refusal = CLIError(
+                let refusal = CLIError(
                     "mirrord answered \(response.status.code) for \(path): \(text)",
                     exitCode: (400..<500).contains(response.status.code) ? 65 : 69)
                 if response.status.code == 503,
                     let seconds = response.headers.first(name: "retry-after").flatMap(Int.init)
                 {
-                    refusal.retryAfter = .seconds(min(max(seconds, 1), 5))
+                    throw Busy(refusal: refusal, wait: .seconds(min(max(seconds, 1), 5)))
                 }
                 throw refusal
             }
@@ -155,6 +193,9 @@ struct DaemonClient {
         } catch let error as CLIError {
             try? await client.shutdown()
             throw error
+        } catch let busy as Busy {
+            try? await client.shutdown()
+            throw busy
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             try? await client.shutdown()
             throw CLIError(

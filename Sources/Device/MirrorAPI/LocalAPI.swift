@@ -113,11 +113,19 @@ public enum Limits {
     }
 }
 
-/// Thrown by ``DaemonFacade/exportClip(_:)`` for an id the mirror has no clip of: answered 404.
-public struct ClipNotFound: Error, CustomStringConvertible, Sendable {
-    public let id: String
-    public init(id: String) { self.id = id }
-    public var description: String { "no clip \(id) (see mirrorctl clips list)" }
+/// What the local API's handlers branch on in the daemon's errors: an unknown clip is answered 404.
+public enum LocalAPIErrorCode: String, Sendable {
+    case clipNotFound
+}
+
+public typealias LocalAPIError = MirrorError<LocalAPIErrorCode>
+
+extension MirrorError where Code == LocalAPIErrorCode {
+    /// Thrown by ``DaemonFacade/exportClip(_:)`` and the export's failure report for an id the mirror has no clip
+    /// of.
+    public static func clipNotFound(_ id: String) -> LocalAPIError {
+        LocalAPIError(.clipNotFound, "no clip \(id)", fix: "see mirrorctl clips list")
+    }
 }
 
 /// An exported clip: its size, and its bytes in order, piece by piece (`next` gives nil at the end; it reads and
@@ -277,7 +285,9 @@ public enum LocalAPI {
         router.get("/v1/clips/:id/export") { _, context -> Response in
             let id = try PathParameter.decoded(context, "id")
             let avi: ExportedClip
-            do { avi = try await BlockingWork.run { try daemon.exportClip(id) } } catch let missing as ClipNotFound {
+            do { avi = try await BlockingWork.run { try daemon.exportClip(id) } } catch let missing as LocalAPIError
+                where missing.code == .clipNotFound
+            {
                 throw HTTPError(.notFound, message: "\(missing)")
             } catch { throw HTTPError(.forbidden, message: "\(error)") }
             return Response(status: .ok, headers: [.contentType: "video/x-msvideo"], body: avi.body())
@@ -286,7 +296,7 @@ public enum LocalAPI {
             let id = try PathParameter.decoded(context, "id")
             let body = try await JSONBody.decode(ExportFailure.self, request, limit: 4096, fields: ["reason"])
             do { try await BlockingWork.run { try daemon.exportNotWritten(id, reason: body.reason) } } catch let missing
-                as ClipNotFound
+                as LocalAPIError where missing.code == .clipNotFound
             {
                 throw HTTPError(.notFound, message: "\(missing)")
             } catch { throw HTTPError(.internalServerError, message: "\(error)") }

@@ -62,7 +62,7 @@ extension ClipRecorder {
                 logger.notice("recorder: start-up reconciliation", metadata: ["result": "\(summary)"])
             }
         } catch {
-            throw DaemonError("recorder: \(error)")
+            throw DaemonError(.cannotStart, "recorder: \(error)")
         }
     }
 
@@ -99,7 +99,7 @@ extension ClipRecorder {
 
     func saveLook(session: String, number: Int, loyaltyId: String, garments: [String]) throws -> String {
         guard let clipID = clipID(session: session, number: number) else {
-            throw DaemonError("no clip \(number) in this session")
+            throw DaemonError(.refused, "no clip \(number) in this session")
         }
         // Six digits, shown once on the glass; the store keeps it salted and hashed, the log never sees it.
         let code = String(format: "%06d", Int.random(in: 0..<1_000_000))
@@ -199,11 +199,11 @@ extension ClipRecorder {
     /// Clip `id` as a plain MJPEG AVI made while it is sent, decrypted frame by frame; refused without the
     /// shopper's share consent, and refused whole (before anything is sent) when it does not decrypt.
     func export(_ id: String) throws -> AVIStream {
-        guard let clip = try store.clip(id) else { throw ClipNotFound(id: id) }
+        guard let clip = try store.clip(id) else { throw LocalAPIError.clipNotFound(id) }
         let shared = try store.consents(session: clip.sessionId).last { $0.kind == .share }?.granted ?? false
         guard shared else {
             try store.audit(actor: .staff, action: .export, clipID: id, detail: "refused: no share consent")
-            throw DaemonError("the shopper has not agreed to share clip \(id); it cannot be exported")
+            throw DaemonError(.refused, "the shopper has not agreed to share clip \(id); it cannot be exported")
         }
         let key = try deviceKey.unwrap(Array(clip.wrappedKey))
         let stream = try AVIStream(reader: try EncryptedClip.open(path: "\(folder)/\(clip.file)", key: key))
@@ -216,7 +216,7 @@ extension ClipRecorder {
     /// mirrorctl could not write the clip it was sent (a full disk, say): the audit says so beside the export, so
     /// it never reads as a file that exists somewhere.
     func exportNotWritten(_ id: String, reason: String) throws {
-        guard try store.clip(id) != nil else { throw ClipNotFound(id: id) }
+        guard try store.clip(id) != nil else { throw LocalAPIError.clipNotFound(id) }
         try store.audit(
             actor: .staff, action: .export, clipID: id, detail: "not written at the destination: \(reason.prefix(300))")
     }

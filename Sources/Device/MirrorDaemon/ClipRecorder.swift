@@ -82,14 +82,15 @@ final class ClipRecorder: SessionRecorder, Service {
             store = try DeviceStore(stateDirectory: state)
             deviceKey = try FileDeviceKey(path: "\(state)/keys/device.key")
         } catch {
-            throw DaemonError("recorder: \(error)")
+            throw DaemonError(.cannotStart, "recorder: \(error)")
         }
         folder = "\(state)/clips"
         do {
             try FileManager.default.createDirectory(
                 atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw DaemonError("cannot create \(folder): \(error.localizedDescription) (make state_dir writable)")
+            throw DaemonError(
+                .cannotStart, "cannot create \(folder): \(error.localizedDescription) (make state_dir writable)")
         }
         self.bus = bus
         liveSettings = Mutex(config.recording)
@@ -115,7 +116,7 @@ final class ClipRecorder: SessionRecorder, Service {
 
     func start(session: String, number: Int, seconds: Int, finished: @escaping @Sendable (Bool) -> Void) throws {
         guard let size = lastFrameSize.withLock({ $0 }) else {
-            throw DaemonError("no camera frames to record")
+            throw DaemonError(.notReady, "no camera frames to record")
         }
         let key = EncryptedClip.newKey()
         let wrapped = try deviceKey.wrap(key)

@@ -15,12 +15,19 @@ import ServiceLifecycle
 import Synchronization
 import UnixSignals
 
-/// Why `mirrord` could not start, said in one line with what to do.
-public struct DaemonError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+/// Why `mirrord` could not start or do what it was asked, said in one line with what to do.
+public enum DaemonErrorCode: String, Sendable {
+    /// A part or resource mirrord needs at start is not usable (a folder, the lock, a port, a certificate).
+    case cannotStart
+    /// A request cannot be done as asked (no session, no such item, no consent, a section not configured).
+    case refused
+    /// What a request waits for did not come (camera frames, a calibration that was replaced or ran out).
+    case notReady
+    /// Work that was allowed failed (a file not saved, a configuration that does not load).
+    case failed
 }
+
+public typealias DaemonError = MirrorError<DaemonErrorCode>
 
 /// Assembles and runs the device daemon: capture → frame bus → display, the local API and metrics,
 /// as one `ServiceGroup` that stops cleanly on SIGTERM or SIGINT.
@@ -47,7 +54,8 @@ public struct Daemon: Sendable {
         defer { close(lock) }
         try checkSocket(config.api.socket)
         if let group = config.api.socketGroup, getgrnam(group) == nil {
-            throw DaemonError("no group \(group) (api.socket_group): create it (groupadd \(group)) or remove the key")
+            throw DaemonError(
+                .cannotStart, "no group \(group) (api.socket_group): create it (groupadd \(group)) or remove the key")
         }
         if let listen = config.api.metricsListen { try checkPort(listen) }
         if let share = config.share { try checkPort(share.listen) }
@@ -109,7 +117,7 @@ public struct Daemon: Sendable {
                 framebuffer = try LinuxFramebuffer(device)
             }
         } catch {
-            throw DaemonError("display: \(error)")
+            throw DaemonError(.cannotStart, "display: \(error)")
         }
         let camera: any CaptureDevice
         switch profile.camera.source {
@@ -248,7 +256,7 @@ public struct Daemon: Sendable {
                         host: remote.listen.host, port: remote.listen.port, tls: tls, token: token, daemon: state,
                         registry: registry, bound: state.bound, logger: quiet(logger)))
             } catch {
-                throw DaemonError("api.remote: \(error)")
+                throw DaemonError(.cannotStart, "api.remote: \(error)")
             }
         }
         if let listen = config.api.metricsListen {
@@ -277,17 +285,19 @@ public struct Daemon: Sendable {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         } catch {
-            throw DaemonError("cannot create state_dir \(directory): \(error.localizedDescription)")
+            throw DaemonError(.cannotStart, "cannot create state_dir \(directory): \(error.localizedDescription)")
         }
         let path = "\(directory)/mirrord.lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else {
             throw DaemonError(
+                .cannotStart,
                 "cannot open \(path): \(String(cString: strerror(errno))) (make state_dir writable by mirrord)")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw DaemonError("another mirrord is already running with state_dir \(directory) (stop it first)")
+            throw DaemonError(
+                .cannotStart, "another mirrord is already running with state_dir \(directory) (stop it first)")
         }
         return fd
     }
@@ -298,11 +308,13 @@ public struct Daemon: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw DaemonError("cannot create the socket's folder \(folder): \(error.localizedDescription)")
+            throw DaemonError(
+                .cannotStart, "cannot create the socket's folder \(folder): \(error.localizedDescription)")
         }
         guard FileManager.default.fileExists(atPath: path) else { return }
         if UnixSocket.isServing(path) {
-            throw DaemonError("socket \(path) is in use by another process (stop it or change api.socket)")
+            throw DaemonError(
+                .cannotStart, "socket \(path) is in use by another process (stop it or change api.socket)")
         }
     }
 
@@ -325,14 +337,16 @@ public struct Daemon: Sendable {
         var info = stat()
         guard stat(remote.tokenFile, &info) == 0, let data = FileManager.default.contents(atPath: remote.tokenFile)
         else {
-            throw DaemonError("api.remote.token_file: cannot read \(remote.tokenFile)")
+            throw DaemonError(.cannotStart, "api.remote.token_file: cannot read \(remote.tokenFile)")
         }
         guard info.st_mode & 0o077 == 0 else {
-            throw DaemonError("api.remote.token_file: \(remote.tokenFile) is readable by others (chmod 600 it)")
+            throw DaemonError(
+                .cannotStart, "api.remote.token_file: \(remote.tokenFile) is readable by others (chmod 600 it)")
         }
         let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard token.count >= 32, !token.contains(where: \.isWhitespace) else {
             throw DaemonError(
+                .cannotStart,
                 "api.remote.token_file: the token must be at least 32 characters without spaces "
                     + "(e.g. openssl rand -base64 32)")
         }
@@ -345,14 +359,15 @@ public struct Daemon: Sendable {
             tls.minimumTLSVersion = .tlsv12
             return (tls, token)
         } catch {
-            throw DaemonError("api.remote: cannot use \(remote.certificate) and \(remote.key): \(error)")
+            throw DaemonError(.cannotStart, "api.remote: cannot use \(remote.certificate) and \(remote.key): \(error)")
         }
     }
 
     private func checkPort(_ listen: DaemonConfig.HostPort) throws {
         guard listen.port != 0 else { return }  // any free port: nothing to be busy
         if let problem = TCPPort.bindProblem(host: listen.host, port: listen.port) {
-            throw DaemonError("cannot listen on \(listen): \(problem) (free the port or change api.metrics_listen)")
+            throw DaemonError(
+                .cannotStart, "cannot listen on \(listen): \(problem) (free the port or change api.metrics_listen)")
         }
     }
 
@@ -362,7 +377,9 @@ public struct Daemon: Sendable {
         logger.notice(
             "privacy masks active: every frame is blacked out there before it is shown, analysed or stored",
             metadata: ["zones": "\(zones.map(\.name))"])
-        do { return try PrivacyMasker(zones: zones) } catch { throw DaemonError("privacy masks: \(error)") }
+        do { return try PrivacyMasker(zones: zones) } catch {
+            throw DaemonError(.cannotStart, "privacy masks: \(error)")
+        }
     }
 
     private func quiet(_ logger: Logger) -> Logger {

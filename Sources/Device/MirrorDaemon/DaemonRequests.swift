@@ -82,7 +82,7 @@ extension DaemonState {
 
     func calibrate(frames: Int) async throws -> VisionReport {
         guard let vision = visionService else {
-            throw DaemonError("vision is off: add a vision section to the config (see config/demo.yaml)")
+            throw DaemonError(.refused, "vision is off: add a vision section to the config (see config/demo.yaml)")
         }
         try await vision.calibrate(frames: frames)
         return vision.report()
@@ -100,15 +100,17 @@ extension DaemonState {
     }
 
     func actOnSuggestion(_ sku: String, action: String, size: String?) throws -> SuggestionsReport {
-        guard let shop = controller.shop else { throw DaemonError("no suggestions section in the config") }
+        guard let shop = controller.shop else { throw DaemonError(.refused, "no suggestions section in the config") }
         let session = controller.sessionID
         switch action {
         case "favourite":
             guard shop.toggleFavourite(sku, session: session) else {
-                throw DaemonError("no session, or no item \(sku)")
+                throw DaemonError(.refused, "no session, or no item \(sku)")
             }
         case "dismiss":
-            guard shop.dismiss(sku, session: session) else { throw DaemonError("no session, or no item \(sku)") }
+            guard shop.dismiss(sku, session: session) else {
+                throw DaemonError(.refused, "no session, or no item \(sku)")
+            }
         default:
             _ = try shop.request(sku, size: size, session: session)
         }
@@ -154,14 +156,14 @@ extension DaemonState {
     func enroll(_ request: MirrorEnrollment) async throws -> MirrorEnrollmentResult {
         guard let hub = config.hub else {
             throw DaemonError(
-                "the config has no hub section: add hub: url: to \(configPath ?? "the config") and restart")
+                .refused, "the config has no hub section: add hub: url: to \(configPath ?? "the config") and restart")
         }
         if let asked = request.hub,
             asked.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
                 != hub.url
                 .trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         {
-            throw DaemonError("this mirror syncs with \(hub.url) (hub.url in the config), not \(asked)")
+            throw DaemonError(.refused, "this mirror syncs with \(hub.url) (hub.url in the config), not \(asked)")
         }
         let response = try await SyncService.enrol(
             hubURL: hub.url, trust: hub.trust, token: request.token,
@@ -179,7 +181,7 @@ extension DaemonState {
     /// that does not load changes nothing. The file is read and checked (host names looked up, the model and the
     /// replay file loaded) on a thread of its own: never on the shared pool the API's handlers answer on.
     func reloadConfig() async throws -> ConfigReload {
-        guard let configPath else { throw DaemonError("mirrord was started without a configuration file") }
+        guard let configPath else { throw DaemonError(.refused, "mirrord was started without a configuration file") }
         let new: DaemonConfig
         do {
             new = try await LoopThread.run("mirror-reload") { () throws -> DaemonConfig in
@@ -189,7 +191,7 @@ extension DaemonState {
                 return new
             }
         } catch {
-            throw DaemonError("\(error) (nothing was changed)")
+            throw DaemonError(.failed, "\(error) (nothing was changed)")
         }
         let old = config
         let changes = old.changes(to: new)

@@ -403,12 +403,12 @@ public final class Shop: Sendable {
 
     /// "Bring me this": stores a staff request for `sku` in the size asked for or the profile's size.
     func request(_ sku: String, size: String? = nil, session: String?) throws -> StaffRequestRecord {
-        guard let session else { throw DaemonError("no session: a request needs a shopper at the mirror") }
+        guard let session else { throw DaemonError(.refused, "no session: a request needs a shopper at the mirror") }
         guard let item = loaded.withLock({ $0?.catalog.item(sku) }) else {
-            throw DaemonError("no item \(sku) in the catalog")
+            throw DaemonError(.refused, "no item \(sku) in the catalog")
         }
         if let size, !item.sizes.contains(size) {
-            throw DaemonError("\(item.name) comes in \(item.sizes.joined(separator: ", ")), not \(size)")
+            throw DaemonError(.refused, "\(item.name) comes in \(item.sizes.joined(separator: ", ")), not \(size)")
         }
         let catalog = loaded.withLock { $0?.catalog }
         let (wanted, tried) = withVisit(session) { v in
@@ -428,7 +428,7 @@ public final class Shop: Sendable {
 
     /// A request for a colleague without an item (the "call staff" button).
     func requestHelp(session: String?) throws -> StaffRequestRecord {
-        guard let session else { throw DaemonError("no session: a request needs a shopper at the mirror") }
+        guard let session else { throw DaemonError(.refused, "no session: a request needs a shopper at the mirror") }
         let stored = try store.addStaffRequest(
             StaffRequestRecord(sessionId: session, sku: "", size: nil, description: "Help at the mirror"))
         logger.notice("staff request", metadata: ["id": "\(stored.id ?? 0)", "what": "help"])

@@ -85,7 +85,7 @@ final class SystemdNotifier: Service, Sendable {
     static func restrict(_ path: String, group: String?) throws {
         if let group {
             guard let entry = getgrnam(group) else {
-                throw DaemonError("no group \(group) (api.socket_group): create it or remove the key")
+                throw DaemonError(.cannotStart, "no group \(group) (api.socket_group): create it or remove the key")
             }
             try systemCall("chown", path) { chown(path, uid_t.max, entry.pointee.gr_gid) }
             try systemCall("chmod", path) { chmod(path, 0o660) }

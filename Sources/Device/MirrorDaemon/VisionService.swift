@@ -76,13 +76,14 @@ final class VisionService: Service, Sendable {
             model = try VisionModel.load(manifest: settings.manifest)
             analyzer = Guarded(try GarmentAnalyzer(model: model, threads: settings.threads))
         } catch {
-            throw DaemonError("vision: \(error)")
+            throw DaemonError(.cannotStart, "vision: \(error)")
         }
         do {
             try FileManager.default.createDirectory(
                 atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         } catch {
-            throw DaemonError("cannot create \(folder): \(error.localizedDescription) (make state_dir writable)")
+            throw DaemonError(
+                .cannotStart, "cannot create \(folder): \(error.localizedDescription) (make state_dir writable)")
         }
         analysed = registry.makeCounter(
             descriptor: .init(
@@ -138,7 +139,7 @@ final class VisionService: Service, Sendable {
                 defer { pending = request }
                 return pending
             }
-            previous?.done?.resume(throwing: DaemonError("calibration replaced by a newer request"))
+            previous?.done?.resume(throwing: DaemonError(.notReady, "calibration replaced by a newer request"))
             let id = request.id
             Task { [calibration] in
                 try? await Task.sleep(for: limit)
@@ -149,7 +150,7 @@ final class VisionService: Service, Sendable {
                 }
                 expired?.done?.resume(
                     throwing: DaemonError(
-                        "calibration got \(expired?.frames.count ?? 0) of \(frames) camera frames in time"))
+                        .notReady, "calibration got \(expired?.frames.count ?? 0) of \(frames) camera frames in time"))
             }
         }
     }
@@ -179,7 +180,7 @@ final class VisionService: Service, Sendable {
         await cancelWhenGracefulShutdown {
             await LoopThread.run("mirror-vision") { await self.analyse(frames) }
         }
-        calibration.withLock { $0?.done?.resume(throwing: DaemonError("mirrord is stopping")) }
+        calibration.withLock { $0?.done?.resume(throwing: DaemonError(.notReady, "mirrord is stopping")) }
     }
 
     private func analyse(_ frames: AsyncStream<Frame>) async {
@@ -307,7 +308,7 @@ final class VisionService: Service, Sendable {
             do {
                 try DurableFile.write(bytes, to: backgroundPath)
             } catch {
-                throw DaemonError("cannot save \(backgroundPath): \(error)")
+                throw DaemonError(.failed, "cannot save \(backgroundPath): \(error)")
             }
             analyzer.withLock { $0.background = background }
             snapshot.withLock {

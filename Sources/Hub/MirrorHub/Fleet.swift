@@ -33,17 +33,12 @@ public struct TelemetryTarget: Sendable, Hashable {
 public struct TelemetryPull: Sendable {
     public var deviceId: String
     public var at: Int64
-    public var result: Result<TelemetryReport, PullError>
+    public var result: Result<TelemetryReport, HubError>
 
-    public init(deviceId: String, at: Int64, result: Result<TelemetryReport, PullError>) {
+    public init(deviceId: String, at: Int64, result: Result<TelemetryReport, HubError>) {
         self.deviceId = deviceId
         self.at = at
         self.result = result
-    }
-
-    public struct PullError: Error, Sendable, CustomStringConvertible {
-        public var description: String
-        public init(description: String) { self.description = description }
     }
 }
 
@@ -246,13 +241,13 @@ public final class FleetPoller: Service, Sendable {
             let (status, body) = try await fetch(target)
             guard status == .ok else {
                 return TelemetryPull(
-                    deviceId: target.deviceId, at: at, result: .failure(.init(description: "HTTP \(status.code)")))
+                    deviceId: target.deviceId, at: at, result: .failure(HubError(.unreachable, "HTTP \(status.code)")))
             }
             let report = try TelemetryReport.decoder().decode(TelemetryReport.self, from: Data(body.readableBytesView))
             return TelemetryPull(deviceId: target.deviceId, at: at, result: .success(report))
         } catch {
             return TelemetryPull(
-                deviceId: target.deviceId, at: at, result: .failure(.init(description: Self.describe(error))))
+                deviceId: target.deviceId, at: at, result: .failure(HubError(.unreachable, Self.describe(error))))
         }
     }
 

@@ -9,6 +9,8 @@ public enum HubErrorCode: String, Sendable {
     case notFound = "not_found"
     case conflict
     case schemaTooNew = "schema_too_new"
+    /// A mirror's telemetry could not be pulled (no answer, an error status, a certificate not the pinned one).
+    case unreachable
 }
 
 public typealias HubError = MirrorError<HubErrorCode>

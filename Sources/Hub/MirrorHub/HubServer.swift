@@ -444,8 +444,9 @@ struct ErrorMapping: RouterMiddleware {
                 case .unauthorized: .unauthorized
                 case .forbidden: .forbidden
                 case .notFound: .notFound
-                case .conflict: .conflict
                 case .schemaTooNew: .internalServerError
+                case .unreachable: .badGateway
+                case .conflict: .conflict
                 }
             throw HTTPError(status, message: error.message)
         } catch let error as any HTTPResponseError {

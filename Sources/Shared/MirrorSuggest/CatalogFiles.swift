@@ -2,11 +2,15 @@ import Foundation
 import MirrorCore
 import MirrorProtocol
 
-/// What went wrong reading the catalog folder, naming the file and the field.
-public struct SuggestError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+/// What went wrong reading the catalog folder; the message names the file and the field.
+public enum SuggestErrorCode: String, Sendable {
+    /// A file could not be read.
+    case unreadable
+    /// A file is not what it should hold (not JSON, a field missing or of the wrong kind, an SKU twice).
+    case invalid
 }
+
+public typealias SuggestError = MirrorError<SuggestErrorCode>
 
 /// The device's cached shop data, as files in one folder (written by `mirror-devtool render-catalog` for
 /// the demo; by sync from the hub in a store):
@@ -51,7 +55,9 @@ public struct CatalogFolder: Sendable {
         let file = try decode(CatalogFile.self, catalogFile)
         var seen = Set<String>()
         for item in file.items {
-            guard seen.insert(item.sku).inserted else { throw SuggestError("\(catalogFile): SKU \(item.sku) twice") }
+            guard seen.insert(item.sku).inserted else {
+                throw SuggestError(.invalid, "\(catalogFile): SKU \(item.sku) twice")
+            }
         }
         return file
     }
@@ -77,22 +83,22 @@ public struct CatalogFolder: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: file))
         } catch {
-            throw SuggestError("cannot read \(file): \((error as NSError).localizedDescription)")
+            throw SuggestError(.unreadable, "cannot read \(file): \((error as NSError).localizedDescription)")
         }
         do {
             return try JSONDecoder().decode(type, from: data)
         } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
-            throw SuggestError("\(file): not valid JSON (\(context.debugDescription))")
+            throw SuggestError(.invalid, "\(file): not valid JSON (\(context.debugDescription))")
         } catch let DecodingError.dataCorrupted(context) {
-            throw SuggestError("\(file): \(Self.path(context.codingPath)): \(context.debugDescription)")
+            throw SuggestError(.invalid, "\(file): \(Self.path(context.codingPath)): \(context.debugDescription)")
         } catch let DecodingError.keyNotFound(key, context) {
-            throw SuggestError("\(file): \(Self.path(context.codingPath + [key])) is missing")
+            throw SuggestError(.invalid, "\(file): \(Self.path(context.codingPath + [key])) is missing")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw SuggestError("\(file): \(Self.path(context.codingPath)): \(context.debugDescription)")
+            throw SuggestError(.invalid, "\(file): \(Self.path(context.codingPath)): \(context.debugDescription)")
         } catch let DecodingError.valueNotFound(_, context) {
-            throw SuggestError("\(file): \(Self.path(context.codingPath)) is null")
+            throw SuggestError(.invalid, "\(file): \(Self.path(context.codingPath)) is null")
         } catch {
-            throw SuggestError("\(file): \(error)")
+            throw SuggestError(.invalid, "\(file): \(error)")
         }
     }
 

@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "MirrorHTTP",
             dependencies: [
-                "MirrorProtocol",
+                "MirrorCore", "MirrorProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

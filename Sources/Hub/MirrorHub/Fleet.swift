@@ -275,7 +275,7 @@ public final class FleetPoller: Service, Sendable {
             return "the connection was closed"
         case is DecodingError:
             return "the answer is not a telemetry report"
-        case let error as PinnedHTTPS.Failure:
+        case let error as HubError:
             return error.description
         case let error as IOError:
             return String(cString: strerror(error.errnoCode)).lowercased()

@@ -17,11 +17,6 @@ enum PinnedHTTPS {
         var body: ByteBuffer
     }
 
-    /// Why a pinned GET failed, in words for the fleet table.
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
     static func get(
         host: String, port: Int, path: String, pin: [UInt8], timeout: TimeAmount, maxBody: Int
     ) async throws -> Answer {
@@ -31,7 +26,7 @@ enum PinnedHTTPS {
         let presented = Presented()
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let answer = loop.makePromise(of: Answer.self)
-        let deadline = loop.scheduleTask(in: timeout) { answer.fail(Failure(description: "no answer in time")) }
+        let deadline = loop.scheduleTask(in: timeout) { answer.fail(HubError(.unreachable, "no answer in time")) }
         defer { deadline.cancel() }
         let channel: any Channel
         do {
@@ -64,9 +59,9 @@ enum PinnedHTTPS {
             return try await answer.futureResult.get()
         } catch {
             if let digest = presented.digest.withLock({ $0 }), digest != pin {
-                throw Failure(
-                    description:
-                        "presented a certificate with SHA-256 \(CertificateFingerprint.format(digest)), not the one "
+                throw HubError(
+                    .unreachable,
+                    "presented a certificate with SHA-256 \(CertificateFingerprint.format(digest)), not the one "
                         + "the mirror gave at its hello (\(CertificateFingerprint.format(pin)))")
             }
             throw error
@@ -111,7 +106,7 @@ enum PinnedHTTPS {
             case .head(let head): status = head.status
             case .body(var part):
                 guard body.readableBytes + part.readableBytes <= maxBody else {
-                    answer.fail(Failure(description: "the answer is larger than \(maxBody) bytes"))
+                    answer.fail(HubError(.unreachable, "the answer is larger than \(maxBody) bytes"))
                     context.close(promise: nil)
                     return
                 }
@@ -126,7 +121,7 @@ enum PinnedHTTPS {
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            answer.fail(Failure(description: "the connection was closed"))
+            answer.fail(HubError(.unreachable, "the connection was closed"))
             context.fireChannelInactive()
         }
     }

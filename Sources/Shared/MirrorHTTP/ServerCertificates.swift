@@ -1,4 +1,5 @@
 import Foundation
+import MirrorCore
 import NIOSSL
 import Synchronization
 
@@ -7,12 +8,22 @@ import Synchronization
 /// connection takes the context current when it is accepted (`ReloadingTLSChannel`), connections in flight keep
 /// the one they started with, and a bad pair of files (half copied, mismatched, expired) leaves the old one
 /// serving.
+/// Why a certificate and key cannot be used.
+public enum CertificateProblemCode: String, Sendable {
+    /// A file cannot be read (missing, not a regular file, a short read).
+    case unreadable
+    /// A file is not what it should hold (not PEM, no certificate, too large).
+    case invalid
+    case expired
+    /// The private key is readable by other users.
+    case unsafeKey
+    /// The key is not the certificate's.
+    case mismatched
+}
+
 public final class ServerCertificates: Sendable {
     /// Why a certificate and key cannot be used: one line that names the file and the fix.
-    public struct Problem: Error, CustomStringConvertible, Sendable {
-        public let description: String
-        init(_ description: String) { self.description = description }
-    }
+    public typealias Problem = MirrorError<CertificateProblemCode>
 
     /// What a reload did.
     public enum Reload: Sendable {
@@ -80,16 +91,17 @@ public final class ServerCertificates: Sendable {
         } catch let problem as Problem {
             throw problem
         } catch {
-            throw Problem("\(certificate): not a PEM certificate chain (\(error))")
+            throw Problem(.invalid, "\(certificate): not a PEM certificate chain (\(error))")
         }
-        guard let leaf = chain.first else { throw Problem("\(certificate): holds no certificate") }
+        guard let leaf = chain.first else { throw Problem(.invalid, "\(certificate): holds no certificate") }
         let notAfter = Date(timeIntervalSince1970: TimeInterval(leaf.notValidAfter))
         guard notAfter > Date() else {
-            throw Problem("\(certificate): the certificate expired on \(notAfter.formatted(.iso8601)) (renew it)")
+            throw Problem(
+                .expired, "\(certificate): the certificate expired on \(notAfter.formatted(.iso8601)) (renew it)")
         }
         var info = stat()
         if stat(key, &info) == 0, info.st_mode & 0o004 != 0 {
-            throw Problem("\(key): the private key is readable by every user (chmod 600 it)")
+            throw Problem(.unsafeKey, "\(key): the private key is readable by every user (chmod 600 it)")
         }
         let privateKey: NIOSSLPrivateKey
         do {
@@ -97,7 +109,7 @@ public final class ServerCertificates: Sendable {
         } catch let problem as Problem {
             throw problem
         } catch {
-            throw Problem("\(key): not a PEM private key, or one with a passphrase (\(error))")
+            throw Problem(.invalid, "\(key): not a PEM private key, or one with a passphrase (\(error))")
         }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
@@ -106,25 +118,29 @@ public final class ServerCertificates: Sendable {
             // BoringSSL refuses a key that does not belong to the leaf certificate here.
             return (try NIOSSLContext(configuration: configuration), notAfter)
         } catch {
-            throw Problem("\(key) is not the private key of \(certificate) (\(error))")
+            throw Problem(.mismatched, "\(key) is not the private key of \(certificate) (\(error))")
         }
     }
 
     private static func fileBytes(_ path: String, what: String) throws(Problem) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Problem("\(path): cannot read the \(what): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw Problem(.unreadable, "\(path): cannot read the \(what): \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw Problem("\(path): the \(what) is not a regular file")
+            throw Problem(.unreadable, "\(path): the \(what) is not a regular file")
         }
-        guard info.st_size <= 1 << 20 else { throw Problem("\(path): too large for a PEM \(what) (over 1 MiB)") }
+        guard info.st_size <= 1 << 20 else {
+            throw Problem(.invalid, "\(path): too large for a PEM \(what) (over 1 MiB)")
+        }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         var done = 0
         while done < bytes.count {
             let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
             if count < 0, errno == EINTR { continue }
-            guard count > 0 else { throw Problem("\(path): cannot read the \(what): short read") }
+            guard count > 0 else { throw Problem(.unreadable, "\(path): cannot read the \(what): short read") }
             done += count
         }
         return bytes

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import MirrorCapture
+public import MirrorCapture
 import MirrorCore
 import MirrorImaging
 

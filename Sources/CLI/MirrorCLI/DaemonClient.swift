@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import MirrorCore
+public import MirrorCore
 import NIOCore
 import NIOHTTP1
 import NIOSSL

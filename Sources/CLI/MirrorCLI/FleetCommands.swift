@@ -1,7 +1,7 @@
 import ArgumentParser
-import Foundation
+public import Foundation
 import MirrorCore
-import MirrorProtocol
+public import MirrorProtocol
 import MirrorSync
 
 /// How to reach the hub as head office or staff: its URL, how its certificate is checked, and a credential read

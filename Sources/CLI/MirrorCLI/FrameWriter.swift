@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Writes captured frames to files off the capture loop: the loop hands each frame over and goes back to the

@@ -1,5 +1,5 @@
 import Foundation
-import MirrorAPIModel
+public import MirrorAPIModel
 import MirrorCore
 
 /// Renders a ``StatusReport`` for people (a table) or for scripts (JSON).

@@ -1,5 +1,5 @@
-import Logging
-import NIOCore
+public import Logging
+public import NIOCore
 import Synchronization
 
 /// The TCP addresses the daemon's servers actually listen on, by name (`remote`, `metrics`, `share`). A config may

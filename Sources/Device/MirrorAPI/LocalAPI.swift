@@ -1,15 +1,15 @@
 import Foundation
-import Hummingbird
-import HummingbirdCore
+public import Hummingbird
+public import HummingbirdCore
 import HummingbirdTLS
-import Logging
-import MirrorAPIModel
-import MirrorCore
-import MirrorHTTP
-import MirrorProtocol
-import NIOCore
-import NIOSSL
-import Prometheus
+public import Logging
+public import MirrorAPIModel
+public import MirrorCore
+public import MirrorHTTP
+public import MirrorProtocol
+public import NIOCore
+public import NIOSSL
+public import Prometheus
 
 /// What the local API asks of the daemon.
 public protocol DaemonFacade: Sendable {

@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// Why capture stopped or could not start.
 public enum CaptureErrorCode: String, Sendable {

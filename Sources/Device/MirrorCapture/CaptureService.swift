@@ -1,9 +1,9 @@
-import Logging
-import MirrorAPIModel
-import MirrorCore
-import MirrorImaging
-import Prometheus
-import ServiceLifecycle
+public import Logging
+public import MirrorAPIModel
+public import MirrorCore
+public import MirrorImaging
+public import Prometheus
+public import ServiceLifecycle
 import Synchronization
 
 /// What capture has done so far, read by status and metrics.

@@ -1,5 +1,5 @@
 import Foundation
-import MirrorCore
+public import MirrorCore
 import MirrorImaging
 
 /// Plays back a recorded MJPEG stream (JPEG images one after another) at a fixed frame rate,

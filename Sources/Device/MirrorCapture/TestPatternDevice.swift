@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// A synthetic camera: YUYV colour bars with the frame counter burned in as a row of black and white
 /// blocks, so a test can read back exactly which frame it holds (pre-roll and drop tests).

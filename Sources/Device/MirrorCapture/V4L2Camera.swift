@@ -1,5 +1,5 @@
 import Foundation
-import MirrorCore
+public import MirrorCore
 import Synchronization
 
 /// A V4L2 camera as a ``CaptureDevice``: opens the node, negotiates from the profile's preferences,

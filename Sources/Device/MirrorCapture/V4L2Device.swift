@@ -1,5 +1,5 @@
 import CV4L2
-import MirrorCore
+public import MirrorCore
 
 /// An open V4L2 video node, driven through libv4l2. Owned by one thread at a time.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import MirrorCore
+public import MirrorCore
 
 /// The pixel layouts a file-backed panel can be given; a real framebuffer reports its own.
 public enum PanelPixelFormat: String, Sendable, CaseIterable {

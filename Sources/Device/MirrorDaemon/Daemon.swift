@@ -1,10 +1,10 @@
 import Crypto
 import Foundation
-import Logging
+public import Logging
 import MirrorAPI
 import MirrorCapture
-import MirrorConfig
-import MirrorCore
+public import MirrorConfig
+public import MirrorCore
 import MirrorDisplay
 import MirrorImaging
 import MirrorStore

@@ -1,7 +1,7 @@
 import Foundation
 import MirrorCore
 import MirrorProtocol
-import Prometheus
+public import Prometheus
 import Synchronization
 
 /// The daemon-wide metrics that do not belong to one service: sessions, consent answers, suggestions, and the

@@ -1,5 +1,5 @@
-import MirrorConfig
-import MirrorSync
+public import MirrorConfig
+public import MirrorSync
 
 extension DaemonConfig.HubSettings {
     /// How the sync client checks the hub's certificate: `hub.certificate_sha256`, `hub.ca_file`, or the

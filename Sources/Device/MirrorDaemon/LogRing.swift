@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import MirrorAPIModel
+public import Logging
+public import MirrorAPIModel
 import MirrorCore
 import Synchronization
 

@@ -1,6 +1,6 @@
 import Foundation
 import MirrorCapture
-import MirrorConfig
+public import MirrorConfig
 import MirrorVision
 
 /// What a configuration names that `mirrord` will need at start, checked before anything starts: the same checks

@@ -1,10 +1,10 @@
 import Foundation
-import Logging
-import MirrorConfig
-import MirrorCore
-import MirrorDisplay
-import MirrorSession
-import MirrorStore
+public import Logging
+public import MirrorConfig
+public import MirrorCore
+public import MirrorDisplay
+public import MirrorSession
+public import MirrorStore
 import ServiceLifecycle
 import Synchronization
 

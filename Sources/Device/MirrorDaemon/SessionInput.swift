@@ -1,6 +1,6 @@
 import Foundation
 import MirrorCore
-import MirrorDisplay
+public import MirrorDisplay
 import MirrorSession
 import MirrorStore
 

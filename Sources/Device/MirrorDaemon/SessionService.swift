@@ -1,9 +1,9 @@
 import Foundation
-import Logging
-import MirrorConfig
+public import Logging
+public import MirrorConfig
 import MirrorCore
 import MirrorDisplay
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// Runs the session's timers and, when the profile has one, reads the touch screen.
 public struct SessionService: Service {

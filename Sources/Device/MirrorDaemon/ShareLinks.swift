@@ -1,5 +1,5 @@
 import Foundation
-import MirrorAPI
+public import MirrorAPI
 import MirrorCore
 import MirrorDisplay
 import MirrorRecorder

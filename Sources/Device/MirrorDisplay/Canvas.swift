@@ -1,5 +1,5 @@
 import CCairo
-import MirrorImaging
+public import MirrorImaging
 
 /// A Cairo drawing context over a ``PixelBuffer`` (Cairo's `RGB24`, the project's XRGB8888).
 ///

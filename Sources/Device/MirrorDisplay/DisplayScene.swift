@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 import Synchronization
 
 /// A recorded clip the display can show instead of the camera: the frame to show at a given moment.

@@ -1,8 +1,8 @@
-import Logging
-import MirrorCore
+public import Logging
+public import MirrorCore
 import MirrorImaging
-import Prometheus
-import ServiceLifecycle
+public import Prometheus
+public import ServiceLifecycle
 import Synchronization
 
 /// What the display has shown, read by status and metrics.

@@ -1,5 +1,5 @@
-import MirrorCore
-import MirrorImaging
+public import MirrorCore
+public import MirrorImaging
 import Synchronization
 
 /// Why the display could not be used.

@@ -1,7 +1,7 @@
 import CLinuxUAPI
 import Foundation
-import MirrorCore
-import MirrorImaging
+public import MirrorCore
+public import MirrorImaging
 import Synchronization
 
 /// A Linux framebuffer device (`/dev/fbN`), drawn through its memory map.

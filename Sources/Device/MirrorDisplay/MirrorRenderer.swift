@@ -1,5 +1,5 @@
 import CCairo
-import MirrorImaging
+public import MirrorImaging
 
 /// Composes what the panel shows: the mirrored camera image and the interface over it.
 ///

@@ -1,5 +1,5 @@
 import CCairo
-import MirrorImaging
+public import MirrorImaging
 
 /// Reads PNG files into XRGB8888 (Cairo's reader), for golden-image tests and assets.
 public enum PNGReader {

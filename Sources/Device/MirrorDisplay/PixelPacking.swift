@@ -1,4 +1,4 @@
-import MirrorImaging
+public import MirrorImaging
 
 /// Converts between the canvas (native XRGB8888) and a framebuffer's pixel layout.
 ///

@@ -1,5 +1,5 @@
 import CCairo
-import MirrorImaging
+public import MirrorImaging
 
 extension MirrorRenderer {
     /// Draws `screen` over `images`: the live or recorded frame (compare: one per look); screens that

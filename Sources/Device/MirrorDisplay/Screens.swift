@@ -1,5 +1,5 @@
 import CCairo
-import MirrorImaging
+public import MirrorImaging
 
 /// The screens of a session, drawn over (or instead of) the live mirror.
 public enum Screen: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import CLinuxUAPI
 import Foundation
-import MirrorCore
+public import MirrorCore
 import Synchronization
 
 /// What the shopper did on the glass, in panel coordinates (0…1 from the top left of the picture).

@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// Decodes camera frames of either format into XRGB images: MJPEG through libjpeg-turbo (with its free
 /// DCT scaling), YUYV by conversion (always full size).

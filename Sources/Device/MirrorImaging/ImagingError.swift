@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// Why an image could not be read or written.
 public enum ImagingErrorCode: String, Sendable {

@@ -1,5 +1,5 @@
 import CJPEG
-import MirrorCore
+public import MirrorCore
 import Synchronization
 
 /// Blacks out the profile's mask zones in camera frames before anything else sees them: display, vision,

@@ -1,5 +1,5 @@
 import Foundation
-import MirrorCore
+public import MirrorCore
 import MirrorImaging
 
 /// Why a clip could not be written or read.

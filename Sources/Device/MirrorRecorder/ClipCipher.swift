@@ -1,6 +1,6 @@
-import Crypto
+public import Crypto
 import Foundation
-import MirrorCore
+public import MirrorCore
 
 /// The encrypted clip container: a byte stream sealed in independently authenticated AES-GCM chunks.
 ///

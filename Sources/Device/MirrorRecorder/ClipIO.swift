@@ -1,5 +1,5 @@
 import Foundation
-import MirrorCore
+public import MirrorCore
 
 /// Where ``AVIWriter`` puts a clip's bytes: a plain file or an encrypted container.
 ///

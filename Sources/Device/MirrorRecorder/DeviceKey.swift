@@ -1,6 +1,6 @@
-import Crypto
+public import Crypto
 import Foundation
-import MirrorCore
+public import MirrorCore
 
 /// Seals clip keys under a key that never leaves the device (a key file today, a TPM later).
 public protocol ClipKeyWrapper: Sendable {

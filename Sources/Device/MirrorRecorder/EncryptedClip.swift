@@ -1,6 +1,6 @@
-import Crypto
+public import Crypto
 import Foundation
-import MirrorCore
+public import MirrorCore
 
 /// MJPEG AVI clips encrypted at rest: an ``AVIWriter`` over an ``EncryptedClipWriter`` and an
 /// ``AVIReader`` over an ``EncryptedClipReader``.

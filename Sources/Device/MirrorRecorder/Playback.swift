@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// Which frame of a clip to show after a given time of playback: speed, looping and scrubbing, no I/O.
 ///

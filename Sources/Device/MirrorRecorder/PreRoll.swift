@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// The last few seconds of camera frames, kept compressed, so a clip can start before its trigger.
 ///

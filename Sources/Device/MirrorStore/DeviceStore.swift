@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import MirrorCore
+public import MirrorCore
 
 /// The device's local database: sessions, consents, clip metadata (with the clips' wrapped keys) and the audit log.
 ///

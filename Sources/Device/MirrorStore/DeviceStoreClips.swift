@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import MirrorCore
+public import MirrorCore
 
 extension DeviceStore {
     // MARK: Clips

@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import GRDB
-import MirrorCore
-import MirrorProtocol
+public import MirrorCore
+public import MirrorProtocol
 
 /// What the device holds for the hub: the outbox, the pull cursor, the clock.
 public struct SyncState: Sendable, Equatable, Codable {

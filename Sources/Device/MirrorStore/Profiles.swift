@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import MirrorCore
+public import MirrorCore
 import MirrorProtocol
 
 /// A clip crypto-shredded because its shopper was erased at head office: its row, and with it the wrapped key,

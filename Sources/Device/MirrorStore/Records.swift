@@ -1,5 +1,5 @@
-import Foundation
-import GRDB
+public import Foundation
+public import GRDB
 import MirrorProtocol
 
 /// One shopper's visit to the mirror, from the attract screen until they leave.

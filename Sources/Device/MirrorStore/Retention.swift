@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import MirrorCore
+public import MirrorCore
 
 /// Retention limits for unsaved clips.
 public enum Retention {

@@ -1,5 +1,5 @@
 import GRDB
-import MirrorCore
+public import MirrorCore
 
 /// Why the device database refused or failed an operation.
 public enum StoreErrorCode: String, Sendable {

@@ -1,8 +1,8 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
-import MirrorCore
-import MirrorProtocol
-import NIOCore
+public import MirrorCore
+public import MirrorProtocol
+public import NIOCore
 import NIOHTTP1
 import NIOSSL
 

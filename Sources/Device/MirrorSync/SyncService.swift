@@ -1,9 +1,9 @@
-import Foundation
-import Logging
-import MirrorCore
-import MirrorProtocol
-import MirrorStore
-import ServiceLifecycle
+public import Foundation
+public import Logging
+public import MirrorCore
+public import MirrorProtocol
+public import MirrorStore
+public import ServiceLifecycle
 import Synchronization
 
 /// How sync is going, for `/v1/status`, metrics and the fleet view.

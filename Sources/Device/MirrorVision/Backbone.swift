@@ -1,6 +1,6 @@
 import CXNNPACK
 import Foundation
-import MirrorCore
+public import MirrorCore
 
 /// What one inference produced; the buffers are valid only inside the closure they are handed to.
 public struct BackboneOutputs {

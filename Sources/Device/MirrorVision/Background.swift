@@ -1,6 +1,6 @@
 import Foundation
-import MirrorCore
-import MirrorImaging
+public import MirrorCore
+public import MirrorImaging
 
 /// Where the person is in a frame, from the difference to the empty fitting-room view.
 public struct PersonSegmentation: Sendable, Equatable {

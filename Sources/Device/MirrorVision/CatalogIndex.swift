@@ -1,5 +1,5 @@
 import Foundation
-import MirrorCore
+public import MirrorCore
 
 /// The store catalog's image embeddings, searched by cosine similarity (exact kNN).
 ///

@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// Lets the store's own catalog photos vote on a garment's category, where the ImageNet mapping is weak.
 ///

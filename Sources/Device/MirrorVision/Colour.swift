@@ -1,6 +1,6 @@
 import Foundation
-import MirrorCore
-import MirrorImaging
+public import MirrorCore
+public import MirrorImaging
 
 /// A colour in CIELAB (D65 white), where Euclidean distance follows perceived difference.
 public struct LabColour: Sendable, Equatable {

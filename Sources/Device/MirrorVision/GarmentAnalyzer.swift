@@ -1,5 +1,5 @@
-import MirrorCore
-import MirrorImaging
+public import MirrorCore
+public import MirrorImaging
 
 /// What one analysed frame shows.
 public struct FrameAnalysis: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// A network in the project's model file format ("MMDL", version 1), written by `models/convert.py`.
 ///

@@ -1,5 +1,5 @@
-import MirrorCore
-import MirrorImaging
+public import MirrorCore
+public import MirrorImaging
 
 /// Turns part of a decoded frame into the network's input tensor.
 public enum Preprocess {

@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// Garment regions from a person's bounding box.
 ///

@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// Maps the network's ImageNet classes onto the retail categories (from the model manifest).
 public struct Taxonomy: Sendable {

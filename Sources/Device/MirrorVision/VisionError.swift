@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// Why the recognition core could not load its model, build its runtime or analyse a frame.
 public enum VisionErrorCode: String, Sendable {

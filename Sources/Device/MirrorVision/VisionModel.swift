@@ -1,5 +1,5 @@
 import Foundation
-import MirrorCore
+public import MirrorCore
 
 /// A recognition model as its manifest describes it: the checked model file, labels and taxonomy.
 public struct VisionModel: Sendable {

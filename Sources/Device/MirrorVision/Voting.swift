@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// Turns per-frame observations over a clip or session into one stable observation per region.
 ///

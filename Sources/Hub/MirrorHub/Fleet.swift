@@ -1,14 +1,14 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
-import Logging
-import MirrorCore
+public import Logging
+public import MirrorCore
 import MirrorHTTP
-import MirrorProtocol
+public import MirrorProtocol
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// Where the hub pulls one mirror's telemetry from.
 public struct TelemetryTarget: Sendable, Hashable {

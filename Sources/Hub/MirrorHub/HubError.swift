@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// What can go wrong in the hub.
 public enum HubErrorCode: String, Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import MirrorProtocol
+public import MirrorProtocol
 
 extension HubStore {
     /// The figures for `query`, as `caller` may see them (staff: their own store only).

@@ -1,5 +1,5 @@
 import Foundation
-import MirrorProtocol
+public import MirrorProtocol
 
 extension HubStore {
     /// The rows the figures are made of, as JSON objects each with a `table` field (`docs/insights.md`, "The raw

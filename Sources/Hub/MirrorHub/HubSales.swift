@@ -1,7 +1,7 @@
 import CSV
 import Foundation
 import MirrorCore
-import MirrorProtocol
+public import MirrorProtocol
 
 /// The tills' sale lines, from a file (`mirrorhub import-sales`) or a live feed (`POST /v1/sales`).
 ///

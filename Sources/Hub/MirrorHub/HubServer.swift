@@ -1,11 +1,11 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 import HummingbirdCore
-import Logging
+public import Logging
 import MirrorCore
-import MirrorHTTP
+public import MirrorHTTP
 import MirrorProtocol
-import NIOCore
+public import NIOCore
 import Synchronization
 
 /// The hub's HTTP API (described in `docs/hub-openapi.yaml`). Every endpoint but `/healthz` and `/v1/enrol` takes

@@ -1,6 +1,6 @@
 import Foundation
 import MirrorCore
-import MirrorProtocol
+public import MirrorProtocol
 import Synchronization
 
 extension HubStore {

@@ -1,6 +1,6 @@
 import Foundation
-import MirrorCore
-import MirrorProtocol
+public import MirrorCore
+public import MirrorProtocol
 import Synchronization
 
 /// The hub's data and rules, written once over ``HubDatabase`` so SQLite and PostgreSQL behave the same.

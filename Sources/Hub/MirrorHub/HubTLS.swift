@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
-import Logging
-import MirrorHTTP
-import ServiceLifecycle
+public import Logging
+public import MirrorHTTP
+public import ServiceLifecycle
 import UnixSignals
 
 /// Tells browsers to reach the hub over HTTPS only, for a year (sent only when the hub serves HTTPS), on every

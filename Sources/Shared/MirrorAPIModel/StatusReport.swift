@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// What `mirrord` reports about itself on `GET /v1/status`; `mirrorctl status` prints it.
 public struct StatusReport: Codable, Sendable, Equatable {

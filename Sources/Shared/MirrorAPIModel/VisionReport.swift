@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// The recognition core as `GET /v1/vision` reports it; `mirrorctl vision` prints it.
 public struct VisionReport: Codable, Sendable, Equatable {

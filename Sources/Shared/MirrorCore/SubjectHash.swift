@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// How an erased shopper is named in tombstones: a hash of the loyalty id, so the record that makes every device
 /// forget a shopper does not itself keep the shopper's id.

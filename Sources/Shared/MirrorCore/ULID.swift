@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A ULID (https://github.com/ulid/spec): 48 bits of milliseconds and 80 random bits in 26 Crockford base-32
 /// characters; sorts by creation time as text. Written here because no ULID package is among this project's

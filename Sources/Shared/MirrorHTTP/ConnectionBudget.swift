@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
-import HummingbirdCore
-import Logging
-import NIOCore
+public import HummingbirdCore
+public import Logging
+public import NIOCore
 import NIOHTTPTypes
 import Synchronization
 

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
-import MirrorProtocol
+public import Hummingbird
+public import MirrorProtocol
 import NIOCore
 
 /// How both HTTP servers (mirrord's local API and the hub) read JSON request bodies and answer with JSON, so a

@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 
 /// Path parameters, percent-decoded once, the same in both servers. Hummingbird hands a route the raw path
 /// component (`KN%3A101`), and the clients (mirrorctl, the mirror's hub client) always encode `:`, spaces, `/` and

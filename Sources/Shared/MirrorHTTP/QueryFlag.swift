@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 
 /// A yes/no query parameter (`all=1`), read the same in both servers: absent or `0` is no, `1` is yes, and anything
 /// else (`all=yes`, `all=`, a repeated one) is a 400 that says so, rather than a silent no.

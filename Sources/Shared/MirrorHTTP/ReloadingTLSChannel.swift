@@ -1,6 +1,6 @@
-import HummingbirdCore
-import Logging
-import NIOCore
+public import HummingbirdCore
+public import Logging
+public import NIOCore
 import NIOSSL
 
 /// HTTP/1.1 over TLS whose certificate can be replaced while the server runs. HummingbirdTLS's `TLSChannel` builds

@@ -1,6 +1,6 @@
 import HTTPTypes
-import NIOCore
-import NIOHTTPTypes
+public import NIOCore
+public import NIOHTTPTypes
 
 /// Ends a request that does not arrive whole in time: `allowance` for the head and a small body, plus one second
 /// for every `bytesPerSecond` of body received so far, so an upload at any reasonable rate finishes while one that

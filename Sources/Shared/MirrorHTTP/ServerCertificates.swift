@@ -1,6 +1,6 @@
-import Foundation
-import MirrorCore
-import NIOSSL
+public import Foundation
+public import MirrorCore
+public import NIOSSL
 import Synchronization
 
 /// A TLS server's certificate chain and private key, read from PEM files and held as one immutable

@@ -1,4 +1,4 @@
-import MirrorCore
+public import MirrorCore
 
 /// One sellable item: a style (the design) in one colour, with its sizes.
 public struct CatalogItem: Codable, Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import MirrorCore
 
 /// One mirror as head office sees it: registry facts from the hub and the last telemetry it pulled.

@@ -1,5 +1,5 @@
 import Foundation
-import MirrorCore
+public import MirrorCore
 
 // The wire format between a mirror and the hub: JSON over HTTPS, described in `docs/hub-openapi.yaml`.
 //

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import MirrorCore
 
 /// A mirror's health in one small document: what `GET /v1/telemetry` answers and the hub's fleet view

@@ -1,5 +1,5 @@
-import MirrorCore
-import MirrorProtocol
+public import MirrorCore
+public import MirrorProtocol
 
 /// The catalog the suggestions draw from: items, outfit links and co-purchase counts, indexed once.
 public struct Catalog: Sendable {

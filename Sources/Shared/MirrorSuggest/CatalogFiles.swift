@@ -1,6 +1,6 @@
-import Foundation
-import MirrorCore
-import MirrorProtocol
+public import Foundation
+public import MirrorCore
+public import MirrorProtocol
 
 /// What went wrong reading the catalog folder; the message names the file and the field.
 public enum SuggestErrorCode: String, Sendable {

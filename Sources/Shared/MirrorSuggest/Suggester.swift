@@ -1,5 +1,5 @@
-import MirrorCore
-import MirrorProtocol
+public import MirrorCore
+public import MirrorProtocol
 
 /// Why an item is suggested; each kind has its sentence on the card.
 public enum SuggestionKind: String, Codable, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// A program started by a test or a benchmark, whose standard output and error are read while it runs (a child that

@@ -1,5 +1,5 @@
-import MirrorCore
-import MirrorProtocol
+public import MirrorCore
+public import MirrorProtocol
 import MirrorSuggest
 
 /// The demo store's catalog: a small womenswear range the project made up (names, brands, prices) and

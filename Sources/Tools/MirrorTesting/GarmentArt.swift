@@ -1,6 +1,6 @@
 import CCairo
-import MirrorCore
-import MirrorImaging
+public import MirrorCore
+public import MirrorImaging
 
 /// Flat product drawings of garments on a white studio background (Cairo): the demo catalog's photos
 /// and the retrieval benchmark's catalog are made with it. Same arguments, same picture.

@@ -1,7 +1,7 @@
 import Foundation
 import MirrorCore
-import MirrorHub
-import MirrorProtocol
+public import MirrorHub
+public import MirrorProtocol
 
 /// A generated history of fitting-room visits for the hub's figures: three mirrors in two stores over `days` days
 /// (4 to 9 visits a mirror a day, with try-ons scanned or recognised, suggestions through the funnel, staff

@@ -1,5 +1,5 @@
 import MirrorDisplay
-import MirrorImaging
+public import MirrorImaging
 
 /// A camera's view of a shopper holding their loyalty QR code up to the mirror: a phone whose screen shows the
 /// code, against a fitting-room wall, moving a little from frame to frame as a hand does. For the tests of

@@ -1,6 +1,6 @@
 import CZint
 import MirrorDisplay
-import MirrorImaging
+public import MirrorImaging
 
 /// A garment's price tag held up to the mirror: a white card with the size's barcode (EAN-13, or Code 128 for a
 /// code that is not 13 digits), drawn by zint, against a fitting-room wall, moving a little from frame to frame.

@@ -1,5 +1,5 @@
-import MirrorProtocol
-import MirrorSuggest
+public import MirrorProtocol
+public import MirrorSuggest
 
 /// A purchase history this project generates, to derive the demo's "bought together" counts and to
 /// measure suggestion hit rates offline on a held-out split. Exactly how it is made:

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import MirrorHub
+public import MirrorHub
 
 /// A throwaway PostgreSQL database for tests and benchmarks: created on the server at `serverURL`, handed to
 /// `body`, and dropped afterwards whether `body` succeeds or throws.

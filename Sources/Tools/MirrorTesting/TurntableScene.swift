@@ -1,6 +1,6 @@
 import CCairo
 import Foundation
-import MirrorImaging
+public import MirrorImaging
 
 /// Renders a shopper turning once in front of the mirror: a stylised figure in a fitting-room
 /// corridor, seen by a portrait camera. The demo's replay sample and test inputs are made from it.

@@ -1,3 +1,4 @@
+import Foundation
 import NIOPosix
 
 /// Where the servers' handlers do file, database and image work: threads of their own, not the cooperative pool.
@@ -14,8 +15,13 @@ public enum BlockingWork {
         return pool
     }()
 
+    /// With `MIRROR_BLOCKING_WORK=inline` in the environment the work runs in the handler as it once did, for the
+    /// benchmark that compares the two (`scripts/bench api`).
+    static let inline = ProcessInfo.processInfo.environment["MIRROR_BLOCKING_WORK"] == "inline"
+
     /// Runs `work` on the pool and returns its result; the caller's task waits without holding a thread.
     public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await pool.runIfActive(work)
+        if inline { return try work() }
+        return try await pool.runIfActive(work)
     }
 }

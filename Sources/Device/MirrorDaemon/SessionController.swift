@@ -70,20 +70,14 @@ public final class SessionController: Sendable {
         /// A clip length asked for with the record request (`mirrorctl record --seconds`).
         var requestedSeconds: Int?
         var recordingSeconds: Int?
-        /// The shopper agreed on the mirror to share this session's clips (export by staff).
-        var shared = false
         /// What the staff confirmation says; set by "Bring" on a card before the staff screen shows.
         var staffMessage: String?
-        /// What the vision core recognised as each look finished recording, by clip number.
-        var lookGarments: [Int: [String]] = [:]
-        /// The clip the shopper picked as their favourite look on the compare screen.
-        var favouriteLook: Int?
+        /// What the shopper keeps of the visit's looks: their garments, the favourite, sharing, saved looks.
+        var looks = KeptLooks()
         /// The code keyboard (loyalty over the suggestions, a saved look's over review), open or not.
         var keyboard = CodeKeyboard()
         /// The share link made for a look (by clip number), shown while that look is reviewed.
         var shareCard: (clip: Int, card: Screen.ShareCard)?
-        /// Clip numbers saved to the shopper's profile, with the code that opens each at a later visit.
-        var savedLooks: [Int: String] = [:]
         /// Looks the identified shopper saved here at earlier visits, counted as the review screen shows.
         var earlierLooks = 0
         /// The earlier look opened with its code: compared beside this visit's looks.
@@ -193,11 +187,8 @@ public final class SessionController: Sendable {
                 // A visit's idle time counts from its start, whoever started it (the camera or a touch).
                 c.lastInteraction = now
                 c.id = UUID().uuidString.lowercased()
-                c.shared = false
-                c.lookGarments = [:]
-                c.favouriteLook = nil
+                c.looks = KeptLooks()
                 c.shareCard = nil
-                c.savedLooks = [:]
                 c.earlierLooks = 0
                 c.earlier = nil
                 metrics?.sessionStarted()
@@ -245,7 +236,11 @@ public final class SessionController: Sendable {
                     // turn tracker): as the clip ends, it holds what this look began in.
                     let garments = lookWords.withLock { $0 }
                     if saved {
-                        current.withLock { $0.lookGarments[number] = garments }
+                        current.withLock { c in
+                            // A clip that ends after its visit did belongs to no look on the glass.
+                            guard c.id == id else { return }
+                            _ = c.looks.handle(.recorded(look: number, garments: garments))
+                        }
                         recorder.note(.recordedLook, session: id)
                     }
                     apply(saved ? .clipSaved(index: number) : .clipFailed, interaction: false)
@@ -386,20 +381,22 @@ public final class SessionController: Sendable {
                         .init(
                             look: look, looks: session.clips.count,
                             position: c.playing.first?.position(at: now) ?? 0, slowMotion: c.slowMotion,
-                            shared: c.shared, link: c.shareCard.flatMap { $0.clip == clip ? $0.card : nil },
-                            saveable: identified, saved: c.savedLooks[clip] != nil, code: c.savedLooks[clip],
+                            shared: c.looks.shared, link: c.shareCard.flatMap { $0.clip == clip ? $0.card : nil },
+                            saveable: identified, saved: c.looks.saved[clip] != nil, code: c.looks.saved[clip],
                             earlierLooks: c.earlierLooks)),
                     playback: c.playing)
             case .compare(let clips):
                 var looks = clips.map { clip in
                     Screen.Compare.Look(
                         title: "Look \((session.clips.firstIndex(of: clip) ?? 0) + 1)",
-                        garments: c.lookGarments[clip] ?? [])
+                        garments: c.looks.garments[clip] ?? [])
                 }
                 if let earlier = c.earlier {
                     looks.append(.init(title: "Saved \(Self.day(earlier.savedAt))", garments: earlier.garments))
                 }
-                let favourite = c.favouriteLook.flatMap { $0 == -1 ? clips.count : clips.firstIndex(of: $0) }
+                let favourite = c.looks.favourite.flatMap {
+                    $0 == KeptLooks.earlierLook ? clips.count : clips.firstIndex(of: $0)
+                }
                 return .init(screen: .compare(.init(looks: looks, favourite: favourite)), playback: c.playing)
             case .suggestions:
                 if let entry = c.keyboard.entry { return .init(screen: .codeEntry(.init(entry))) }

@@ -4,8 +4,8 @@ public import MirrorDisplay
 import MirrorSession
 import MirrorStore
 
-/// What the shopper and staff ask of the session: buttons, the loyalty keyboard and QR code, looks, cards,
-/// share and save, taps and swipes.
+/// What the shopper and staff ask of the session: buttons, the loyalty keyboard and QR code, cards, taps and
+/// swipes (looks picked, shared and saved: SessionLooks.swift).
 extension SessionController {
     /// A tap on the button `id` (touch or API); false when no such button is on the screen.
     @discardableResult
@@ -178,31 +178,6 @@ extension SessionController {
         }
     }
 
-    /// A look on the compare screen: picks it as the favourite (again: takes the pick back); stored as a session
-    /// event.
-    func pickLook(_ id: String) -> Bool {
-        guard case .compare(let shown) = state, let index = Int(id.dropFirst("look:".count)), let session = sessionID
-        else { return false }
-        // The earlier look, when there is one, comes after this visit's: number -1.
-        let earlier = current.withLock { $0.earlier }
-        guard shown.indices.contains(index) || (index == shown.count && earlier != nil) else { return false }
-        let number = shown.indices.contains(index) ? shown[index] : -1
-        let picked = current.withLock { c in
-            c.favouriteLook = c.favouriteLook == number ? nil : number
-            c.lastInteraction = .now()
-            return c.favouriteLook != nil
-        }
-        let look =
-            if number == -1, let earlier { "saved look of \(Self.day(earlier.savedAt))" } else { "look \(number + 1)" }
-        do {
-            try recorder.pickLook(session: session, look: look, picked: picked)
-        } catch {
-            logger.error("favourite look not stored", metadata: ["error": "\(error)"])
-        }
-        refresh()
-        return true
-    }
-
     /// A button on a suggestion card: favourite, dismiss, choose a size, or bring it (a staff request).
     func pressCard(_ id: String) -> Bool {
         guard let shop, state == .suggestions else { return false }
@@ -229,56 +204,6 @@ extension SessionController {
         }
         guard done else { return false }
         touched()
-        refresh()
-        return true
-    }
-
-    /// The shopper agrees to share this session's clips (the review screen's Share button, or the API):
-    /// stores the consent; false when there is no session or it cannot be stored.
-    @discardableResult
-    public func share() -> Bool {
-        guard let id = sessionID else { return false }
-        do {
-            try recorder.recordShare(session: id)
-        } catch {
-            logger.error("share consent could not be stored", metadata: ["error": "\(error)"])
-            return false
-        }
-        // With share links, the look under review gets one for the shopper's phone (a fresh link each time).
-        var card: (Int, Screen.ShareCard)?
-        if let shareLinks, case .review(let clip) = state, let made = shareLinks.create(session: id, number: clip) {
-            card = (clip, made)
-            recorder.note(.lookShared, session: id)
-        }
-        current.withLock {
-            $0.shared = true
-            $0.lastInteraction = .now()
-            if let card { $0.shareCard = card }
-        }
-        refresh()
-        return true
-    }
-
-    /// The identified shopper saves the look under review to their profile (the tap is their consent); the
-    /// review screen then shows the code that opens it at a later visit. Saved already: nothing more happens.
-    @discardableResult
-    public func saveLook() -> Bool {
-        guard let id = sessionID, case .review(let clip) = state,
-            let loyaltyId = shop?.identifiedLoyaltyID(session: id)
-        else { return false }
-        let (garments, saved) = current.withLock { ($0.lookGarments[clip] ?? [], $0.savedLooks[clip] != nil) }
-        guard !saved else { return true }
-        let code: String
-        do {
-            code = try recorder.saveLook(session: id, number: clip, loyaltyId: loyaltyId, garments: garments)
-        } catch {
-            logger.error("look not saved to the profile", metadata: ["error": "\(error)"])
-            return false
-        }
-        current.withLock {
-            $0.savedLooks[clip] = code
-            $0.lastInteraction = .now()
-        }
         refresh()
         return true
     }

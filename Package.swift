@@ -372,6 +372,7 @@ let package = Package(
                 "MirrorProtocol",
                 "MirrorHub", "MirrorCore", "MirrorSuggest", "MirrorTesting",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),

@@ -42,6 +42,18 @@ enum Validate {
         guard value?.int != nil else { throw HubError(.badRequest, "\(what) must be a whole number") }
     }
 
+    /// The fields an op of each entity may carry (a `shopper` op carries profile fields, checked one by one). The
+    /// OpenAPI document's patch schemas list the same (`OpenAPIPatchTests`).
+    static let patchFields: [SyncEntity: Set<String>] = [
+        .sessionEvent: [
+            "sessionId", "at", "kind", "sku", "size", "detail", "via", "score", "suggestionKind", "triedSize", "rating",
+            "subject",
+        ],
+        .staffRequest: ["sessionId", "at", "sku", "size", "description", "state", "doneAt"],
+        .consent: ["loyaltyId", "purpose", "version", "granted"],
+        .savedLook: ["loyaltyId", "at", "garments"],
+    ]
+
     static func fields(_ patch: [String: JSONValue], allowed: Set<String>, _ what: String) throws {
         if let unknown = patch.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw HubError(.badRequest, "\(what) has an unknown field \"\(unknown)\"")
@@ -60,12 +72,7 @@ enum Validate {
         let patch = op.patch
         switch op.entity {
         case .sessionEvent:
-            try fields(
-                patch,
-                allowed: [
-                    "sessionId", "at", "kind", "sku", "size", "detail", "via", "score", "suggestionKind", "triedSize",
-                    "rating", "subject",
-                ], what)
+            try fields(patch, allowed: patchFields[.sessionEvent] ?? [], what)
             try shortString(patch["sessionId"], "\(what) sessionId", max: 128)
             try integer(patch["at"], "\(what) at")
             try shortString(patch["kind"], "\(what) kind", max: 64)
@@ -87,8 +94,7 @@ enum Validate {
                 else { throw HubError(.badRequest, "\(what) subject must be a subject hash (64 hex digits)") }
             }
         case .staffRequest:
-            try fields(
-                patch, allowed: ["sessionId", "at", "sku", "size", "description", "state", "doneAt"], what)
+            try fields(patch, allowed: patchFields[.staffRequest] ?? [], what)
             try shortString(patch["sessionId"], "\(what) sessionId", max: 128, optional: true)
             try integer(patch["at"], "\(what) at", optional: true)
             try shortString(patch["sku"], "\(what) sku", max: 128, optional: true)
@@ -102,7 +108,7 @@ enum Validate {
             guard !patch.isEmpty else { throw HubError(.badRequest, "\(what) changes no field") }
             for (field, value) in patch { try shopperField(field, value) }
         case .consent:
-            try fields(patch, allowed: ["loyaltyId", "purpose", "version", "granted"], what)
+            try fields(patch, allowed: patchFields[.consent] ?? [], what)
             try shortString(patch["loyaltyId"], "\(what) loyaltyId", max: 128)
             try identifier(patch["purpose"]?.string ?? "", "\(what) purpose")
             try integer(patch["version"], "\(what) version")
@@ -110,7 +116,7 @@ enum Validate {
                 throw HubError(.badRequest, "\(what) granted must be true/false")
             }
         case .savedLook:
-            try fields(patch, allowed: ["loyaltyId", "at", "garments"], what)
+            try fields(patch, allowed: patchFields[.savedLook] ?? [], what)
             try shortString(patch["loyaltyId"], "\(what) loyaltyId", max: 128)
             try integer(patch["at"], "\(what) at")
             guard case .array(let garments) = patch["garments"] ?? .array([]), garments.count <= 16,

@@ -199,7 +199,7 @@ import Testing
         let message = error?.message ?? ""
         #expect(message.hasPrefix("nothing imported: 5 bad rows"))
         for expected in [
-            "line 3: time", "line 4: quantity", "line 5: sku: missing", "line 6: line_id: t1 is also on line 2",
+            "line 3: time", "line 4: quantity", "line 5: sku: missing", "line 6: line_id: t1 of s1 is also on line 2",
             "line 7: (row): 5 fields, the header has 8",
         ] {
             #expect(message.contains(expected), "\(expected) in \(message)")

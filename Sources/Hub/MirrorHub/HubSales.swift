@@ -40,6 +40,11 @@ public enum SalesFile {
         return text.first(where: { !$0.isWhitespace }) == "{" ? .jsonLines : .csv
     }
 
+    struct SalesKey: Hashable {
+        var store: String
+        var lineId: String
+    }
+
     /// The lines of `text`, or a `badRequest` naming every bad row.
     public static func parse(_ text: String, format: Format) throws -> [SaleLine] {
         var rows: [(line: Int, fields: [String: String])] = []
@@ -49,14 +54,18 @@ public enum SalesFile {
         case .jsonLines: jsonRows(text, into: &rows, problems: &problems)
         }
         var lines: [SaleLine] = []
-        var seen: [String: Int] = [:]
+        // A line id is its store's: the same id in two stores is two lines.
+        var seen: [SalesKey: Int] = [:]
         for (number, fields) in rows {
             guard let line = sale(fields, line: number, problems: &problems) else { continue }
-            if let first = seen[line.lineId] {
-                problems.append(Problem(line: number, field: "line_id", why: "\(line.lineId) is also on line \(first)"))
+            if let first = seen[SalesKey(store: line.store, lineId: line.lineId)] {
+                problems.append(
+                    Problem(
+                        line: number, field: "line_id", why: "\(line.lineId) of \(line.store) is also on line \(first)")
+                )
                 continue
             }
-            seen[line.lineId] = number
+            seen[SalesKey(store: line.store, lineId: line.lineId)] = number
             lines.append(line)
         }
         try refuse(problems)

@@ -125,6 +125,24 @@ enum HubSchema {
         // 5: the SHA-256 of the certificate a mirror serves its telemetry with (over HTTPS), as it said in its
         // authenticated hello: the fleet poller trusts that certificate and no other.
         ["ALTER TABLE devices ADD COLUMN telemetry_sha256 TEXT"],
+        // 6: a sale line's id is its store's: one store's import can neither block another's line of the same id
+        // nor learn that it exists (the key was the line id alone, across the chain).
+        [
+            """
+            CREATE TABLE sales_by_store (line_id TEXT NOT NULL, store_id TEXT NOT NULL REFERENCES stores(id),
+                at_ms BIGINT NOT NULL, sku TEXT NOT NULL, size TEXT, quantity BIGINT NOT NULL, loyalty_id TEXT,
+                subject_hash TEXT, basket TEXT, imported_ms BIGINT NOT NULL, PRIMARY KEY (store_id, line_id))
+            """,
+            """
+            INSERT INTO sales_by_store (line_id, store_id, at_ms, sku, size, quantity, loyalty_id, subject_hash, basket,
+                imported_ms)
+            SELECT line_id, store_id, at_ms, sku, size, quantity, loyalty_id, subject_hash, basket, imported_ms FROM sales
+            """,
+            "DROP TABLE sales",
+            "ALTER TABLE sales_by_store RENAME TO sales",
+            "CREATE INDEX sales_store_sku ON sales (store_id, sku, at_ms)",
+            "CREATE INDEX sales_subject ON sales (loyalty_id)",
+        ],
     ]
 
     /// Brings the database up to date; refuses one written by a newer hub.

@@ -46,7 +46,8 @@ public enum TryOnSource: String, Codable, Sendable, CaseIterable {
 
 /// One line of a till's sale, as `mirrorhub import-sales` and `POST /v1/sales` take it.
 public struct SaleLine: Codable, Sendable, Hashable {
-    /// Unique per line for ever: importing a line again changes nothing.
+    /// Unique per line of its store for ever: importing a line again changes nothing (another store's line may
+    /// have the same id).
     public var lineId: String
     public var store: String
     /// When it was sold, milliseconds since 1970 (UTC).

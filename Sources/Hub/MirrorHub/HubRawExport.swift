@@ -5,7 +5,7 @@ extension HubStore {
     /// The rows the figures are made of, as JSON objects each with a `table` field (`docs/insights.md`, "The raw
     /// export"): a store's or every store's session events and staff requests from six hours before `fromMillis`
     /// to six hours after `toMillis`, sale lines to a week and six hours after it, the catalog's sizes and the
-    /// visits' subject hashes. Head office's own data: subject hashes are pseudonyms of shoppers.
+    /// subject hashes of those visits (no other's). Head office's own data: subject hashes are pseudonyms of shoppers.
     public func rawExport(store: String?, fromMillis: Int64, toMillis: Int64) async throws -> [JSONValue] {
         let margin: Int64 = 6 * 3600 * 1000
         let filter = store == nil ? "1 = 1" : "store_id = ?"
@@ -37,7 +37,15 @@ extension HubStore {
                 "FROM sales WHERE \(filter) AND at_ms >= ? AND at_ms < ?",
                 storeArgument + [.int(fromMillis), .int(toMillis + margin + 7 * Day.millis)]
             ),
-            ("visit_shoppers", ["device_id", "session_id", "subject_hash"], "FROM visit_shoppers", []),
+            // Only the links of the visits exported above: a store's export carries no other store's shoppers.
+            (
+                "visit_shoppers", ["device_id", "session_id", "subject_hash"],
+                """
+                FROM visit_shoppers v WHERE EXISTS (SELECT 1 FROM session_events e WHERE e.device_id = v.device_id
+                    AND e.session_id = v.session_id AND \(filter) AND e.at_ms >= ? AND e.at_ms < ?)
+                """,
+                storeArgument + [.int(fromMillis - margin), .int(toMillis + margin)]
+            ),
         ]
         return try await database.transaction { tx in
             var out: [JSONValue] = []

@@ -318,43 +318,29 @@ struct Insights: AsyncParsableCommand {
 struct ExportInsights: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export-insights",
-        abstract: "Write a day's figures as one CSV file per table (per store and for all stores) for the data "
-            + "warehouse; run daily.",
-        discussion: "Files: DIR/DAY/STORE/TABLE.csv and DIR/DAY/all/TABLE.csv; a day written before is written again.")
+        abstract: "Write the figures as one CSV file per table and day (per store and for all stores) for the data "
+            + "warehouse; run nightly.",
+        discussion: "Files: DIR/DAY/STORE/TABLE.csv and DIR/DAY/all/TABLE.csv, replaced whole. Without --day, "
+            + "yesterday and the days before it that late reports can still reach (--days, default "
+            + "\(InsightsExport.window)) are written again, so a day's files hold what the hub knows of it now.")
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "The day, YYYY-MM-DD (default: yesterday, UTC).") var day: String?
+    @Option(help: "One day only, YYYY-MM-DD.") var day: String?
+    @Option(help: "How many days up to yesterday (UTC) to write, 1 to 90.") var days = InsightsExport.window
     @Option(help: "The folder to write into.") var dir: String
     @Option(help: "The least number of visits a published cell covers (5 or more).") var k = InsightsQuery.defaultK
 
+    func validate() throws {
+        guard (1...90).contains(days) else { throw ValidationError("--days is 1 to 90") }
+    }
+
     func run() async throws {
-        let today = HubStore.systemMillis() / 86_400_000 * 86_400_000
-        let day = self.day ?? InsightsQuery.dayText(today - 86_400_000)
-        let k = k
-        let reports = try await database.withStore { store in
-            var reports: [(String, InsightsReport)] = []
-            let ids = try await store.stores().map(\.id)
-            // Stores added before their ids were checked as folder names: nothing is written rather than a file
-            // outside the folder, or a store's figures over the chain's.
-            if let unsafe = ids.first(where: HubStore.reservedStoreIDs.contains) {
-                throw HubError(.badConfig, "store id '\(unsafe)' cannot name a folder of the export; nothing written")
-            }
-            for id in ids + [nil] as [String?] {
-                let query = try InsightsQuery.days(store: id, from: day, to: day, k: k)
-                reports.append((id ?? "all", try await store.insights(query)))
-            }
-            return reports
+        let chosen = day.map { [$0] } ?? InsightsExport.days(now: HubStore.systemMillis(), count: days)
+        let (dir, k) = (dir, k)
+        let written = try await database.withStore { store in
+            try await InsightsExport.write(store, days: chosen, into: dir, k: k)
         }
-        var written = 0
-        for (name, report) in reports {
-            let folder = URL(fileURLWithPath: dir).appendingPathComponent(day).appendingPathComponent(name)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            for table in report.tables() {
-                let file = folder.appendingPathComponent("\(table.name).csv")
-                try Data(InsightsReport.csv(table).utf8).write(to: file, options: .atomic)
-                written += 1
-            }
-        }
-        print("wrote \(written) files for \(day) under \(dir)")
+        let span = chosen.count == 1 ? chosen[0] : "\(chosen[0]) to \(chosen[chosen.count - 1])"
+        print("wrote \(written) files for \(span) under \(dir)")
     }
 }
 

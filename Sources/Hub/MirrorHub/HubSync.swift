@@ -36,13 +36,11 @@ extension HubStore {
             throw HubError(.badRequest, "at most \(SyncPushRequest.maxOps) ops per push")
         }
         let at = now()
-        var ops: [SyncOp] = []
-        for op in request.ops.sorted(by: { $0.seq < $1.seq }) {
-            try Validate.op(op)
-            var op = op
-            op.hlc = clock.withLock { $0.receive(op.hlc, wallMillis: at) }
-            ops.append(op)
-        }
+        var ops = request.ops.sorted(by: { $0.seq < $1.seq })
+        for op in ops { try Validate.op(op) }
+        // Clamped as one run, so a fast clock's ops keep the device's order (a request's "done" after its "open").
+        let stamps = clock.withLock { $0.receive(run: ops.map(\.hlc), wallMillis: at) }
+        for index in ops.indices { ops[index].hlc = stamps[index] }
         let frozen = ops
         let (acked, applied, duplicates) = try await database.transaction { tx -> (Int64, Int, Int) in
             var applied = 0

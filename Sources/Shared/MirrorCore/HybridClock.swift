@@ -65,6 +65,27 @@ public struct HybridClock: Sendable {
         return clamped
     }
 
+    /// Takes in a run of one peer's stamps, in the peer's own order (a device's ops by sequence): each is clamped as
+    /// ``receive(_:wallMillis:)`` does, and comes after the one before it whenever the peer's own stamp did. A fast
+    /// clock's stamps all meet the ceiling; clamped alone they would tie, and a request's "done" could not follow
+    /// its "open". The stamps after the ceiling go past it by a millisecond at most (one millisecond holds 65,536).
+    public mutating func receive(run remotes: [HLC], wallMillis: Int64) -> [HLC] {
+        var stamps: [HLC] = []
+        stamps.reserveCapacity(remotes.count)
+        for (index, remote) in remotes.enumerated() {
+            var stamp = Self.clamp(remote, wallMillis: wallMillis, maxDriftMillis: maxDriftMillis)
+            if index > 0, remote > remotes[index - 1], let previous = stamps.last, stamp <= previous {
+                stamp =
+                    previous.counter < 0xFFFF
+                    ? HLC(millis: previous.millis, counter: previous.counter + 1)
+                    : HLC(millis: previous.millis + 1, counter: 0)
+            }
+            if stamp > last { last = stamp }
+            stamps.append(stamp)
+        }
+        return stamps
+    }
+
     /// `stamp`, or the latest stamp allowed at `wallMillis` when `stamp` is further in the future than that.
     public static func clamp(_ stamp: HLC, wallMillis: Int64, maxDriftMillis: Int64) -> HLC {
         let ceiling = HLC(millis: wallMillis + maxDriftMillis, counter: 0xFFFF)

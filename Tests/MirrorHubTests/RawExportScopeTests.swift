@@ -29,6 +29,12 @@ import Testing
                 if case .object(let object) = $0 { object["table"] == .string("visit_shoppers") } else { false }
             }
             #expect(links.count < allLinks.count)
+            // Read a page at a time (a long history is never held whole): the same rows, in the same order.
+            let paged = Mutex<[JSONValue]>([])
+            try await hub.rawExport(store: nil, fromMillis: 0, toMillis: Int64.max / 4, pageSize: 7) { row in
+                paged.withLock { $0.append(row) }
+            }
+            #expect(paged.withLock { $0 } == everything)
         }
     }
 }

@@ -359,11 +359,13 @@ struct ExportRaw: AsyncParsableCommand {
         guard let first = try? InsightsQuery.days(store: nil, from: from, to: from).fromMillis,
             let last = try? InsightsQuery.days(store: nil, from: to, to: to).toMillis
         else { throw ValidationError("--from and --to are days, YYYY-MM-DD") }
-        let rows = try await database.withStore {
-            try await $0.rawExport(store: store, fromMillis: first, toMillis: last)
+        // Each row is written as it is read: a long history is never held whole.
+        try await database.withStore { hub in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try await hub.rawExport(store: store, fromMillis: first, toMillis: last) { row in
+                print(String(decoding: try encoder.encode(row), as: UTF8.self))
+            }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        for row in rows { print(String(decoding: try encoder.encode(row), as: UTF8.self)) }
     }
 }

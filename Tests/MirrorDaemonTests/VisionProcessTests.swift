@@ -161,7 +161,9 @@ import Testing
             return clips.first { $0.turnComplete != nil }
         }
         #expect(clip.turnComplete == true)
-        #expect(Double(clip.frames) / clip.fps < 10, "\(clip.frames) frames")
+        // Ended by the turn, not the cap: a second short of it at least (about 6-8 s on an idle machine; 11.4 s was
+        // seen with three other process tests recognising beside it, the turn seen a loop later).
+        #expect(Double(clip.frames) / clip.fps < 14, "\(clip.frames) frames")
         let phases = clip.turnPhases ?? []
         #expect(phases.count == clip.frames)
         let known = phases.compactMap { $0 }

@@ -72,4 +72,17 @@ import Testing
         #expect(last.handled == c.handled)
         #expect(last.effects == c.effects)
     }
+
+    @Test func anEarlierVisitsLookIsCountedAndOpened() {
+        var looks = KeptLooks()
+        #expect(looks.earlierCount == 0 && looks.earlier == nil)
+        #expect(looks.handle(.earlierCounted(2)) == (true, []))
+        let look = KeptLooks.Earlier(clipID: "c1", day: "16 Nov", garments: ["navy knitwear"])
+        #expect(looks.handle(.earlierOpened(look)) == (true, []))
+        #expect(looks.earlierCount == 2 && looks.earlier == look)
+        _ = looks.handle(.earlierCounted(-1))
+        #expect(looks.earlierCount == 0)
+        // A new visit starts from an empty value: nothing of the last visit's earlier look is left.
+        #expect(KeptLooks().earlier == nil)
+    }
 }

@@ -78,10 +78,6 @@ public final class SessionController: Sendable {
         var keyboard = CodeKeyboard()
         /// The share link made for a look (by clip number), shown while that look is reviewed.
         var shareCard: (clip: Int, card: Screen.ShareCard)?
-        /// Looks the identified shopper saved here at earlier visits, counted as the review screen shows.
-        var earlierLooks = 0
-        /// The earlier look opened with its code: compared beside this visit's looks.
-        var earlier: EarlierLook?
     }
 
     public let scene: DisplayScene
@@ -189,8 +185,6 @@ public final class SessionController: Sendable {
                 c.id = UUID().uuidString.lowercased()
                 c.looks = KeptLooks()
                 c.shareCard = nil
-                c.earlierLooks = 0
-                c.earlier = nil
                 metrics?.sessionStarted()
             }
             return (actions, c.id, c.session.state, c.session.clips, starting && c.session.state != .idle)
@@ -283,7 +277,7 @@ public final class SessionController: Sendable {
             case .review(let clip): playing = recorder.playback(session: id, number: clip).map { [$0] } ?? []
             case .compare(let clips):
                 playing = clips.compactMap { recorder.playback(session: id, number: $0) }
-                if let earlier = current.withLock({ $0.earlier }),
+                if let earlier = current.withLock({ $0.looks.earlier }),
                     let clip = recorder.playback(clipID: earlier.clipID)
                 {
                     playing.append(clip)
@@ -310,7 +304,7 @@ public final class SessionController: Sendable {
             if state != .staffOnTheWay { c.staffMessage = nil }
             if state != .recording { c.recordingStarted = nil }
             _ = c.keyboard.handle(.screenChanged(toSuggestions: state == .suggestions))
-            c.earlierLooks = earlierLooks
+            _ = c.looks.handle(.earlierCounted(earlierLooks))
         }
         refresh()
     }
@@ -383,7 +377,7 @@ public final class SessionController: Sendable {
                             position: c.playing.first?.position(at: now) ?? 0, slowMotion: c.slowMotion,
                             shared: c.looks.shared, link: c.shareCard.flatMap { $0.clip == clip ? $0.card : nil },
                             saveable: identified, saved: c.looks.saved[clip] != nil, code: c.looks.saved[clip],
-                            earlierLooks: c.earlierLooks)),
+                            earlierLooks: c.looks.earlierCount)),
                     playback: c.playing)
             case .compare(let clips):
                 var looks = clips.map { clip in
@@ -391,8 +385,8 @@ public final class SessionController: Sendable {
                         title: "Look \((session.clips.firstIndex(of: clip) ?? 0) + 1)",
                         garments: c.looks.garments[clip] ?? [])
                 }
-                if let earlier = c.earlier {
-                    looks.append(.init(title: "Saved \(Self.day(earlier.savedAt))", garments: earlier.garments))
+                if let earlier = c.looks.earlier {
+                    looks.append(.init(title: "Saved \(earlier.day)", garments: earlier.garments))
                 }
                 let favourite = c.looks.favourite.flatMap {
                     $0 == KeptLooks.earlierLook ? clips.count : clips.firstIndex(of: $0)

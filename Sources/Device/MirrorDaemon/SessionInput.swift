@@ -26,7 +26,7 @@ extension SessionController {
         case ButtonID.compare:
             let clips = self.clips
             event =
-                if current.withLock({ $0.earlier != nil }) {
+                if current.withLock({ $0.looks.earlier != nil }) {
                     .compareRequested(clips: Array(clips.suffix(3)), earlier: true)
                 } else {
                     clips.count >= 2 ? .compareRequested(clips: Array(clips.suffix(4))) : nil
@@ -63,7 +63,7 @@ extension SessionController {
         switch id {
         case ButtonID.loyalty: event = .open(.loyalty, allowed: state == .suggestions)
         case ButtonID.earlier:
-            event = .open(.savedLook, allowed: reviewing && current.withLock { $0.earlierLooks > 0 })
+            event = .open(.savedLook, allowed: reviewing && current.withLock { $0.looks.earlierCount > 0 })
         case ButtonID.codeCancel: event = .cancel
         case ButtonID.codeDelete: event = .delete
         case ButtonID.codeOK: event = .ok
@@ -168,7 +168,9 @@ extension SessionController {
             guard c.id == session, c.keyboard.handle(.lookChecked(code: code, answer)).handled, let opened else {
                 return nil
             }
-            c.earlier = opened
+            let look = KeptLooks.Earlier(
+                clipID: opened.clipID, day: Self.day(opened.savedAt), garments: opened.garments)
+            _ = c.looks.handle(.earlierOpened(look))
             return c.session.clips
         }
         if let clips {

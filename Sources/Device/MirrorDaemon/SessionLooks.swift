@@ -10,7 +10,7 @@ extension SessionController {
         guard case .compare(let shown) = state, let index = Int(id.dropFirst("look:".count)), let session = sessionID
         else { return false }
         // The earlier look, when there is one, comes after this visit's.
-        let earlier = current.withLock { $0.earlier }
+        let earlier = current.withLock { $0.looks.earlier }
         guard shown.indices.contains(index) || (index == shown.count && earlier != nil) else { return false }
         let number = shown.indices.contains(index) ? shown[index] : KeptLooks.earlierLook
         keep(.pick(look: number), session: session)
@@ -63,10 +63,10 @@ extension SessionController {
             let answer: KeptLooks.Event?
             switch effects.removeFirst() {
             case .storePick(let look, let picked):
-                let earlier = current.withLock { $0.earlier }
+                let earlier = current.withLock { $0.looks.earlier }
                 let words =
                     if look == KeptLooks.earlierLook, let earlier {
-                        "saved look of \(Self.day(earlier.savedAt))"
+                        "saved look of \(earlier.day)"
                     } else { "look \(look + 1)" }
                 do { try recorder.pickLook(session: session, look: words, picked: picked) } catch {
                     logger.error("favourite look not stored", metadata: ["error": "\(error)"])

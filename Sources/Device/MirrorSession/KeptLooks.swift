@@ -7,6 +7,21 @@ public struct KeptLooks: Sendable, Equatable {
     /// The look number of the earlier visit's saved look on the compare screen (it comes after this visit's).
     public static let earlierLook = -1
 
+    /// A look the shopper saved at an earlier visit, opened with its code: compared beside this visit's looks.
+    public struct Earlier: Sendable, Equatable {
+        public var clipID: String
+        /// The day it was saved, as the panel names it ("16 Nov").
+        public var day: String
+        /// The garments recognised in it, in words.
+        public var garments: [String]
+
+        public init(clipID: String, day: String, garments: [String]) {
+            self.clipID = clipID
+            self.day = day
+            self.garments = garments
+        }
+    }
+
     public enum Event: Sendable, Equatable {
         /// A look finished recording in these garments (in words).
         case recorded(look: Int, garments: [String])
@@ -20,6 +35,10 @@ public struct KeptLooks: Sendable, Equatable {
         case save(look: Int, identified: Bool)
         /// The store's answer to a save: the code that opens the look at a later visit, or nil when it failed.
         case saveAnswered(look: Int, code: String?)
+        /// How many looks the identified shopper saved here at earlier visits (counted as a look is reviewed).
+        case earlierCounted(Int)
+        /// The shopper opened an earlier visit's look with its code.
+        case earlierOpened(Earlier)
     }
 
     public enum Effect: Sendable, Equatable {
@@ -40,6 +59,10 @@ public struct KeptLooks: Sendable, Equatable {
     public private(set) var saved: [Int: String] = [:]
     /// Looks whose save was asked and not yet answered: a second tap does not save twice.
     public private(set) var saving: Set<Int> = []
+    /// How many looks the shopper saved here at earlier visits: the review screen offers to open one when any.
+    public private(set) var earlierCount = 0
+    /// The earlier visit's look opened with its code, compared beside this visit's.
+    public private(set) var earlier: Earlier?
 
     public init() {}
 
@@ -65,6 +88,12 @@ public struct KeptLooks: Sendable, Equatable {
             guard saving.remove(look) != nil else { return (false, []) }
             if let code { saved[look] = code }
             return (code != nil, [])
+        case .earlierCounted(let count):
+            earlierCount = max(0, count)
+            return (true, [])
+        case .earlierOpened(let look):
+            earlier = look
+            return (true, [])
         }
     }
 }

@@ -100,6 +100,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "MirrorSession",
+            dependencies: ["MirrorCore"],
             path: "Sources/Device/MirrorSession",
             swiftSettings: strict),
         .target(
@@ -316,7 +317,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MirrorSessionTests",
-            dependencies: ["MirrorSession"],
+            dependencies: ["MirrorSession", "MirrorCore"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorSuggestTests",

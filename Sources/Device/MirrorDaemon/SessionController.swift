@@ -53,31 +53,15 @@ public protocol SessionRecorder: Sendable {
     func openEarlierLook(session: String, loyaltyId: String, code: String) throws -> LookCodeOutcome
 }
 
-/// Drives the shopper's session from touch, the local API and timers, and tells the display what to show.
+/// Drives the shopper's visit from touch, the local API, the camera and timers, and tells the display what to
+/// show. The visit itself is a value (``Visit``); this holds it, carries out its effects (SessionEffects.swift)
+/// and draws its screens.
 public final class SessionController: Sendable {
     struct Current {
-        var session: Session
-        var id: String?
-        var lastInteraction = MonotonicInstant.now()
-        var nextTick: MonotonicInstant?
-        var recordingStarted: MonotonicInstant?
+        var visit: Visit
+        /// The players of the looks on the panel (the effect runner's: made for the screen shown).
         var playing: [any PlayableClip] = []
-        var slowMotion = false
-        var staffShownAt: MonotonicInstant?
-        /// When the rating screen came up: skipped after ``ratingSeconds`` without a tap.
-        var ratingShownAt: MonotonicInstant?
         var testPattern: (until: MonotonicInstant, lines: [String])?
-        /// A clip length asked for with the record request (`mirrorctl record --seconds`).
-        var requestedSeconds: Int?
-        var recordingSeconds: Int?
-        /// What the staff confirmation says; set by "Bring" on a card before the staff screen shows.
-        var staffMessage: String?
-        /// What the shopper keeps of the visit's looks: their garments, the favourite, sharing, saved looks.
-        var looks = KeptLooks()
-        /// The code keyboard (loyalty over the suggestions, a saved look's over review), open or not.
-        var keyboard = CodeKeyboard()
-        /// The share link made for a look (by clip number), shown while that look is reviewed.
-        var shareCard: (clip: Int, card: Screen.ShareCard)?
     }
 
     public let scene: DisplayScene
@@ -113,7 +97,7 @@ public final class SessionController: Sendable {
         self.recorder = recorder
         self.panel = panel
         self.logger = logger
-        current = Mutex(Current(session: Session(countdownSeconds: settings.countdownSeconds)))
+        current = Mutex(Current(visit: Visit(countdownSeconds: settings.countdownSeconds, at: .now())))
         scene.current = .init(screen: .attract)
     }
 
@@ -124,31 +108,28 @@ public final class SessionController: Sendable {
             defer { old = (session, recording) }
             return old.session
         }
-        current.withLock { $0.session.countdownSeconds = session.countdownSeconds }
+        current.withLock { $0.visit.countdownSeconds = session.countdownSeconds }
         if old.diagnostics != session.diagnostics { scene.diagnostics = session.diagnostics }
     }
 
+    /// The visit as it stands.
+    var visit: Visit { current.withLock { $0.visit } }
     /// The session's state, for status and tests.
-    public var state: Session.State { current.withLock { $0.session.state } }
-    public var sessionID: String? { current.withLock { $0.id } }
-    public var clips: [Int] { current.withLock { $0.session.clips } }
+    public var state: Session.State { visit.state }
+    public var sessionID: String? { visit.id }
+    public var clips: [Int] { visit.session.clips }
 
     /// Applies an event from a person (touch, API, CLI): counts as interaction.
     @discardableResult
     public func send(_ event: Session.Event) -> Session.State {
-        apply(event, interaction: true)
+        handle(.session(event), interaction: true)
+        return state
     }
 
     /// The camera sees someone arrive (`true`) or the view has stayed empty (`false`): starts or ends the
     /// session like a touch would, without counting as an interaction.
     public func presence(_ present: Bool) {
-        // Level-triggered (vision says so for every frame analysed): the session decides what an edge is.
-        let (idle, waiting) = current.withLock { ($0.session.state == .idle, $0.session.waitingForEmptyView) }
-        if present {
-            if idle && !waiting { apply(.shopperSeen, interaction: false) }
-        } else if !idle || waiting {
-            apply(.presenceLost, interaction: false)
-        }
+        handle(.presence(present))
     }
 
     /// Sets the garments the vision core recognises over the session: in words (e.g. "navy knitwear") for
@@ -162,151 +143,18 @@ public final class SessionController: Sendable {
     /// Asks to record (staff CLI or API): the consent screen first if the shopper has not agreed yet.
     @discardableResult
     public func record(seconds: Int?) -> Session.State {
-        current.withLock { $0.requestedSeconds = seconds }
-        if state == .idle { apply(.presenceDetected, interaction: true) }
-        return apply(.recordRequested, interaction: true)
+        handle(.recordAsked(seconds: seconds), interaction: true)
+        return state
     }
 
     func touched() {
-        current.withLock { $0.lastInteraction = .now() }
+        handle(.touched, interaction: true)
     }
 
     @discardableResult
     func apply(_ event: Session.Event, interaction: Bool) -> Session.State {
-        let now = MonotonicInstant.now()
-        let (actions, id, state, clips, began) = current.withLock {
-            c -> ([Session.Action], String?, Session.State, [Int], Bool) in
-            if interaction { c.lastInteraction = now }
-            let starting = c.session.state == .idle
-            let actions = c.session.handle(event)
-            if starting, c.session.state != .idle {
-                // A visit's idle time counts from its start, whoever started it (the camera or a touch).
-                c.lastInteraction = now
-                c.id = UUID().uuidString.lowercased()
-                c.looks = KeptLooks()
-                c.shareCard = nil
-                metrics?.sessionStarted()
-            }
-            return (actions, c.id, c.session.state, c.session.clips, starting && c.session.state != .idle)
-        }
-        if began, let id { recorder.note(.visitStarted, session: id) }
-        if !actions.isEmpty {
-            logger.debug("session", metadata: ["event": "\(event)", "state": "\(state)"])
-        }
-        for action in actions {
-            perform(action, session: id, clips: clips, erase: event == .consentWithdrawn, at: now)
-        }
+        handle(.session(event), interaction: interaction)
         return state
-    }
-
-    func perform(
-        _ action: Session.Action, session id: String?, clips: [Int], erase: Bool, at now: MonotonicInstant
-    ) {
-        switch action {
-        case .show(let state):
-            enter(state, session: id, at: now)
-        case .recordConsent(let accepted):
-            guard let id else { return }
-            (accepted ? metrics?.consentAccepted : metrics?.consentDeclined)?.increment()
-            do {
-                try recorder.recordConsent(session: id, accepted: accepted)
-            } catch {
-                logger.error("consent could not be stored; not recording", metadata: ["error": "\(error)"])
-                apply(.back, interaction: false)
-            }
-        case .startRecording:
-            guard let id else { return }
-            let number = (clips.max() ?? -1) + 1
-            let seconds = current.withLock { c in
-                c.recordingStarted = now
-                c.recordingSeconds = c.requestedSeconds ?? recording.clipSeconds
-                c.requestedSeconds = nil
-                return c.recordingSeconds ?? recording.clipSeconds
-            }
-            do {
-                try recorder.start(session: id, number: number, seconds: seconds) { [weak self] saved in
-                    guard let self else { return }
-                    // The vote follows what is worn now and waits while a clip records (its frames go to the
-                    // turn tracker): as the clip ends, it holds what this look began in.
-                    let garments = lookWords.withLock { $0 }
-                    if saved {
-                        current.withLock { c in
-                            // A clip that ends after its visit did belongs to no look on the glass.
-                            guard c.id == id else { return }
-                            _ = c.looks.handle(.recorded(look: number, garments: garments))
-                        }
-                        recorder.note(.recordedLook, session: id)
-                    }
-                    apply(saved ? .clipSaved(index: number) : .clipFailed, interaction: false)
-                }
-            } catch {
-                logger.error("recording did not start", metadata: ["error": "\(error)"])
-                apply(.clipFailed, interaction: false)
-            }
-        case .stopRecording:
-            recorder.stop()
-        case .sendStaffRequest:
-            // "Bring" on a card stored its request already; the plain staff button asks for help.
-            let carded = current.withLock { $0.staffMessage != nil }
-            guard !carded else { return }
-            do {
-                if let shop {
-                    _ = try shop.requestHelp(session: id)
-                } else {
-                    logger.notice("staff requested at the mirror", metadata: ["session": "\(id ?? "-")"])
-                }
-            } catch {
-                logger.error("staff request not stored", metadata: ["error": "\(error)"])
-            }
-        case .recordRating(let face):
-            guard let id else { return }
-            recorder.rate(face, session: id)
-        case .purgeSession:
-            guard let id else { return }
-            recorder.note(.visitEnded, session: id)
-            recorder.endSession(id, erase: erase)
-            current.withLock { $0.id = nil }
-        }
-    }
-
-    /// Puts the screen for `state` on the display, with the players it needs.
-    func enter(_ state: Session.State, session id: String?, at now: MonotonicInstant) {
-        var playing: [any PlayableClip] = []
-        if let id {
-            switch state {
-            case .review(let clip): playing = recorder.playback(session: id, number: clip).map { [$0] } ?? []
-            case .compare(let clips):
-                playing = clips.compactMap { recorder.playback(session: id, number: $0) }
-                if let earlier = current.withLock({ $0.looks.earlier }),
-                    let clip = recorder.playback(clipID: earlier.clipID)
-                {
-                    playing.append(clip)
-                }
-            default: break
-            }
-        }
-        // Reviewing, an identified shopper is offered the looks they saved here before.
-        var earlierLooks = 0
-        if case .review = state, let id, let loyaltyId = shop?.identifiedLoyaltyID(session: id) {
-            earlierLooks = recorder.earlierLooks(session: id, loyaltyId: loyaltyId)
-        }
-        // Side by side, the looks play by turn phase, on the slower turn's period, when every one has a turn.
-        let turns = playing.compactMap(\.turnSeconds)
-        if playing.count >= 2, turns.count == playing.count, let period = turns.max() {
-            for clip in playing { clip.align(period: period, at: now) }
-        }
-        current.withLock { c in
-            c.playing = playing
-            if c.slowMotion { for clip in playing { clip.setSlowMotion(true, at: now) } }
-            c.nextTick = if case .countdown = state { now.advanced(by: .seconds(1)) } else { nil }
-            c.staffShownAt = state == .staffOnTheWay ? now : nil
-            c.ratingShownAt = state == .rating ? now : nil
-            if state != .staffOnTheWay { c.staffMessage = nil }
-            if state != .recording { c.recordingStarted = nil }
-            _ = c.keyboard.handle(.screenChanged(toSuggestions: state == .suggestions))
-            _ = c.looks.handle(.earlierCounted(earlierLooks))
-        }
-        refresh()
     }
 
     /// Shows the panel test pattern for `seconds`, then the session's screen again.
@@ -338,18 +186,22 @@ public final class SessionController: Sendable {
         var garments = recognised.withLock { $0 }
         var cards: [Screen.Garment] = []
         // The catalog side runs outside the session's lock (it reads files and writes events).
-        let identified = shop?.isIdentified(session: sessionID) ?? false
+        let id = sessionID
+        let identified = shop?.isIdentified(session: id) ?? false
         if state == .suggestions, let shop {
-            let shown = shop.cards(session: sessionID)
+            let shown = shop.cards(session: id)
             cards = shown.cards
             if !shown.recognised.isEmpty { garments = shown.recognised }
         }
+        let recording = self.recording
         let content = current.withLock { c -> DisplayScene.Content in
             if let pattern = c.testPattern {
                 if now < pattern.until { return .init(screen: .testPattern(lines: pattern.lines)) }
                 c.testPattern = nil
             }
-            let session = c.session
+            let visit = c.visit
+            let session = visit.session
+            let looks = visit.looks
             switch session.state {
             case .idle:
                 return .init(screen: .attract)
@@ -360,13 +212,13 @@ public final class SessionController: Sendable {
             case .countdown(let left):
                 return .init(screen: .countdown(left))
             case .recording:
-                let total = Double(c.recordingSeconds ?? recording.clipSeconds)
-                let elapsed = c.recordingStarted.map { now.since($0).seconds } ?? 0
+                let total = Double(visit.recordingSeconds ?? recording.clipSeconds)
+                let elapsed = visit.recordingStarted.map { now.since($0).seconds } ?? 0
                 return .init(
                     screen: .recording(
                         progress: min(elapsed / total, 1), secondsLeft: max(0, Int((total - elapsed).rounded(.up)))))
             case .review(let clip):
-                if let entry = c.keyboard.entry {
+                if let entry = visit.keyboard.entry {
                     return .init(screen: .codeEntry(.init(entry)), playback: c.playing)
                 }
                 let look = (session.clips.firstIndex(of: clip) ?? 0) + 1
@@ -374,30 +226,30 @@ public final class SessionController: Sendable {
                     screen: .review(
                         .init(
                             look: look, looks: session.clips.count,
-                            position: c.playing.first?.position(at: now) ?? 0, slowMotion: c.slowMotion,
-                            shared: c.looks.shared, link: c.shareCard.flatMap { $0.clip == clip ? $0.card : nil },
-                            saveable: identified, saved: c.looks.saved[clip] != nil, code: c.looks.saved[clip],
-                            earlierLooks: c.looks.earlierCount)),
+                            position: c.playing.first?.position(at: now) ?? 0, slowMotion: visit.slowMotion,
+                            shared: looks.shared, link: visit.shownShareLink.flatMap(Screen.ShareCard.init),
+                            saveable: identified, saved: looks.saved[clip] != nil, code: looks.saved[clip],
+                            earlierLooks: looks.earlierCount)),
                     playback: c.playing)
             case .compare(let clips):
-                var looks = clips.map { clip in
+                var shown = clips.map { clip in
                     Screen.Compare.Look(
                         title: "Look \((session.clips.firstIndex(of: clip) ?? 0) + 1)",
-                        garments: c.looks.garments[clip] ?? [])
+                        garments: looks.garments[clip] ?? [])
                 }
-                if let earlier = c.looks.earlier {
-                    looks.append(.init(title: "Saved \(earlier.day)", garments: earlier.garments))
+                if let earlier = looks.earlier {
+                    shown.append(.init(title: "Saved \(earlier.day)", garments: earlier.garments))
                 }
-                let favourite = c.looks.favourite.flatMap {
+                let favourite = looks.favourite.flatMap {
                     $0 == KeptLooks.earlierLook ? clips.count : clips.firstIndex(of: $0)
                 }
-                return .init(screen: .compare(.init(looks: looks, favourite: favourite)), playback: c.playing)
+                return .init(screen: .compare(.init(looks: shown, favourite: favourite)), playback: c.playing)
             case .suggestions:
-                if let entry = c.keyboard.entry { return .init(screen: .codeEntry(.init(entry))) }
+                if let entry = visit.keyboard.entry { return .init(screen: .codeEntry(.init(entry))) }
                 return .init(screen: .suggestions(.init(recognised: garments, cards: cards, identified: identified)))
             case .staffOnTheWay:
                 return .init(
-                    screen: .staffOnTheWay(request: c.staffMessage ?? "A colleague is coming to help"))
+                    screen: .staffOnTheWay(request: visit.staffMessage ?? "A colleague is coming to help"))
             case .rating:
                 return .init(screen: .rating)
             }
@@ -410,39 +262,16 @@ public final class SessionController: Sendable {
         date.formatted(.dateTime.day().month(.abbreviated).locale(Locale(identifier: "en_GB")))
     }
 
-    /// How long the rating screen waits for a tap before the visit ends unrated.
-    static let ratingSeconds = 20
-
     /// Timers: countdown seconds, progress, the staff confirmation's and the rating's timeouts, and the idle
-    /// timeout.
+    /// timeout (``Visit`` decides which is due).
     func tick(at now: MonotonicInstant) {
-        enum Due { case tick, back, skip, idle }
-        let due = current.withLock { c -> Due? in
-            if let next = c.nextTick, now >= next {
-                c.nextTick = next.advanced(by: .seconds(1))
-                return .tick
-            }
-            if let shown = c.staffShownAt, now.since(shown) > .seconds(8) {
-                c.staffShownAt = nil
-                return .back
-            }
-            if let shown = c.ratingShownAt, now.since(shown) > .seconds(Self.ratingSeconds) {
-                c.ratingShownAt = nil
-                return .skip
-            }
-            let busy = c.session.state == .idle || c.session.state == .recording
-            if !busy, now.since(c.lastInteraction) > .seconds(settings.idleTimeoutSeconds) { return .idle }
-            return nil
-        }
-        switch due {
-        case .tick: apply(.tick, interaction: false)
-        case .back: apply(.back, interaction: false)
-        case .skip: apply(.skipRating, interaction: false)
-        case .idle:
-            logger.info(
-                "session ended: nobody used the mirror", metadata: ["after": "\(settings.idleTimeoutSeconds) s"])
-            apply(.idleTimedOut, interaction: false)
-        case nil: refresh(at: now)
-        }
+        handle(.clock, at: now)
+    }
+}
+
+extension Screen.ShareCard {
+    /// The card the panel draws for a look's share link.
+    init?(_ link: Visit.ShareLink) {
+        self.init(url: link.url, pin: link.pin, minutes: link.minutes)
     }
 }

@@ -23,29 +23,14 @@ extension SessionController {
         case ButtonID.finish: event = .finishRequested
         case ButtonID.skip: event = .skipRating
         case _ where id.hasPrefix("rate:"): event = Int(id.dropFirst(5)).map { .rated($0) }
-        case ButtonID.compare:
-            let clips = self.clips
-            event =
-                if current.withLock({ $0.looks.earlier != nil }) {
-                    .compareRequested(clips: Array(clips.suffix(3)), earlier: true)
-                } else {
-                    clips.count >= 2 ? .compareRequested(clips: Array(clips.suffix(4))) : nil
-                }
+        case ButtonID.compare: return handle(.compareTapped, interaction: true)
         case ButtonID.share: return share()
         case ButtonID.save: return saveLook()
         case _ where id.hasPrefix("look:"): return pickLook(id)
         case ButtonID.loyalty, ButtonID.earlier, ButtonID.codeOK, ButtonID.codeCancel: return typeCode(id)
         case _ where id.hasPrefix("key:"): return typeCode(id)
         case _ where id.contains(":"): return pressCard(id)
-        case ButtonID.slowMotion:
-            let now = MonotonicInstant.now()
-            current.withLock { c in
-                c.slowMotion.toggle()
-                for clip in c.playing { clip.setSlowMotion(c.slowMotion, at: now) }
-                c.lastInteraction = now
-            }
-            refresh()
-            return true
+        case ButtonID.slowMotion: return handle(.slowMotionToggled, interaction: true)
         default: event = nil
         }
         guard let event else { return false }
@@ -54,60 +39,38 @@ extension SessionController {
     }
 
     /// The code keyboard: the loyalty code over the suggestions, or a saved look's code over the review screen
-    /// (``CodeKeyboard`` decides; this carries out its checks). Codes are never logged.
+    /// (``CodeKeyboard`` decides; the effect runner carries out its checks). Codes are never logged.
     func typeCode(_ id: String) -> Bool {
-        guard let shop, let session = sessionID else { return false }
-        let state = self.state
-        let reviewing = if case .review = state { true } else { false }
-        let event: CodeKeyboard.Event
+        guard shop != nil, sessionID != nil else { return false }
+        let event: Visit.Event
         switch id {
-        case ButtonID.loyalty: event = .open(.loyalty, allowed: state == .suggestions)
-        case ButtonID.earlier:
-            event = .open(.savedLook, allowed: reviewing && current.withLock { $0.looks.earlierCount > 0 })
-        case ButtonID.codeCancel: event = .cancel
-        case ButtonID.codeDelete: event = .delete
-        case ButtonID.codeOK: event = .ok
+        case ButtonID.loyalty: event = .openKeyboard(.loyalty)
+        case ButtonID.earlier: event = .openKeyboard(.savedLook)
+        case ButtonID.codeCancel: event = .keyboard(.cancel)
+        case ButtonID.codeDelete: event = .keyboard(.delete)
+        case ButtonID.codeOK: event = .keyboard(.ok)
         default:
             let key = id.dropFirst("key:".count)
             guard key.count == 1, let character = key.first else { return false }
-            event = .key(character)
+            event = .keyboard(.key(character))
         }
-        let (handled, effects) = current.withLock { c in
-            c.lastInteraction = .now()
-            return c.keyboard.handle(event)
-        }
-        guard handled else { return false }
-        refresh()
-        perform(effects, session: session, shop: shop)
-        return true
-    }
-
-    /// Carries out the keyboard's checks; their answers go back to it as events.
-    func perform(_ effects: [CodeKeyboard.Effect], session: String, shop: Shop) {
-        for effect in effects {
-            switch effect {
-            case .checkLoyalty(let code): checkLoyalty(code, session: session, shop: shop)
-            case .openSavedLook(let code): openEarlierLook(code, session: session, shop: shop)
-            }
-        }
+        return handle(event, interaction: true)
     }
 
     /// Checks a loyalty code (against the hub when there is one, so off the caller's thread): the keyboard closes
     /// on a profile, or says there is none.
-    func checkLoyalty(_ code: String, session: String, shop: Shop) {
+    func checkLoyalty(_ code: String, session: String) {
+        guard let shop else { return }
         Task {
             let found = await shop.identify(code, session: session)
-            current.withLock { c in
-                guard c.id == session else { return }
-                _ = c.keyboard.handle(.loyaltyChecked(code: code, found: found))
-            }
-            refresh()
+            handle(.answer(visit: session, .keyboard(.loyaltyChecked(code: code, found: found))))
         }
     }
 
     /// Whether the loyalty keyboard is open: meanwhile the camera looks for a loyalty QR code.
     public var scanningForLoyaltyCode: Bool {
-        state == .suggestions && current.withLock { $0.keyboard.entry?.purpose == .loyalty }
+        let visit = self.visit
+        return visit.state == .suggestions && visit.keyboard.entry?.purpose == .loyalty
     }
 
     /// Whether the camera should look for price tags: while a shopper stands at the live mirror or its
@@ -122,9 +85,8 @@ extension SessionController {
     @discardableResult
     public func scannedTag(_ code: String) -> Bool {
         guard let shop, scanningForTags, let found = shop.tagScanned(code, session: sessionID) else { return false }
-        current.withLock { $0.lastInteraction = .now() }
         logger.debug("tag", metadata: ["sku": "\(found.item.sku)", "size": "\(found.size)"])
-        refresh()
+        touched()
         return true
     }
 
@@ -133,29 +95,20 @@ extension SessionController {
     /// loyalty code (a link, say) or not new.
     @discardableResult
     public func scanned(_ text: String) -> Bool {
-        guard let shop, let session = sessionID else { return false }
-        let (fresh, effects) = current.withLock { c in
-            guard c.session.state == .suggestions else { return (false, [CodeKeyboard.Effect]()) }
-            let outcome = c.keyboard.handle(.scanned(text))
-            if outcome.handled { c.lastInteraction = .now() }
-            return outcome
-        }
-        guard fresh else { return false }
-        refresh()
-        perform(effects, session: session, shop: shop)
-        return true
+        guard shop != nil, sessionID != nil else { return false }
+        return handle(.keyboard(.scanned(text)))
     }
 
-    /// Checks a saved look's code: the look opens beside this visit's (on the compare screen), or the keyboard
-    /// says what went wrong.
-    func openEarlierLook(_ code: String, session: String, shop: Shop) {
-        guard let loyaltyId = shop.identifiedLoyaltyID(session: session) else { return }
-        var opened: EarlierLook?
+    /// Checks a saved look's code: the answer opens the look beside this visit's (on the compare screen), or
+    /// the keyboard says what went wrong.
+    func openEarlierLook(_ code: String, session: String) -> Visit.Event? {
+        guard let loyaltyId = shop?.identifiedLoyaltyID(session: session) else { return nil }
+        var opened: KeptLooks.Earlier?
         let answer: CodeKeyboard.LookAnswer
         do {
             switch try recorder.openEarlierLook(session: session, loyaltyId: loyaltyId, code: code) {
             case .opened(let look):
-                opened = look
+                opened = .init(clipID: look.clipID, day: Self.day(look.savedAt), garments: look.garments)
                 answer = .opened
             case .wrong(let left): answer = .wrong(triesLeft: left)
             case .locked: answer = .locked
@@ -164,20 +117,7 @@ extension SessionController {
             logger.error("saved look not opened", metadata: ["error": "\(error)"])
             answer = .unavailable
         }
-        let clips = current.withLock { c -> [Int]? in
-            guard c.id == session, c.keyboard.handle(.lookChecked(code: code, answer)).handled, let opened else {
-                return nil
-            }
-            let look = KeptLooks.Earlier(
-                clipID: opened.clipID, day: Self.day(opened.savedAt), garments: opened.garments)
-            _ = c.looks.handle(.earlierOpened(look))
-            return c.session.clips
-        }
-        if let clips {
-            apply(.compareRequested(clips: Array(clips.suffix(3)), earlier: true), interaction: true)
-        } else {
-            refresh()
-        }
+        return .earlierLookChecked(code: code, answer, look: opened)
     }
 
     /// A button on a suggestion card: favourite, dismiss, choose a size, or bring it (a staff request).
@@ -195,8 +135,7 @@ extension SessionController {
         case ("bring", 2):
             do {
                 let request = try shop.request(parts[1], session: session)
-                current.withLock { $0.staffMessage = request.description }
-                apply(.staffRequested, interaction: true)
+                handle(.staffRequestStored(request.description), interaction: true)
                 return true
             } catch {
                 logger.error("staff request not stored", metadata: ["error": "\(error)"])
@@ -206,18 +145,12 @@ extension SessionController {
         }
         guard done else { return false }
         touched()
-        refresh()
         return true
     }
 
     /// The share link on the panel now, if any.
     public var shownShareCard: Screen.ShareCard? {
-        current.withLock { c in
-            guard case .review(let clip) = c.session.state, let shown = c.shareCard, shown.clip == clip else {
-                return nil
-            }
-            return shown.card
-        }
+        visit.shownShareLink.flatMap(Screen.ShareCard.init)
     }
 
     /// A tap at (x, y) in 0…1 of the panel: the button there, or the screen's own meaning of a tap.
@@ -237,10 +170,9 @@ extension SessionController {
     public func swipe(forward: Bool) {
         let now = MonotonicInstant.now()
         current.withLock { c in
-            c.lastInteraction = now
             for clip in c.playing { clip.scrub(by: forward ? 0.1 : -0.1, at: now) }
         }
-        refresh()
+        handle(.touched, at: now, interaction: true)
     }
 }
 

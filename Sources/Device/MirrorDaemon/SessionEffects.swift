@@ -1,0 +1,134 @@
+import Foundation
+import MirrorCore
+import MirrorDisplay
+import MirrorSession
+import MirrorStore
+
+/// The visit's effect runner: applies an event to the ``Visit`` value under the lock, then carries out the
+/// effects it returns outside the lock (the store, the recorder, players, the hub), in order, and feeds their
+/// answers back as events, after the effects of the event that asked for them. Answers that come later (a clip
+/// finished, a loyalty code checked by the hub) name their visit, so they change nothing once it is gone.
+extension SessionController {
+    /// Handles `event` and every answer it leads to, then redraws. Returns whether the event and its answers
+    /// meant something (a tap on nothing, or a store that failed, does not).
+    @discardableResult
+    func handle(_ event: Visit.Event, at now: MonotonicInstant = .now(), interaction: Bool = false) -> Bool {
+        let settings = Visit.Settings(
+            clipSeconds: recording.clipSeconds, idleTimeoutSeconds: self.settings.idleTimeoutSeconds)
+        var queue: [Visit.Event] = [event]
+        var person = interaction
+        var all = true
+        while !queue.isEmpty {
+            let next = queue.removeFirst()
+            let (handled, effects) = current.withLock { c in
+                c.visit.handle(
+                    next, at: now, interaction: person, settings: settings, newID: { UUID().uuidString.lowercased() })
+            }
+            person = false
+            all = all && handled
+            for effect in effects { queue += perform(effect, at: now) }
+        }
+        refresh(at: now)
+        return all
+    }
+
+    /// Carries out one effect; returns the answers to handle next.
+    func perform(_ effect: Visit.Effect, at now: MonotonicInstant) -> [Visit.Event] {
+        switch effect {
+        case .began(let id):
+            metrics?.sessionStarted()
+            recorder.note(.visitStarted, session: id)
+        case .show(let state):
+            play(state, at: now)
+        case .recordConsent(let id, let accepted):
+            (accepted ? metrics?.consentAccepted : metrics?.consentDeclined)?.increment()
+            do {
+                try recorder.recordConsent(session: id, accepted: accepted)
+            } catch {
+                logger.error("consent could not be stored; not recording", metadata: ["error": "\(error)"])
+                return [.answer(visit: id, .consentNotStored)]
+            }
+        case .startRecording(let id, let number, let seconds):
+            do {
+                try recorder.start(session: id, number: number, seconds: seconds) { [weak self] saved in
+                    guard let self else { return }
+                    // The vote follows what is worn now and waits while a clip records (its frames go to the
+                    // turn tracker): as the clip ends, it holds what this look began in.
+                    let garments = lookWords.withLock { $0 }
+                    handle(.answer(visit: id, .clipFinished(number: number, saved: saved, garments: garments)))
+                }
+            } catch {
+                logger.error("recording did not start", metadata: ["error": "\(error)"])
+                return [.answer(visit: id, .clipFinished(number: number, saved: false, garments: []))]
+            }
+        case .stopRecording:
+            recorder.stop()
+        case .recordedLook(let id):
+            recorder.note(.recordedLook, session: id)
+        case .requestHelp(let id):
+            do {
+                if let shop {
+                    _ = try shop.requestHelp(session: id)
+                } else {
+                    logger.notice("staff requested at the mirror", metadata: ["session": "\(id)"])
+                }
+            } catch {
+                logger.error("staff request not stored", metadata: ["error": "\(error)"])
+            }
+        case .recordRating(let id, let face):
+            recorder.rate(face, session: id)
+        case .end(let id, let erase):
+            recorder.note(.visitEnded, session: id)
+            recorder.endSession(id, erase: erase)
+        case .idleTimedOut:
+            logger.info(
+                "session ended: nobody used the mirror", metadata: ["after": "\(settings.idleTimeoutSeconds) s"])
+        case .countEarlierLooks(let id):
+            guard let loyaltyId = shop?.identifiedLoyaltyID(session: id) else { break }
+            let count = recorder.earlierLooks(session: id, loyaltyId: loyaltyId)
+            return [.answer(visit: id, .looks(.earlierCounted(count)))]
+        case .looks(let id, let effect):
+            return perform(effect, session: id).map { .answer(visit: id, .looks($0)) }
+        case .keyboard(let id, .checkLoyalty(let code)):
+            checkLoyalty(code, session: id)
+        case .keyboard(let id, .openSavedLook(let code)):
+            return openEarlierLook(code, session: id).map { [.answer(visit: id, $0)] } ?? []
+        case .makeShareLink(let id, let clip):
+            // With share links, the look under review gets one for the shopper's phone (a fresh link each time).
+            guard let card = shareLinks?.create(session: id, number: clip) else { break }
+            recorder.note(.lookShared, session: id)
+            let link = Visit.ShareLink(clip: clip, url: card.url, pin: card.pin, minutes: card.minutes)
+            return [.answer(visit: id, .shareLinkMade(link))]
+        case .slowMotion(let slow):
+            current.withLock { c in
+                for clip in c.playing { clip.setSlowMotion(slow, at: now) }
+            }
+        }
+        return []
+    }
+
+    /// The players the screen for `state` needs: the look under review, or the looks compared (the earlier
+    /// visit's last), in step.
+    func play(_ state: Session.State, at now: MonotonicInstant) {
+        let visit = self.visit
+        var playing: [any PlayableClip] = []
+        if let id = visit.id {
+            switch state {
+            case .review(let clip): playing = recorder.playback(session: id, number: clip).map { [$0] } ?? []
+            case .compare(let clips):
+                playing = clips.compactMap { recorder.playback(session: id, number: $0) }
+                if let earlier = visit.looks.earlier, let clip = recorder.playback(clipID: earlier.clipID) {
+                    playing.append(clip)
+                }
+            default: break
+            }
+        }
+        // Side by side, the looks play by turn phase, on the slower turn's period, when every one has a turn.
+        let turns = playing.compactMap(\.turnSeconds)
+        if playing.count >= 2, turns.count == playing.count, let period = turns.max() {
+            for clip in playing { clip.align(period: period, at: now) }
+        }
+        if visit.slowMotion { for clip in playing { clip.setSlowMotion(true, at: now) } }
+        current.withLock { $0.playing = playing }
+    }
+}

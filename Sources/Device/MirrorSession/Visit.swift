@@ -1,0 +1,351 @@
+public import MirrorCore
+
+/// The whole visit as a value: the session's screens (``Session``), the visit's id, its timers (countdown,
+/// the staff confirmation, the rating, idle), the clip being recorded, the staff request's words, slow motion,
+/// the looks kept (``KeptLooks``), the code keyboard (``CodeKeyboard``) and the share link of a look.
+///
+/// Taps, the camera, the clock and the answers of the store and the recorder come in as events; what to do goes
+/// out as effects, which the daemon carries out and answers with further events. An answer names the visit it
+/// belongs to (``Event/answer(visit:_:)``), so one that arrives after its visit ended changes nothing. No I/O,
+/// no locks, no clock of its own: the time comes with each event.
+public struct Visit: Sendable, Equatable {
+    /// The settings an event is handled with (a configuration reload may change them between events).
+    public struct Settings: Sendable, Equatable {
+        /// A clip's length unless the record request asked for another.
+        public var clipSeconds: Int
+        /// A visit nobody touches for this long ends (not while idle or recording).
+        public var idleTimeoutSeconds: Int
+
+        public init(clipSeconds: Int, idleTimeoutSeconds: Int) {
+            self.clipSeconds = clipSeconds
+            self.idleTimeoutSeconds = idleTimeoutSeconds
+        }
+    }
+
+    /// A look's share link for the shopper's phone, shown while that look is reviewed.
+    public struct ShareLink: Sendable, Equatable {
+        public var clip: Int
+        public var url: String
+        public var pin: String
+        public var minutes: Int
+
+        public init(clip: Int, url: String, pin: String, minutes: Int) {
+            self.clip = clip
+            self.url = url
+            self.pin = pin
+            self.minutes = minutes
+        }
+    }
+
+    public indirect enum Event: Sendable, Equatable {
+        /// A session event: from a person (touch, API, CLI) when the call says so, else from the camera or a timer.
+        case session(Session.Event)
+        /// The camera sees someone (`true`) or has seen nobody for the presence timeout (`false`), level-triggered:
+        /// the visit decides what an edge is.
+        case presence(Bool)
+        /// Staff ask to record (`mirrorctl record`), for `seconds` or the configured length: starts a visit first.
+        case recordAsked(seconds: Int?)
+        /// The Compare button: this visit's last looks, beside the earlier visit's when one is open.
+        case compareTapped
+        /// A button that opens the code keyboard.
+        case openKeyboard(CodeKeyboard.Purpose)
+        /// A key, Delete, OK, Cancel or a scanned code on the open keyboard.
+        case keyboard(CodeKeyboard.Event)
+        /// A tap on what the shopper keeps of their looks (pick, Share, Save).
+        case looks(KeptLooks.Event)
+        /// The slow-motion button.
+        case slowMotionToggled
+        /// "Bring" on a card stored its request, in these words: the staff confirmation says them.
+        case staffRequestStored(String)
+        /// The clock: the countdown, the staff confirmation's and the rating's timeouts, the idle timeout.
+        case clock
+        /// An answer to an effect of the visit `visit`; dropped when that visit is gone.
+        case answer(visit: String, Event)
+        /// The recorder finished clip `number`: saved (in these garments, in words) or not.
+        case clipFinished(number: Int, saved: Bool, garments: [String])
+        /// The share link made for a look.
+        case shareLinkMade(ShareLink)
+        /// What a saved look's code opened (`look` when it opened one).
+        case earlierLookChecked(code: String, CodeKeyboard.LookAnswer, look: KeptLooks.Earlier?)
+        /// The consent decision could not be stored: nothing is recorded.
+        case consentNotStored
+        /// A person used the mirror in a way that changes nothing else (a swipe, a card's button, a tag read).
+        case touched
+    }
+
+    public enum Effect: Sendable, Equatable {
+        /// A visit began: counted and noted for the hub's figures.
+        case began(visit: String)
+        /// Show the screen for this state, with the players it needs.
+        case show(Session.State)
+        case recordConsent(visit: String, accepted: Bool)
+        /// Start recording clip `number` of the visit for `seconds`; the recorder answers ``Event/clipFinished``.
+        case startRecording(visit: String, number: Int, seconds: Int)
+        case stopRecording
+        /// A look was recorded: noted for the hub's figures.
+        case recordedLook(visit: String)
+        /// The plain staff button: ask staff for help (a card's Bring stored its own request).
+        case requestHelp(visit: String)
+        case recordRating(visit: String, face: Int)
+        /// The visit ended: noted, and its clips start their retention period, or are deleted at once (`erase`).
+        case end(visit: String, erase: Bool)
+        /// The visit ended because nobody used the mirror (said in the log).
+        case idleTimedOut
+        /// Count the looks the identified shopper saved here before (answered with `.looks(.earlierCounted)`).
+        case countEarlierLooks(visit: String)
+        case looks(visit: String, KeptLooks.Effect)
+        case keyboard(visit: String, CodeKeyboard.Effect)
+        /// Make a share link for look `clip` (answered with ``Event/shareLinkMade``).
+        case makeShareLink(visit: String, clip: Int)
+        /// Play the looks on the panel in slow motion, or not.
+        case slowMotion(Bool)
+    }
+
+    public private(set) var session: Session
+    /// The visit's id while there is a visit.
+    public private(set) var id: String?
+    /// The last time a person used the mirror (or the visit began).
+    public private(set) var lastInteraction: MonotonicInstant
+    /// When the clip being recorded began, and how long it is.
+    public private(set) var recordingStarted: MonotonicInstant?
+    public private(set) var recordingSeconds: Int?
+    /// What the staff confirmation says: set by "Bring" on a card before it shows.
+    public private(set) var staffMessage: String?
+    public private(set) var slowMotion = false
+    public private(set) var looks = KeptLooks()
+    public private(set) var keyboard = CodeKeyboard()
+    /// The share link made for a look, shown while that look is reviewed.
+    public private(set) var shareLink: ShareLink?
+    private var nextTick: MonotonicInstant?
+    private var staffShownAt: MonotonicInstant?
+    private var ratingShownAt: MonotonicInstant?
+    private var requestedSeconds: Int?
+
+    /// How long the staff confirmation stays before the live mirror comes back.
+    public static let staffSeconds = 8
+    /// How long the rating screen waits for a tap before the visit ends unrated.
+    public static let ratingSeconds = 20
+
+    public init(countdownSeconds: Int, at now: MonotonicInstant) {
+        session = Session(countdownSeconds: countdownSeconds)
+        lastInteraction = now
+    }
+
+    public var state: Session.State { session.state }
+
+    /// Seconds of countdown before recording (a configuration reload may change it between events).
+    public var countdownSeconds: Int {
+        get { session.countdownSeconds }
+        set { session.countdownSeconds = newValue }
+    }
+
+    /// The share link of the look under review, if one was made for it.
+    public var shownShareLink: ShareLink? {
+        guard case .review(let clip) = state, let link = shareLink, link.clip == clip else { return nil }
+        return link
+    }
+
+    /// Applies `event` at `now`; `interaction` when a person caused it (the idle timeout counts from it). `newID`
+    /// names a visit that begins. `handled` is false when the event means nothing now.
+    public mutating func handle(
+        _ event: Event, at now: MonotonicInstant, interaction: Bool = false, settings: Settings,
+        newID: () -> String
+    ) -> (handled: Bool, effects: [Effect]) {
+        withoutActuallyEscaping(newID) { newID in
+            var step = Step(now: now, interaction: interaction, settings: settings, newID: newID)
+            let handled = step.run(event, on: &self)
+            return (handled, step.effects)
+        }
+    }
+
+    /// One event's handling: the time, the settings and the effects gathered so far.
+    struct Step {
+        let now: MonotonicInstant
+        let interaction: Bool
+        let settings: Settings
+        let newID: () -> String
+        var effects: [Effect] = []
+
+        init(now: MonotonicInstant, interaction: Bool, settings: Settings, newID: @escaping () -> String) {
+            self.now = now
+            self.interaction = interaction
+            self.settings = settings
+            self.newID = newID
+        }
+
+        mutating func run(_ event: Event, on visit: inout Visit) -> Bool {
+            if interaction { visit.lastInteraction = now }
+            switch event {
+            case .session(let event):
+                return apply(event, to: &visit)
+            case .presence(let present):
+                let idle = visit.state == .idle
+                if present {
+                    return idle && !visit.session.waitingForEmptyView && apply(.shopperSeen, to: &visit)
+                }
+                return (!idle || visit.session.waitingForEmptyView) && apply(.presenceLost, to: &visit)
+            case .recordAsked(let seconds):
+                visit.requestedSeconds = seconds
+                if visit.state == .idle { _ = apply(.presenceDetected, to: &visit) }
+                return apply(.recordRequested, to: &visit)
+            case .compareTapped:
+                let clips = visit.session.clips
+                if visit.looks.earlier != nil {
+                    return apply(.compareRequested(clips: Array(clips.suffix(3)), earlier: true), to: &visit)
+                }
+                return clips.count >= 2 && apply(.compareRequested(clips: Array(clips.suffix(4))), to: &visit)
+            case .openKeyboard(let purpose):
+                let allowed =
+                    switch (purpose, visit.state) {
+                    case (.loyalty, .suggestions): true
+                    case (.savedLook, .review): visit.looks.earlierCount > 0
+                    default: false
+                    }
+                return keyboard(.open(purpose, allowed: allowed), on: &visit)
+            case .keyboard(let event):
+                guard case .scanned = event else { return keyboard(event, on: &visit) }
+                // A code held up to the camera counts as use of the mirror when it is taken.
+                guard visit.state == .suggestions, keyboard(event, on: &visit) else { return false }
+                visit.lastInteraction = now
+                return true
+            case .looks(let event):
+                return looks(event, on: &visit)
+            case .slowMotionToggled:
+                visit.slowMotion.toggle()
+                effects.append(.slowMotion(visit.slowMotion))
+                return true
+            case .staffRequestStored(let words):
+                visit.staffMessage = words
+                return apply(.staffRequested, to: &visit)
+            case .clock:
+                return clock(&visit)
+            case .answer(let id, let event):
+                guard visit.id == id else { return false }
+                return run(event, on: &visit)
+            case .clipFinished(let number, let saved, let garments):
+                if saved, let id = visit.id {
+                    _ = visit.looks.handle(.recorded(look: number, garments: garments))
+                    effects.append(.recordedLook(visit: id))
+                }
+                return apply(saved ? .clipSaved(index: number) : .clipFailed, to: &visit)
+            case .shareLinkMade(let link):
+                visit.shareLink = link
+                return true
+            case .earlierLookChecked(let code, let answer, let look):
+                guard keyboard(.lookChecked(code: code, answer), on: &visit) else { return false }
+                guard let look else { return true }
+                _ = visit.looks.handle(.earlierOpened(look))
+                let clips = visit.session.clips
+                visit.lastInteraction = now
+                return apply(.compareRequested(clips: Array(clips.suffix(3)), earlier: true), to: &visit)
+            case .consentNotStored:
+                return apply(.back, to: &visit)
+            case .touched:
+                visit.lastInteraction = now
+                return true
+            }
+        }
+
+        /// A session event, and what its actions mean for the rest of the visit.
+        mutating func apply(_ event: Session.Event, to visit: inout Visit) -> Bool {
+            let starting = visit.state == .idle
+            let actions = visit.session.handle(event)
+            if starting, visit.state != .idle {
+                // A visit's idle time counts from its start, whoever started it (the camera or a touch).
+                let id = newID()
+                visit.lastInteraction = now
+                visit.id = id
+                visit.looks = KeptLooks()
+                visit.shareLink = nil
+                visit.slowMotion = false
+                effects.append(.began(visit: id))
+            }
+            let id = visit.id
+            for action in actions {
+                switch action {
+                case .show(let state):
+                    enter(state, on: &visit)
+                case .recordConsent(let accepted):
+                    if let id { effects.append(.recordConsent(visit: id, accepted: accepted)) }
+                case .startRecording:
+                    guard let id else { break }
+                    let seconds = visit.requestedSeconds ?? settings.clipSeconds
+                    visit.requestedSeconds = nil
+                    visit.recordingStarted = now
+                    visit.recordingSeconds = seconds
+                    let number = (visit.session.clips.max() ?? -1) + 1
+                    effects.append(.startRecording(visit: id, number: number, seconds: seconds))
+                case .stopRecording:
+                    effects.append(.stopRecording)
+                case .sendStaffRequest:
+                    // "Bring" on a card stored its request already; the plain staff button asks for help.
+                    if visit.staffMessage == nil, let id { effects.append(.requestHelp(visit: id)) }
+                case .recordRating(let face):
+                    if let id { effects.append(.recordRating(visit: id, face: face)) }
+                case .purgeSession:
+                    guard let id else { break }
+                    effects.append(.end(visit: id, erase: event == .consentWithdrawn))
+                    visit.id = nil
+                }
+            }
+            return !actions.isEmpty
+        }
+
+        /// A new screen: its timers start, what belonged to the last one goes.
+        mutating func enter(_ state: Session.State, on visit: inout Visit) {
+            visit.nextTick = if case .countdown = state { now.advanced(by: .seconds(1)) } else { nil }
+            visit.staffShownAt = state == .staffOnTheWay ? now : nil
+            visit.ratingShownAt = state == .rating ? now : nil
+            if state != .staffOnTheWay { visit.staffMessage = nil }
+            if state != .recording {
+                visit.recordingStarted = nil
+                visit.recordingSeconds = nil
+            }
+            _ = visit.keyboard.handle(.screenChanged(toSuggestions: state == .suggestions))
+            // Reviewing, an identified shopper is offered the looks they saved here before.
+            _ = visit.looks.handle(.earlierCounted(0))
+            effects.append(.show(state))
+            if case .review = state, let id = visit.id { effects.append(.countEarlierLooks(visit: id)) }
+        }
+
+        mutating func keyboard(_ event: CodeKeyboard.Event, on visit: inout Visit) -> Bool {
+            let (handled, asked) = visit.keyboard.handle(event)
+            if handled, let id = visit.id { effects += asked.map { .keyboard(visit: id, $0) } }
+            return handled
+        }
+
+        mutating func looks(_ event: KeptLooks.Event, on visit: inout Visit) -> Bool {
+            guard let id = visit.id else { return false }
+            let (handled, asked) = visit.looks.handle(event)
+            guard handled else { return false }
+            effects += asked.map { .looks(visit: id, $0) }
+            // The agreement stored while a look is reviewed: that look gets a link for the shopper's phone.
+            if case .shareAnswered = event, case .review(let clip) = visit.state {
+                effects.append(.makeShareLink(visit: id, clip: clip))
+            }
+            return true
+        }
+
+        /// The timers, at most one per call (the daemon's clock calls often).
+        mutating func clock(_ visit: inout Visit) -> Bool {
+            if let next = visit.nextTick, now >= next {
+                visit.nextTick = next.advanced(by: .seconds(1))
+                return apply(.tick, to: &visit)
+            }
+            if let shown = visit.staffShownAt, now.since(shown) > .seconds(Visit.staffSeconds) {
+                visit.staffShownAt = nil
+                return apply(.back, to: &visit)
+            }
+            if let shown = visit.ratingShownAt, now.since(shown) > .seconds(Visit.ratingSeconds) {
+                visit.ratingShownAt = nil
+                return apply(.skipRating, to: &visit)
+            }
+            let busy = visit.state == .idle || visit.state == .recording
+            if !busy, now.since(visit.lastInteraction) > .seconds(settings.idleTimeoutSeconds) {
+                effects.append(.idleTimedOut)
+                return apply(.idleTimedOut, to: &visit)
+            }
+            return false
+        }
+    }
+}

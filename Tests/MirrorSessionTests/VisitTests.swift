@@ -1,0 +1,241 @@
+import MirrorCore
+import MirrorSession
+import Testing
+
+/// The whole visit as a value: each case is a run of steps (an event, who caused it, and how many seconds after
+/// the last), then the screen, whether the last step meant anything, and the effects the run asked for. The
+/// interleavings a daemon meets are here: the recorder's "saved" after Back, an answer after its visit ended, a
+/// tap during the countdown, a withdrawal during a share, timers that fall due.
+@Suite struct VisitTests {
+    struct Step: Sendable {
+        var event: Visit.Event
+        var person = true
+        var after = 0.0
+
+        static func tap(_ event: Session.Event) -> Step { Step(event: .session(event)) }
+        static func camera(_ present: Bool) -> Step { Step(event: .presence(present), person: false) }
+        static func clock(after seconds: Double) -> Step { Step(event: .clock, person: false, after: seconds) }
+        /// An answer for visit `visit` (the first visit is "v1").
+        static func answer(_ event: Visit.Event, visit: String = "v1") -> Step {
+            Step(event: .answer(visit: visit, event), person: false)
+        }
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var steps: [Step]
+        var state: Session.State
+        var handled = true
+        /// Every effect of the run, in order (`.show` left out: the screen is checked as `state`).
+        var effects: [Visit.Effect]
+        var testDescription: String { name }
+    }
+
+    static let settings = Visit.Settings(clipSeconds: 10, idleTimeoutSeconds: 60)
+    /// From the live mirror to a clip recording (countdown of 3 s, consent accepted).
+    static let toRecording: [Step] = [
+        .tap(.presenceDetected), .tap(.recordRequested), .tap(.consentAccepted), .clock(after: 1.1),
+        .clock(after: 1.1), .clock(after: 1.1),
+    ]
+    static let recordingEffects: [Visit.Effect] = [
+        .began(visit: "v1"), .recordConsent(visit: "v1", accepted: true),
+        .startRecording(visit: "v1", number: 0, seconds: 10),
+    ]
+
+    static let cases: [Case] = [
+        Case(
+            name: "the camera starts a visit, an empty view ends it",
+            steps: [.camera(true), .camera(true), .camera(false)], state: .idle,
+            effects: [.began(visit: "v1"), .end(visit: "v1", erase: false)]),
+        Case(
+            name: "consent, a countdown of three seconds, then the recorder starts", steps: toRecording,
+            state: .recording, effects: recordingEffects),
+        Case(
+            name: "a tap during the countdown changes nothing",
+            steps: [.tap(.presenceDetected), .tap(.recordRequested), .tap(.consentAccepted), .tap(.recordRequested)],
+            state: .countdown(3), handled: false,
+            effects: [.began(visit: "v1"), .recordConsent(visit: "v1", accepted: true)]),
+        Case(
+            name: "staff ask for a clip of 7 s: the visit starts and the clip is as long as asked",
+            steps: [
+                Step(event: .recordAsked(seconds: 7)), .tap(.consentAccepted), .clock(after: 1.1), .clock(after: 1.1),
+                .clock(after: 1.1),
+            ],
+            state: .recording,
+            effects: [
+                .began(visit: "v1"), .recordConsent(visit: "v1", accepted: true),
+                .startRecording(visit: "v1", number: 0, seconds: 7),
+            ]),
+        Case(
+            name: "the recorder's \"saved\" after Back opens the look",
+            steps: toRecording + [
+                .tap(.back), .answer(.clipFinished(number: 0, saved: true, garments: ["navy knitwear"])),
+            ],
+            state: .review(clip: 0),
+            effects: recordingEffects + [
+                .stopRecording, .recordedLook(visit: "v1"), .countEarlierLooks(visit: "v1"),
+            ]),
+        Case(
+            name: "a clip that fails goes back to the live mirror",
+            steps: toRecording + [.answer(.clipFinished(number: 0, saved: false, garments: []))], state: .live,
+            effects: recordingEffects),
+        Case(
+            name: "a clip answered after its visit ended belongs to no look",
+            steps: toRecording + [
+                .tap(.endSession), .tap(.presenceDetected),
+                .answer(.clipFinished(number: 0, saved: true, garments: [])),
+            ],
+            state: .live, handled: false,
+            effects: recordingEffects + [.stopRecording, .end(visit: "v1", erase: false), .began(visit: "v2")]),
+        Case(
+            name: "consent that cannot be stored records nothing",
+            steps: [
+                .tap(.presenceDetected), .tap(.recordRequested), .tap(.consentAccepted), .answer(.consentNotStored),
+                .clock(after: 1.1),
+            ],
+            state: .live, handled: false,
+            effects: [.began(visit: "v1"), .recordConsent(visit: "v1", accepted: true)]),
+        Case(
+            name: "a withdrawal during a share: the late answer makes no link",
+            steps: toRecording + [
+                .answer(.clipFinished(number: 0, saved: true, garments: [])), Step(event: .looks(.share)),
+                .tap(.consentWithdrawn), .answer(.looks(.shareAnswered(stored: true))),
+            ],
+            state: .idle, handled: false,
+            effects: recordingEffects + [
+                .recordedLook(visit: "v1"), .countEarlierLooks(visit: "v1"), .looks(visit: "v1", .storeShare),
+                .end(visit: "v1", erase: true),
+            ]),
+        Case(
+            name: "a share stored while a look is reviewed asks for its link",
+            steps: toRecording + [
+                .answer(.clipFinished(number: 0, saved: true, garments: [])), Step(event: .looks(.share)),
+                .answer(.looks(.shareAnswered(stored: true))),
+            ],
+            state: .review(clip: 0),
+            effects: recordingEffects + [
+                .recordedLook(visit: "v1"), .countEarlierLooks(visit: "v1"), .looks(visit: "v1", .storeShare),
+                .makeShareLink(visit: "v1", clip: 0),
+            ]),
+        Case(
+            name: "the staff button asks for help; the confirmation goes after 8 s",
+            steps: [.tap(.presenceDetected), .tap(.staffRequested), .clock(after: 5), .clock(after: 3.5)],
+            state: .live, effects: [.began(visit: "v1"), .requestHelp(visit: "v1")]),
+        Case(
+            name: "Bring on a card stored its own request: no second one",
+            steps: [
+                .tap(.presenceDetected), .tap(.suggestionsRequested), Step(event: .staffRequestStored("Jeans 32")),
+            ],
+            state: .staffOnTheWay, effects: [.began(visit: "v1")]),
+        Case(
+            name: "an unrated visit ends after 20 s",
+            steps: [.tap(.presenceDetected), .tap(.finishRequested), .clock(after: 19), .clock(after: 1.5)],
+            state: .idle, effects: [.began(visit: "v1"), .end(visit: "v1", erase: false)]),
+        Case(
+            name: "nobody at the mirror for the idle timeout ends the visit",
+            steps: [.tap(.presenceDetected), .clock(after: 59), .clock(after: 1.5)], state: .idle,
+            effects: [.began(visit: "v1"), .idleTimedOut, .end(visit: "v1", erase: false)]),
+        Case(
+            name: "a touch keeps the visit going",
+            steps: [.tap(.presenceDetected), .clock(after: 50), Step(event: .touched), .clock(after: 50)],
+            state: .live, handled: false, effects: [.began(visit: "v1")]),
+        Case(
+            name: "no idle timeout while a clip records",
+            steps: toRecording + [.clock(after: 61)], state: .recording, handled: false,
+            effects: recordingEffects),
+        Case(
+            name: "after an idle timeout the camera starts no visit until the view was empty",
+            steps: [
+                .camera(true), .clock(after: 61), .camera(true), .camera(false), .camera(true),
+            ],
+            state: .live,
+            effects: [
+                .began(visit: "v1"), .idleTimedOut, .end(visit: "v1", erase: false), .began(visit: "v2"),
+            ]),
+        Case(
+            name: "Compare needs two looks",
+            steps: toRecording + [
+                .answer(.clipFinished(number: 0, saved: true, garments: [])), Step(event: .compareTapped),
+            ],
+            state: .review(clip: 0), handled: false,
+            effects: recordingEffects + [.recordedLook(visit: "v1"), .countEarlierLooks(visit: "v1")]),
+        Case(
+            name: "a saved look's code opens it beside this visit's look",
+            steps: toRecording + [
+                .answer(.clipFinished(number: 0, saved: true, garments: [])),
+                .answer(.looks(.earlierCounted(1))), Step(event: .openKeyboard(.savedLook)),
+                Step(event: .keyboard(.key("K"))), Step(event: .keyboard(.ok)),
+                .answer(.earlierLookChecked(code: "K", .opened, look: .init(clipID: "c", day: "1 Dec", garments: []))),
+            ],
+            state: .compare(clips: [0]),
+            effects: recordingEffects + [
+                .recordedLook(visit: "v1"), .countEarlierLooks(visit: "v1"),
+                .keyboard(visit: "v1", .openSavedLook("K")),
+            ]),
+        Case(
+            name: "no saved look's keyboard without earlier looks",
+            steps: toRecording + [
+                .answer(.clipFinished(number: 0, saved: true, garments: [])), Step(event: .openKeyboard(.savedLook)),
+            ],
+            state: .review(clip: 0), handled: false,
+            effects: recordingEffects + [.recordedLook(visit: "v1"), .countEarlierLooks(visit: "v1")]),
+        Case(
+            name: "a loyalty code scanned off the suggestions is not taken",
+            steps: [.tap(.presenceDetected), Step(event: .keyboard(.scanned("DEMO-1")), person: false)],
+            state: .live, handled: false, effects: [.began(visit: "v1")]),
+    ]
+
+    /// Runs `steps` on a fresh visit: the last step's outcome and every effect but `.show`.
+    static func run(_ steps: [Step]) -> (visit: Visit, handled: Bool, effects: [Visit.Effect]) {
+        var visit = Visit(countdownSeconds: 3, at: MonotonicInstant(nanoseconds: 1_000_000_000))
+        var now = MonotonicInstant(nanoseconds: 1_000_000_000)
+        var visits = 0
+        var handled = true
+        var effects: [Visit.Effect] = []
+        for step in steps {
+            now = now.advanced(by: .milliseconds(Int64(step.after * 1000)))
+            let outcome = visit.handle(step.event, at: now, interaction: step.person, settings: settings) {
+                visits += 1
+                return "v\(visits)"
+            }
+            handled = outcome.handled
+            effects += outcome.effects.filter { if case .show = $0 { false } else { true } }
+        }
+        return (visit, handled, effects)
+    }
+
+    @Test(arguments: cases)
+    func visit(_ c: Case) {
+        let (visit, handled, effects) = Self.run(c.steps)
+        #expect(visit.state == c.state)
+        #expect(handled == c.handled)
+        #expect(effects == c.effects)
+    }
+
+    @Test func aLookKeepsItsGarmentsAndTheStaffMessageGoesWithItsScreen() {
+        let steps: [Step] =
+            Self.toRecording + [
+                .answer(.clipFinished(number: 0, saved: true, garments: ["navy knitwear"])),
+                .tap(.suggestionsRequested), Step(event: .staffRequestStored("Jeans 32 on its way")),
+            ]
+        var (visit, _, _) = Self.run(steps)
+        #expect(visit.looks.garments[0] == ["navy knitwear"])
+        #expect(visit.staffMessage == "Jeans 32 on its way")
+        _ = visit.handle(.session(.back), at: .now(), settings: Self.settings) { "v9" }
+        #expect(visit.staffMessage == nil)
+    }
+
+    @Test func aNewVisitStartsFromNothing() {
+        let steps: [Step] =
+            Self.toRecording + [
+                .answer(.clipFinished(number: 0, saved: true, garments: [])), Step(event: .slowMotionToggled),
+                .answer(.shareLinkMade(.init(clip: 0, url: "https://m/s/x", pin: "123456", minutes: 30))),
+            ]
+        var (visit, _, _) = Self.run(steps)
+        #expect(visit.slowMotion && visit.shownShareLink?.pin == "123456")
+        let now = MonotonicInstant.now()
+        _ = visit.handle(.session(.endSession), at: now, settings: Self.settings) { "v2" }
+        _ = visit.handle(.session(.presenceDetected), at: now, settings: Self.settings) { "v2" }
+        #expect(visit.id == "v2" && !visit.slowMotion && visit.shareLink == nil && visit.looks == KeptLooks())
+    }
+}

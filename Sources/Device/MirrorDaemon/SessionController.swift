@@ -181,78 +181,28 @@ public final class SessionController: Sendable {
         }
     }
 
-    /// Redraws the scene from the current state (progress bars and play heads move).
+    /// Redraws the scene from the current state (progress bars and play heads move): the catalog side and the
+    /// players are read here, the screen itself is ``VisitScreen``'s pure decision.
     func refresh(at now: MonotonicInstant = .now()) {
-        var garments = recognised.withLock { $0 }
-        var cards: [Screen.Garment] = []
+        let recording = self.recording
+        var inputs = VisitScreen.Inputs(
+            now: now, clipSeconds: recording.clipSeconds, keepHours: recording.keepHours,
+            recognised: recognised.withLock { $0 })
         // The catalog side runs outside the session's lock (it reads files and writes events).
         let id = sessionID
-        let identified = shop?.isIdentified(session: id) ?? false
+        inputs.identified = shop?.isIdentified(session: id) ?? false
         if state == .suggestions, let shop {
             let shown = shop.cards(session: id)
-            cards = shown.cards
-            if !shown.recognised.isEmpty { garments = shown.recognised }
+            inputs.cards = shown.cards
+            if !shown.recognised.isEmpty { inputs.recognised = shown.recognised }
         }
-        let recording = self.recording
         let content = current.withLock { c -> DisplayScene.Content in
             if let pattern = c.testPattern {
                 if now < pattern.until { return .init(screen: .testPattern(lines: pattern.lines)) }
                 c.testPattern = nil
             }
-            let visit = c.visit
-            let session = visit.session
-            let looks = visit.looks
-            switch session.state {
-            case .idle:
-                return .init(screen: .attract)
-            case .live:
-                return .init(screen: .live(hint: "Tap the mirror to record your look"))
-            case .consent:
-                return .init(screen: .consent(clipSeconds: recording.clipSeconds, keepHours: recording.keepHours))
-            case .countdown(let left):
-                return .init(screen: .countdown(left))
-            case .recording:
-                let total = Double(visit.recordingSeconds ?? recording.clipSeconds)
-                let elapsed = visit.recordingStarted.map { now.since($0).seconds } ?? 0
-                return .init(
-                    screen: .recording(
-                        progress: min(elapsed / total, 1), secondsLeft: max(0, Int((total - elapsed).rounded(.up)))))
-            case .review(let clip):
-                if let entry = visit.keyboard.entry {
-                    return .init(screen: .codeEntry(.init(entry)), playback: c.playing)
-                }
-                let look = (session.clips.firstIndex(of: clip) ?? 0) + 1
-                return .init(
-                    screen: .review(
-                        .init(
-                            look: look, looks: session.clips.count,
-                            position: c.playing.first?.position(at: now) ?? 0, slowMotion: visit.slowMotion,
-                            shared: looks.shared, link: visit.shownShareLink.flatMap(Screen.ShareCard.init),
-                            saveable: identified, saved: looks.saved[clip] != nil, code: looks.saved[clip],
-                            earlierLooks: looks.earlierCount)),
-                    playback: c.playing)
-            case .compare(let clips):
-                var shown = clips.map { clip in
-                    Screen.Compare.Look(
-                        title: "Look \((session.clips.firstIndex(of: clip) ?? 0) + 1)",
-                        garments: looks.garments[clip] ?? [])
-                }
-                if let earlier = looks.earlier {
-                    shown.append(.init(title: "Saved \(earlier.day)", garments: earlier.garments))
-                }
-                let favourite = looks.favourite.flatMap {
-                    $0 == KeptLooks.earlierLook ? clips.count : clips.firstIndex(of: $0)
-                }
-                return .init(screen: .compare(.init(looks: shown, favourite: favourite)), playback: c.playing)
-            case .suggestions:
-                if let entry = visit.keyboard.entry { return .init(screen: .codeEntry(.init(entry))) }
-                return .init(screen: .suggestions(.init(recognised: garments, cards: cards, identified: identified)))
-            case .staffOnTheWay:
-                return .init(
-                    screen: .staffOnTheWay(request: visit.staffMessage ?? "A colleague is coming to help"))
-            case .rating:
-                return .init(screen: .rating)
-            }
+            inputs.position = c.playing.first?.position(at: now) ?? 0
+            return .init(screen: VisitScreen.screen(for: c.visit, inputs), playback: c.playing)
         }
         scene.current = content
     }
@@ -266,12 +216,5 @@ public final class SessionController: Sendable {
     /// timeout (``Visit`` decides which is due).
     func tick(at now: MonotonicInstant) {
         handle(.clock, at: now)
-    }
-}
-
-extension Screen.ShareCard {
-    /// The card the panel draws for a look's share link.
-    init?(_ link: Visit.ShareLink) {
-        self.init(url: link.url, pin: link.pin, minutes: link.minutes)
     }
 }

@@ -175,11 +175,3 @@ extension SessionController {
         handle(.touched, at: now, interaction: true)
     }
 }
-
-extension Screen.CodeEntry {
-    /// The keyboard as the panel draws it.
-    init(_ entry: CodeKeyboard.Entry) {
-        self.init(
-            purpose: entry.purpose == .loyalty ? .loyalty : .savedLook, typed: entry.typed, message: entry.message)
-    }
-}

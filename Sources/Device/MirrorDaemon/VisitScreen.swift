@@ -1,0 +1,94 @@
+import Foundation
+import MirrorCore
+import MirrorDisplay
+import MirrorSession
+
+/// What the panel shows for a visit: a pure function of the ``Visit`` value and of what the display knows
+/// beside it (the time, the play head, the catalog's cards), built without locks or I/O. The effect runner
+/// gathers the inputs; this only decides.
+struct VisitScreen {
+    /// What the screen needs besides the visit.
+    struct Inputs {
+        var now: MonotonicInstant
+        /// The configured clip length and how long clips are kept (the consent screen says both).
+        var clipSeconds: Int
+        var keepHours: Int
+        /// Where the look under review is playing, 0…1.
+        var position: Double = 0
+        /// What the vision core recognised, in words, and the suggestion cards (both from the catalog side).
+        var recognised: [String] = []
+        var cards: [Screen.Garment] = []
+        /// The shopper gave a loyalty code that found their profile.
+        var identified = false
+    }
+
+    /// The screen for `visit`.
+    static func screen(for visit: Visit, _ inputs: Inputs) -> Screen {
+        let session = visit.session
+        let looks = visit.looks
+        switch session.state {
+        case .idle:
+            return .attract
+        case .live:
+            return .live(hint: "Tap the mirror to record your look")
+        case .consent:
+            return .consent(clipSeconds: inputs.clipSeconds, keepHours: inputs.keepHours)
+        case .countdown(let left):
+            return .countdown(left)
+        case .recording:
+            let total = Double(visit.recordingSeconds ?? inputs.clipSeconds)
+            let elapsed = visit.recordingStarted.map { inputs.now.since($0).seconds } ?? 0
+            return .recording(
+                progress: min(elapsed / total, 1), secondsLeft: max(0, Int((total - elapsed).rounded(.up))))
+        case .review(let clip):
+            if let entry = visit.keyboard.entry { return .codeEntry(.init(entry)) }
+            return .review(
+                .init(
+                    look: lookNumber(clip, of: session), looks: session.clips.count, position: inputs.position,
+                    slowMotion: visit.slowMotion, shared: looks.shared,
+                    link: visit.shownShareLink.flatMap(Screen.ShareCard.init), saveable: inputs.identified,
+                    saved: looks.saved[clip] != nil, code: looks.saved[clip], earlierLooks: looks.earlierCount))
+        case .compare(let clips):
+            var shown = clips.map { clip in
+                Screen.Compare.Look(
+                    title: "Look \(lookNumber(clip, of: session))", garments: looks.garments[clip] ?? [])
+            }
+            if let earlier = looks.earlier {
+                shown.append(.init(title: "Saved \(earlier.day)", garments: earlier.garments))
+            }
+            // The earlier visit's look, when picked, is the last one shown.
+            let favourite = looks.favourite.flatMap {
+                $0 == KeptLooks.earlierLook ? clips.count : clips.firstIndex(of: $0)
+            }
+            return .compare(.init(looks: shown, favourite: favourite))
+        case .suggestions:
+            if let entry = visit.keyboard.entry { return .codeEntry(.init(entry)) }
+            return .suggestions(
+                .init(recognised: inputs.recognised, cards: inputs.cards, identified: inputs.identified))
+        case .staffOnTheWay:
+            return .staffOnTheWay(request: visit.staffMessage ?? "A colleague is coming to help")
+        case .rating:
+            return .rating
+        }
+    }
+
+    /// A clip's number as the shopper counts looks: 1 for the visit's first.
+    static func lookNumber(_ clip: Int, of session: Session) -> Int {
+        (session.clips.firstIndex(of: clip) ?? 0) + 1
+    }
+}
+
+extension Screen.ShareCard {
+    /// The card the panel draws for a look's share link.
+    init?(_ link: Visit.ShareLink) {
+        self.init(url: link.url, pin: link.pin, minutes: link.minutes)
+    }
+}
+
+extension Screen.CodeEntry {
+    /// The keyboard as the panel draws it.
+    init(_ entry: CodeKeyboard.Entry) {
+        self.init(
+            purpose: entry.purpose == .loyalty ? .loyalty : .savedLook, typed: entry.typed, message: entry.message)
+    }
+}

@@ -100,7 +100,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "MirrorSession",
-            dependencies: ["MirrorCore"],
+            dependencies: ["MirrorCore", "MirrorProtocol"],
             path: "Sources/Device/MirrorSession",
             swiftSettings: strict),
         .target(
@@ -317,7 +317,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MirrorSessionTests",
-            dependencies: ["MirrorSession", "MirrorCore"],
+            dependencies: ["MirrorSession", "MirrorCore", "MirrorProtocol"],
             swiftSettings: strict),
         .testTarget(
             name: "MirrorSuggestTests",

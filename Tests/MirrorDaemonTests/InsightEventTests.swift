@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MirrorCore
 import MirrorProtocol
+import MirrorSession
 import MirrorStore
 import Testing
 
@@ -10,19 +11,32 @@ import Testing
 /// What a mirror reports for head office's figures: how a try-on was known, the kind of each suggestion through
 /// the funnel, the first tap once, and the visit's shopper (as a subject hash, in the op only).
 struct InsightEventTests {
+    /// Applies `event` to the visit's sheet and stores the notes it makes, as the daemon's effect runner does.
+    @discardableResult
+    static func apply(
+        _ event: SuggestionSheet.Event, to sheet: inout SuggestionSheet, shop: Shop, session: String
+    ) -> Bool {
+        let (handled, notes) = sheet.handle(event)
+        for note in notes { shop.store(note, session: session) }
+        return handled
+    }
+
     @Test func suggestionEventsCarryTheirKindAndTryOnsHowTheyWereKnown() async throws {
         let store = try DeviceStore.inMemory()
         let shop = Shop(folder: "\(Binaries.repository)/config/catalog", store: store, logger: Logger(label: "test"))
         let session = "s1"
-        shop.observe(
-            [
+        var sheet = SuggestionSheet()
+        Self.apply(
+            .observed([
                 GarmentObservation(
                     region: .upperBody, box: NormalizedBox(x: 0.3, y: 0.2, width: 0.4, height: 0.3),
                     category: .knitwear, categoryConfidence: 0.9,
                     colours: [GarmentColour(name: "rust", hex: "#aa4b23", share: 0.8)],
                     candidates: [SKUCandidate(sku: "KN-101-RUS", score: 0.75)], frames: 12)
-            ], session: session)
-        let cards = shop.cards(session: session).cards
+            ]), to: &sheet, shop: shop, session: session)
+        let shownNow = shop.cards(sheet)
+        Self.apply(shownNow.seen, to: &sheet, shop: shop, session: session)
+        let cards = shownNow.cards
         let card = try #require(cards.first)
         let events = try store.events(session: session)
         let tried = try #require(events.first { $0.kind == .triedOn })
@@ -31,9 +45,10 @@ struct InsightEventTests {
         #expect(shown.count == cards.count && shown.allSatisfy { $0.suggestionKind != nil })
 
         // Two taps on one card: one tapped event, of the kind it was shown as; Bring carries it too.
-        #expect(shop.toggleFavourite(card.sku, session: session))
-        #expect(shop.toggleFavourite(card.sku, session: session))
-        _ = try shop.request(card.sku, session: session)
+        let heart = try #require(shop.cardEvent("favourite", sku: card.sku))
+        #expect(Self.apply(heart, to: &sheet, shop: shop, session: session))
+        #expect(Self.apply(heart, to: &sheet, shop: shop, session: session))
+        _ = try shop.request(card.sku, session: session, sheet: sheet)
         let after = try store.events(session: session)
         let kind = shown.first { $0.sku == card.sku }?.suggestionKind
         #expect(after.filter { $0.kind == .suggestionTapped }.map(\.sku) == [card.sku])
@@ -64,15 +79,18 @@ struct InsightEventTests {
         let store = try DeviceStore.inMemory()
         let shop = Shop(folder: "\(Binaries.repository)/config/catalog", store: store, logger: Logger(label: "test"))
         let session = "s1"
-        _ = shop.cards(session: session)
+        var sheet = SuggestionSheet()
+        _ = shop.cards(sheet)
         #expect(shop.readsTags)
-        #expect(shop.tagScanned("2000001000038", session: session)?.size == "M")
-        #expect(shop.tagScanned("2000001000038", session: session) == nil, "read once per visit")
-        #expect(shop.tagScanned("4006381333931", session: session) == nil, "not a tag of this catalog")
+        let tag = try #require(shop.tag("2000001000038")?.tag)
+        #expect(tag.size == "M")
+        #expect(Self.apply(.tagScanned(tag), to: &sheet, shop: shop, session: session))
+        #expect(!Self.apply(.tagScanned(tag), to: &sheet, shop: shop, session: session), "read once per visit")
+        #expect(shop.tag("4006381333931") == nil, "not a tag of this catalog")
         let tried = try store.events(session: session).filter { $0.kind == .triedOn }
         #expect(tried.map(\.sku) == ["KN-101-RUS"] && tried[0].size == "M" && tried[0].via == "scan")
-        #expect(shop.report(session: session).tried.first == "KN-101-RUS")
-        _ = try shop.request("KN-101-RUS", size: "L", session: session)
+        #expect(shop.report(sheet, session: session).report.tried.first == "KN-101-RUS")
+        _ = try shop.request("KN-101-RUS", size: "L", session: session, sheet: sheet)
         let swap = try #require(try store.events(session: session).first { $0.kind == .sizeRequest })
         #expect(swap.size == "L" && swap.triedSize == "M")
     }

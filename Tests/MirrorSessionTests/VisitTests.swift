@@ -180,6 +180,13 @@ import Testing
             state: .review(clip: 0), handled: false,
             effects: recordingEffects + [.recordedLook(visit: "v1"), .countEarlierLooks(visit: "v1")]),
         Case(
+            name: "no suggestion sheet without a visit", steps: [Step(event: .sheet(.dismissed(sku: "JE-1")))],
+            state: .idle, handled: false, effects: []),
+        Case(
+            name: "the sheet's notes name the visit",
+            steps: [.tap(.presenceDetected), Step(event: .sheet(.dismissed(sku: "JE-1")))], state: .live,
+            effects: [.began(visit: "v1"), .note(visit: "v1", .init(.dismissed, sku: "JE-1"))]),
+        Case(
             name: "a loyalty code scanned off the suggestions is not taken",
             steps: [.tap(.presenceDetected), Step(event: .keyboard(.scanned("DEMO-1")), person: false)],
             state: .live, handled: false, effects: [.began(visit: "v1")]),
@@ -229,13 +236,15 @@ import Testing
         let steps: [Step] =
             Self.toRecording + [
                 .answer(.clipFinished(number: 0, saved: true, garments: [])), Step(event: .slowMotionToggled),
+                Step(event: .sheet(.favouriteToggled(sku: "JE-1"))),
                 .answer(.shareLinkMade(.init(clip: 0, url: "https://m/s/x", pin: "123456", minutes: 30))),
             ]
         var (visit, _, _) = Self.run(steps)
-        #expect(visit.slowMotion && visit.shownShareLink?.pin == "123456")
+        #expect(visit.slowMotion && visit.shownShareLink?.pin == "123456" && visit.sheet.favourites == ["JE-1"])
         let now = MonotonicInstant.now()
         _ = visit.handle(.session(.endSession), at: now, settings: Self.settings) { "v2" }
         _ = visit.handle(.session(.presenceDetected), at: now, settings: Self.settings) { "v2" }
         #expect(visit.id == "v2" && !visit.slowMotion && visit.shareLink == nil && visit.looks == KeptLooks())
+        #expect(visit.sheet == SuggestionSheet())
     }
 }

@@ -186,7 +186,7 @@ public struct Daemon: Sendable {
                 telemetryCertificateSHA256: telemetry.certificateSHA256,
                 onPulled: { [recorder, shop, controller] summary in
                     recorder.removeShredded(summary.shredded)
-                    if !summary.erasures.isEmpty { shop?.forget(subjects: summary.erasures) }
+                    if !summary.erasures.isEmpty { controller.forget(subjects: summary.erasures) }
                     if summary.shopDataChanged { shop?.hubDataChanged() }
                     if !summary.erasures.isEmpty || summary.shopDataChanged { controller.refresh() }
                 })

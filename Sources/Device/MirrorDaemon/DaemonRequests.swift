@@ -96,33 +96,32 @@ extension DaemonState {
                 identified: false, tried: [], suggestions: [], favourites: [], catalogItems: 0,
                 problem: "no suggestions section in the config")
         }
-        return shop.report(session: controller.sessionID)
+        let visit = controller.visit
+        let (report, seen) = shop.report(visit.sheet, session: visit.id)
+        // What the answer takes as tried on is noted once, as the screen's cards are.
+        if let id = visit.id { controller.handle(.answer(visit: id, .sheet(seen))) }
+        return report
     }
 
     func actOnSuggestion(_ sku: String, action: String, size: String?) throws -> SuggestionsReport {
         guard let shop = controller.shop else { throw DaemonError(.refused, "no suggestions section in the config") }
-        let session = controller.sessionID
+        let visit = controller.visit
         switch action {
-        case "favourite":
-            guard shop.toggleFavourite(sku, session: session) else {
-                throw DaemonError(.refused, "no session, or no item \(sku)")
-            }
-        case "dismiss":
-            guard shop.dismiss(sku, session: session) else {
+        case "favourite", "dismiss":
+            guard let event = shop.cardEvent(action, sku: sku), controller.handle(.sheet(event)) else {
                 throw DaemonError(.refused, "no session, or no item \(sku)")
             }
         default:
-            _ = try shop.request(sku, size: size, session: session)
+            _ = try shop.request(sku, size: size, session: visit.id, sheet: visit.sheet)
+            controller.refresh()
         }
-        controller.refresh()
-        return shop.report(session: session)
+        return suggestions()
     }
 
     func identify(shopper code: String) async -> Bool {
-        guard let shop = controller.shop, controller.sessionID != nil else { return false }
-        let found = await shop.identify(code, session: controller.sessionID)
-        controller.refresh()
-        return found
+        guard let shop = controller.shop, let session = controller.sessionID else { return false }
+        guard let profile = await shop.identify(code, session: session) else { return false }
+        return controller.handle(.answer(visit: session, .sheet(.identified(profile))))
     }
 
     func staffRequests(all: Bool) throws -> [StaffRequestInfo] {

@@ -137,7 +137,18 @@ public final class SessionController: Sendable {
     public func setRecognised(_ names: [String], observations: [GarmentObservation] = []) {
         recognised.withLock { $0 = names }
         lookWords.withLock { $0 = VisionService.describe(observations, byRegion: true) }
-        shop?.observe(observations, session: sessionID)
+        handle(.sheet(.observed(observations)))
+    }
+
+    /// Shoppers erased at head office (by subject hash): one of them identified now is forgotten at once.
+    func forget(subjects: [String]) {
+        handle(.sheet(.erased(subjects: Set(subjects))))
+    }
+
+    /// The loyalty id of the shopper identified in visit `session`, while that visit lasts.
+    func loyaltyID(of session: String) -> String? {
+        let visit = self.visit
+        return visit.id == session ? visit.sheet.profile?.loyaltyID : nil
     }
 
     /// Asks to record (staff CLI or API): the consent screen first if the shopper has not agreed yet.
@@ -188,12 +199,15 @@ public final class SessionController: Sendable {
         var inputs = VisitScreen.Inputs(
             now: now, clipSeconds: recording.clipSeconds, keepHours: recording.keepHours,
             recognised: recognised.withLock { $0 })
-        // The catalog side runs outside the session's lock (it reads files and writes events).
-        let id = sessionID
-        inputs.identified = shop?.isIdentified(session: id) ?? false
-        if state == .suggestions, let shop {
-            let shown = shop.cards(session: id)
+        // The catalog side runs outside the session's lock (it may read the catalog's files); what it shows
+        // for the first time is noted through the visit, after the screen is up.
+        let visit = self.visit
+        inputs.identified = visit.sheet.profile != nil
+        var seen: SuggestionSheet.Event?
+        if visit.state == .suggestions, let shop {
+            let shown = shop.cards(visit.sheet)
             inputs.cards = shown.cards
+            seen = shown.seen
             if !shown.recognised.isEmpty { inputs.recognised = shown.recognised }
         }
         let content = current.withLock { c -> DisplayScene.Content in
@@ -205,6 +219,7 @@ public final class SessionController: Sendable {
             return .init(screen: VisitScreen.screen(for: c.visit, inputs), playback: c.playing)
         }
         scene.current = content
+        if let seen, let id = visit.id { handle(.answer(visit: id, .sheet(seen)), at: now, redraw: false) }
     }
 
     /// A day as the panel shows it: "16 Nov".

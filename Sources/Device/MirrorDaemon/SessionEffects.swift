@@ -12,7 +12,9 @@ extension SessionController {
     /// Handles `event` and every answer it leads to, then redraws. Returns whether the event and its answers
     /// meant something (a tap on nothing, or a store that failed, does not).
     @discardableResult
-    func handle(_ event: Visit.Event, at now: MonotonicInstant = .now(), interaction: Bool = false) -> Bool {
+    func handle(
+        _ event: Visit.Event, at now: MonotonicInstant = .now(), interaction: Bool = false, redraw: Bool = true
+    ) -> Bool {
         let settings = Visit.Settings(
             clipSeconds: recording.clipSeconds, idleTimeoutSeconds: self.settings.idleTimeoutSeconds)
         var queue: [Visit.Event] = [event]
@@ -28,7 +30,7 @@ extension SessionController {
             all = all && handled
             for effect in effects { queue += perform(effect, at: now) }
         }
-        refresh(at: now)
+        if redraw { refresh(at: now) }
         return all
     }
 
@@ -84,7 +86,7 @@ extension SessionController {
             logger.info(
                 "session ended: nobody used the mirror", metadata: ["after": "\(settings.idleTimeoutSeconds) s"])
         case .countEarlierLooks(let id):
-            guard let loyaltyId = shop?.identifiedLoyaltyID(session: id) else { break }
+            guard let loyaltyId = loyaltyID(of: id) else { break }
             let count = recorder.earlierLooks(session: id, loyaltyId: loyaltyId)
             return [.answer(visit: id, .looks(.earlierCounted(count)))]
         case .looks(let id, let effect):
@@ -99,6 +101,8 @@ extension SessionController {
             recorder.note(.lookShared, session: id)
             let link = Visit.ShareLink(clip: clip, url: card.url, pin: card.pin, minutes: card.minutes)
             return [.answer(visit: id, .shareLinkMade(link))]
+        case .note(let id, let note):
+            shop?.store(note, session: id)
         case .slowMotion(let slow):
             current.withLock { c in
                 for clip in c.playing { clip.setSlowMotion(slow, at: now) }

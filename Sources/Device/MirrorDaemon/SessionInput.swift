@@ -62,8 +62,9 @@ extension SessionController {
     func checkLoyalty(_ code: String, session: String) {
         guard let shop else { return }
         Task {
-            let found = await shop.identify(code, session: session)
-            handle(.answer(visit: session, .keyboard(.loyaltyChecked(code: code, found: found))))
+            let profile = await shop.identify(code, session: session)
+            if let profile { handle(.answer(visit: session, .sheet(.identified(profile))), redraw: false) }
+            handle(.answer(visit: session, .keyboard(.loyaltyChecked(code: code, found: profile != nil))))
         }
     }
 
@@ -84,9 +85,10 @@ extension SessionController {
     /// False when it is no tag of the catalog, or was read already in this visit.
     @discardableResult
     public func scannedTag(_ code: String) -> Bool {
-        guard let shop, scanningForTags, let found = shop.tagScanned(code, session: sessionID) else { return false }
-        logger.debug("tag", metadata: ["sku": "\(found.item.sku)", "size": "\(found.size)"])
-        touched()
+        guard let shop, scanningForTags, let found = shop.tag(code),
+            handle(.sheet(.tagScanned(found.tag)), interaction: true)
+        else { return false }
+        logger.debug("tag", metadata: ["sku": "\(found.item.sku)", "size": "\(found.tag.size)"])
         return true
     }
 
@@ -102,7 +104,7 @@ extension SessionController {
     /// Checks a saved look's code: the answer opens the look beside this visit's (on the compare screen), or
     /// the keyboard says what went wrong.
     func openEarlierLook(_ code: String, session: String) -> Visit.Event? {
-        guard let loyaltyId = shop?.identifiedLoyaltyID(session: session) else { return nil }
+        guard let loyaltyId = loyaltyID(of: session) else { return nil }
         var opened: KeptLooks.Earlier?
         let answer: CodeKeyboard.LookAnswer
         do {
@@ -122,30 +124,23 @@ extension SessionController {
 
     /// A button on a suggestion card: favourite, dismiss, choose a size, or bring it (a staff request).
     func pressCard(_ id: String) -> Bool {
-        guard let shop, state == .suggestions else { return false }
-        let session = sessionID
+        let visit = self.visit
+        guard let shop, visit.state == .suggestions else { return false }
         let parts = id.split(separator: ":", maxSplits: 2).map(String.init)
         guard parts.count >= 2 else { return false }
-        let done: Bool
-        switch (parts[0], parts.count) {
-        case ("favourite", 2): done = shop.toggleFavourite(parts[1], session: session)
-        case ("dismiss", 2): done = shop.dismiss(parts[1], session: session)
-        case ("size", 3): done = shop.select(size: parts[2], of: parts[1], session: session)
-        case ("colour", 3): done = shop.chooseColour(parts[2], of: parts[1], session: session)
-        case ("bring", 2):
+        if parts[0] == "bring", parts.count == 2 {
             do {
-                let request = try shop.request(parts[1], session: session)
-                handle(.staffRequestStored(request.description), interaction: true)
-                return true
+                let request = try shop.request(parts[1], session: visit.id, sheet: visit.sheet)
+                return handle(.staffRequestStored(request.description), interaction: true)
             } catch {
                 logger.error("staff request not stored", metadata: ["error": "\(error)"])
                 return false
             }
-        default: return false
         }
-        guard done else { return false }
-        touched()
-        return true
+        guard let event = shop.cardEvent(parts[0], sku: parts[1], value: parts.count == 3 ? parts[2] : nil) else {
+            return false
+        }
+        return handle(.sheet(event), interaction: true)
     }
 
     /// The share link on the panel now, if any.

@@ -33,7 +33,7 @@ extension SessionController {
     @discardableResult
     public func saveLook() -> Bool {
         guard let id = sessionID, case .review(let clip) = state else { return false }
-        let identified = shop?.identifiedLoyaltyID(session: id) != nil
+        let identified = loyaltyID(of: id) != nil
         return handle(.looks(.save(look: clip, identified: identified)), interaction: true)
     }
 
@@ -59,7 +59,7 @@ extension SessionController {
             return [.shareAnswered(stored: stored)]
         case .save(let look, let garments):
             var code: String?
-            if let loyaltyId = shop?.identifiedLoyaltyID(session: session) {
+            if let loyaltyId = loyaltyID(of: session) {
                 do {
                     code = try recorder.saveLook(
                         session: session, number: look, loyaltyId: loyaltyId, garments: garments)

@@ -5,12 +5,14 @@ import MirrorCore
 import MirrorDisplay
 import MirrorImaging
 import MirrorProtocol
+import MirrorSession
 import MirrorStore
 import MirrorSuggest
 import Synchronization
 
-/// The shop side of a session: the cached catalog, stock and opted-in profiles; what the shopper is
-/// trying, asked for, liked and dismissed; the suggestions and staff requests that follow.
+/// The shop side of a visit: the cached catalog, stock and opted-in profiles, the suggestions and cards worked
+/// out for the visit's ``SuggestionSheet`` (what the shopper is trying, asked for, liked and dismissed: kept in
+/// the ``Visit`` value, not here), its session events and staff requests.
 ///
 /// The catalog folder (see ``CatalogFolder``) is re-read when its files change (checked at most once a
 /// second), so new stock shows on the next refresh. A damaged file is reported and the last good data
@@ -46,31 +48,7 @@ public final class Shop: Sendable {
         }
     }
 
-    /// What a price tag's barcode names.
-    struct Tag: Sendable, Hashable {
-        var sku: String
-        var size: String
-    }
-
-    /// This session's shopper: who (if identified), sizes asked for, favourites, dismissals, and what was
-    /// already written as events.
-    struct Visit {
-        var session: String?
-        var profile: ShopperProfile?
-        var requested: [String: String] = [:]
-        /// The colour the shopper tapped for a style: the SKU shown on its card.
-        var chosenColour: [String: String] = [:]
-        var dismissed: Set<String> = []
-        var favourites: [String] = []
-        var observations: [GarmentObservation] = []
-        var shown: Set<String> = []
-        /// The kind each SKU was first suggested as (for the hub's suggestion funnel).
-        var shownKinds: [String: String] = [:]
-        var tried: Set<String> = []
-        var tapped: Set<String> = []
-        /// Garments whose tags were scanned, in order, with their sizes.
-        var scanned: [Tag] = []
-    }
+    typealias Tag = SuggestionSheet.Tag
 
     let folder: CatalogFolder?
     let store: DeviceStore
@@ -82,7 +60,6 @@ public final class Shop: Sendable {
         (nil, [], nil, 0))
     /// Counts the pulls that changed catalog items or stock; the data is rebuilt when it moved.
     private let hubGeneration = Atomic<Int>(0)
-    private let visit = Mutex(Visit())
     /// Decoded product photos, by SKU; a few dozen at most (the cards on screen).
     private let photos = Mutex<[String: ProductPhoto]>([:])
 
@@ -148,75 +125,36 @@ public final class Shop: Sendable {
         }
     }
 
-    /// Runs `body` on this session's visit, starting a fresh one when the session changed.
-    private func withVisit<T>(_ session: String?, _ body: (inout Visit) -> T) -> T {
-        visit.withLock { v in
-            if v.session != session { v = Visit(session: session) }
-            return body(&v)
-        }
-    }
-
     /// The category of every item of the loaded catalog, by SKU (the vision core's catalog vote uses them).
     func catalogCategories() -> [String: GarmentCategory] {
         guard let catalog = loaded.withLock({ $0?.catalog }) else { return [:] }
         return Dictionary(catalog.items.map { ($0.sku, $0.category) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// What the vision core recognises over the session (voted observations).
-    func observe(_ observations: [GarmentObservation], session: String?) {
-        withVisit(session) { $0.observations = observations }
-    }
-
     /// Whether the catalog has price-tag barcodes to read.
     var readsTags: Bool { loaded.withLock { !($0?.tags.isEmpty ?? true) } }
 
-    /// A price tag's barcode read at the mirror: the garment and size it names are tried on in this visit (one
-    /// event per SKU and size). Nil when the code is no tag of the catalog or was read already.
-    func tagScanned(_ code: String, session: String?) -> (item: CatalogItem, size: String)? {
-        guard let session, let data = loaded.withLock({ $0 }), let tag = data.tags[code],
-            let item = data.catalog.item(tag.sku)
+    /// The garment and size a price tag's barcode names; nil when it is no tag of the catalog.
+    func tag(_ code: String) -> (item: CatalogItem, tag: Tag)? {
+        guard let data = loaded.withLock({ $0 }), let tag = data.tags[code], let item = data.catalog.item(tag.sku)
         else { return nil }
-        let fresh = withVisit(session) { v -> Bool in
-            guard !v.scanned.contains(tag) else { return false }
-            v.scanned.append(tag)
-            // Known exactly now: the recognition core's guess at the same SKU adds no second try-on.
-            v.tried.insert(tag.sku)
-            return true
-        }
-        guard fresh else { return nil }
-        event(.triedOn, session: session, sku: tag.sku, size: tag.size, via: TryOnSource.scan.rawValue)
-        logger.info("price tag read", metadata: ["sku": "\(tag.sku)", "size": "\(tag.size)"])
-        return (item, tag.size)
+        return (item, tag)
     }
 
-    /// Whether a shopper's profile personalises this session.
-    func isIdentified(session: String?) -> Bool { withVisit(session) { $0.profile != nil } }
-
-    /// The loyalty id of the shopper identified in this session.
-    func identifiedLoyaltyID(session: String?) -> String? { withVisit(session) { $0.profile?.loyaltyID } }
+    /// An item of the loaded catalog.
+    func item(_ sku: String) -> CatalogItem? { loaded.withLock { $0?.catalog.item(sku) } }
 
     /// The hub sent new catalog items or stock: the next refresh rebuilds the data.
     func hubDataChanged() { hubGeneration.add(1, ordering: .releasing) }
 
-    /// Shoppers erased at head office (by subject hash): one of them identified now is forgotten at once.
-    func forget(subjects: [String]) {
-        let erased = Set(subjects)
-        visit.withLock { v in
-            if let profile = v.profile, erased.contains(SubjectHash.of(loyaltyId: profile.loyaltyID)) {
-                v.profile = nil
-                v.requested = [:]
-            }
-        }
-    }
-
     /// The shopper identified with a loyalty code: their profile personalises the suggestions. With a hub, the
     /// hub's answer decides (a shopper who withdrew consent there is unknown here, and their cached copy goes);
     /// while the hub cannot be reached, the copy fetched within `hub.profile_cache_hours`, else the catalog
-    /// folder's opted-in profiles. Never a shopper erased at head office. False when no profile is found.
-    func identify(_ code: String, session: String?) async -> Bool {
-        guard let session else { return false }
+    /// folder's opted-in profiles. Never a shopper erased at head office. Nil when no profile is found; the
+    /// visit keeps the one found (``SuggestionSheet/Event/identified(_:)``).
+    func identify(_ code: String, session: String) async -> ShopperProfile? {
         // Fail closed: a store that cannot say whether the shopper was erased identifies no one.
-        guard (try? store.isErased(loyaltyId: code)) == false else { return false }
+        guard (try? store.isErased(loyaltyId: code)) == false else { return nil }
         var profile: ShopperProfile?
         var source = "catalog folder"
         var hubAnswered = false
@@ -251,70 +189,57 @@ public final class Shop: Sendable {
             }
         }
         if profile == nil, !hubAnswered { profile = loaded.withLock { $0?.profiles[code] } }
-        guard let profile, profile.loyaltyID == code else { return false }
+        guard let profile, profile.loyaltyID == code else { return nil }
         // Without the link an erasure could not reach this visit's clips: then the shopper stays anonymous.
         do {
             try store.linkSession(session, loyaltyId: code)
         } catch {
             logger.error("session not linked to its shopper; not identified", metadata: ["error": "\(error)"])
-            return false
+            return nil
         }
-        withVisit(session) { $0.profile = profile }
         logger.info("shopper identified", metadata: ["profile_from": "\(source)"])
-        return true
+        return profile
     }
 
-    /// The suggestions for the session now, with the tried items; writes the events of what is new.
-    func suggestions(session: String?, limit: Int = 6) -> (tried: [CatalogItem], list: [Suggestion]) {
+    /// The suggestions for the visit's sheet now, with the tried items and what the sheet should note as
+    /// tried (scanned tags first, known exactly, then what the camera recognises). Reads no files but the
+    /// catalog's when they changed; writes nothing.
+    func suggestions(_ sheet: SuggestionSheet, limit: Int = 6) -> (
+        tried: [CatalogItem], triedNow: [SuggestionSheet.Tried], list: [Suggestion]
+    ) {
         refreshIfChanged()
-        guard let data = loaded.withLock({ $0 }) else { return ([], []) }
+        guard let data = loaded.withLock({ $0 }) else { return ([], [], []) }
         let suggester = Suggester(catalog: data.catalog, inventory: data.inventory)
-        let (input, observations) = withVisit(session) { v in
-            (
-                SuggestionInput(tried: [], profile: v.profile, requestedSizes: v.requested, dismissed: v.dismissed),
-                v.observations
-            )
-        }
-        var full = input
-        // Garments whose tags were scanned first (known exactly), then what the camera recognises.
-        let scanned = withVisit(session) { $0.scanned }
+        var input = SuggestionInput(
+            tried: [], profile: sheet.profile, requestedSizes: sheet.requestedSizes, dismissed: sheet.dismissed)
         var seen = Set<String>()
-        full.tried = (scanned.map { TriedGarment(sku: $0.sku) } + suggester.resolve(observations)).filter {
+        input.tried = (sheet.scanned.map { TriedGarment(sku: $0.sku) } + suggester.resolve(sheet.observations)).filter {
             seen.insert($0.sku).inserted && data.catalog.item($0.sku) != nil
         }
-        let list = suggester.suggest(full, limit: limit)
-        let tried = full.tried.compactMap { data.catalog.item($0.sku) }
-        if let session {
-            let newTried = withVisit(session) { v in tried.map(\.sku).filter { v.tried.insert($0).inserted } }
-            for sku in newTried {
-                // The catalog match's cosine similarity; a garment placed by its category alone has none.
-                let score = observations.lazy.flatMap(\.candidates).first { $0.sku == sku }.map {
-                    max(0, Double($0.score))
-                }
-                event(.triedOn, session: session, sku: sku, via: TryOnSource.vision.rawValue, score: score)
+        let list = suggester.suggest(input, limit: limit)
+        let tried = input.tried.compactMap { data.catalog.item($0.sku) }
+        let triedNow = tried.map { item in
+            // The catalog match's cosine similarity; a garment placed by its category alone has none.
+            let score = sheet.observations.lazy.flatMap(\.candidates).first { $0.sku == item.sku }.map {
+                max(0, Double($0.score))
             }
+            return SuggestionSheet.Tried(sku: item.sku, score: score)
         }
-        return (tried, list)
+        return (tried, triedNow, list)
     }
 
-    /// The cards of the suggestions screen (the first three are shown), with photos.
-    func cards(session: String?) -> (recognised: [String], cards: [Screen.Garment]) {
-        let (tried, list) = suggestions(session: session, limit: 3)
-        guard let data = loaded.withLock({ $0 }) else { return ([], []) }
-        let (favourites, chosen) = withVisit(session) { ($0.favourites, $0.chosenColour) }
-        if let session {
-            let newShown = withVisit(session) { v in
-                list.filter { v.shown.insert($0.sku).inserted }.map { suggestion in
-                    v.shownKinds[suggestion.sku] = suggestion.kind.rawValue
-                    return suggestion.sku
-                }
-            }
-            for sku in newShown { event(.suggestionShown, session: session, sku: sku) }
-        }
+    /// The cards of the suggestions screen (the first three are shown), with photos, and what the sheet should
+    /// note as seen.
+    func cards(_ sheet: SuggestionSheet) -> (recognised: [String], cards: [Screen.Garment], seen: SuggestionSheet.Event)
+    {
+        let (tried, triedNow, list) = suggestions(sheet, limit: 3)
+        let seen = SuggestionSheet.Event.seen(
+            tried: triedNow, shown: list.map { .init(sku: $0.sku, kind: $0.kind.rawValue) })
+        guard let data = loaded.withLock({ $0 }) else { return ([], [], seen) }
         let cards = list.compactMap { suggestion -> Screen.Garment? in
             guard let suggested = data.catalog.item(suggestion.sku) else { return nil }
             // The colour the shopper tapped stands in for the suggested one, with its own stock and photo.
-            let item = chosen[suggested.style].flatMap { data.catalog.item($0) } ?? suggested
+            let item = sheet.chosenColour[suggested.style].flatMap { data.catalog.item($0) } ?? suggested
             let others = data.catalog.variants(of: item.style).filter { $0.sku != item.sku }
             let reason = item.sku == suggested.sku ? suggestion.reason : "In \(item.colour)"
             return Screen.Garment(
@@ -322,87 +247,56 @@ public final class Shop: Sendable {
                 sizes: item.sizes.map { .init($0, inStock: data.inventory.inStock(item.sku, size: $0)) },
                 colours: [item.rgb] + others.map(\.rgb), reason: reason,
                 size: suggestion.size.flatMap { item.sizes.contains($0) ? $0 : nil },
-                favourite: favourites.contains(item.sku), photo: photo(item.sku),
+                favourite: sheet.favourites.contains(item.sku), photo: photo(item.sku),
                 colourSKUs: [item.sku] + others.map(\.sku))
         }
-        return (tried.map { "\($0.colour) \($0.name)".lowercased() }, cards)
+        return (tried.map { "\($0.colour) \($0.name)".lowercased() }, cards, seen)
     }
 
-    /// The report for `GET /v1/suggestions`.
-    func report(session: String?) -> SuggestionsReport {
-        let (tried, list) = suggestions(session: session)
+    /// The report for `GET /v1/suggestions`, and what the sheet should note as tried.
+    func report(_ sheet: SuggestionSheet, session: String?) -> (report: SuggestionsReport, seen: SuggestionSheet.Event)
+    {
+        let (tried, triedNow, list) = suggestions(sheet)
         let data = loaded.withLock { $0 }
-        let (identified, favourites) = withVisit(session) { ($0.profile != nil, $0.favourites) }
         let cards = list.compactMap { suggestion -> SuggestionCard? in
             guard let data, let item = data.catalog.item(suggestion.sku) else { return nil }
             return SuggestionCard(
                 sku: item.sku, name: item.name, colour: item.colour, price: data.catalog.price(item),
                 kind: suggestion.kind.rawValue, reason: suggestion.reason, size: suggestion.size, sizes: item.sizes,
                 inStock: item.sizes.map { data.inventory.inStock(item.sku, size: $0) },
-                favourite: favourites.contains(item.sku))
+                favourite: sheet.favourites.contains(item.sku))
         }
         var problem = files.withLock { $0.problem }
         if folder == nil { problem = "no catalog: set suggestions.catalog in the config" }
         if problem == nil, session == nil {
             problem = "no session: suggestions follow a shopper in front of the mirror"
         }
-        return SuggestionsReport(
-            identified: identified, tried: tried.map(\.sku), suggestions: cards, favourites: favourites,
-            catalogItems: data?.catalog.count ?? 0, problem: problem)
+        let report = SuggestionsReport(
+            identified: sheet.profile != nil, tried: tried.map(\.sku), suggestions: cards,
+            favourites: sheet.favourites, catalogItems: data?.catalog.count ?? 0, problem: problem)
+        return (report, .seen(tried: triedNow, shown: []))
     }
 
-    /// Favourite on/off for `sku`; false when there is no session or no such item.
-    func toggleFavourite(_ sku: String, session: String?) -> Bool {
-        guard let session, loaded.withLock({ $0?.catalog.item(sku) }) != nil else { return false }
-        let added = withVisit(session) { v in
-            if let index = v.favourites.firstIndex(of: sku) {
-                v.favourites.remove(at: index)
-                return false
-            }
-            v.favourites.append(sku)
-            return true
+    /// What a tap on a card (or the API's action) means for the sheet, once the catalog has the items; nil
+    /// when it has not (or the size or colour is not one of the style's).
+    func cardEvent(_ action: String, sku: String, value: String? = nil) -> SuggestionSheet.Event? {
+        guard let item = item(sku) else { return nil }
+        switch (action, value) {
+        case ("favourite", nil): return .favouriteToggled(sku: sku)
+        case ("dismiss", nil): return .dismissed(sku: sku)
+        case ("size", let size?):
+            return item.sizes.contains(size) ? .sizeSelected(size: size, style: item.style, card: sku) : nil
+        case ("colour", let variant?):
+            guard let other = self.item(variant), other.style == item.style else { return nil }
+            return .colourChosen(variant: variant, style: item.style, card: sku)
+        default: return nil
         }
-        event(added ? .favourite : .unfavourite, session: session, sku: sku)
-        tapped(sku, session: session)
-        return true
-    }
-
-    /// The shopper does not want `sku` suggested again in this session.
-    func dismiss(_ sku: String, session: String?) -> Bool {
-        guard let session, loaded.withLock({ $0?.catalog.item(sku) }) != nil else { return false }
-        withVisit(session) { _ = $0.dismissed.insert(sku) }
-        event(.dismissed, session: session, sku: sku)
-        return true
-    }
-
-    /// The shopper tapped the colour `variant` on the card of `sku` (another colour of the same style).
-    func chooseColour(_ variant: String, of sku: String, session: String?) -> Bool {
-        guard let session, let item = loaded.withLock({ $0?.catalog.item(sku) }),
-            let other = loaded.withLock({ $0?.catalog.item(variant) }), other.style == item.style
-        else { return false }
-        withVisit(session) { $0.chosenColour[item.style] = variant }
-        event(.colourChosen, session: session, sku: variant)
-        tapped(sku, session: session)
-        return true
-    }
-
-    /// The shopper picked `size` of `sku`'s style on a card.
-    func select(size: String, of sku: String, session: String?) -> Bool {
-        guard session != nil, let item = loaded.withLock({ $0?.catalog.item(sku) }), item.sizes.contains(size)
-        else { return false }
-        withVisit(session) { $0.requested[item.style] = size }
-        if let session { tapped(sku, session: session) }
-        return true
-    }
-
-    /// The first tap on a suggested card in a visit (the funnel's second step).
-    private func tapped(_ sku: String, session: String) {
-        let first = withVisit(session) { v in v.shownKinds[sku] != nil && v.tapped.insert(sku).inserted }
-        if first { event(.suggestionTapped, session: session, sku: sku) }
     }
 
     /// "Bring me this": stores a staff request for `sku` in the size asked for or the profile's size.
-    func request(_ sku: String, size: String? = nil, session: String?) throws -> StaffRequestRecord {
+    func request(
+        _ sku: String, size: String? = nil, session: String?, sheet: SuggestionSheet
+    ) throws -> StaffRequestRecord {
         guard let session else { throw DaemonError(.refused, "no session: a request needs a shopper at the mirror") }
         guard let item = loaded.withLock({ $0?.catalog.item(sku) }) else {
             throw DaemonError(.refused, "no item \(sku) in the catalog")
@@ -411,17 +305,13 @@ public final class Shop: Sendable {
             throw DaemonError(.refused, "\(item.name) comes in \(item.sizes.joined(separator: ", ")), not \(size)")
         }
         let catalog = loaded.withLock { $0?.catalog }
-        let (wanted, tried) = withVisit(session) { v in
-            (
-                size ?? v.requested[item.style] ?? v.profile?.size(for: item.category),
-                // The size of this style the shopper has on, when its tag was scanned: the size swap's start.
-                v.scanned.last { catalog?.item($0.sku)?.style == item.style }?.size
-            )
-        }
+        let wanted = size ?? sheet.requestedSizes[item.style] ?? sheet.profile?.size(for: item.category)
+        // The size of this style the shopper has on, when its tag was scanned: the size swap's start.
+        let tried = sheet.scannedSize(of: item.style) { catalog?.item($0)?.style }
         let words = "\(item.name), \(item.colour)" + (wanted.map { ", size \($0)" } ?? "")
         let stored = try store.addStaffRequest(
             StaffRequestRecord(sessionId: session, sku: sku, size: wanted, description: words), triedSize: tried)
-        event(.suggestionAccepted, session: session, sku: sku, size: wanted)
+        event(.suggestionAccepted, session: session, sku: sku, size: wanted, suggestionKind: sheet.shownKinds[sku])
         logger.notice("staff request", metadata: ["id": "\(stored.id ?? 0)", "what": "\(words)"])
         return stored
     }
@@ -435,9 +325,29 @@ public final class Shop: Sendable {
         return stored
     }
 
+    /// Stores a session event the suggestion sheet noted.
+    func store(_ note: SuggestionSheet.Note, session: String) {
+        let kind: SessionEventKind =
+            switch note.kind {
+            case .triedOn: .triedOn
+            case .suggestionShown: .suggestionShown
+            case .suggestionTapped: .suggestionTapped
+            case .favourite: .favourite
+            case .unfavourite: .unfavourite
+            case .dismissed: .dismissed
+            case .colourChosen: .colourChosen
+            }
+        if note.kind == .triedOn, note.via == .scan {
+            logger.info("price tag read", metadata: ["sku": "\(note.sku)", "size": "\(note.size ?? "-")"])
+        }
+        event(
+            kind, session: session, sku: note.sku, size: note.size, via: note.via?.rawValue, score: note.score,
+            suggestionKind: note.suggestionKind)
+    }
+
     private func event(
         _ kind: SessionEventKind, session: String, sku: String?, size: String? = nil, via: String? = nil,
-        score: Double? = nil
+        score: Double? = nil, suggestionKind: String? = nil
     ) {
         switch kind {
         case .suggestionShown: metrics?.suggestionsShown.increment()
@@ -446,12 +356,10 @@ public final class Shop: Sendable {
         default: break
         }
         do {
-            // Events about a suggested SKU carry the kind it was suggested as.
-            let suggested = sku.flatMap { sku in withVisit(session) { $0.shownKinds[sku] } }
             try store.addEvent(
                 SessionEventRecord(
                     sessionId: session, kind: kind, sku: sku, size: size, via: via, score: score,
-                    suggestionKind: suggested))
+                    suggestionKind: suggestionKind))
         } catch {
             logger.error("session event not stored", metadata: ["kind": "\(kind.rawValue)", "error": "\(error)"])
         }

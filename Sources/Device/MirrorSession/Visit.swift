@@ -69,8 +69,10 @@ public struct Visit: Sendable, Equatable {
         case earlierLookChecked(code: String, CodeKeyboard.LookAnswer, look: KeptLooks.Earlier?)
         /// The consent decision could not be stored: nothing is recorded.
         case consentNotStored
-        /// A person used the mirror in a way that changes nothing else (a swipe, a card's button, a tag read).
+        /// A person used the mirror in a way that changes nothing else (a swipe).
         case touched
+        /// The suggestion sheet: what is tried on, chosen, liked, dismissed, shown; who the shopper is.
+        case sheet(SuggestionSheet.Event)
     }
 
     public enum Effect: Sendable, Equatable {
@@ -99,6 +101,8 @@ public struct Visit: Sendable, Equatable {
         case makeShareLink(visit: String, clip: Int)
         /// Play the looks on the panel in slow motion, or not.
         case slowMotion(Bool)
+        /// Store a session event of the suggestion sheet for the hub's figures.
+        case note(visit: String, SuggestionSheet.Note)
     }
 
     public private(set) var session: Session
@@ -114,6 +118,8 @@ public struct Visit: Sendable, Equatable {
     public private(set) var slowMotion = false
     public private(set) var looks = KeptLooks()
     public private(set) var keyboard = CodeKeyboard()
+    /// The suggestion sheet's side of the visit: who, what is tried on, chosen, liked and shown.
+    public private(set) var sheet = SuggestionSheet()
     /// The share link made for a look, shown while that look is reviewed.
     public private(set) var shareLink: ShareLink?
     private var nextTick: MonotonicInstant?
@@ -243,6 +249,11 @@ public struct Visit: Sendable, Equatable {
             case .touched:
                 visit.lastInteraction = now
                 return true
+            case .sheet(let event):
+                guard let id = visit.id else { return false }
+                let (handled, notes) = visit.sheet.handle(event)
+                effects += notes.map { .note(visit: id, $0) }
+                return handled
             }
         }
 
@@ -256,6 +267,7 @@ public struct Visit: Sendable, Equatable {
                 visit.lastInteraction = now
                 visit.id = id
                 visit.looks = KeptLooks()
+                visit.sheet = SuggestionSheet()
                 visit.shareLink = nil
                 visit.slowMotion = false
                 effects.append(.began(visit: id))

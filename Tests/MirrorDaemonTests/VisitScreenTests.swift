@@ -22,14 +22,17 @@ import Testing
         return (visit, now)
     }
 
-    static func saved(_ number: Int) -> Visit.Event {
-        .answer(visit: "v1", .clipFinished(number: number, saved: true, garments: ["look \(number) words"]))
+    /// Look `number` recorded in "look `number` words".
+    static func saved(_ number: Int) -> [Visit.Event] {
+        [
+            .recognised(words: [], lookWords: ["look \(number) words"], observations: []),
+            .answer(visit: "v1", .clipFinished(number: number, saved: true)),
+        ]
     }
 
-    static let twoLooks: [Visit.Event] = [
-        .session(.presenceDetected), .session(.recordRequested), .session(.consentAccepted), saved(0),
-        .session(.recordRequested), saved(1),
-    ]
+    static let twoLooks: [Visit.Event] =
+        [.session(.presenceDetected), .session(.recordRequested), .session(.consentAccepted)] + saved(0)
+        + [.session(.recordRequested)] + saved(1)
 
     static func inputs(_ now: MonotonicInstant) -> VisitScreen.Inputs {
         .init(now: now, clipSeconds: 10, keepHours: 24, position: 0.25)

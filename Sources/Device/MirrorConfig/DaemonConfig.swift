@@ -37,6 +37,9 @@ public struct DaemonConfig: Sendable, Equatable {
         public var idleTimeoutSeconds: Int = 120
         /// Show the staff diagnostic panel (fps, latency, versions) from start-up.
         public var diagnostics = false
+
+        /// The defaults.
+        public init() {}
     }
 
     /// What a clip is and how long it is kept.
@@ -52,6 +55,9 @@ public struct DaemonConfig: Sendable, Equatable {
         public var savedDays = 90
         /// Disk space clips may take, in megabytes; the oldest expired clips go first.
         public var quotaMegabytes = 2048
+
+        /// The defaults.
+        public init() {}
     }
 
     /// The recognition core: which model, how many threads, how often frames are analysed.

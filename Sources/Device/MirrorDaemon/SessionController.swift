@@ -73,10 +73,12 @@ public final class SessionController: Sendable {
     let panel: (width: Int, height: Int)
     let logger: Logger
     let current: Mutex<Current>
-    /// What the vision core recognises over this session, in words for the suggestions screen.
-    let recognised = Mutex<[String]>([])
-    /// The same as labels for a look: every garment seen, by category or else by where it is worn.
-    let lookWords = Mutex<[String]>([])
+    /// The one serial effect runner: every event, its effects and their answers, one after another
+    /// (SessionEffects.swift).
+    let runner = DispatchQueue(label: "mirror-visit")
+    /// Events that come often, of which only the newest waits on the runner (see ``coalesce(_:as:)``).
+    enum Coalesced: Hashable { case clock, recognised }
+    let pending = Mutex<[Coalesced: Visit.Event]>([:])
     /// The catalog, stock and profiles behind the suggestions; nil without a catalog.
     public let shop: Shop?
     /// Session and consent counters; nil in tests that do not look at metrics.
@@ -98,6 +100,7 @@ public final class SessionController: Sendable {
         self.panel = panel
         self.logger = logger
         current = Mutex(Current(visit: Visit(countdownSeconds: settings.countdownSeconds, at: .now())))
+        runner.setSpecific(key: Self.onRunnerKey, value: true)
         scene.current = .init(screen: .attract)
     }
 
@@ -127,17 +130,16 @@ public final class SessionController: Sendable {
     }
 
     /// The camera sees someone arrive (`true`) or the view has stayed empty (`false`): starts or ends the
-    /// session like a touch would, without counting as an interaction.
+    /// session like a touch would, without counting as an interaction (handled after the caller returns).
     public func presence(_ present: Bool) {
-        handle(.presence(present))
+        post(.presence(present))
     }
 
     /// Sets the garments the vision core recognises over the session: in words (e.g. "navy knitwear") for
     /// the suggestions screen, and as observations for the suggestions themselves.
     public func setRecognised(_ names: [String], observations: [GarmentObservation] = []) {
-        recognised.withLock { $0 = names }
-        lookWords.withLock { $0 = VisionService.describe(observations, byRegion: true) }
-        handle(.sheet(.observed(observations)))
+        let lookWords = VisionService.describe(observations, byRegion: true)
+        coalesce(.recognised(words: names, lookWords: lookWords, observations: observations), as: .recognised)
     }
 
     /// Shoppers erased at head office (by subject hash): one of them identified now is forgotten at once.
@@ -192,16 +194,21 @@ public final class SessionController: Sendable {
         }
     }
 
-    /// Redraws the scene from the current state (progress bars and play heads move): the catalog side and the
-    /// players are read here, the screen itself is ``VisitScreen``'s pure decision.
+    /// Redraws the scene from the current state (progress bars and play heads move), on the effect runner.
     func refresh(at now: MonotonicInstant = .now()) {
+        onRunner { draw(at: now) }
+    }
+
+    /// Draws the visit: the catalog side and the players are read here, the screen itself is ``VisitScreen``'s
+    /// pure decision.
+    func draw(at now: MonotonicInstant) {
         let recording = self.recording
-        var inputs = VisitScreen.Inputs(
-            now: now, clipSeconds: recording.clipSeconds, keepHours: recording.keepHours,
-            recognised: recognised.withLock { $0 })
         // The catalog side runs outside the session's lock (it may read the catalog's files); what it shows
         // for the first time is noted through the visit, after the screen is up.
         let visit = self.visit
+        var inputs = VisitScreen.Inputs(
+            now: now, clipSeconds: recording.clipSeconds, keepHours: recording.keepHours,
+            recognised: visit.recognised)
         inputs.identified = visit.sheet.profile != nil
         var seen: SuggestionSheet.Event?
         if visit.state == .suggestions, let shop {
@@ -230,6 +237,6 @@ public final class SessionController: Sendable {
     /// Timers: countdown seconds, progress, the staff confirmation's and the rating's timeouts, and the idle
     /// timeout (``Visit`` decides which is due).
     func tick(at now: MonotonicInstant) {
-        handle(.clock, at: now)
+        coalesce(.clock, as: .clock)
     }
 }

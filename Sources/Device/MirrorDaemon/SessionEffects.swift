@@ -3,23 +3,58 @@ import MirrorCore
 import MirrorDisplay
 import MirrorSession
 import MirrorStore
+import Synchronization
 
-/// The visit's effect runner: applies an event to the ``Visit`` value under the lock, then carries out the
-/// effects it returns outside the lock (the store, the recorder, players, the hub), in order, and feeds their
-/// answers back as events, after the effects of the event that asked for them. Answers that come later (a clip
-/// finished, a loyalty code checked by the hub) name their visit, so they change nothing once it is gone.
+/// The visit's effect runner, one serial queue: applies an event to the ``Visit`` value, then carries out the
+/// effects it returns outside the value's lock (the store, the recorder, players, the hub), in order, and feeds
+/// their answers back as events, after the effects of the event that asked for them; the next event waits until
+/// all of that is done, so no effect runs for a state that is gone. Answers that come later (a clip finished, a
+/// loyalty code checked by the hub) are posted with the visit they belong to, and change nothing once it is gone.
 extension SessionController {
-    /// Handles `event` and every answer it leads to, then redraws. Returns whether the event and its answers
-    /// meant something (a tap on nothing, or a store that failed, does not).
+    /// Set on the runner's queue: a call from one of its own effects runs inline.
+    static let onRunnerKey = DispatchSpecificKey<Bool>()
+
+    /// Runs `body` on the runner, waiting for it; inline when already there (an effect's own call).
+    func onRunner<T>(_ body: () -> T) -> T {
+        if DispatchQueue.getSpecific(key: Self.onRunnerKey) == true { return body() }
+        return runner.sync { body() }
+    }
+
+    /// Handles `event` on the runner without waiting: the recorder's and the hub's answers and the camera's
+    /// presence, whose threads must not wait for a redraw.
+    func post(_ event: Visit.Event) {
+        runner.async { [self] in
+            _ = run(event, at: .now(), interaction: false, redraw: true)
+        }
+    }
+
+    /// Posts `event` unless one of its kind still waits on the runner, which then takes the newest: the clock
+    /// and the vision core's words come often, and a slow redraw must not let them pile up.
+    func coalesce(_ event: Visit.Event, as kind: Coalesced) {
+        let waiting = pending.withLock { $0.updateValue(event, forKey: kind) != nil }
+        guard !waiting else { return }
+        runner.async { [self] in
+            guard let newest = pending.withLock({ $0.removeValue(forKey: kind) }) else { return }
+            _ = run(newest, at: .now(), interaction: false, redraw: true)
+        }
+    }
+
+    /// Handles `event` and every answer it leads to, then redraws, on the runner. Returns whether the event and
+    /// its answers meant something (a tap on nothing, or a store that failed, does not).
     @discardableResult
     func handle(
         _ event: Visit.Event, at now: MonotonicInstant = .now(), interaction: Bool = false, redraw: Bool = true
     ) -> Bool {
+        onRunner { run(event, at: now, interaction: interaction, redraw: redraw) }
+    }
+
+    private func run(_ event: Visit.Event, at now: MonotonicInstant, interaction: Bool, redraw: Bool) -> Bool {
         let settings = Visit.Settings(
             clipSeconds: recording.clipSeconds, idleTimeoutSeconds: self.settings.idleTimeoutSeconds)
         var queue: [Visit.Event] = [event]
         var person = interaction
         var all = true
+        var changed = false
         while !queue.isEmpty {
             let next = queue.removeFirst()
             let (handled, effects) = current.withLock { c in
@@ -28,9 +63,11 @@ extension SessionController {
             }
             person = false
             all = all && handled
+            changed = changed || handled
             for effect in effects { queue += perform(effect, at: now) }
         }
-        if redraw { refresh(at: now) }
+        // The clock always redraws (progress bars and play heads move); an event that changed nothing does not.
+        if redraw, changed || event == .clock || interaction { draw(at: now) }
         return all
     }
 
@@ -53,15 +90,11 @@ extension SessionController {
         case .startRecording(let id, let number, let seconds):
             do {
                 try recorder.start(session: id, number: number, seconds: seconds) { [weak self] saved in
-                    guard let self else { return }
-                    // The vote follows what is worn now and waits while a clip records (its frames go to the
-                    // turn tracker): as the clip ends, it holds what this look began in.
-                    let garments = lookWords.withLock { $0 }
-                    handle(.answer(visit: id, .clipFinished(number: number, saved: saved, garments: garments)))
+                    self?.post(.answer(visit: id, .clipFinished(number: number, saved: saved)))
                 }
             } catch {
                 logger.error("recording did not start", metadata: ["error": "\(error)"])
-                return [.answer(visit: id, .clipFinished(number: number, saved: false, garments: []))]
+                return [.answer(visit: id, .clipFinished(number: number, saved: false))]
             }
         case .stopRecording:
             recorder.stop()

@@ -63,8 +63,8 @@ extension SessionController {
         guard let shop else { return }
         Task {
             let profile = await shop.identify(code, session: session)
-            if let profile { handle(.answer(visit: session, .sheet(.identified(profile))), redraw: false) }
-            handle(.answer(visit: session, .keyboard(.loyaltyChecked(code: code, found: profile != nil))))
+            if let profile { post(.answer(visit: session, .sheet(.identified(profile)))) }
+            post(.answer(visit: session, .keyboard(.loyaltyChecked(code: code, found: profile != nil))))
         }
     }
 

@@ -61,8 +61,11 @@ public struct Visit: Sendable, Equatable {
         case clock
         /// An answer to an effect of the visit `visit`; dropped when that visit is gone.
         case answer(visit: String, Event)
-        /// The recorder finished clip `number`: saved (in these garments, in words) or not.
-        case clipFinished(number: Int, saved: Bool, garments: [String])
+        /// The recorder finished clip `number`: saved or not.
+        case clipFinished(number: Int, saved: Bool)
+        /// What the vision core recognises over the visit: in words for the suggestions screen, as labels for a
+        /// look (every garment seen, by category or else by where it is worn), and as observations.
+        case recognised(words: [String], lookWords: [String], observations: [GarmentObservation])
         /// The share link made for a look.
         case shareLinkMade(ShareLink)
         /// What a saved look's code opened (`look` when it opened one).
@@ -120,6 +123,10 @@ public struct Visit: Sendable, Equatable {
     public private(set) var keyboard = CodeKeyboard()
     /// The suggestion sheet's side of the visit: who, what is tried on, chosen, liked and shown.
     public private(set) var sheet = SuggestionSheet()
+    /// What the vision core recognises now, in words for the suggestions screen.
+    public private(set) var recognised: [String] = []
+    /// The same as labels for a look: the garments a clip that ends now was recorded in.
+    public private(set) var lookWords: [String] = []
     /// The share link made for a look, shown while that look is reviewed.
     public private(set) var shareLink: ShareLink?
     private var nextTick: MonotonicInstant?
@@ -228,9 +235,11 @@ public struct Visit: Sendable, Equatable {
             case .answer(let id, let event):
                 guard visit.id == id else { return false }
                 return run(event, on: &visit)
-            case .clipFinished(let number, let saved, let garments):
+            case .clipFinished(let number, let saved):
                 if saved, let id = visit.id {
-                    _ = visit.looks.handle(.recorded(look: number, garments: garments))
+                    // The vote follows what is worn now and waits while a clip records (its frames go to the
+                    // turn tracker): as the clip ends, it holds what this look began in.
+                    _ = visit.looks.handle(.recorded(look: number, garments: visit.lookWords))
                     effects.append(.recordedLook(visit: id))
                 }
                 return apply(saved ? .clipSaved(index: number) : .clipFailed, to: &visit)
@@ -249,6 +258,11 @@ public struct Visit: Sendable, Equatable {
             case .touched:
                 visit.lastInteraction = now
                 return true
+            case .recognised(let words, let lookWords, let observations):
+                visit.recognised = words
+                visit.lookWords = lookWords
+                guard visit.id != nil else { return true }
+                return run(.sheet(.observed(observations)), on: &visit)
             case .sheet(let event):
                 guard let id = visit.id else { return false }
                 let (handled, notes) = visit.sheet.handle(event)
@@ -268,6 +282,8 @@ public struct Visit: Sendable, Equatable {
                 visit.id = id
                 visit.looks = KeptLooks()
                 visit.sheet = SuggestionSheet()
+                visit.recognised = []
+                visit.lookWords = []
                 visit.shareLink = nil
                 visit.slowMotion = false
                 effects.append(.began(visit: id))

@@ -95,7 +95,9 @@ import Testing
             VisitScreen.screen(for: visit, Self.inputs(now))
                 == .codeEntry(.init(purpose: .loyalty, typed: "7", message: nil)))
         (visit, now) = Self.visit([
-            .session(.presenceDetected), .session(.suggestionsRequested), .staffRequestStored("Jeans 32 · on its way"),
+            .session(.presenceDetected), .session(.suggestionsRequested),
+            .answer(
+                visit: "v1", .requestStored(.init(id: 1, sku: "JE-1", words: "Jeans 32 · on its way"), confirm: true)),
         ])
         #expect(VisitScreen.screen(for: visit, Self.inputs(now)) == .staffOnTheWay(request: "Jeans 32 · on its way"))
         (visit, now) = Self.visit([.session(.presenceDetected), .session(.staffRequested)])

@@ -37,6 +37,7 @@ import Testing
         .tap(.presenceDetected), .tap(.recordRequested), .tap(.consentAccepted), .clock(after: 1.1),
         .clock(after: 1.1), .clock(after: 1.1),
     ]
+    static let jeans = OpenRequests.Request(id: 7, sku: "JE-1", words: "Slim jeans, indigo, size 32")
     static let recordingEffects: [Visit.Effect] = [
         .began(visit: "v1"), .recordConsent(visit: "v1", accepted: true),
         .startRecording(visit: "v1", number: 0, seconds: 10),
@@ -122,11 +123,35 @@ import Testing
             steps: [.tap(.presenceDetected), .tap(.staffRequested), .clock(after: 5), .clock(after: 3.5)],
             state: .live, effects: [.began(visit: "v1"), .requestHelp(visit: "v1")]),
         Case(
-            name: "Bring on a card stored its own request: no second one",
+            name: "Bring on a card asks to store its request, then confirms it in its words: no help request",
             steps: [
-                .tap(.presenceDetected), .tap(.suggestionsRequested), Step(event: .staffRequestStored("Jeans 32")),
+                .tap(.presenceDetected), .tap(.suggestionsRequested), Step(event: .bring(sku: "JE-1", size: nil)),
+                .answer(.requestStored(jeans, confirm: true)),
             ],
-            state: .staffOnTheWay, effects: [.began(visit: "v1")]),
+            state: .staffOnTheWay, effects: [.began(visit: "v1"), .storeRequest(visit: "v1", sku: "JE-1", size: nil)]),
+        Case(
+            name: "a request that could not be stored shows no confirmation",
+            steps: [
+                .tap(.presenceDetected), .tap(.suggestionsRequested), Step(event: .bring(sku: "JE-1", size: "32")),
+                .answer(.requestNotStored),
+            ],
+            state: .suggestions, handled: false,
+            effects: [.began(visit: "v1"), .storeRequest(visit: "v1", sku: "JE-1", size: "32")]),
+        Case(
+            name: "Bring only from the suggestions",
+            steps: [.tap(.presenceDetected), Step(event: .bring(sku: "JE-1", size: nil))], state: .live,
+            handled: false, effects: [.began(visit: "v1")]),
+        Case(
+            name: "a request stored after its visit ended confirms nothing",
+            steps: [
+                .tap(.presenceDetected), .tap(.suggestionsRequested), Step(event: .bring(sku: "JE-1", size: nil)),
+                .tap(.endSession), .tap(.presenceDetected), .answer(.requestStored(jeans, confirm: true)),
+            ],
+            state: .live, handled: false,
+            effects: [
+                .began(visit: "v1"), .storeRequest(visit: "v1", sku: "JE-1", size: nil),
+                .end(visit: "v1", erase: false), .began(visit: "v2"),
+            ]),
         Case(
             name: "an unrated visit ends after 20 s",
             steps: [.tap(.presenceDetected), .tap(.finishRequested), .clock(after: 19), .clock(after: 1.5)],
@@ -226,11 +251,12 @@ import Testing
                     event: .recognised(words: ["navy jumper"], lookWords: ["navy knitwear"], observations: []),
                     person: false),
                 .answer(.clipFinished(number: 0, saved: true)),
-                .tap(.suggestionsRequested), Step(event: .staffRequestStored("Jeans 32 on its way")),
+                .tap(.suggestionsRequested), Step(event: .bring(sku: "JE-1", size: nil)),
+                .answer(.requestStored(Self.jeans, confirm: true)),
             ]
         var (visit, _, _) = Self.run(steps)
         #expect(visit.looks.garments[0] == ["navy knitwear"] && visit.recognised == ["navy jumper"])
-        #expect(visit.staffMessage == "Jeans 32 on its way")
+        #expect(visit.staffMessage == "Slim jeans, indigo, size 32" && visit.requests.requests == [Self.jeans])
         _ = visit.handle(.session(.back), at: .now(), settings: Self.settings) { "v9" }
         #expect(visit.staffMessage == nil)
     }
@@ -239,15 +265,16 @@ import Testing
         let steps: [Step] =
             Self.toRecording + [
                 .answer(.clipFinished(number: 0, saved: true)), Step(event: .slowMotionToggled),
-                Step(event: .sheet(.favouriteToggled(sku: "JE-1"))),
+                Step(event: .sheet(.favouriteToggled(sku: "JE-1"))), Step(event: .languageChosen("de")),
                 .answer(.shareLinkMade(.init(clip: 0, url: "https://m/s/x", pin: "123456", minutes: 30))),
             ]
         var (visit, _, _) = Self.run(steps)
         #expect(visit.slowMotion && visit.shownShareLink?.pin == "123456" && visit.sheet.favourites == ["JE-1"])
+        #expect(visit.language == "de")
         let now = MonotonicInstant.now()
         _ = visit.handle(.session(.endSession), at: now, settings: Self.settings) { "v2" }
         _ = visit.handle(.session(.presenceDetected), at: now, settings: Self.settings) { "v2" }
         #expect(visit.id == "v2" && !visit.slowMotion && visit.shareLink == nil && visit.looks == KeptLooks())
-        #expect(visit.sheet == SuggestionSheet() && visit.lookWords.isEmpty)
+        #expect(visit.sheet == SuggestionSheet() && visit.lookWords.isEmpty && visit.language == "en")
     }
 }

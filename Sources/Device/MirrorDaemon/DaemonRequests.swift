@@ -112,8 +112,10 @@ extension DaemonState {
                 throw DaemonError(.refused, "no session, or no item \(sku)")
             }
         default:
-            _ = try shop.request(sku, size: size, session: visit.id, sheet: visit.sheet)
-            controller.refresh()
+            let stored = try shop.request(sku, size: size, session: visit.id, sheet: visit.sheet)
+            if let id = visit.id {
+                controller.handle(.answer(visit: id, .requestStored(.init(stored), confirm: false)))
+            }
         }
         return suggestions()
     }

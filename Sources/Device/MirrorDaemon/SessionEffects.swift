@@ -101,14 +101,24 @@ extension SessionController {
         case .recordedLook(let id):
             recorder.note(.recordedLook, session: id)
         case .requestHelp(let id):
+            guard let shop else {
+                logger.notice("staff requested at the mirror", metadata: ["session": "\(id)"])
+                break
+            }
             do {
-                if let shop {
-                    _ = try shop.requestHelp(session: id)
-                } else {
-                    logger.notice("staff requested at the mirror", metadata: ["session": "\(id)"])
-                }
+                let stored = try shop.requestHelp(session: id)
+                return [.answer(visit: id, .requestStored(.init(stored), confirm: false))]
             } catch {
                 logger.error("staff request not stored", metadata: ["error": "\(error)"])
+            }
+        case .storeRequest(let id, let sku, let size):
+            do {
+                guard let shop else { return [.answer(visit: id, .requestNotStored)] }
+                let stored = try shop.request(sku, size: size, session: id, sheet: visit.sheet)
+                return [.answer(visit: id, .requestStored(.init(stored), confirm: true))]
+            } catch {
+                logger.error("staff request not stored", metadata: ["error": "\(error)"])
+                return [.answer(visit: id, .requestNotStored)]
             }
         case .recordRating(let id, let face):
             recorder.rate(face, session: id)
@@ -167,5 +177,12 @@ extension SessionController {
         }
         if visit.slowMotion { for clip in playing { clip.setSlowMotion(true, at: now) } }
         current.withLock { $0.playing = playing }
+    }
+}
+
+extension OpenRequests.Request {
+    /// A request as the device's store keeps it.
+    init(_ record: StaffRequestRecord) {
+        self.init(id: record.id ?? 0, sku: record.sku, words: record.description)
     }
 }

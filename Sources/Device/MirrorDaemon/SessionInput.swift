@@ -128,15 +128,7 @@ extension SessionController {
         guard let shop, visit.state == .suggestions else { return false }
         let parts = id.split(separator: ":", maxSplits: 2).map(String.init)
         guard parts.count >= 2 else { return false }
-        if parts[0] == "bring", parts.count == 2 {
-            do {
-                let request = try shop.request(parts[1], session: visit.id, sheet: visit.sheet)
-                return handle(.staffRequestStored(request.description), interaction: true)
-            } catch {
-                logger.error("staff request not stored", metadata: ["error": "\(error)"])
-                return false
-            }
-        }
+        if parts[0] == "bring", parts.count == 2 { return handle(.bring(sku: parts[1], size: nil), interaction: true) }
         guard let event = shop.cardEvent(parts[0], sku: parts[1], value: parts.count == 3 ? parts[2] : nil) else {
             return false
         }

@@ -15,10 +15,13 @@ public struct Visit: Sendable, Equatable {
         public var clipSeconds: Int
         /// A visit nobody touches for this long ends (not while idle or recording).
         public var idleTimeoutSeconds: Int
+        /// The language a visit starts in (a BCP 47 tag such as "en" or "de-CH").
+        public var language: String
 
-        public init(clipSeconds: Int, idleTimeoutSeconds: Int) {
+        public init(clipSeconds: Int, idleTimeoutSeconds: Int, language: String = "en") {
             self.clipSeconds = clipSeconds
             self.idleTimeoutSeconds = idleTimeoutSeconds
+            self.language = language
         }
     }
 
@@ -55,8 +58,14 @@ public struct Visit: Sendable, Equatable {
         case looks(KeptLooks.Event)
         /// The slow-motion button.
         case slowMotionToggled
-        /// "Bring" on a card stored its request, in these words: the staff confirmation says them.
-        case staffRequestStored(String)
+        /// "Bring" on a card: a staff request for `sku`, in `size` or the one the sheet knows.
+        case bring(sku: String, size: String?)
+        /// A staff request was stored; with `confirm`, the staff confirmation shows and says its words.
+        case requestStored(OpenRequests.Request, confirm: Bool)
+        /// A staff request could not be stored.
+        case requestNotStored
+        /// The shopper chose the language of the visit's screens (a BCP 47 tag).
+        case languageChosen(String)
         /// The clock: the countdown, the staff confirmation's and the rating's timeouts, the idle timeout.
         case clock
         /// An answer to an effect of the visit `visit`; dropped when that visit is gone.
@@ -89,8 +98,11 @@ public struct Visit: Sendable, Equatable {
         case stopRecording
         /// A look was recorded: noted for the hub's figures.
         case recordedLook(visit: String)
-        /// The plain staff button: ask staff for help (a card's Bring stored its own request).
+        /// The plain staff button: ask staff for help (answered with ``Event/requestStored(_:confirm:)``).
         case requestHelp(visit: String)
+        /// Store a staff request for `sku` (answered with ``Event/requestStored(_:confirm:)`` or
+        /// ``Event/requestNotStored``).
+        case storeRequest(visit: String, sku: String, size: String?)
         case recordRating(visit: String, face: Int)
         /// The visit ended: noted, and its clips start their retention period, or are deleted at once (`erase`).
         case end(visit: String, erase: Bool)
@@ -118,6 +130,10 @@ public struct Visit: Sendable, Equatable {
     public private(set) var recordingSeconds: Int?
     /// What the staff confirmation says: set by "Bring" on a card before it shows.
     public private(set) var staffMessage: String?
+    /// The staff requests this visit made.
+    public private(set) var requests = OpenRequests()
+    /// The language of the visit's screens: the store's at the start, the shopper's once chosen.
+    public private(set) var language = "en"
     public private(set) var slowMotion = false
     public private(set) var looks = KeptLooks()
     public private(set) var keyboard = CodeKeyboard()
@@ -227,9 +243,21 @@ public struct Visit: Sendable, Equatable {
                 visit.slowMotion.toggle()
                 effects.append(.slowMotion(visit.slowMotion))
                 return true
-            case .staffRequestStored(let words):
-                visit.staffMessage = words
+            case .bring(let sku, let size):
+                guard let id = visit.id, visit.state == .suggestions else { return false }
+                effects.append(.storeRequest(visit: id, sku: sku, size: size))
+                return true
+            case .requestStored(let request, let confirm):
+                guard visit.requests.stored(request) else { return false }
+                guard confirm else { return true }
+                visit.staffMessage = request.words
                 return apply(.staffRequested, to: &visit)
+            case .requestNotStored:
+                return false
+            case .languageChosen(let tag):
+                guard visit.id != nil, !tag.isEmpty, tag != visit.language else { return false }
+                visit.language = tag
+                return true
             case .clock:
                 return clock(&visit)
             case .answer(let id, let event):
@@ -282,6 +310,8 @@ public struct Visit: Sendable, Equatable {
                 visit.id = id
                 visit.looks = KeptLooks()
                 visit.sheet = SuggestionSheet()
+                visit.requests = OpenRequests()
+                visit.language = settings.language
                 visit.recognised = []
                 visit.lookWords = []
                 visit.shareLink = nil

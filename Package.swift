@@ -52,6 +52,9 @@ let package = Package(
             name: "CCairo", path: "Sources/C/CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(
+            name: "CPango", path: "Sources/C/CPango", pkgConfig: "pangocairo",
+            providers: [.apt(["libpango1.0-dev"])]),
+        .systemLibrary(
             name: "CQRencode", path: "Sources/C/CQRencode", pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(
@@ -132,7 +135,7 @@ let package = Package(
         .target(
             name: "MirrorDisplay",
             dependencies: [
-                "MirrorCore", "MirrorImaging", "CCairo", "CLinuxUAPI", "CQRencode",
+                "MirrorCore", "MirrorImaging", "CCairo", "CPango", "CLinuxUAPI", "CQRencode",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

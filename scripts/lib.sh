@@ -1,11 +1,12 @@
 # Shared by the project's scripts: installing what a fresh Debian 12 machine lacks, idempotently.
 # shellcheck shell=bash
 
-# Debian packages the build needs (C libraries, their pkg-config files, the UI font). libzint draws the price-tag
-# barcodes of the test and demo scenes (the mirror reads them with zbar).
-BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev libv4l-dev libxnnpack-dev libpthreadpool-dev libsystemd-dev
-    libqrencode-dev libzbar-dev libzint-dev
-    fonts-dejavu-core)
+# Debian packages the build needs (C libraries, their pkg-config files, the UI fonts). Pango lays out every string
+# the panel draws (HarfBuzz shapes it) in Noto Sans; libzint draws the price-tag barcodes of the test and demo
+# scenes (the mirror reads them with zbar).
+BUILD_PACKAGES=(pkg-config libturbojpeg0-dev libcairo2-dev libpango1.0-dev libv4l-dev libxnnpack-dev
+    libpthreadpool-dev libsystemd-dev libqrencode-dev libzbar-dev libzint-dev
+    fonts-noto-core fonts-dejavu-core)
 # Tools the tests use besides the build: promtool checks /metrics and Prometheus discovers mirrors from the hub,
 # ffprobe checks recorded clips, PostgreSQL serves the hub's production backend, headless Chromium loads the
 # hub's fleet page, systemd-analyze verifies the unit file, openssl and curl make and probe the remote API,

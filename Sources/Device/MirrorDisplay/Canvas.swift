@@ -11,6 +11,8 @@ public final class Canvas {
     /// What the last screen put where: every line of text and every button, in drawing order.
     /// Touch hit-testing reads the buttons; layout tests check that nothing overlaps or leaves the panel.
     public private(set) var layout: [LayoutBox] = []
+    /// Pango, for every string drawn.
+    let setter: TextSetter
 
     public init(width: Int, height: Int) {
         pixels = PixelBuffer(width: width, height: height)
@@ -21,11 +23,12 @@ public final class Canvas {
         // later size, so glyphs differed with the order screens were drawn in. Unhinted outlines with
         // greyscale antialiasing (the panel is mounted rotated, so sub-pixel order would be wrong anyway)
         // and unrounded metrics are the same at every size and in every order.
-        let options = cairo_font_options_create()
+        let options = cairo_font_options_create()!
         cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY)
         cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
         cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
         cairo_set_font_options(cr, options)
+        setter = TextSetter(cr: cr, options: options)
         cairo_font_options_destroy(options)
     }
 
@@ -97,65 +100,63 @@ public final class Canvas {
         cairo_pattern_destroy(pattern)
     }
 
-    /// Draws one line of text; `anchor` 0 = left edge at x, 0.5 = centred, 1 = right edge.
+    /// Draws text set by Pango with its first baseline at `y`; returns the height its lines take.
+    ///
+    /// Without `width`, one line: `anchor` 0 puts its left edge at `x`, 0.5 its centre, 1 its right edge. With
+    /// `width`, the text is wrapped to a box that wide, placed by `anchor` the same way and aligned in it by
+    /// `anchor` too, at most `lines` lines (nil: every line it takes); the last line kept ends in an ellipsis
+    /// when the text is longer and `ellipsize` allows (never for consent text or prices: give them the lines).
+    @discardableResult
     func text(
         _ string: String, x: Double, y: Double, size: Double, color: Color, bold: Bool = false, anchor: Double = 0,
-        tracking: Double = 0
-    ) {
-        cairo_select_font_face(
-            cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
-        cairo_set_font_size(cr, size)
+        tracking: Double = 0, width: Double? = nil, lines: Int? = 1, ellipsize: Bool = true
+    ) -> Double {
+        let set = setter.prepare(
+            string, size: size, bold: bold, width: width, lines: lines, ellipsize: ellipsize, align: anchor,
+            tracking: tracking)
+        // Whole-pixel origins keep text crisp and its position independent of layout rounding.
+        let left = (x - (width ?? set.logical.width) * anchor).rounded()
+        let top = (y - set.baseline).rounded()
         color.set(on: cr)
-        if tracking == 0 {
-            var extents = cairo_text_extents_t()
-            cairo_text_extents(cr, string, &extents)
-            // Whole-pixel origins keep text crisp and its position independent of layout rounding.
-            let left = (x - extents.x_advance * anchor).rounded()
-            cairo_move_to(cr, left, y.rounded())
-            cairo_show_text(cr, string)
-            record(
-                .text(string), x: left + extents.x_bearing, y: y + extents.y_bearing, width: extents.width,
-                height: extents.height)
-            return
-        }
-        // Letter-spaced text (brand marks): advance glyph by glyph.
-        var total = 0.0
-        var extents = cairo_text_extents_t()
-        for character in string {
-            cairo_text_extents(cr, String(character), &extents)
-            total += extents.x_advance + tracking
-        }
-        var pen = x - (total - tracking) * anchor
-        record(.text(string), x: pen, y: y - size * 0.75, width: total - tracking, height: size * 0.75)
-        for character in string {
-            cairo_move_to(cr, pen.rounded(), y.rounded())
-            cairo_show_text(cr, String(character))
-            cairo_text_extents(cr, String(character), &extents)
-            pen += extents.x_advance + tracking
-        }
+        setter.show(x: left, y: top)
+        record(
+            .text(string), x: left + set.ink.x, y: top + set.ink.y, width: set.ink.width, height: set.ink.height)
+        return set.logical.height
     }
 
-    /// The advance width of `string` at `size`.
+    /// Draws a paragraph wrapped by Pango to `width` with its top at `top` (every line it takes, none cut, unless
+    /// `lines` bounds them: then the last one kept is ellipsized); returns the height it takes.
+    @discardableResult
+    func paragraph(
+        _ string: String, x: Double, top: Double, width: Double, size: Double, color: Color, bold: Bool = false,
+        align: Double = 0, lines: Int? = nil
+    ) -> Double {
+        let set = setter.prepare(
+            string, size: size, bold: bold, width: width, lines: lines, ellipsize: lines != nil, align: align,
+            tracking: 0)
+        let left = x.rounded()
+        let y = top.rounded()
+        color.set(on: cr)
+        setter.show(x: left, y: y)
+        record(.text(string), x: left + set.ink.x, y: y + set.ink.y, width: set.ink.width, height: set.ink.height)
+        return set.logical.height
+    }
+
+    /// The advance width of `string` on one line at `size`.
     func textWidth(_ string: String, size: Double, bold: Bool = false) -> Double {
-        cairo_select_font_face(
-            cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
-        cairo_set_font_size(cr, size)
-        var extents = cairo_text_extents_t()
-        cairo_text_extents(cr, string, &extents)
-        return extents.x_advance
+        setter.prepare(
+            string, size: size, bold: bold, width: nil, lines: 1, ellipsize: false, align: 0, tracking: 0
+        ).logical.width
     }
 
-    /// `string` shortened with an ellipsis until it fits `width` at `size` (names from the catalogue
-    /// can be long; the layout must never overflow).
-    func fitted(_ string: String, width: Double, size: Double, bold: Bool = false) -> String {
-        guard textWidth(string, size: size, bold: bold) > width else { return string }
-        var characters = Array(string)
-        while !characters.isEmpty {
-            characters.removeLast()
-            let candidate = String(characters).trimmingTrailingSpaces + "…"
-            if textWidth(candidate, size: size, bold: bold) <= width { return candidate }
-        }
-        return ""
+    /// The height `string` takes wrapped to `width` at `size` (as ``text(_:x:y:size:color:bold:anchor:tracking:width:lines:ellipsize:)``
+    /// would draw it), and how many lines.
+    func textHeight(
+        _ string: String, width: Double, size: Double, bold: Bool = false, lines: Int? = nil
+    ) -> (height: Double, lines: Int) {
+        let set = setter.prepare(
+            string, size: size, bold: bold, width: width, lines: lines, ellipsize: true, align: 0, tracking: 0)
+        return (set.logical.height, set.lines)
     }
 
     /// Encodes the canvas as PNG (Cairo's encoder).
@@ -202,14 +203,6 @@ extension [LayoutBox] {
             if case .area(let id) = box.kind, box.contains(x: x, y: y) { return id }
         }
         return nil
-    }
-}
-
-extension String {
-    fileprivate var trimmingTrailingSpaces: String {
-        var copy = self
-        while copy.last == " " { copy.removeLast() }
-        return copy
     }
 }
 

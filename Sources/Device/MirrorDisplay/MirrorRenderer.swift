@@ -99,8 +99,8 @@ public final class MirrorRenderer {
         let middle = Double(canvas.height) / 2
         canvas.text(title, x: width / 2, y: middle, size: 56 * unit, color: .white, anchor: 0.5)
         canvas.text(
-            canvas.fitted(detail, width: width - 120 * unit, size: 32 * unit), x: width / 2, y: middle + 70 * unit,
-            size: 32 * unit, color: Color(1, 1, 1, 0.6), anchor: 0.5)
+            detail, x: width / 2, y: middle + 70 * unit,
+            size: 32 * unit, color: Color(1, 1, 1, 0.6), anchor: 0.5, width: width - 120 * unit)
     }
 
     private func drawOverlay(_ overlay: Overlay) {
@@ -133,9 +133,9 @@ public final class MirrorRenderer {
             radius: 14 * unit, color: Color(0, 0, 0, 0.7))
         for (index, line) in lines.enumerated() {
             canvas.text(
-                canvas.fitted(line, width: cardWidth - 40 * unit, size: size), x: cardX + 20 * unit,
+                line, x: cardX + 20 * unit,
                 y: cardY + 14 * unit + Double(index + 1) * lineHeight - 8 * unit, size: size,
-                color: Color(0.75, 1, 0.8, 0.95))
+                color: Color(0.75, 1, 0.8, 0.95), width: cardWidth - 40 * unit)
         }
     }
 

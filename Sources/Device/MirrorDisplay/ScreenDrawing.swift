@@ -92,25 +92,32 @@ extension MirrorRenderer {
 
     func drawConsent(clipSeconds: Int, keepHours: Int, _ l: Layout) {
         let unit = l.unit
-        let top = l.sheetTop(height: 820 * unit)
-        drawBrand(unit: unit)
-        canvas.roundedRectangle(
-            x: l.sheetX, y: top, width: l.sheetWidth, height: 820 * unit, radius: 36 * unit, color: Palette.sheet)
         let left = l.sheetX + 60 * unit
-        canvas.text("Record this look?", x: left, y: top + 120 * unit, size: 58 * unit, color: .white, bold: true)
-        let lines = [
+        let textWidth = l.sheetWidth - 120 * unit
+        // What the shopper agrees to, sentence by sentence, wrapped by Pango and never cut: the sheet grows to
+        // hold it.
+        let sentences = [
             "The mirror films you for \(clipSeconds) seconds while you turn.",
             "Only you can watch it, here on this mirror.",
-            "It is deleted \(keepHours) hours after you leave,",
-            "unless you save it to your profile.",
+            "It is deleted \(keepHours) hours after you leave, unless you save it to your profile.",
             "No face recognition. Nothing is shared without your OK.",
         ]
-        for (index, line) in lines.enumerated() {
-            canvas.text(
-                canvas.fitted(line, width: l.sheetWidth - 120 * unit, size: 34 * unit), x: left,
-                y: top + (220 + Double(index) * 62) * unit, size: 34 * unit, color: Palette.muted)
+        let size = 34 * unit
+        let gap = 14 * unit
+        let heights = sentences.map { canvas.textHeight($0, width: textWidth, size: size).height }
+        let textHeight = heights.reduce(0, +) + gap * Double(sentences.count - 1)
+        let sheetHeight = 420 * unit + textHeight
+        let top = l.sheetTop(height: sheetHeight)
+        drawBrand(unit: unit)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: sheetHeight, radius: 36 * unit, color: Palette.sheet)
+        canvas.text("Record this look?", x: left, y: top + 120 * unit, size: 58 * unit, color: .white, bold: true)
+        var y = top + 170 * unit
+        for (sentence, height) in zip(sentences, heights) {
+            canvas.paragraph(sentence, x: left, top: y, width: textWidth, size: size, color: Palette.muted)
+            y += height + gap
         }
-        let buttonY = top + 620 * unit
+        let buttonY = top + sheetHeight - 200 * unit
         let buttonWidth = (l.sheetWidth - 180 * unit) / 2
         button(
             ButtonID.decline, "No, thanks", x: left, y: buttonY, width: buttonWidth, height: 120 * unit, unit: unit,
@@ -211,11 +218,11 @@ extension MirrorRenderer {
             big.map { canvas.textWidth($0, size: 64 * unit, bold: true) + 4 * unit * Double($0.count) } ?? 220 * unit
         let width = l.sheetWidth - 100 * unit - side - 30 * unit
         canvas.text(
-            canvas.fitted(title, width: width, size: 34 * unit, bold: true), x: left, y: top + 70 * unit,
-            size: 34 * unit, color: .white, bold: true)
+            title, x: left, y: top + 70 * unit,
+            size: 34 * unit, color: .white, bold: true, width: width)
         canvas.text(
-            canvas.fitted(line, width: width, size: 26 * unit), x: left, y: top + 118 * unit, size: 26 * unit,
-            color: Palette.muted)
+            line, x: left, y: top + 118 * unit, size: 26 * unit,
+            color: Palette.muted, width: width)
         let right = l.sheetX + l.sheetWidth - 50 * unit
         if let big {
             canvas.text(
@@ -266,16 +273,16 @@ extension MirrorRenderer {
         let left = x + side + 40 * unit
         let width = l.sheetX + l.sheetWidth - 40 * unit - left
         canvas.text(
-            canvas.fitted("This look on your phone", width: width, size: 34 * unit, bold: true), x: left,
-            y: top + 90 * unit, size: 34 * unit, color: .white, bold: true)
+            "This look on your phone", x: left,
+            y: top + 90 * unit, size: 34 * unit, color: .white, bold: true, width: width)
         canvas.text(
-            canvas.fitted("Scan, then type the PIN", width: width, size: 28 * unit), x: left, y: top + 140 * unit,
-            size: 28 * unit, color: Palette.muted)
+            "Scan, then type the PIN", x: left, y: top + 140 * unit,
+            size: 28 * unit, color: Palette.muted, width: width)
         let pin = link.pin.count == 6 ? "\(link.pin.prefix(3)) \(link.pin.suffix(3))" : link.pin
         canvas.text(
             pin, x: left, y: top + 250 * unit, size: 72 * unit, color: Palette.gold, bold: true, tracking: 4 * unit)
         canvas.text(
-            canvas.fitted("For \(link.minutes) minutes, this look only", width: width, size: 26 * unit),
-            x: left, y: top + 330 * unit, size: 26 * unit, color: Palette.muted)
+            "For \(link.minutes) minutes, this look only",
+            x: left, y: top + 330 * unit, size: 26 * unit, color: Palette.muted, width: width)
     }
 }

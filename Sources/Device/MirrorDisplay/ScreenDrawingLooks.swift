@@ -52,7 +52,11 @@ extension MirrorRenderer {
             let widest = max(
                 canvas.textWidth(title, size: 30 * unit, bold: picked), canvas.textWidth(garments, size: 24 * unit))
             let chipWidth = min(cell.width - 40 * unit, widest + 60 * unit)
-            let chipHeight = (garments.isEmpty ? 60 : 96) * unit
+            // The garments wrap (Pango) to two lines before anything is cut.
+            let words =
+                garments.isEmpty
+                ? 0 : canvas.textHeight(garments, width: chipWidth - 40 * unit, size: 24 * unit, lines: 2).height
+            let chipHeight = (garments.isEmpty ? 60 * unit : 68 * unit + words)
             let chipY =
                 cell.y + cell.height - (cell.y + cell.height >= l.height - 1 ? 260 : 100) * unit
                 - (chipHeight - 60 * unit)
@@ -60,13 +64,14 @@ extension MirrorRenderer {
                 x: cell.x + (cell.width - chipWidth) / 2, y: chipY, width: chipWidth, height: chipHeight,
                 radius: 30 * unit, color: picked ? Palette.gold : Palette.sheet)
             canvas.text(
-                canvas.fitted(title, width: chipWidth - 40 * unit, size: 30 * unit, bold: picked),
+                title,
                 x: cell.x + cell.width / 2, y: chipY + 41 * unit, size: 30 * unit, color: picked ? Palette.ink : .white,
-                bold: picked, anchor: 0.5)
+                bold: picked, anchor: 0.5, width: chipWidth - 40 * unit)
             if !garments.isEmpty {
-                canvas.text(
-                    canvas.fitted(garments, width: chipWidth - 40 * unit, size: 24 * unit), x: cell.x + cell.width / 2,
-                    y: chipY + 78 * unit, size: 24 * unit, color: picked ? Palette.ink : Palette.muted, anchor: 0.5)
+                canvas.paragraph(
+                    garments, x: cell.x + (cell.width - chipWidth) / 2 + 20 * unit, top: chipY + 52 * unit,
+                    width: chipWidth - 40 * unit, size: 24 * unit, color: picked ? Palette.ink : Palette.muted,
+                    align: 0.5, lines: 2)
             }
         }
         button(
@@ -90,8 +95,8 @@ extension MirrorRenderer {
             }
         canvas.text(title, x: left, y: top + 86 * unit, size: 44 * unit, color: .white, bold: true)
         canvas.text(
-            canvas.fitted(hint, width: inner, size: 26 * unit), x: left, y: top + 136 * unit, size: 26 * unit,
-            color: Palette.muted)
+            hint, x: left, y: top + 136 * unit, size: 26 * unit,
+            color: Palette.muted, width: inner)
         canvas.roundedRectangle(
             x: left, y: top + 170 * unit, width: inner, height: 96 * unit, radius: 20 * unit, color: Palette.quiet)
         if !entry.typed.isEmpty {
@@ -101,8 +106,8 @@ extension MirrorRenderer {
         }
         if let message = entry.message {
             canvas.text(
-                canvas.fitted(message, width: inner, size: 28 * unit), x: left + inner / 2, y: top + 316 * unit,
-                size: 28 * unit, color: Palette.gold, anchor: 0.5)
+                message, x: left + inner / 2, y: top + 316 * unit,
+                size: 28 * unit, color: Palette.gold, anchor: 0.5, width: inner)
         }
         // Ten keys across; the last row ends with a wide delete key.
         let gap = 10 * unit
@@ -149,8 +154,8 @@ extension MirrorRenderer {
         // Recognised garments as chips on one line; what does not fit is summed up.
         var chipX = left
         for (index, name) in suggestions.recognised.enumerated() {
-            let label = canvas.fitted(name, width: inner / 2, size: 30 * unit)
-            let chipWidth = canvas.textWidth(label, size: 30 * unit) + 48 * unit
+            let labelWidth = min(canvas.textWidth(name, size: 30 * unit), inner / 2)
+            let chipWidth = labelWidth + 48 * unit
             let remaining = suggestions.recognised.count - index
             if chipX + chipWidth > left + inner - (remaining > 1 ? 120 * unit : 0) {
                 canvas.text("+\(remaining)", x: chipX + 10 * unit, y: top + 152 * unit, size: 30 * unit, color: .white)
@@ -159,7 +164,9 @@ extension MirrorRenderer {
             canvas.roundedRectangle(
                 x: chipX, y: top + 110 * unit, width: chipWidth, height: 60 * unit, radius: 30 * unit,
                 color: Palette.quiet)
-            canvas.text(label, x: chipX + 24 * unit, y: top + 152 * unit, size: 30 * unit, color: .white)
+            canvas.text(
+                name, x: chipX + 24 * unit, y: top + 152 * unit, size: 30 * unit, color: .white,
+                width: labelWidth + 1)
             chipX += chipWidth + 16 * unit
         }
         canvas.text("Picked for you", x: left, y: top + 250 * unit, size: 40 * unit, color: .white, bold: true)
@@ -175,10 +182,8 @@ extension MirrorRenderer {
         let cards = Array(suggestions.cards.prefix(3))
         if cards.isEmpty {
             canvas.text(
-                canvas.fitted(
-                    "Suggestions follow what you try on: stand back so the mirror sees it", width: inner,
-                    size: 30 * unit),
-                x: left, y: top + 330 * unit, size: 30 * unit, color: Palette.muted)
+                "Suggestions follow what you try on: stand back so the mirror sees it",
+                x: left, y: top + 330 * unit, size: 30 * unit, color: Palette.muted, width: inner)
         }
         let gap = 24 * unit
         let cardWidth = (inner - 2 * gap) / 3
@@ -202,8 +207,13 @@ extension MirrorRenderer {
         let height = 520 * unit - shrink
         canvas.roundedRectangle(
             x: x, y: y, width: width, height: height, radius: 24 * unit, color: Color(1, 1, 1, 0.08))
+        let pad = 20 * unit
+        // The name on up to two lines (wrapped by Pango, never cut mid-word while it fits two): the photo gives
+        // up the second line's height.
+        let name = canvas.textHeight(card.name, width: width - 2 * pad, size: 26 * unit, bold: true, lines: 2)
+        let nameExtra = name.height - canvas.textHeight("A", width: width, size: 26 * unit, bold: true).height
         // The product photo on its white studio background; the main colour when there is no photo.
-        let photoHeight = 190 * unit - shrink
+        let photoHeight = 190 * unit - shrink - nameExtra
         canvas.roundedRectangle(
             x: x + 16 * unit, y: y + 16 * unit, width: width - 32 * unit, height: photoHeight, radius: 16 * unit,
             color: card.photo == nil ? Color(hex: card.colours.first ?? 0x444444) : Color(hex: 0xF7F7F5))
@@ -237,29 +247,17 @@ extension MirrorRenderer {
         canvas.record(
             .button(ButtonID.favourite(card.sku)), x: x + width - 44 * unit - heart, y: y + 44 * unit - heart,
             width: 2 * heart, height: 2 * heart)
-        let pad = 20 * unit
-        var lineY = y + photoHeight + 60 * unit
-        canvas.text(
-            canvas.fitted(card.name, width: width - 2 * pad, size: 26 * unit, bold: true), x: x + pad, y: lineY,
-            size: 26 * unit, color: .white, bold: true)
-        lineY += 34 * unit
+        let nameTop = y + 16 * unit + photoHeight + 20 * unit
+        canvas.paragraph(
+            card.name, x: x + pad, top: nameTop, width: width - 2 * pad, size: 26 * unit, color: .white, bold: true,
+            lines: 2)
+        var lineY = nameTop + name.height + 26 * unit
         canvas.text(card.price, x: x + pad, y: lineY, size: 26 * unit, color: Palette.gold)
-        lineY += 34 * unit
-        // The reason on up to two lines, broken between words.
-        var first = ""
-        var words = card.reason.split(separator: " ").map(String.init)
-        while let word = words.first,
-            canvas.textWidth(first.isEmpty ? word : "\(first) \(word)", size: 22 * unit) <= width - 2 * pad
-        {
-            first = first.isEmpty ? word : "\(first) \(word)"
-            words.removeFirst()
-        }
-        for (index, line) in [first, words.joined(separator: " ")].enumerated() where !line.isEmpty {
-            canvas.text(
-                canvas.fitted(line, width: width - 2 * pad, size: 22 * unit), x: x + pad,
-                y: lineY + Double(index) * 28 * unit, size: 22 * unit, color: Palette.muted)
-        }
-        lineY += 28 * unit
+        // The reason on up to two lines, wrapped by Pango.
+        canvas.paragraph(
+            card.reason, x: x + pad, top: lineY + 12 * unit, width: width - 2 * pad, size: 22 * unit,
+            color: Palette.muted, lines: 2)
+        lineY += 62 * unit
         // Sizes: in stock bright, out of stock dimmed, the shopper's ringed in gold; tap one to choose it.
         var sizeX = x + pad
         let sizeY = lineY + 20 * unit
@@ -319,9 +317,9 @@ extension MirrorRenderer {
             bold: true, anchor: 0.5)
         for (index, line) in lines.enumerated() {
             canvas.text(
-                canvas.fitted(line, width: l.width - 120 * unit, size: 30 * unit), x: l.width / 2,
+                line, x: l.width / 2,
                 y: l.height * 0.62 + (150 + Double(index) * 46) * unit, size: 30 * unit, color: Palette.muted,
-                anchor: 0.5)
+                anchor: 0.5, width: l.width - 120 * unit)
         }
     }
 
@@ -337,8 +335,8 @@ extension MirrorRenderer {
             "Someone is on the way", x: l.width / 2, y: top + 240 * unit, size: 52 * unit, color: .white, bold: true,
             anchor: 0.5)
         canvas.text(
-            canvas.fitted(request, width: l.sheetWidth - 120 * unit, size: 36 * unit), x: l.width / 2,
-            y: top + 320 * unit, size: 36 * unit, color: Palette.muted, anchor: 0.5)
+            request, x: l.width / 2,
+            y: top + 320 * unit, size: 36 * unit, color: Palette.muted, anchor: 0.5, width: l.sheetWidth - 120 * unit)
     }
 
     func progressBar(_ progress: Double, x: Double, y: Double, width: Double, unit: Double) {
@@ -360,9 +358,9 @@ extension MirrorRenderer {
         var size = min(40 * unit, height * 0.36)
         while size > 18 * unit, canvas.textWidth(label, size: size, bold: primary) > width - 32 * unit { size -= unit }
         canvas.text(
-            canvas.fitted(label, width: width - 32 * unit, size: size, bold: primary), x: x + width / 2,
+            label, x: x + width / 2,
             y: y + height / 2 + size * 0.36, size: size, color: primary ? Palette.ink : .white, bold: primary,
-            anchor: 0.5)
+            anchor: 0.5, width: width - 32 * unit)
         canvas.record(.button(id), x: x, y: y, width: width, height: height)
     }
 }

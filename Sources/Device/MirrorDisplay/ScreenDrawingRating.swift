@@ -19,8 +19,9 @@ extension MirrorRenderer {
             "How was your visit?", x: l.width / 2, y: top + 110 * unit, size: 56 * unit, color: .white, bold: true,
             anchor: 0.5)
         canvas.text(
-            canvas.fitted("One tap, no names. It helps the store.", width: l.sheetWidth - 100 * unit, size: 32 * unit),
-            x: l.width / 2, y: top + 170 * unit, size: 32 * unit, color: Palette.muted, anchor: 0.5)
+            "One tap, no names. It helps the store.",
+            x: l.width / 2, y: top + 170 * unit, size: 32 * unit, color: Palette.muted, anchor: 0.5,
+            width: l.sheetWidth - 100 * unit)
         let inner = l.sheetWidth - 60 * unit
         let cell = inner / 5
         let radius = min(cell * 0.42, 80 * unit)
@@ -29,8 +30,8 @@ extension MirrorRenderer {
             let y = top + 300 * unit
             drawFace(face, x: x, y: y, radius: radius)
             canvas.text(
-                canvas.fitted(Self.ratingWords[face - 1], width: cell - 10 * unit, size: 30 * unit), x: x,
-                y: y + radius + 56 * unit, size: 30 * unit, color: .white, anchor: 0.5)
+                Self.ratingWords[face - 1], x: x,
+                y: y + radius + 56 * unit, size: 30 * unit, color: .white, anchor: 0.5, width: cell - 10 * unit)
             // The face and its word are one target, taller than the face alone.
             canvas.record(
                 .button(ButtonID.rate(face)), x: x - cell / 2, y: y - radius - 20 * unit, width: cell,

@@ -229,6 +229,10 @@ private struct Scratch {
                 "unknown panel key", Scratch.config, Scratch.profile + "\n  colour: red\n",
                 ["panel.colour", "unknown key"]
             ),
+            (
+                "a panel below the floor", Scratch.config, Scratch.profile + "\n  bottom_mm: -40\n",
+                ["panel.bottom_mm", "out of range", "0.0 to 2500.0"]
+            ),
         ] as [(String, String, String?, [String])])
     func badFilesGiveOneLineNamingKeyAndFix(_ what: String, config: String, profile: String?, fragments: [String])
         throws
@@ -239,6 +243,19 @@ private struct Scratch {
         for fragment in fragments {
             #expect(message.contains(fragment), "\(what): '\(fragment)' not in: \(message)")
         }
+    }
+
+    /// Where the panel hangs: 2 m standing on the floor unless the profile says otherwise; the width follows
+    /// from the height and the pixels' aspect unless given.
+    @Test func thePanelsPlacementIsReadInMillimetres() throws {
+        let scratch = try Scratch()
+        let plain = try DeviceProfile.parse(
+            Scratch.profile, path: "\(scratch.folder)/profile.yaml", stateDirectory: "state")
+        #expect(plain.panel.heightMM == 2000 && plain.panel.bottomMM == 0 && plain.panel.widthMM == nil)
+        let hung = try DeviceProfile.parse(
+            Scratch.profile + "\n  width_mm: 1210\n  height_mm: 680\n  bottom_mm: 600\n",
+            path: "\(scratch.folder)/profile.yaml", stateDirectory: "state")
+        #expect(hung.panel.widthMM == 1210 && hung.panel.heightMM == 680 && hung.panel.bottomMM == 600)
     }
 
     @Test func privacyMasksAreReadAsFractionsOfTheFrame() throws {

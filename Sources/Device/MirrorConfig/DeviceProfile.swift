@@ -52,6 +52,12 @@ public struct DeviceProfile: Sendable, Equatable {
         public var pixelFormat: PanelPixelFormat
         /// Show the camera image flipped left-right, as a mirror does.
         public var mirror: Bool
+        /// The visible picture's size in millimetres (`width_mm` absent or 0: from `height_mm` and the pixels' aspect)
+        /// and its bottom edge's height above the floor (`bottom_mm`): the layout keeps every control within reach
+        /// from them.
+        public var widthMM: Double?
+        public var heightMM: Double = 2000
+        public var bottomMM: Double = 0
     }
 
     /// The touch sensor on the glass.
@@ -145,7 +151,10 @@ public struct DeviceProfile: Sendable, Equatable {
             width: try pan.int("width", default: 1080, in: 64...8192),
             height: try pan.int("height", default: 1920, in: 64...8192),
             pixelFormat: PanelPixelFormat(rawValue: formatName)!,
-            mirror: try pan.bool("mirror", default: true))
+            mirror: try pan.bool("mirror", default: true),
+            widthMM: try pan.double("width_mm", default: 0, in: 0...5000).nonZero,
+            heightMM: try pan.double("height_mm", default: 2000, in: 100...5000),
+            bottomMM: try pan.double("bottom_mm", default: 0, in: 0...2500))
         try pan.finish()
         var touch = Touch(device: .none, rotation: 0)
         if var section = try fields.section("touch") {
@@ -255,4 +264,9 @@ func readText(_ path: String, what: String) throws(ConfigError) -> String {
 func resolve(_ path: String, against base: String) -> String {
     let joined = path.hasPrefix("/") ? path : (base.isEmpty ? path : "\(base)/\(path)")
     return URL(fileURLWithPath: joined).standardizedFileURL.path
+}
+
+extension Double {
+    /// Nil for zero (a size given as 0 means "work it out").
+    fileprivate var nonZero: Double? { self == 0 ? nil : self }
 }

@@ -211,7 +211,9 @@ public struct Daemon: Sendable {
                 masker: try Self.privacyMasker(profile.camera.privacyMasks, logger: logger)),
             DisplayService(
                 bus: state.bus, framebuffer: state.framebuffer, rotation: profile.camera.rotation,
-                mirror: profile.panel.mirror, stats: state.displayStats, scene: parts.scene,
+                mirror: profile.panel.mirror,
+                placement: (profile.panel.widthMM, profile.panel.heightMM, profile.panel.bottomMM),
+                stats: state.displayStats, scene: parts.scene,
                 diagnosticsDetail: { [captureStats = state.captureStats, profile] in
                     let camera = captureStats.report(device: "")
                     return [

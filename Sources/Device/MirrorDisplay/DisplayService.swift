@@ -106,6 +106,8 @@ public struct DisplayService: Service {
     let framebuffer: any Framebuffer
     let rotation: Int
     let mirror: Bool
+    /// Where the panel hangs, by its size in millimetres (nil: a floor-standing 2 m mirror).
+    let placement: (widthMM: Double?, heightMM: Double, bottomMM: Double)?
     let stats: DisplayStats
     let logger: Logger
     /// What to draw over (or instead of) the camera image.
@@ -118,7 +120,8 @@ public struct DisplayService: Service {
     let staleAfter: Duration
 
     public init(
-        bus: FrameBus, framebuffer: any Framebuffer, rotation: Int, mirror: Bool, stats: DisplayStats,
+        bus: FrameBus, framebuffer: any Framebuffer, rotation: Int, mirror: Bool,
+        placement: (widthMM: Double?, heightMM: Double, bottomMM: Double)? = nil, stats: DisplayStats,
         scene: DisplayScene = DisplayScene(), diagnosticsDetail: @escaping @Sendable () -> [String] = { [] },
         staleAfter: Duration = .milliseconds(1500),
         cameraProblem: @escaping @Sendable () -> String? = { nil }, logger: Logger
@@ -127,6 +130,7 @@ public struct DisplayService: Service {
         self.framebuffer = framebuffer
         self.rotation = rotation
         self.mirror = mirror
+        self.placement = placement
         self.stats = stats
         self.scene = scene
         self.diagnosticsDetail = diagnosticsDetail
@@ -154,7 +158,8 @@ public struct DisplayService: Service {
     private func watchForLostCamera() async throws {
         let geometry = framebuffer.geometry
         let renderer = MirrorRenderer(
-            width: geometry.width, height: geometry.height, rotation: rotation, mirror: mirror)
+            width: geometry.width, height: geometry.height, rotation: rotation, mirror: mirror,
+            placement: panelPlacement(geometry))
         let started = MonotonicInstant.now()
         var showing = false
         while !Task.isCancelled {
@@ -174,6 +179,15 @@ public struct DisplayService: Service {
         }
     }
 
+    /// Where the panel hangs, in millimetres, for a panel of `geometry`'s pixels.
+    private func panelPlacement(_ geometry: FramebufferGeometry) -> PanelPlacement? {
+        placement.map { given in
+            PanelPlacement(
+                widthMM: given.widthMM ?? given.heightMM * Double(geometry.width) / Double(geometry.height),
+                heightMM: given.heightMM, bottomMM: given.bottomMM)
+        }
+    }
+
     /// The staff panel's lines, or nil while it is off.
     private func diagnosticsLines() -> [String]? {
         guard scene.diagnostics else { return nil }
@@ -188,7 +202,8 @@ public struct DisplayService: Service {
     private func show(_ frames: AsyncStream<Frame>) async throws {
         let geometry = framebuffer.geometry
         let renderer = MirrorRenderer(
-            width: geometry.width, height: geometry.height, rotation: rotation, mirror: mirror)
+            width: geometry.width, height: geometry.height, rotation: rotation, mirror: mirror,
+            placement: panelPlacement(geometry))
         let decoder = try FrameDecoder()
         let decoded = PixelBuffer()
         renderer.drawMessage("Starting camera", detail: "One moment")

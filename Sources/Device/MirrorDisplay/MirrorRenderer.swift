@@ -9,6 +9,8 @@ public final class MirrorRenderer {
     public let canvas: Canvas
     public let rotation: Int
     public let mirror: Bool
+    /// Where the panel hangs: the layout keeps controls within reach from it.
+    public let placement: PanelPlacement
     private var frameSurface: OpaquePointer?
     private var frameKey: (UnsafeMutableRawPointer, Int, Int, Int)?
 
@@ -24,11 +26,12 @@ public final class MirrorRenderer {
         }
     }
 
-    public init(width: Int, height: Int, rotation: Int, mirror: Bool) {
+    public init(width: Int, height: Int, rotation: Int, mirror: Bool, placement: PanelPlacement? = nil) {
         precondition([0, 90, 180, 270].contains(rotation))
         canvas = Canvas(width: width, height: height)
         self.rotation = rotation
         self.mirror = mirror
+        self.placement = placement ?? .floorStanding(width: width, height: height)
     }
 
     deinit {

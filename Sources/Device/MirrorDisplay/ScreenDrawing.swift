@@ -17,7 +17,7 @@ extension MirrorRenderer {
         } else {
             canvas.verticalGradient(y: 0, height: height, top: Color(hex: 0x1B1A1F), bottom: Color(hex: 0x0B0B0D))
         }
-        let layout = Layout(width: width, height: height, unit: unit)
+        let layout = Layout(width: width, height: height, unit: unit, reach: placement.reachRows(height: canvas.height))
         switch screen {
         case .attract: drawAttract(layout)
         case .live(let hint): drawLiveHint(hint, layout)
@@ -43,16 +43,27 @@ extension MirrorRenderer {
         draw(screen, images: live.map { [$0] } ?? [])
     }
 
-    /// The panel's proportions: sheets are at most 1000 units wide and sit at the bottom, so the same
-    /// layout works portrait (1080x1920 first, 720x1280) and landscape (1920x1080).
+    /// The panel's proportions and reach: sheets are at most 1000 units wide and sit low, with their controls
+    /// within reach (see ``PanelPlacement``), so the same layout works portrait (1080x1920 first, 720x1280) and
+    /// landscape (1920x1080).
     struct Layout {
         let width: Double
         let height: Double
         let unit: Double
+        /// The pixel rows a shopper reaches, standing or from a wheelchair.
+        let reach: ClosedRange<Double>
         var sheetWidth: Double { min(width - 120 * unit, 1000 * unit) }
         var sheetX: Double { (width - sheetWidth) / 2 }
-        /// The top of a bottom sheet of the given height, 60 units above the bottom edge.
-        func sheetTop(height sheet: Double) -> Double { height - sheet - 60 * unit }
+        /// The lowest a control's bottom edge may sit: the bottom of the reach, or 60 units above the panel's
+        /// bottom edge when that is higher.
+        var controlsBottom: Double { min(height - 60 * unit, reach.upperBound) }
+        /// The top of a low sheet of the given height: its bottom 30 units below the lowest control (its
+        /// buttons sit at least that far inside it), never below 60 units above the panel's edge.
+        func sheetTop(height sheet: Double) -> Double {
+            min(height - 60 * unit, controlsBottom + 30 * unit) - sheet
+        }
+        /// The top of a control `tall` units high whose bottom is the lowest within reach.
+        func lowestControlTop(_ tall: Double) -> Double { controlsBottom - tall * unit }
     }
 
     func drawAttract(_ l: Layout) {
@@ -86,7 +97,7 @@ extension MirrorRenderer {
         // Finish, low on the right (within reach from a wheelchair, clear of the hint): the rating screen, then
         // the visit ends.
         button(
-            ButtonID.finish, "Finish", x: l.width - 260 * unit, y: l.height - 270 * unit, width: 220 * unit,
+            ButtonID.finish, "Finish", x: l.width - 260 * unit, y: l.lowestControlTop(96), width: 220 * unit,
             height: 96 * unit, unit: unit, primary: false)
     }
 
@@ -139,7 +150,7 @@ extension MirrorRenderer {
             "Get ready to turn slowly", x: l.width / 2, y: middle + 290 * unit, size: 44 * unit, color: .white,
             anchor: 0.5)
         button(
-            ButtonID.cancel, "Cancel", x: l.width / 2 - 150 * unit, y: l.height - 200 * unit, width: 300 * unit,
+            ButtonID.cancel, "Cancel", x: l.width / 2 - 150 * unit, y: l.lowestControlTop(96), width: 300 * unit,
             height: 96 * unit, unit: unit, primary: false)
     }
 

@@ -75,7 +75,7 @@ extension MirrorRenderer {
             }
         }
         button(
-            ButtonID.done, "Done", x: l.width / 2 - 150 * unit, y: l.height - 150 * unit, width: 300 * unit,
+            ButtonID.done, "Done", x: l.width / 2 - 150 * unit, y: l.lowestControlTop(96), width: 300 * unit,
             height: 96 * unit, unit: unit, primary: true)
     }
 
@@ -231,9 +231,11 @@ extension MirrorRenderer {
                 canvas.circle(x: swatchX, y: swatchY, radius: radius + 2 * unit, color: .white)
                 canvas.circle(x: swatchX, y: swatchY, radius: radius, color: Color(hex: colour))
                 if index > 0, index < card.colourSKUs.count {
+                    // The touch target is 44 units square around the swatch, wider than what is drawn.
+                    let target = 44 * unit
                     canvas.record(
-                        .button(ButtonID.colour(card.sku, card.colourSKUs[index])), x: swatchX - radius - 4 * unit,
-                        y: swatchY - radius - 4 * unit, width: 2 * radius + 8 * unit, height: 2 * radius + 8 * unit)
+                        .button(ButtonID.colour(card.sku, card.colourSKUs[index])), x: swatchX - target / 2,
+                        y: swatchY - target / 2, width: target, height: target)
                 }
                 swatchX += 2 * radius + 16 * unit
             }

@@ -114,6 +114,14 @@ import Testing
         #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
         #expect(try await ctl(daemon, "ui", "press", "suggestions").status == 0)
         try await until(daemon, "the loyalty code button") { try await ui(daemon).buttons.contains("loyalty") }
+        // `ui state --json` names every control with its text and rectangle: on the 2 m demo panel each one sits
+        // 380-1220 mm above the floor (rows 749 to 1555 of 1920).
+        let controls = try #require(try await ui(daemon).controls)
+        let loyalty = try #require(controls.first { $0.id == "loyalty" })
+        #expect(loyalty.text == "Loyalty code" && loyalty.width > 44 && loyalty.height >= 44)
+        for control in controls {
+            #expect(control.y >= 749 && control.y + control.height <= 1556, "\(control) is out of reach")
+        }
         #expect(try await ctl(daemon, "ui", "press", "key:A").status != 0, "keys only work on the keyboard")
         #expect(try await ctl(daemon, "ui", "press", "loyalty").status == 0)
         try await until(daemon, "the keyboard") { try await ui(daemon).buttons.contains("key:Q") }

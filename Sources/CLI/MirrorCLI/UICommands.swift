@@ -9,6 +9,12 @@ func describe(_ ui: UIReport) -> String {
     lines.append("clips        \(ui.clips.isEmpty ? "none" : ui.clips.map(String.init).joined(separator: ", "))")
     lines.append("buttons      \(ui.buttons.isEmpty ? "none" : ui.buttons.joined(separator: ", "))")
     lines.append("diagnostics  \(ui.diagnostics ? "on" : "off")")
+    for (index, control) in (ui.controls ?? []).enumerated() {
+        let text = control.text.isEmpty ? "" : "  \"\(control.text)\""
+        lines.append(
+            (index == 0 ? "controls     " : "             ")
+                + "\(control.id)\(text)  \(control.width)x\(control.height) at \(control.x),\(control.y)")
+    }
     for (index, look) in (ui.looks ?? []).enumerated() {
         let garments = look.garments.isEmpty ? "nothing recognised" : look.garments.joined(separator: ", ")
         lines.append(
@@ -82,7 +88,8 @@ struct UI: AsyncParsableCommand {
         subcommands: [State.self, Press.self, Tap.self, Swipe.self, Event.self])
 
     struct State: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the session state and the buttons on screen.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the session state and every control on screen (id, text, rectangle in panel pixels).")
         @OptionGroup var daemon: DaemonOptions
         @Flag(help: "Print JSON.") var json = false
 

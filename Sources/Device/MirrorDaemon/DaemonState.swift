@@ -90,12 +90,16 @@ final class DaemonState: DaemonFacade {
     }
 
     func ui() -> UIReport {
-        let buttons = controller.scene.layout.compactMap { box -> String? in
+        let controls = controller.scene.layout.compactMap { box -> UIReport.Control? in
             switch box.kind {
-            case .button(let id), .area(let id): id
+            case .button(let id), .area(let id):
+                UIReport.Control(
+                    id: id, text: box.label, x: Int(box.x.rounded()), y: Int(box.y.rounded()),
+                    width: Int(box.width.rounded()), height: Int(box.height.rounded()))
             case .text: nil
             }
         }
+        let buttons = controls.map(\.id)
         let link = controller.shownShareCard.map { UIReport.ShareLink(url: $0.url, pin: $0.pin, minutes: $0.minutes) }
         var looks: [UIReport.Look]?
         var savedLookCode: String?
@@ -125,7 +129,7 @@ final class DaemonState: DaemonFacade {
         return UIReport(
             state: state, session: controller.sessionID, clips: controller.clips, buttons: buttons,
             diagnostics: controller.scene.diagnostics, looks: looks, shareLink: link, savedLookCode: savedLookCode,
-            codeMessage: codeMessage)
+            codeMessage: codeMessage, controls: controls)
     }
 
     func press(_ id: String) -> Bool { controller.press(id) }

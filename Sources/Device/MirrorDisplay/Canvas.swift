@@ -58,8 +58,10 @@ public final class Canvas {
 
     // MARK: Drawing helpers used by the screens
 
-    func record(_ kind: LayoutBox.Kind, x: Double, y: Double, width: Double, height: Double) {
-        layout.append(LayoutBox(kind: kind, x: x, y: y, width: width, height: height))
+    func record(
+        _ kind: LayoutBox.Kind, x: Double, y: Double, width: Double, height: Double, label: String = ""
+    ) {
+        layout.append(LayoutBox(kind: kind, x: x, y: y, width: width, height: height, label: label))
     }
 
     func fill(_ color: Color) {
@@ -182,6 +184,8 @@ public struct LayoutBox: Sendable, Equatable {
     public var y: Double
     public var width: Double
     public var height: Double
+    /// What a control says (its label, or what it does when it shows a symbol); empty for text.
+    public var label = ""
 
     public func contains(x px: Double, y py: Double) -> Bool {
         px >= x && px < x + width && py >= y && py < y + height

@@ -36,7 +36,9 @@ extension MirrorRenderer {
         let cells = gridCells(count: max(count, 2))
         for (index, (look, cell)) in zip(compare.looks, cells).enumerated() {
             // The whole look is the touch target; Done, a button, wins a tap where they overlap.
-            canvas.record(.area(ButtonID.look(index)), x: cell.x, y: cell.y, width: cell.width, height: cell.height)
+            canvas.record(
+                .area(ButtonID.look(index)), x: cell.x, y: cell.y, width: cell.width, height: cell.height,
+                label: look.title)
             let picked = compare.favourite == index
             if picked {
                 let edge = 8 * unit
@@ -235,7 +237,7 @@ extension MirrorRenderer {
                     let target = 44 * unit
                     canvas.record(
                         .button(ButtonID.colour(card.sku, card.colourSKUs[index])), x: swatchX - target / 2,
-                        y: swatchY - target / 2, width: target, height: target)
+                        y: swatchY - target / 2, width: target, height: target, label: "Another colour")
                 }
                 swatchX += 2 * radius + 16 * unit
             }
@@ -248,7 +250,7 @@ extension MirrorRenderer {
             color: card.favourite ? Palette.record : .white, anchor: 0.5)
         canvas.record(
             .button(ButtonID.favourite(card.sku)), x: x + width - 44 * unit - heart, y: y + 44 * unit - heart,
-            width: 2 * heart, height: 2 * heart)
+            width: 2 * heart, height: 2 * heart, label: card.favourite ? "Favourite (tap to remove)" : "Favourite")
         let nameTop = y + 16 * unit + photoHeight + 20 * unit
         canvas.paragraph(
             card.name, x: x + pad, top: nameTop, width: width - 2 * pad, size: 26 * unit, color: .white, bold: true,
@@ -276,7 +278,8 @@ extension MirrorRenderer {
                 color: chosen ? Palette.ink : size.inStock ? .white : Color(1, 1, 1, 0.35), anchor: 0.5)
             if size.inStock {
                 canvas.record(
-                    .button(ButtonID.size(card.sku, size.label)), x: sizeX, y: sizeY, width: chip, height: 44 * unit)
+                    .button(ButtonID.size(card.sku, size.label)), x: sizeX, y: sizeY, width: chip, height: 44 * unit,
+                    label: size.label)
             }
             sizeX += chip + 8 * unit
         }
@@ -363,6 +366,6 @@ extension MirrorRenderer {
             label, x: x + width / 2,
             y: y + height / 2 + size * 0.36, size: size, color: primary ? Palette.ink : .white, bold: primary,
             anchor: 0.5, width: width - 32 * unit)
-        canvas.record(.button(id), x: x, y: y, width: width, height: height)
+        canvas.record(.button(id), x: x, y: y, width: width, height: height, label: label)
     }
 }

@@ -35,7 +35,7 @@ extension MirrorRenderer {
             // The face and its word are one target, taller than the face alone.
             canvas.record(
                 .button(ButtonID.rate(face)), x: x - cell / 2, y: y - radius - 20 * unit, width: cell,
-                height: radius * 2 + 100 * unit)
+                height: radius * 2 + 100 * unit, label: Self.ratingWords[face - 1])
         }
         button(
             ButtonID.skip, "Skip", x: l.width / 2 - 150 * unit, y: top + height - 140 * unit, width: 300 * unit,

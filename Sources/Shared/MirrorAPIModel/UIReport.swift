@@ -20,6 +20,27 @@ public struct UIReport: Codable, Sendable, Equatable {
     public var savedLookCode: String?
     /// On the code keyboard: what the panel says about the last code typed ("… 4 tries left").
     public var codeMessage: String?
+    /// Every control on the panel now, in drawing order: its id (what `ui press` takes), what it says, and its
+    /// rectangle in panel pixels from the top left.
+    public var controls: [Control]?
+
+    public struct Control: Codable, Sendable, Equatable {
+        public var id: String
+        public var text: String
+        public var x: Int
+        public var y: Int
+        public var width: Int
+        public var height: Int
+
+        public init(id: String, text: String, x: Int, y: Int, width: Int, height: Int) {
+            self.id = id
+            self.text = text
+            self.x = x
+            self.y = y
+            self.width = width
+            self.height = height
+        }
+    }
 
     public struct ShareLink: Codable, Sendable, Equatable {
         public var url: String
@@ -48,8 +69,10 @@ public struct UIReport: Codable, Sendable, Equatable {
 
     public init(
         state: String, session: String?, clips: [Int], buttons: [String], diagnostics: Bool, looks: [Look]? = nil,
-        shareLink: ShareLink? = nil, savedLookCode: String? = nil, codeMessage: String? = nil
+        shareLink: ShareLink? = nil, savedLookCode: String? = nil, codeMessage: String? = nil,
+        controls: [Control]? = nil
     ) {
+        self.controls = controls
         self.shareLink = shareLink
         self.savedLookCode = savedLookCode
         self.codeMessage = codeMessage

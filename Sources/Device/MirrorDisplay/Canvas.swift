@@ -108,10 +108,11 @@ public final class Canvas {
     /// `width`, the text is wrapped to a box that wide, placed by `anchor` the same way and aligned in it by
     /// `anchor` too, at most `lines` lines (nil: every line it takes); the last line kept ends in an ellipsis
     /// when the text is longer and `ellipsize` allows (never for consent text or prices: give them the lines).
+    /// `plate` puts a dark plate behind it: text over the camera image stays readable whatever is behind.
     @discardableResult
     func text(
         _ string: String, x: Double, y: Double, size: Double, color: Color, bold: Bool = false, anchor: Double = 0,
-        tracking: Double = 0, width: Double? = nil, lines: Int? = 1, ellipsize: Bool = true
+        tracking: Double = 0, width: Double? = nil, lines: Int? = 1, ellipsize: Bool = true, plate: Bool = false
     ) -> Double {
         let set = setter.prepare(
             string, size: size, bold: bold, width: width, lines: lines, ellipsize: ellipsize, align: anchor,
@@ -119,10 +120,19 @@ public final class Canvas {
         // Whole-pixel origins keep text crisp and its position independent of layout rounding.
         let left = (x - (width ?? set.logical.width) * anchor).rounded()
         let top = (y - set.baseline).rounded()
+        if plate {
+            let padX = size * 0.5
+            let padY = size * 0.2
+            roundedRectangle(
+                x: left + set.logical.x - padX, y: top + set.logical.y - padY, width: set.logical.width + 2 * padX,
+                height: set.logical.height + 2 * padY, radius: size * 0.5, color: Palette.plate)
+        }
         color.set(on: cr)
         setter.show(x: left, y: top)
-        record(
-            .text(string), x: left + set.ink.x, y: top + set.ink.y, width: set.ink.width, height: set.ink.height)
+        layout.append(
+            LayoutBox(
+                kind: .text(string), x: left + set.ink.x, y: top + set.ink.y, width: set.ink.width,
+                height: set.ink.height, size: size, bold: bold))
         return set.logical.height
     }
 
@@ -140,7 +150,10 @@ public final class Canvas {
         let y = top.rounded()
         color.set(on: cr)
         setter.show(x: left, y: y)
-        record(.text(string), x: left + set.ink.x, y: y + set.ink.y, width: set.ink.width, height: set.ink.height)
+        layout.append(
+            LayoutBox(
+                kind: .text(string), x: left + set.ink.x, y: y + set.ink.y, width: set.ink.width,
+                height: set.ink.height, size: size, bold: bold))
         return set.logical.height
     }
 
@@ -186,6 +199,9 @@ public struct LayoutBox: Sendable, Equatable {
     public var height: Double
     /// What a control says (its label, or what it does when it shows a symbol); empty for text.
     public var label = ""
+    /// Text: its size in pixels and weight (the contrast it needs depends on them).
+    public var size = 0.0
+    public var bold = false
 
     public func contains(x px: Double, y py: Double) -> Bool {
         px >= x && px < x + width && py >= y && py < y + height

@@ -144,8 +144,8 @@ public final class MirrorRenderer {
 
     func drawBrand(unit: Double) {
         canvas.text(
-            "MIRROR", x: 40 * unit, y: 76 * unit, size: 30 * unit, color: Color(1, 1, 1, 0.9), bold: true,
-            tracking: 8 * unit)
+            "MIRROR", x: 40 * unit, y: 76 * unit, size: 30 * unit, color: .white, bold: true,
+            tracking: 8 * unit, plate: true)
     }
 
     private func surface(for frame: PixelBuffer) -> OpaquePointer {

@@ -98,7 +98,7 @@ extension MirrorRenderer {
         // the visit ends.
         button(
             ButtonID.finish, "Finish", x: l.width - 260 * unit, y: l.lowestControlTop(96), width: 220 * unit,
-            height: 96 * unit, unit: unit, primary: false)
+            height: 96 * unit, unit: unit, primary: false, overImage: true)
     }
 
     func drawConsent(clipSeconds: Int, keepHours: Int, _ l: Layout) {
@@ -148,10 +148,10 @@ extension MirrorRenderer {
             anchor: 0.5)
         canvas.text(
             "Get ready to turn slowly", x: l.width / 2, y: middle + 290 * unit, size: 44 * unit, color: .white,
-            anchor: 0.5)
+            anchor: 0.5, plate: true)
         button(
             ButtonID.cancel, "Cancel", x: l.width / 2 - 150 * unit, y: l.lowestControlTop(96), width: 300 * unit,
-            height: 96 * unit, unit: unit, primary: false)
+            height: 96 * unit, unit: unit, primary: false, overImage: true)
     }
 
     func drawRecording(_ progress: Double, _ secondsLeft: Int, _ l: Layout) {
@@ -160,9 +160,10 @@ extension MirrorRenderer {
         canvas.verticalGradient(
             y: l.height - 300 * unit, height: 300 * unit, top: Color(0, 0, 0, 0), bottom: Color(0, 0, 0, 0.6))
         // Top right: the brand mark holds the top left.
-        canvas.circle(x: l.width - 150 * unit, y: 64 * unit, radius: 18 * unit, color: Palette.record)
         canvas.text(
-            "REC", x: l.width - 40 * unit, y: 77 * unit, size: 36 * unit, color: .white, bold: true, anchor: 1)
+            "REC", x: l.width - 40 * unit, y: 77 * unit, size: 36 * unit, color: .white, bold: true, anchor: 1,
+            plate: true)
+        canvas.circle(x: l.width - 170 * unit, y: 64 * unit, radius: 18 * unit, color: Palette.record)
         canvas.text(
             "Turn slowly all the way round", x: l.width / 2, y: l.height - 170 * unit, size: 44 * unit,
             color: .white, anchor: 0.5)
@@ -178,7 +179,7 @@ extension MirrorRenderer {
         drawBrand(unit: unit)
         canvas.text(
             "Look \(review.look) of \(review.looks)", x: l.width - 40 * unit, y: 76 * unit, size: 30 * unit,
-            color: .white, bold: true, anchor: 1)
+            color: .white, bold: true, anchor: 1, plate: true)
         let top = l.sheetTop(height: 300 * unit)
         canvas.roundedRectangle(
             x: l.sheetX, y: top, width: l.sheetWidth, height: 300 * unit, radius: 36 * unit, color: Palette.sheet)

@@ -32,7 +32,7 @@ extension MirrorRenderer {
         drawBrand(unit: unit)
         canvas.text(
             "Tap a look to pick your favourite", x: l.width - 40 * unit, y: 76 * unit, size: 28 * unit,
-            color: Palette.muted, anchor: 1)
+            color: .white, anchor: 1, plate: true)
         let cells = gridCells(count: max(count, 2))
         for (index, (look, cell)) in zip(compare.looks, cells).enumerated() {
             // The whole look is the touch target; Done, a button, wins a tap where they overlap.
@@ -244,10 +244,10 @@ extension MirrorRenderer {
         }
         // Favourite: a heart in the photo's corner.
         let heart = 30 * unit
-        canvas.circle(x: x + width - 44 * unit, y: y + 44 * unit, radius: heart, color: Color(0, 0, 0, 0.35))
+        canvas.circle(x: x + width - 44 * unit, y: y + 44 * unit, radius: heart, color: Palette.ink)
         canvas.text(
             card.favourite ? "♥" : "♡", x: x + width - 44 * unit, y: y + 56 * unit, size: 34 * unit,
-            color: card.favourite ? Palette.record : .white, anchor: 0.5)
+            color: card.favourite ? Palette.heart : .white, anchor: 0.5)
         canvas.record(
             .button(ButtonID.favourite(card.sku)), x: x + width - 44 * unit - heart, y: y + 44 * unit - heart,
             width: 2 * heart, height: 2 * heart, label: card.favourite ? "Favourite (tap to remove)" : "Favourite")
@@ -270,12 +270,19 @@ extension MirrorRenderer {
             let chip = max(44 * unit, canvas.textWidth(label, size: 22 * unit) + 20 * unit)
             guard sizeX + chip <= x + width - pad else { break }
             let chosen = size.label == card.size
-            canvas.roundedRectangle(
-                x: sizeX, y: sizeY, width: chip, height: 44 * unit, radius: 10 * unit,
-                color: chosen ? Palette.gold : size.inStock ? Color(1, 1, 1, 0.22) : Color(1, 1, 1, 0.05))
+            if chosen || size.inStock {
+                canvas.roundedRectangle(
+                    x: sizeX, y: sizeY, width: chip, height: 44 * unit, radius: 10 * unit,
+                    color: chosen ? Palette.gold : Color(1, 1, 1, 0.22))
+            } else {
+                canvas.outline(
+                    x: sizeX + unit, y: sizeY + unit, width: chip - 2 * unit, height: 42 * unit, radius: 10 * unit,
+                    lineWidth: 2 * unit, dash: 5 * unit, color: Color(1, 1, 1, 0.3))
+            }
+            // A size not in stock here is an outline without a fill (not only dimmed), its letters still readable.
             canvas.text(
                 label, x: sizeX + chip / 2, y: sizeY + 30 * unit, size: 22 * unit,
-                color: chosen ? Palette.ink : size.inStock ? .white : Color(1, 1, 1, 0.35), anchor: 0.5)
+                color: chosen ? Palette.ink : size.inStock ? .white : Palette.muted, anchor: 0.5)
             if size.inStock {
                 canvas.record(
                     .button(ButtonID.size(card.sku, size.label)), x: sizeX, y: sizeY, width: chip, height: 44 * unit,
@@ -353,13 +360,14 @@ extension MirrorRenderer {
     }
 
     /// A touch button: a pill with a centred label that shrinks to fit; recorded for hit-testing.
+    /// A pill-shaped button; `overImage` gives a quiet one a dark plate, for it sits over the camera image.
     func button(
         _ id: String, _ label: String, x: Double, y: Double, width: Double, height: Double, unit: Double,
-        primary: Bool
+        primary: Bool, overImage: Bool = false
     ) {
         canvas.roundedRectangle(
             x: x, y: y, width: width, height: height, radius: height / 2,
-            color: primary ? Palette.gold : Palette.quiet)
+            color: primary ? Palette.gold : overImage ? Palette.plate : Palette.quiet)
         var size = min(40 * unit, height * 0.36)
         while size > 18 * unit, canvas.textWidth(label, size: size, bold: primary) > width - 32 * unit { size -= unit }
         canvas.text(

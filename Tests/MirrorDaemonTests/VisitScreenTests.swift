@@ -71,6 +71,26 @@ import Testing
         #expect(first.look == 1 && first.link == nil)
     }
 
+    @Test func theLiveMirrorOffersTheLooksAndReviewOffersCompareOnlyWhenItOpensSomething() {
+        var (visit, now) = Self.visit(Self.twoLooks + [.session(.back)])
+        #expect(
+            VisitScreen.screen(for: visit, Self.inputs(now))
+                == .live(hint: "Tap the mirror to record your look", looks: 2))
+        (visit, now) = Self.visit(
+            [.session(.presenceDetected), .session(.recordRequested), .session(.consentAccepted)] + Self.saved(0))
+        guard case .review(let one) = VisitScreen.screen(for: visit, Self.inputs(now)) else {
+            Issue.record("not the review screen")
+            return
+        }
+        #expect(!one.canCompare)
+        (visit, now) = Self.visit(Self.twoLooks)
+        guard case .review(let two) = VisitScreen.screen(for: visit, Self.inputs(now)) else {
+            Issue.record("not the review screen")
+            return
+        }
+        #expect(two.canCompare)
+    }
+
     @Test func compareNamesEachLookAndTheFavourite() {
         let earlier = KeptLooks.Earlier(clipID: "c", day: "1 Dec", garments: ["red dress"])
         let (visit, now) = Self.visit(

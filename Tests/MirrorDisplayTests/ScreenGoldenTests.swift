@@ -39,6 +39,7 @@ import Testing
 
     static let screens: [(String, Screen)] = [
         ("live", .live(hint: "Tap the mirror to record your look")), ("attract", .attract),
+        ("live-looks", .live(hint: "Tap the mirror to record your look", looks: 2)),
         ("consent", .consent(clipSeconds: 8, keepHours: 24)),
         ("countdown", .countdown(3)), ("recording", .recording(progress: 0.4, secondsLeft: 5)),
         ("review", .review(.init(look: 1, looks: 2, position: 0.35, slowMotion: true))),

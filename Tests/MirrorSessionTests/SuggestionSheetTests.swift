@@ -57,7 +57,7 @@ import Testing
                 .init(.suggestionTapped, sku: "JE-1", suggestionKind: "pairing"),
             ]),
         Case(
-            name: "✕ on a card", events: [shownJeans, .dismissed(sku: "JE-1")],
+            name: "✕ on a card", events: [shownJeans, .dismissed(sku: "JE-1", style: "JE")],
             notes: [
                 .init(.suggestionShown, sku: "JE-1", suggestionKind: "pairing"),
                 .init(.dismissed, sku: "JE-1", suggestionKind: "pairing"),

@@ -205,11 +205,12 @@ import Testing
             state: .review(clip: 0), handled: false,
             effects: recordingEffects + [.recordedLook(visit: "v1"), .countEarlierLooks(visit: "v1")]),
         Case(
-            name: "no suggestion sheet without a visit", steps: [Step(event: .sheet(.dismissed(sku: "JE-1")))],
+            name: "no suggestion sheet without a visit",
+            steps: [Step(event: .sheet(.dismissed(sku: "JE-1", style: "JE")))],
             state: .idle, handled: false, effects: []),
         Case(
             name: "the sheet's notes name the visit",
-            steps: [.tap(.presenceDetected), Step(event: .sheet(.dismissed(sku: "JE-1")))], state: .live,
+            steps: [.tap(.presenceDetected), Step(event: .sheet(.dismissed(sku: "JE-1", style: "JE")))], state: .live,
             effects: [.began(visit: "v1"), .note(visit: "v1", .init(.dismissed, sku: "JE-1"))]),
         Case(
             name: "a loyalty code scanned off the suggestions is not taken",
@@ -259,6 +260,20 @@ import Testing
         #expect(visit.staffMessage == "Slim jeans, indigo, size 32" && visit.requests.requests == [Self.jeans])
         _ = visit.handle(.session(.back), at: .now(), settings: Self.settings) { "v9" }
         #expect(visit.staffMessage == nil)
+    }
+
+    @Test func slowMotionIsForTheLookOnScreen() {
+        let first: [Step] =
+            Self.toRecording + [.answer(.clipFinished(number: 0, saved: true)), Step(event: .slowMotionToggled)]
+        let (slow, _, effects) = Self.run(first)
+        #expect(slow.slowMotion && effects.last == .slowMotion(true))
+        // The next look plays at speed.
+        let (next, _, _) = Self.run(
+            first + [
+                .tap(.recordRequested), .clock(after: 1.1), .clock(after: 1.1), .clock(after: 1.1),
+                .answer(.clipFinished(number: 1, saved: true)),
+            ])
+        #expect(next.state == .review(clip: 1) && !next.slowMotion)
     }
 
     @Test func aNewVisitStartsFromNothing() {

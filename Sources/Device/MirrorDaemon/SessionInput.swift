@@ -20,6 +20,7 @@ extension SessionController {
         case ButtonID.recordAgain: event = .recordRequested
         case ButtonID.staff: event = .staffRequested
         case ButtonID.suggestions: event = .suggestionsRequested
+        case ButtonID.myLooks: event = clips.last.map { .reviewRequested(clip: $0) }
         case ButtonID.finish: event = .finishRequested
         case ButtonID.skip: event = .skipRating
         case _ where id.hasPrefix("rate:"): event = Int(id.dropFirst(5)).map { .rated($0) }

@@ -211,7 +211,9 @@ public final class Shop: Sendable {
         guard let data = loaded.withLock({ $0 }) else { return ([], [], []) }
         let suggester = Suggester(catalog: data.catalog, inventory: data.inventory)
         var input = SuggestionInput(
-            tried: [], profile: sheet.profile, requestedSizes: sheet.requestedSizes, dismissed: sheet.dismissed)
+            tried: [], profile: sheet.profile, requestedSizes: sheet.requestedSizes,
+            dismissed: sheet.dismissed.union(
+                sheet.dismissedStyles.flatMap { data.catalog.variants(of: $0).map(\.sku) }))
         var seen = Set<String>()
         input.tried = (sheet.scanned.map { TriedGarment(sku: $0.sku) } + suggester.resolve(sheet.observations)).filter {
             seen.insert($0.sku).inserted && data.catalog.item($0.sku) != nil
@@ -283,7 +285,7 @@ public final class Shop: Sendable {
         guard let item = item(sku) else { return nil }
         switch (action, value) {
         case ("favourite", nil): return .favouriteToggled(sku: sku)
-        case ("dismiss", nil): return .dismissed(sku: sku)
+        case ("dismiss", nil): return .dismissed(sku: sku, style: item.style)
         case ("size", let size?):
             return item.sizes.contains(size) ? .sizeSelected(size: size, style: item.style, card: sku) : nil
         case ("colour", let variant?):

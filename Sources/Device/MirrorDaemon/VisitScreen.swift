@@ -30,7 +30,7 @@ struct VisitScreen {
         case .idle:
             return .attract
         case .live:
-            return .live(hint: "Tap the mirror to record your look")
+            return .live(hint: "Tap the mirror to record your look", looks: session.clips.count)
         case .consent:
             return .consent(clipSeconds: inputs.clipSeconds, keepHours: inputs.keepHours)
         case .countdown(let left):
@@ -47,7 +47,8 @@ struct VisitScreen {
                     look: lookNumber(clip, of: session), looks: session.clips.count, position: inputs.position,
                     slowMotion: visit.slowMotion, shared: looks.shared,
                     link: visit.shownShareLink.flatMap(Screen.ShareCard.init), saveable: inputs.identified,
-                    saved: looks.saved[clip] != nil, code: looks.saved[clip], earlierLooks: looks.earlierCount))
+                    saved: looks.saved[clip] != nil, code: looks.saved[clip], earlierLooks: looks.earlierCount,
+                    canCompare: session.clips.count >= 2 || looks.earlier != nil))
         case .compare(let clips):
             var shown = clips.map { clip in
                 Screen.Compare.Look(

@@ -20,7 +20,7 @@ extension MirrorRenderer {
         let layout = Layout(width: width, height: height, unit: unit, reach: placement.reachRows(height: canvas.height))
         switch screen {
         case .attract: drawAttract(layout)
-        case .live(let hint): drawLiveHint(hint, layout)
+        case .live(let hint, let looks): drawLiveHint(hint, looks: looks, layout)
         case .consent(let clipSeconds, let keepHours):
             drawConsent(clipSeconds: clipSeconds, keepHours: keepHours, layout)
         case .countdown(let seconds): drawCountdown(seconds, layout)
@@ -84,7 +84,7 @@ extension MirrorRenderer {
             height: 110 * unit, unit: unit, primary: true)
     }
 
-    func drawLiveHint(_ hint: String, _ l: Layout) {
+    func drawLiveHint(_ hint: String, looks: Int, _ l: Layout) {
         let unit = l.unit
         canvas.verticalGradient(y: 0, height: 200 * unit, top: Color(0, 0, 0, 0.45), bottom: Color(0, 0, 0, 0))
         drawBrand(unit: unit)
@@ -94,10 +94,21 @@ extension MirrorRenderer {
         if !hint.isEmpty {
             canvas.text(hint, x: l.width / 2, y: l.height - 90 * unit, size: 40 * unit, color: .white, anchor: 0.5)
         }
-        // Finish, low on the right (within reach from a wheelchair, clear of the hint): the rating screen, then
-        // the visit ends.
+        // Within reach from a wheelchair, clear of the hint: the visit's looks (once there are any) and the styles
+        // on the left, Finish (the rating screen, then the visit ends) on the right.
+        let y = l.lowestControlTop(96)
+        var x = 40 * unit
+        if looks > 0 {
+            button(
+                ButtonID.myLooks, looks == 1 ? "My look" : "My looks (\(looks))", x: x, y: y, width: 260 * unit,
+                height: 96 * unit, unit: unit, primary: false, overImage: true)
+            x += 280 * unit
+        }
         button(
-            ButtonID.finish, "Finish", x: l.width - 260 * unit, y: l.lowestControlTop(96), width: 220 * unit,
+            ButtonID.suggestions, "Styles", x: x, y: y, width: 200 * unit, height: 96 * unit, unit: unit,
+            primary: false, overImage: true)
+        button(
+            ButtonID.finish, "Finish", x: l.width - 260 * unit, y: y, width: 220 * unit,
             height: 96 * unit, unit: unit, primary: false, overImage: true)
     }
 
@@ -189,10 +200,11 @@ extension MirrorRenderer {
             review.slowMotion ? "Slow motion · swipe to scrub" : "Swipe to scrub", x: l.width / 2,
             y: top + 130 * unit, size: 28 * unit, color: Palette.muted, anchor: 0.5)
         let gap = 16 * unit
-        var labels = [
-            (ButtonID.slowMotion, review.slowMotion ? "Normal" : "Slow"), (ButtonID.compare, "Compare"),
-            (ButtonID.suggestions, "Styles"), (ButtonID.share, review.shared ? "Shared" : "Share"),
-        ]
+        // Slow motion names its state; Compare shows only when it opens something; Styles opens "Styles for
+        // you".
+        var labels = [(ButtonID.slowMotion, review.slowMotion ? "Slow: on" : "Slow: off")]
+        if review.canCompare { labels.append((ButtonID.compare, "Compare")) }
+        labels += [(ButtonID.suggestions, "Styles"), (ButtonID.share, review.shared ? "Shared" : "Share")]
         if review.saveable { labels.append((ButtonID.save, review.saved ? "Saved" : "Save")) }
         labels.append((ButtonID.done, "Done"))
         let buttonWidth = (inner - Double(labels.count - 1) * gap) / Double(labels.count)
@@ -204,7 +216,7 @@ extension MirrorRenderer {
         var above = top
         if let code = review.code {
             above = drawBanner(
-                "Saved to your profile", "Its code, to watch it at your next visit",
+                "Saved to your profile", "Code for your next visit",
                 big: "\(code.prefix(3)) \(code.dropFirst(3))", above: above, l)
         } else if review.earlierLooks > 0 {
             let looks = review.earlierLooks == 1 ? "a look" : "\(review.earlierLooks) looks"
@@ -288,11 +300,13 @@ extension MirrorRenderer {
             "This look on your phone", x: left,
             y: top + 90 * unit, size: 34 * unit, color: .white, bold: true, width: width)
         canvas.text(
-            "Scan, then type the PIN", x: left, y: top + 140 * unit,
+            "Scan the square with your phone", x: left, y: top + 140 * unit,
             size: 28 * unit, color: Palette.muted, width: width)
+        // The phone's PIN in white, the next visit's code in gold: two codes, told apart by what they say and look.
         let pin = link.pin.count == 6 ? "\(link.pin.prefix(3)) \(link.pin.suffix(3))" : link.pin
+        canvas.text("PIN for your phone", x: left, y: top + 190 * unit, size: 26 * unit, color: Palette.muted)
         canvas.text(
-            pin, x: left, y: top + 250 * unit, size: 72 * unit, color: Palette.gold, bold: true, tracking: 4 * unit)
+            pin, x: left, y: top + 266 * unit, size: 64 * unit, color: .white, bold: true, tracking: 4 * unit)
         canvas.text(
             "For \(link.minutes) minutes, this look only",
             x: left, y: top + 330 * unit, size: 26 * unit, color: Palette.muted, width: width)

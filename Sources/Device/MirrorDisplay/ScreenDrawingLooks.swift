@@ -171,7 +171,7 @@ extension MirrorRenderer {
                 width: labelWidth + 1)
             chipX += chipWidth + 16 * unit
         }
-        canvas.text("Picked for you", x: left, y: top + 250 * unit, size: 40 * unit, color: .white, bold: true)
+        canvas.text("Styles for you", x: left, y: top + 250 * unit, size: 40 * unit, color: .white, bold: true)
         if suggestions.identified {
             canvas.text(
                 "Using your profile", x: left + inner, y: top + 248 * unit, size: 28 * unit, color: Palette.gold,

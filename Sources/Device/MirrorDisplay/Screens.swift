@@ -6,7 +6,7 @@ public enum Screen: Sendable, Equatable {
     /// Nobody there: the invitation.
     case attract
     /// The plain live mirror with its hint.
-    case live(hint: String)
+    case live(hint: String, looks: Int = 0)
     /// Before the first recording: what is recorded, for how long, who can see it.
     case consent(clipSeconds: Int, keepHours: Int)
     /// Seconds left before recording starts.
@@ -73,11 +73,15 @@ public enum Screen: Sendable, Equatable {
         public var code: String?
         /// Looks the identified shopper saved here at earlier visits (a button offers to compare with one).
         public var earlierLooks: Int
+        /// Whether Compare would open something: two looks of this visit, or one beside an earlier visit's.
+        public var canCompare: Bool
 
         public init(
             look: Int, looks: Int, position: Double, slowMotion: Bool, shared: Bool = false, link: ShareCard? = nil,
-            saveable: Bool = false, saved: Bool = false, code: String? = nil, earlierLooks: Int = 0
+            saveable: Bool = false, saved: Bool = false, code: String? = nil, earlierLooks: Int = 0,
+            canCompare: Bool? = nil
         ) {
+            self.canCompare = canCompare ?? (looks >= 2)
             self.saveable = saveable
             self.saved = saved
             self.code = code
@@ -218,6 +222,8 @@ public enum ButtonID {
     public static let share = "share"
     /// Finish the visit (the live mirror's corner button): the rating screen, then the end.
     public static let finish = "finish"
+    /// From the live mirror: the visit's last look, to watch and compare.
+    public static let myLooks = "my-looks"
     /// The rating screen's Skip.
     public static let skip = "skip"
     /// A face on the rating screen, 1 (unhappy) to 5 (delighted).

@@ -53,8 +53,8 @@ public struct SuggestionSheet: Sendable, Equatable {
         case seen(tried: [Tried], shown: [Shown])
         /// The heart on a card.
         case favouriteToggled(sku: String)
-        /// ✕ on a card: not suggested again in this visit.
-        case dismissed(sku: String)
+        /// ✕ on a card: its style, in every colour, is not suggested again in this visit.
+        case dismissed(sku: String, style: String)
         /// Another colour of the card's style (`variant`, of `style`) was tapped on the card of `card`.
         case colourChosen(variant: String, style: String, card: String)
         /// A size of the card's style was tapped on the card of `card`.
@@ -93,7 +93,9 @@ public struct SuggestionSheet: Sendable, Equatable {
     public private(set) var requestedSizes: [String: String] = [:]
     /// The colour the shopper tapped for a style: the SKU shown on its card.
     public private(set) var chosenColour: [String: String] = [:]
+    /// The SKUs whose ✕ was tapped, and their styles: no colour of a dismissed style comes back.
     public private(set) var dismissed: Set<String> = []
+    public private(set) var dismissedStyles: Set<String> = []
     public private(set) var favourites: [String] = []
     public private(set) var observations: [GarmentObservation] = []
     /// Tags read, in order.
@@ -151,8 +153,9 @@ public struct SuggestionSheet: Sendable, Equatable {
                 on = true
             }
             return (true, [note(on ? .favourite : .unfavourite, sku: sku)] + tap(sku))
-        case .dismissed(let sku):
+        case .dismissed(let sku, let style):
             dismissed.insert(sku)
+            dismissedStyles.insert(style)
             return (true, [note(.dismissed, sku: sku)])
         case .colourChosen(let variant, let style, let card):
             chosenColour[style] = variant

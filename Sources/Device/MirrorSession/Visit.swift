@@ -355,6 +355,11 @@ public struct Visit: Sendable, Equatable {
             visit.staffShownAt = state == .staffOnTheWay ? now : nil
             visit.ratingShownAt = state == .rating ? now : nil
             if state != .staffOnTheWay { visit.staffMessage = nil }
+            // Slow motion is a choice for the look on screen: the next look, or the looks compared, play at speed.
+            switch state {
+            case .review, .compare: visit.slowMotion = false
+            default: break
+            }
             if state != .recording {
                 visit.recordingStarted = nil
                 visit.recordingSeconds = nil

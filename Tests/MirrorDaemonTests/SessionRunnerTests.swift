@@ -27,6 +27,7 @@ import Testing
             finished(true)
         }
         func endSession(_ session: String, erase: Bool) { log.withLock { $0.append("end") } }
+        func deleteLooks(session: String, numbers: [Int]) throws -> Int { numbers.count }
         func recordShare(session: String) throws {}
         func stop() {}
         func playback(session: String, number: Int) -> (any PlayableClip)? { nil }

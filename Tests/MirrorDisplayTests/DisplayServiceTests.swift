@@ -78,8 +78,11 @@ import Testing
         #expect(stats.shown == 0)
     }
 
+    /// Waits for what the service does; the bound catches a service that never does it, not its speed: the
+    /// screen tests beside these render and compare whole panels on the same two cores (a run of them kept these
+    /// tasks waiting for 15 s).
     private func waitFor(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(15)
+        let deadline = ContinuousClock.now + .seconds(60)
         while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(condition())
     }

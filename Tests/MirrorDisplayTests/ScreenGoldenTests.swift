@@ -90,6 +90,14 @@ import Testing
                 .init(purpose: .savedLook, typed: "4829", message: "That code opens none of your looks · 4 tries left"))
         ),
         ("staff", .staffOnTheWay(request: "Knit top, size M, terracotta")),
+        (
+            "confirm-delete",
+            .confirm(
+                .init(
+                    title: "Delete this visit's 2 looks?",
+                    detail: "They are deleted from this mirror now. Looks you saved to your profile stay there.",
+                    yes: "Delete", no: "Keep them"))
+        ),
         ("rating", .rating),
         ("camera-lost", .cameraLost(detail: "Camera unplugged")),
         ("test-pattern", .testPattern(lines: ["/dev/fb0 1080x1920 XRGB8888", "double-buffered (pan) · vsync"])),

@@ -262,6 +262,27 @@ import Testing
         #expect(visit.staffMessage == nil)
     }
 
+    @Test func deleteMyLooksAsksFirstThenSaysHowManyWent() {
+        let reviewing: [Step] = Self.toRecording + [.answer(.clipFinished(number: 0, saved: true))]
+        // No keeps them.
+        var (visit, handled, effects) = Self.run(reviewing + [Step(event: .deleteLooksTapped)])
+        #expect(handled && visit.confirming == .deleteLooks(count: 1, saved: 0))
+        (visit, _, effects) = Self.run(reviewing + [Step(event: .deleteLooksTapped), Step(event: .confirmed(false))])
+        #expect(visit.confirming == nil && visit.state == .review(clip: 0))
+        #expect(!effects.contains { if case .deleteLooks = $0 { true } else { false } })
+        // Yes deletes them: the live mirror says how many, for a few seconds.
+        let deleting = reviewing + [Step(event: .deleteLooksTapped), Step(event: .confirmed(true))]
+        (visit, _, effects) = Self.run(deleting)
+        #expect(effects.last == .deleteLooks(visit: "v1", numbers: [0]))
+        (visit, _, _) = Self.run(deleting + [.answer(.looksDeleted(count: 1))])
+        #expect(visit.state == .live && visit.session.clips.isEmpty && visit.notice == "1 look deleted")
+        (visit, _, _) = Self.run(deleting + [.answer(.looksDeleted(count: 1)), .clock(after: 6.5)])
+        #expect(visit.notice == nil)
+        // Nothing to delete: not asked.
+        (visit, handled, _) = Self.run([.tap(.presenceDetected), Step(event: .deleteLooksTapped)])
+        #expect(!handled && visit.confirming == nil)
+    }
+
     @Test func slowMotionIsForTheLookOnScreen() {
         let first: [Step] =
             Self.toRecording + [.answer(.clipFinished(number: 0, saved: true)), Step(event: .slowMotionToggled)]

@@ -182,6 +182,16 @@ extension ClipRecorder {
         }
     }
 
+    func deleteLooks(session: String, numbers: [Int]) throws -> Int {
+        let ids = Set(numbers.compactMap { clipID(session: session, number: $0) })
+        let clips = try store.clips(session: session).filter { ids.contains($0.id) && !$0.saved }
+        try delete(clips, action: .purge, actor: .shopper, detail: "deleted by the shopper on the mirror")
+        numbered.withLock { table in
+            for number in numbers { table[session]?.removeValue(forKey: number) }
+        }
+        return clips.count
+    }
+
     func endSession(_ session: String, erase: Bool) {
         numbered.withLock { _ = $0.removeValue(forKey: session) }
         do {

@@ -37,6 +37,9 @@ public protocol SessionRecorder: Sendable {
     func playback(clipID: String) -> (any PlayableClip)?
     /// Ends the session: its clips start their retention period, or are deleted at once when `erase`.
     func endSession(_ session: String, erase: Bool)
+    /// Deletes the looks `numbers` of the session at once (audited), except those saved to the shopper's profile;
+    /// returns how many were deleted.
+    func deleteLooks(session: String, numbers: [Int]) throws -> Int
     /// Notes for the hub's figures what happened in the visit: it began or ended (whether or not anything was
     /// recorded), a look was recorded, one was sent to the shopper's phone.
     func note(_ kind: SessionEventKind, session: String)

@@ -144,6 +144,14 @@ extension SessionController {
             recorder.note(.lookShared, session: id)
             let link = Visit.ShareLink(clip: clip, url: card.url, pin: card.pin, minutes: card.minutes)
             return [.answer(visit: id, .shareLinkMade(link))]
+        case .deleteLooks(let id, let numbers):
+            do {
+                let count = try recorder.deleteLooks(session: id, numbers: numbers)
+                return [.answer(visit: id, .looksDeleted(count: count))]
+            } catch {
+                logger.error("looks not deleted", metadata: ["error": "\(error)"])
+                return [.answer(visit: id, .looksNotDeleted)]
+            }
         case .note(let id, let note):
             shop?.store(note, session: id)
         case .slowMotion(let slow):

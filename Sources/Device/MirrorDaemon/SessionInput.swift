@@ -21,6 +21,9 @@ extension SessionController {
         case ButtonID.staff: event = .staffRequested
         case ButtonID.suggestions: event = .suggestionsRequested
         case ButtonID.myLooks: event = clips.last.map { .reviewRequested(clip: $0) }
+        case ButtonID.deleteLooks: return handle(.deleteLooksTapped, interaction: true)
+        case ButtonID.confirmYes, ButtonID.confirmNo:
+            return handle(.confirmed(id == ButtonID.confirmYes), interaction: true)
         case ButtonID.finish: event = .finishRequested
         case ButtonID.skip: event = .skipRating
         case _ where id.hasPrefix("rate:"): event = Int(id.dropFirst(5)).map { .rated($0) }

@@ -24,13 +24,14 @@ struct VisitScreen {
 
     /// The screen for `visit`.
     static func screen(for visit: Visit, _ inputs: Inputs) -> Screen {
+        if let question = visit.confirming { return .confirm(confirm(question)) }
         let session = visit.session
         let looks = visit.looks
         switch session.state {
         case .idle:
             return .attract
         case .live:
-            return .live(hint: "Tap the mirror to record your look", looks: session.clips.count)
+            return .live(hint: visit.notice ?? "Tap the mirror to record your look", looks: session.clips.count)
         case .consent:
             return .consent(clipSeconds: inputs.clipSeconds, keepHours: inputs.keepHours)
         case .countdown(let left):
@@ -70,6 +71,19 @@ struct VisitScreen {
             return .staffOnTheWay(request: visit.staffMessage ?? "A colleague is coming to help")
         case .rating:
             return .rating
+        }
+    }
+
+    /// The question on screen, in words.
+    static func confirm(_ question: Visit.Confirmation) -> Screen.Confirm {
+        switch question {
+        case .deleteLooks(let count, let saved):
+            let looks = count == 1 ? "this visit's look" : "this visit's \(count) looks"
+            return .init(
+                title: "Delete \(looks)?",
+                detail: "They are deleted from this mirror now."
+                    + (saved > 0 ? " Looks you saved to your profile stay there." : ""),
+                yes: "Delete", no: "Keep them")
         }
     }
 

@@ -29,6 +29,7 @@ extension MirrorRenderer {
         case .compare(let compare): drawCompare(compare, count: images.count, layout)
         case .suggestions(let suggestions): drawSuggestions(suggestions, layout)
         case .codeEntry(let entry): drawCodeEntry(entry, layout)
+        case .confirm(let question): drawConfirm(question, layout)
         case .staffOnTheWay(let request): drawStaff(request, layout)
         case .rating: drawRating(layout)
         case .testPattern(let lines): drawTestPattern(lines, layout)
@@ -107,6 +108,11 @@ extension MirrorRenderer {
         button(
             ButtonID.suggestions, "Styles", x: x, y: y, width: 200 * unit, height: 96 * unit, unit: unit,
             primary: false, overImage: true)
+        if looks > 0 {
+            button(
+                ButtonID.deleteLooks, "Delete my looks", x: x + 220 * unit, y: y, width: 270 * unit,
+                height: 96 * unit, unit: unit, primary: false, overImage: true)
+        }
         button(
             ButtonID.finish, "Finish", x: l.width - 260 * unit, y: y, width: 220 * unit,
             height: 96 * unit, unit: unit, primary: false, overImage: true)
@@ -197,8 +203,11 @@ extension MirrorRenderer {
         let inner = l.sheetWidth - 120 * unit
         progressBar(review.position, x: l.sheetX + 60 * unit, y: top + 60 * unit, width: inner, unit: unit)
         canvas.text(
-            review.slowMotion ? "Slow motion · swipe to scrub" : "Swipe to scrub", x: l.width / 2,
-            y: top + 130 * unit, size: 28 * unit, color: Palette.muted, anchor: 0.5)
+            review.slowMotion ? "Slow motion · swipe to scrub" : "Swipe to scrub", x: l.sheetX + 60 * unit,
+            y: top + 130 * unit, size: 28 * unit, color: Palette.muted)
+        button(
+            ButtonID.deleteLooks, "Delete my looks", x: l.sheetX + l.sheetWidth - 60 * unit - 280 * unit,
+            y: top + 88 * unit, width: 280 * unit, height: 60 * unit, unit: unit, primary: false)
         let gap = 16 * unit
         // Slow motion names its state; Compare shows only when it opens something; Styles opens "Styles for
         // you".

@@ -22,6 +22,8 @@ public enum Screen: Sendable, Equatable {
     case suggestions(Suggestions)
     /// The shopper types their loyalty code on the glass (over the suggestions).
     case codeEntry(CodeEntry)
+    /// A question before something that cannot be undone (deleting the visit's looks).
+    case confirm(Confirm)
     /// A staff request was sent.
     case staffOnTheWay(request: String)
     /// How was the visit? Five faces and Skip, at the end of a visit.
@@ -169,6 +171,21 @@ public enum Screen: Sendable, Equatable {
     }
 
     /// A code being typed (a loyalty code, or a saved look's code), and how the last try went.
+    /// A question with its two answers; Yes is the id ``ButtonID/confirmYes``, No ``ButtonID/confirmNo``.
+    public struct Confirm: Sendable, Equatable {
+        public var title: String
+        public var detail: String
+        public var yes: String
+        public var no: String
+
+        public init(title: String, detail: String, yes: String, no: String) {
+            self.title = title
+            self.detail = detail
+            self.yes = yes
+            self.no = no
+        }
+    }
+
     public struct CodeEntry: Sendable, Equatable {
         public enum Purpose: Sendable, Equatable {
             /// The shopper's loyalty code, over the suggestions.
@@ -224,6 +241,10 @@ public enum ButtonID {
     public static let finish = "finish"
     /// From the live mirror: the visit's last look, to watch and compare.
     public static let myLooks = "my-looks"
+    /// Deletes the visit's looks, after a question.
+    public static let deleteLooks = "delete-looks"
+    public static let confirmYes = "confirm:yes"
+    public static let confirmNo = "confirm:no"
     /// The rating screen's Skip.
     public static let skip = "skip"
     /// A face on the rating screen, 1 (unhappy) to 5 (delighted).

@@ -66,6 +66,8 @@ public struct Session: Sendable, Equatable {
         case skipRating
         /// Consent withdrawn mid-session: stop and delete.
         case consentWithdrawn
+        /// The shopper deleted this visit's looks: none is left to review or compare.
+        case looksDeleted
     }
 
     public enum Action: Sendable, Equatable {
@@ -154,6 +156,9 @@ public struct Session: Sendable, Equatable {
             return [.recordRating(face)] + end(stopping: false)
         case (.rating, .skipRating):
             return end(stopping: false)
+        case (.live, .looksDeleted), (.review, .looksDeleted), (.compare, .looksDeleted):
+            clips = []
+            return enter(.live)
         case (_, .consentWithdrawn):
             guard state != .idle else { return [] }
             return end(stopping: state == .recording)

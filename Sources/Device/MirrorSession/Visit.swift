@@ -66,6 +66,14 @@ public struct Visit: Sendable, Equatable {
         case requestNotStored
         /// The shopper chose the language of the visit's screens (a BCP 47 tag).
         case languageChosen(String)
+        /// "Delete my looks": asks first.
+        case deleteLooksTapped
+        /// The answer to the question on screen: yes or no.
+        case confirmed(Bool)
+        /// The looks were deleted (`count` of them; looks saved to the profile stay there).
+        case looksDeleted(count: Int)
+        /// The looks could not be deleted.
+        case looksNotDeleted
         /// The clock: the countdown, the staff confirmation's and the rating's timeouts, the idle timeout.
         case clock
         /// An answer to an effect of the visit `visit`; dropped when that visit is gone.
@@ -118,37 +126,52 @@ public struct Visit: Sendable, Equatable {
         case slowMotion(Bool)
         /// Store a session event of the suggestion sheet for the hub's figures.
         case note(visit: String, SuggestionSheet.Note)
+        /// Delete looks `numbers` of the visit now, except saved ones (answered ``Event/looksDeleted(count:)``).
+        case deleteLooks(visit: String, numbers: [Int])
     }
 
-    public private(set) var session: Session
+    public internal(set) var session: Session
     /// The visit's id while there is a visit.
-    public private(set) var id: String?
+    public internal(set) var id: String?
     /// The last time a person used the mirror (or the visit began).
-    public private(set) var lastInteraction: MonotonicInstant
+    public internal(set) var lastInteraction: MonotonicInstant
     /// When the clip being recorded began, and how long it is.
-    public private(set) var recordingStarted: MonotonicInstant?
-    public private(set) var recordingSeconds: Int?
+    public internal(set) var recordingStarted: MonotonicInstant?
+    public internal(set) var recordingSeconds: Int?
     /// What the staff confirmation says: set by "Bring" on a card before it shows.
-    public private(set) var staffMessage: String?
+    public internal(set) var staffMessage: String?
     /// The staff requests this visit made.
-    public private(set) var requests = OpenRequests()
+    public internal(set) var requests = OpenRequests()
     /// The language of the visit's screens: the store's at the start, the shopper's once chosen.
-    public private(set) var language = "en"
-    public private(set) var slowMotion = false
-    public private(set) var looks = KeptLooks()
-    public private(set) var keyboard = CodeKeyboard()
+    public internal(set) var language = "en"
+    /// A question on screen before something that cannot be undone.
+    public internal(set) var confirming: Confirmation?
+    /// A short message on the live mirror ("2 looks deleted"), for ``noticeSeconds``.
+    public internal(set) var notice: String?
+    var noticeUntil: MonotonicInstant?
+
+    public enum Confirmation: Sendable, Equatable {
+        /// Delete this visit's `count` looks; `saved` of them were saved to the profile and stay there.
+        case deleteLooks(count: Int, saved: Int)
+    }
+
+    /// How long a notice stays on the live mirror.
+    public static let noticeSeconds = 6
+    public internal(set) var slowMotion = false
+    public internal(set) var looks = KeptLooks()
+    public internal(set) var keyboard = CodeKeyboard()
     /// The suggestion sheet's side of the visit: who, what is tried on, chosen, liked and shown.
-    public private(set) var sheet = SuggestionSheet()
+    public internal(set) var sheet = SuggestionSheet()
     /// What the vision core recognises now, in words for the suggestions screen.
-    public private(set) var recognised: [String] = []
+    public internal(set) var recognised: [String] = []
     /// The same as labels for a look: the garments a clip that ends now was recorded in.
-    public private(set) var lookWords: [String] = []
+    public internal(set) var lookWords: [String] = []
     /// The share link made for a look, shown while that look is reviewed.
-    public private(set) var shareLink: ShareLink?
-    private var nextTick: MonotonicInstant?
-    private var staffShownAt: MonotonicInstant?
-    private var ratingShownAt: MonotonicInstant?
-    private var requestedSeconds: Int?
+    public internal(set) var shareLink: ShareLink?
+    var nextTick: MonotonicInstant?
+    var staffShownAt: MonotonicInstant?
+    var ratingShownAt: MonotonicInstant?
+    var requestedSeconds: Int?
 
     /// How long the staff confirmation stays before the live mirror comes back.
     public static let staffSeconds = 8
@@ -254,6 +277,41 @@ public struct Visit: Sendable, Equatable {
                 return apply(.staffRequested, to: &visit)
             case .requestNotStored:
                 return false
+            case .deleteLooksTapped:
+                let clips = visit.session.clips
+                guard visit.id != nil, !clips.isEmpty else { return false }
+                switch visit.state {
+                case .live, .review, .compare: break
+                default: return false
+                }
+                let saved = clips.filter { visit.looks.saved[$0] != nil }.count
+                guard saved < clips.count else {
+                    visit.notice = "Your looks are saved to your profile: nothing else is kept"
+                    visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+                    return false
+                }
+                visit.confirming = .deleteLooks(count: clips.count - saved, saved: saved)
+                return true
+            case .confirmed(let yes):
+                guard let id = visit.id, let question = visit.confirming else { return false }
+                visit.confirming = nil
+                if yes, case .deleteLooks = question {
+                    effects.append(.deleteLooks(visit: id, numbers: visit.session.clips))
+                }
+                return true
+            case .looksDeleted(let count):
+                let kept = visit.looks.saved.count
+                visit.looks = KeptLooks()
+                visit.shareLink = nil
+                visit.notice =
+                    (count == 1 ? "1 look deleted" : "\(count) looks deleted")
+                    + (kept > 0 ? " · saved looks stay in your profile" : "")
+                visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+                return apply(.looksDeleted, to: &visit)
+            case .looksNotDeleted:
+                visit.notice = "Your looks could not be deleted: please ask a colleague"
+                visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+                return false
             case .languageChosen(let tag):
                 guard visit.id != nil, !tag.isEmpty, tag != visit.language else { return false }
                 visit.language = tag
@@ -312,6 +370,8 @@ public struct Visit: Sendable, Equatable {
                 visit.sheet = SuggestionSheet()
                 visit.requests = OpenRequests()
                 visit.language = settings.language
+                visit.notice = nil
+                visit.noticeUntil = nil
                 visit.recognised = []
                 visit.lookWords = []
                 visit.shareLink = nil
@@ -347,68 +407,6 @@ public struct Visit: Sendable, Equatable {
                 }
             }
             return !actions.isEmpty
-        }
-
-        /// A new screen: its timers start, what belonged to the last one goes.
-        mutating func enter(_ state: Session.State, on visit: inout Visit) {
-            visit.nextTick = if case .countdown = state { now.advanced(by: .seconds(1)) } else { nil }
-            visit.staffShownAt = state == .staffOnTheWay ? now : nil
-            visit.ratingShownAt = state == .rating ? now : nil
-            if state != .staffOnTheWay { visit.staffMessage = nil }
-            // Slow motion is a choice for the look on screen: the next look, or the looks compared, play at speed.
-            switch state {
-            case .review, .compare: visit.slowMotion = false
-            default: break
-            }
-            if state != .recording {
-                visit.recordingStarted = nil
-                visit.recordingSeconds = nil
-            }
-            _ = visit.keyboard.handle(.screenChanged(toSuggestions: state == .suggestions))
-            // Reviewing, an identified shopper is offered the looks they saved here before.
-            _ = visit.looks.handle(.earlierCounted(0))
-            effects.append(.show(state))
-            if case .review = state, let id = visit.id { effects.append(.countEarlierLooks(visit: id)) }
-        }
-
-        mutating func keyboard(_ event: CodeKeyboard.Event, on visit: inout Visit) -> Bool {
-            let (handled, asked) = visit.keyboard.handle(event)
-            if handled, let id = visit.id { effects += asked.map { .keyboard(visit: id, $0) } }
-            return handled
-        }
-
-        mutating func looks(_ event: KeptLooks.Event, on visit: inout Visit) -> Bool {
-            guard let id = visit.id else { return false }
-            let (handled, asked) = visit.looks.handle(event)
-            guard handled else { return false }
-            effects += asked.map { .looks(visit: id, $0) }
-            // The agreement stored while a look is reviewed: that look gets a link for the shopper's phone.
-            if case .shareAnswered = event, case .review(let clip) = visit.state {
-                effects.append(.makeShareLink(visit: id, clip: clip))
-            }
-            return true
-        }
-
-        /// The timers, at most one per call (the daemon's clock calls often).
-        mutating func clock(_ visit: inout Visit) -> Bool {
-            if let next = visit.nextTick, now >= next {
-                visit.nextTick = next.advanced(by: .seconds(1))
-                return apply(.tick, to: &visit)
-            }
-            if let shown = visit.staffShownAt, now.since(shown) > .seconds(Visit.staffSeconds) {
-                visit.staffShownAt = nil
-                return apply(.back, to: &visit)
-            }
-            if let shown = visit.ratingShownAt, now.since(shown) > .seconds(Visit.ratingSeconds) {
-                visit.ratingShownAt = nil
-                return apply(.skipRating, to: &visit)
-            }
-            let busy = visit.state == .idle || visit.state == .recording
-            if !busy, now.since(visit.lastInteraction) > .seconds(settings.idleTimeoutSeconds) {
-                effects.append(.idleTimedOut)
-                return apply(.idleTimedOut, to: &visit)
-            }
-            return false
         }
     }
 }

@@ -1,0 +1,28 @@
+extension MirrorRenderer {
+    /// A question before something that cannot be undone: a low sheet with the question, what it means, and the
+    /// two answers within reach (No on the left, Yes on the right).
+    func drawConfirm(_ question: Screen.Confirm, _ l: Layout) {
+        let unit = l.unit
+        let left = l.sheetX + 60 * unit
+        let width = l.sheetWidth - 120 * unit
+        let size = 34 * unit
+        let detail = canvas.textHeight(question.detail, width: width, size: size).height
+        let sheetHeight = 380 * unit + detail
+        let top = l.sheetTop(height: sheetHeight)
+        drawBrand(unit: unit)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: sheetHeight, radius: 36 * unit, color: Palette.sheet)
+        canvas.text(
+            question.title, x: left, y: top + 110 * unit, size: 50 * unit, color: .white, bold: true, width: width)
+        canvas.paragraph(
+            question.detail, x: left, top: top + 150 * unit, width: width, size: size, color: Palette.muted)
+        let buttonWidth = (l.sheetWidth - 180 * unit) / 2
+        let buttonY = top + sheetHeight - 180 * unit
+        button(
+            ButtonID.confirmNo, question.no, x: left, y: buttonY, width: buttonWidth, height: 120 * unit, unit: unit,
+            primary: false)
+        button(
+            ButtonID.confirmYes, question.yes, x: l.sheetX + l.sheetWidth - 60 * unit - buttonWidth, y: buttonY,
+            width: buttonWidth, height: 120 * unit, unit: unit, primary: true)
+    }
+}

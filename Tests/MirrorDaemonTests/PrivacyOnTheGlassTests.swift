@@ -14,6 +14,18 @@ import Testing
         try await recording.waitForState(daemon, wanted)
     }
 
+    /// Waits until the panel has drawn the control `id` (the display publishes what it drew, a frame later).
+    func waitForControl(_ daemon: DaemonUnderTest, _ id: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        var shown = ""
+        while ContinuousClock.now < deadline {
+            shown = try await ctl(daemon, "ui", "state").stdout
+            if shown.contains(id) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("\(id) never shown: \(shown)")
+    }
+
     @Test func deleteMyLooksAsksThenDeletesAtOnce() async throws {
         let daemon = try DaemonUnderTest(extraConfig: RecordingProcessTests.settings)
         try daemon.start()
@@ -26,13 +38,14 @@ import Testing
 
         // Asked first: No keeps the look.
         #expect(try await ctl(daemon, "ui", "press", "delete-looks").status == 0)
-        #expect(try await ctl(daemon, "ui", "state").stdout.contains("confirm:yes"))
+        try await waitForControl(daemon, "confirm:yes")
         #expect(try await ctl(daemon, "ui", "press", "confirm:no").status == 0)
         try await waitForState(daemon, "review")
         #expect(try await !ctl(daemon, "clips", "list").stdout.contains("no clips"))
 
         // Yes deletes it now, not when the visit's retention ends; the audit names who.
         #expect(try await ctl(daemon, "ui", "press", "delete-looks").status == 0)
+        try await waitForControl(daemon, "confirm:yes")
         #expect(try await ctl(daemon, "ui", "press", "confirm:yes").status == 0)
         try await waitForState(daemon, "live")
         #expect(try await ctl(daemon, "clips", "list").stdout.contains("no clips"))

@@ -127,6 +127,14 @@ public final class Canvas {
                 x: left + set.logical.x - padX, y: top + set.logical.y - padY, width: set.logical.width + 2 * padX,
                 height: set.logical.height + 2 * padY, radius: size * 0.5, color: Palette.plate)
         }
+        return show(string, set, left: left, top: top, size: size, color: color, bold: bold)
+    }
+
+    /// Draws the text Pango has set with its layout's top left at (`left`, `top`) and records where its ink is;
+    /// returns the height its lines take.
+    private func show(
+        _ string: String, _ set: TextSetter.Extent, left: Double, top: Double, size: Double, color: Color, bold: Bool
+    ) -> Double {
         color.set(on: cr)
         setter.show(x: left, y: top)
         layout.append(
@@ -146,15 +154,7 @@ public final class Canvas {
         let set = setter.prepare(
             string, size: size, bold: bold, width: width, lines: lines, ellipsize: lines != nil, align: align,
             tracking: 0)
-        let left = x.rounded()
-        let y = top.rounded()
-        color.set(on: cr)
-        setter.show(x: left, y: y)
-        layout.append(
-            LayoutBox(
-                kind: .text(string), x: left + set.ink.x, y: y + set.ink.y, width: set.ink.width,
-                height: set.ink.height, size: size, bold: bold))
-        return set.logical.height
+        return show(string, set, left: x.rounded(), top: top.rounded(), size: size, color: color, bold: bold)
     }
 
     /// The advance width of `string` on one line at `size`.

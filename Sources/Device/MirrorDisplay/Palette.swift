@@ -16,6 +16,13 @@ enum Palette {
 
 extension Canvas {
     func roundedRectangle(x: Double, y: Double, width: Double, height: Double, radius: Double, color: Color) {
+        roundedPath(x: x, y: y, width: width, height: height, radius: radius)
+        color.set(on: cr)
+        cairo_fill(cr)
+    }
+
+    /// The path of a rectangle with rounded corners.
+    private func roundedPath(x: Double, y: Double, width: Double, height: Double, radius: Double) {
         let r = min(radius, width / 2, height / 2)
         cairo_new_sub_path(cr)
         cairo_arc(cr, x + width - r, y + r, r, -.pi / 2, 0)
@@ -23,8 +30,6 @@ extension Canvas {
         cairo_arc(cr, x + r, y + height - r, r, .pi / 2, .pi)
         cairo_arc(cr, x + r, y + r, r, .pi, 3 * .pi / 2)
         cairo_close_path(cr)
-        color.set(on: cr)
-        cairo_fill(cr)
     }
 
     func circle(x: Double, y: Double, radius: Double, color: Color) {
@@ -39,13 +44,7 @@ extension Canvas {
         x: Double, y: Double, width: Double, height: Double, radius: Double, lineWidth: Double, dash: Double,
         color: Color
     ) {
-        let r = min(radius, width / 2, height / 2)
-        cairo_new_sub_path(cr)
-        cairo_arc(cr, x + width - r, y + r, r, -.pi / 2, 0)
-        cairo_arc(cr, x + width - r, y + height - r, r, 0, .pi / 2)
-        cairo_arc(cr, x + r, y + height - r, r, .pi / 2, .pi)
-        cairo_arc(cr, x + r, y + r, r, .pi, 3 * .pi / 2)
-        cairo_close_path(cr)
+        roundedPath(x: x, y: y, width: width, height: height, radius: radius)
         var pattern = [dash, dash]
         cairo_set_dash(cr, &pattern, 2, 0)
         cairo_set_line_width(cr, lineWidth)

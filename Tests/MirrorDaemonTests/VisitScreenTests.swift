@@ -91,6 +91,28 @@ import Testing
         #expect(two.canCompare)
     }
 
+    @Test func theGoodbyeSaysWhatIsKeptAndForHowLong() {
+        var inputs = Self.inputs(Self.start)
+        inputs.savedDays = 90
+        #expect(
+            VisitScreen.farewell(.init(looks: 2, saved: 1, erased: false), inputs) == [
+                "Your 2 looks are deleted from this mirror in 24\u{A0}hours.",
+                "The look you saved stays in your profile for 90\u{A0}days.",
+            ])
+        #expect(
+            VisitScreen.farewell(.init(looks: 0, saved: 0, erased: false), inputs) == [
+                "Nothing from your visit is kept."
+            ])
+        #expect(
+            VisitScreen.farewell(.init(looks: 0, saved: 0, erased: true), inputs) == [
+                "Everything from your visit was deleted, as you asked."
+            ])
+        let (visit, now) = Self.visit(Self.twoLooks + [.session(.finishRequested), .session(.rated(5))])
+        #expect(
+            VisitScreen.screen(for: visit, Self.inputs(now))
+                == .goodbye(lines: ["Your 2 looks are deleted from this mirror in 24\u{A0}hours."]))
+    }
+
     @Test func compareNamesEachLookAndTheFavourite() {
         let earlier = KeptLooks.Earlier(clipID: "c", day: "1 Dec", garments: ["red dress"])
         let (visit, now) = Self.visit(

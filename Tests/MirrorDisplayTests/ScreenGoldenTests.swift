@@ -99,6 +99,13 @@ import Testing
                     yes: "Delete", no: "Keep them"))
         ),
         ("rating", .rating),
+        (
+            "goodbye",
+            .goodbye(lines: [
+                "Your 2 looks are deleted from this mirror in 24\u{A0}hours.",
+                "The look you saved stays in your profile for 90\u{A0}days.",
+            ])
+        ),
         ("camera-lost", .cameraLost(detail: "Camera unplugged")),
         ("test-pattern", .testPattern(lines: ["/dev/fb0 1080x1920 XRGB8888", "double-buffered (pan) · vsync"])),
     ]

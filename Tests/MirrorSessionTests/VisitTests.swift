@@ -283,6 +283,31 @@ import Testing
         #expect(!handled && visit.confirming == nil)
     }
 
+    @Test func theGoodbyeSaysWhatIsKept() {
+        let reviewing: [Step] = Self.toRecording + [.answer(.clipFinished(number: 0, saved: true))]
+        // Rated: the look is kept for its retention period; the goodbye says so, for 10 s.
+        var (visit, _, _) = Self.run(reviewing + [.tap(.finishRequested), .tap(.rated(4))])
+        #expect(visit.state == .idle && visit.farewell == .init(looks: 1, saved: 0, erased: false))
+        (visit, _, _) = Self.run(reviewing + [.tap(.finishRequested), .tap(.rated(4)), .clock(after: 10.5)])
+        #expect(visit.farewell == nil)
+        // Saved to the profile: counted apart.
+        (visit, _, _) = Self.run(
+            reviewing + [
+                Step(event: .looks(.save(look: 0, identified: true))),
+                .answer(.looks(.saveAnswered(look: 0, code: "K7"))), .tap(.finishRequested), .tap(.skipRating),
+            ])
+        #expect(visit.farewell == .init(looks: 0, saved: 1, erased: false))
+        // Withdrawn: everything went at once.
+        (visit, _, _) = Self.run(reviewing + [.tap(.consentWithdrawn)])
+        #expect(visit.farewell == .init(looks: 0, saved: 0, erased: true))
+        // Nobody there to read it: an idle timeout or walking away says nothing.
+        (visit, _, _) = Self.run(reviewing + [.tap(.back), .clock(after: 61)])
+        #expect(visit.state == .idle && visit.farewell == nil)
+        // The next shopper starts without it.
+        (visit, _, _) = Self.run(reviewing + [.tap(.consentWithdrawn), .camera(true)])
+        #expect(visit.state == .live && visit.farewell == nil)
+    }
+
     @Test func slowMotionIsForTheLookOnScreen() {
         let first: [Step] =
             Self.toRecording + [.answer(.clipFinished(number: 0, saved: true)), Step(event: .slowMotionToggled)]

@@ -211,6 +211,7 @@ public final class SessionController: Sendable {
         let visit = self.visit
         var inputs = VisitScreen.Inputs(
             now: now, clipSeconds: recording.clipSeconds, keepHours: recording.keepHours,
+            savedDays: recording.savedDays,
             recognised: visit.recognised)
         inputs.identified = visit.sheet.profile != nil
         var seen: SuggestionSheet.Event?

@@ -10,9 +10,11 @@ struct VisitScreen {
     /// What the screen needs besides the visit.
     struct Inputs {
         var now: MonotonicInstant
-        /// The configured clip length and how long clips are kept (the consent screen says both).
+        /// The configured clip length and how long clips are kept (the consent screen says both), and how long a
+        /// look saved to the profile is kept (the goodbye says it).
         var clipSeconds: Int
         var keepHours: Int
+        var savedDays = 90
         /// Where the look under review is playing, 0…1.
         var position: Double = 0
         /// What the vision core recognised, in words, and the suggestion cards (both from the catalog side).
@@ -29,7 +31,7 @@ struct VisitScreen {
         let looks = visit.looks
         switch session.state {
         case .idle:
-            return .attract
+            return visit.farewell.map { .goodbye(lines: farewell($0, inputs)) } ?? .attract
         case .live:
             return .live(hint: visit.notice ?? "Tap the mirror to record your look", looks: session.clips.count)
         case .consent:
@@ -72,6 +74,23 @@ struct VisitScreen {
         case .rating:
             return .rating
         }
+    }
+
+    /// What the goodbye says is kept, sentence by sentence.
+    static func farewell(_ farewell: Visit.Farewell, _ inputs: Inputs) -> [String] {
+        // A number and its unit stay on one line (no-break spaces).
+        if farewell.erased { return ["Everything from your visit was deleted, as you asked."] }
+        var lines: [String] = []
+        if farewell.looks > 0 {
+            let looks = farewell.looks == 1 ? "Your look is" : "Your \(farewell.looks) looks are"
+            lines.append("\(looks) deleted from this mirror in \(inputs.keepHours)\u{A0}hours.")
+        }
+        if farewell.saved > 0 {
+            let saved = farewell.saved == 1 ? "The look you saved stays" : "The \(farewell.saved) looks you saved stay"
+            lines.append("\(saved) in your profile for \(inputs.savedDays)\u{A0}days.")
+        }
+        if lines.isEmpty { lines.append("Nothing from your visit is kept.") }
+        return lines
     }
 
     /// The question on screen, in words.

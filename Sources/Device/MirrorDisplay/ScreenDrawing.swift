@@ -30,6 +30,7 @@ extension MirrorRenderer {
         case .suggestions(let suggestions): drawSuggestions(suggestions, layout)
         case .codeEntry(let entry): drawCodeEntry(entry, layout)
         case .confirm(let question): drawConfirm(question, layout)
+        case .goodbye(let lines): drawGoodbye(lines, layout)
         case .staffOnTheWay(let request): drawStaff(request, layout)
         case .rating: drawRating(layout)
         case .testPattern(let lines): drawTestPattern(lines, layout)

@@ -25,4 +25,25 @@ extension MirrorRenderer {
             ButtonID.confirmYes, question.yes, x: l.sheetX + l.sheetWidth - 60 * unit - buttonWidth, y: buttonY,
             width: buttonWidth, height: 120 * unit, unit: unit, primary: true)
     }
+
+    /// The end of a visit: thanks, and what is kept and for how long, one sentence a line; no control.
+    func drawGoodbye(_ lines: [String], _ l: Layout) {
+        let unit = l.unit
+        let left = l.sheetX + 60 * unit
+        let width = l.sheetWidth - 120 * unit
+        let size = 36 * unit
+        let gap = 16 * unit
+        let heights = lines.map { canvas.textHeight($0, width: width, size: size).height }
+        let sheetHeight = 230 * unit + heights.reduce(0, +) + gap * Double(max(0, lines.count - 1))
+        let top = l.sheetTop(height: sheetHeight)
+        drawBrand(unit: unit)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: sheetHeight, radius: 36 * unit, color: Palette.sheet)
+        canvas.text("Thank you", x: left, y: top + 110 * unit, size: 56 * unit, color: .white, bold: true)
+        var y = top + 160 * unit
+        for (line, height) in zip(lines, heights) {
+            canvas.paragraph(line, x: left, top: y, width: width, size: size, color: .white)
+            y += height + gap
+        }
+    }
 }

@@ -24,6 +24,8 @@ public enum Screen: Sendable, Equatable {
     case codeEntry(CodeEntry)
     /// A question before something that cannot be undone (deleting the visit's looks).
     case confirm(Confirm)
+    /// The end of a visit: what is kept, and for how long.
+    case goodbye(lines: [String])
     /// A staff request was sent.
     case staffOnTheWay(request: String)
     /// How was the visit? Five faces and Skip, at the end of a visit.

@@ -157,6 +157,26 @@ public struct Visit: Sendable, Equatable {
 
     /// How long a notice stays on the live mirror.
     public static let noticeSeconds = 6
+    /// How long the goodbye stays after a visit the shopper finished.
+    public static let farewellSeconds = 10
+
+    /// What the goodbye says is kept of the visit that ended: its looks (deleted after the retention period),
+    /// those saved to the profile, or that everything was deleted at once (consent withdrawn).
+    public struct Farewell: Sendable, Equatable {
+        public var looks: Int
+        public var saved: Int
+        public var erased: Bool
+
+        public init(looks: Int, saved: Int, erased: Bool) {
+            self.looks = looks
+            self.saved = saved
+            self.erased = erased
+        }
+    }
+
+    /// The goodbye of the visit that just ended, while it shows.
+    public internal(set) var farewell: Farewell?
+    var farewellUntil: MonotonicInstant?
     public internal(set) var slowMotion = false
     public internal(set) var looks = KeptLooks()
     public internal(set) var keyboard = CodeKeyboard()
@@ -360,6 +380,8 @@ public struct Visit: Sendable, Equatable {
         /// A session event, and what its actions mean for the rest of the visit.
         mutating func apply(_ event: Session.Event, to visit: inout Visit) -> Bool {
             let starting = visit.state == .idle
+            let looks = visit.session.clips
+            let saved = looks.filter { visit.looks.saved[$0] != nil }.count
             let actions = visit.session.handle(event)
             if starting, visit.state != .idle {
                 // A visit's idle time counts from its start, whoever started it (the camera or a touch).
@@ -372,6 +394,8 @@ public struct Visit: Sendable, Equatable {
                 visit.language = settings.language
                 visit.notice = nil
                 visit.noticeUntil = nil
+                visit.farewell = nil
+                visit.farewellUntil = nil
                 visit.recognised = []
                 visit.lookWords = []
                 visit.shareLink = nil
@@ -404,6 +428,16 @@ public struct Visit: Sendable, Equatable {
                     guard let id else { break }
                     effects.append(.end(visit: id, erase: event == .consentWithdrawn))
                     visit.id = nil
+                    // A shopper who finished (rated or skipped) or withdrew is told what is kept; nobody is there
+                    // to read it after an idle timeout or when they walked away.
+                    switch event {
+                    case .rated, .skipRating, .consentWithdrawn:
+                        let erased = event == .consentWithdrawn
+                        visit.farewell = Farewell(
+                            looks: erased ? 0 : looks.count - saved, saved: erased ? 0 : saved, erased: erased)
+                        visit.farewellUntil = now.advanced(by: .seconds(Visit.farewellSeconds))
+                    default: break
+                    }
                 }
             }
             return !actions.isEmpty

@@ -50,6 +50,10 @@ extension Visit.Step {
             visit.notice = nil
             visit.noticeUntil = nil
         }
+        if let until = visit.farewellUntil, now >= until {
+            visit.farewell = nil
+            visit.farewellUntil = nil
+        }
         if let next = visit.nextTick, now >= next {
             visit.nextTick = next.advanced(by: .seconds(1))
             return apply(.tick, to: &visit)

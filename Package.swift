@@ -293,7 +293,7 @@ let package = Package(
             dependencies: [
                 "MirrorProtocol",
                 "MirrorCore", "MirrorCapture", "MirrorDisplay", "MirrorImaging", "MirrorTesting", "MirrorRecorder",
-                "MirrorVision", "MirrorSuggest", "MirrorHub", "MirrorSync", "CCairo",
+                "MirrorVision", "MirrorSuggest", "MirrorHub", "MirrorSync", "CCairo", "CPango",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -16,7 +16,7 @@ struct MirrorBench: AsyncParsableCommand {
         subcommands: [
             Decode.self, MakeJPEG.self, Replay.self, Compose.self, Record.self, Vision.self, KNN.self,
             VisionPipeline.self, Retrieval.self, Suggest.self, HubLoad.self, HubHTTPLoad.self, FleetPull.self,
-            Mask.self, InsightsLoad.self,
+            Mask.self, InsightsLoad.self, ScreenText.self,
         ])
 }
 

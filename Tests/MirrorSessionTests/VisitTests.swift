@@ -308,6 +308,12 @@ import Testing
         #expect(visit.state == .live && visit.farewell == nil)
     }
 
+    @Test func aRecordingThatFailedIsSaidSo() {
+        let (visit, _, _) = Self.run(Self.toRecording + [.answer(.clipFinished(number: 0, saved: false))])
+        #expect(visit.state == .live && visit.session.clips.isEmpty)
+        #expect(visit.notice == "That recording did not work: tap the mirror to try again")
+    }
+
     @Test func slowMotionIsForTheLookOnScreen() {
         let first: [Step] =
             Self.toRecording + [.answer(.clipFinished(number: 0, saved: true)), Step(event: .slowMotionToggled)]

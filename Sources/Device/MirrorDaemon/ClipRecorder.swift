@@ -71,6 +71,8 @@ final class ClipRecorder: SessionRecorder, Service {
     let numbered = Mutex<[String: [Int: String]]>([:])
     let clipsRecorded: Counter
     let clipsFailed: Counter
+    /// Clips that kept nothing after the tap (the recorder fell behind the camera and its frames were dropped).
+    let clipsPreRollOnly: Counter
     let framesWritten: Counter
     let bytesWritten: Counter
     /// How long profiles fetched from the hub may be kept (nil without a hub).
@@ -104,6 +106,11 @@ final class ClipRecorder: SessionRecorder, Service {
             descriptor: .init(
                 metricName: "mirror_clips_failed", unitName: "total",
                 helpText: "Clips abandoned (no frames, disk errors); nothing of them is kept."))
+        clipsPreRollOnly = registry.makeCounter(
+            descriptor: .init(
+                metricName: "mirror_clips_preroll_only", unitName: "total",
+                helpText:
+                    "Clips abandoned because nothing after the shopper's tap reached the recorder (it fell behind)."))
         framesWritten = registry.makeCounter(
             descriptor: .init(
                 metricName: "mirror_recorder_frames", unitName: "total", helpText: "Frames written into clips."))
@@ -252,6 +259,13 @@ final class ClipRecorder: SessionRecorder, Service {
         else { return }
         let request = clip.request
         let path = "\(folder)/\(request.file)"
+        // A clip of the pre-roll alone is not the look the shopper turned in: abandoned, counted, and the session
+        // says so, never saved as a look.
+        if saved, clip.writer.frameCount > 0, !Self.coversTheTurn(times: clip.times, trigger: request.trigger) {
+            clipsPreRollOnly.increment()
+            abandon(request, why: "only the pre-roll reached the recorder: it fell behind the camera")
+            return
+        }
         if saved && clip.writer.frameCount > 0 {
             do {
                 try clip.writer.finish()
@@ -272,6 +286,12 @@ final class ClipRecorder: SessionRecorder, Service {
             }
         }
         abandon(request, why: why.isEmpty ? "no frames" : why)
+    }
+
+    /// Whether a clip's frames (capture times in seconds) hold anything from the tap on: the pre-roll alone does not.
+    static func coversTheTurn(times: [Double], trigger: MonotonicInstant) -> Bool {
+        let tap = Double(trigger.nanoseconds) / 1e9
+        return times.contains { $0 >= tap }
     }
 
     func abandon(_ request: Request, why: String) {

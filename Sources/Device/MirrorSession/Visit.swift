@@ -342,6 +342,10 @@ public struct Visit: Sendable, Equatable {
                 guard visit.id == id else { return false }
                 return run(event, on: &visit)
             case .clipFinished(let number, let saved):
+                if !saved, visit.id != nil, visit.state == .recording {
+                    visit.notice = "That recording did not work: tap the mirror to try again"
+                    visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+                }
                 if saved, let id = visit.id {
                     // The vote follows what is worn now and waits while a clip records (its frames go to the
                     // turn tracker): as the clip ends, it holds what this look began in.

@@ -113,6 +113,30 @@ import Testing
                 == .goodbye(lines: ["Your 2 looks are deleted from this mirror in 24\u{A0}hours."]))
     }
 
+    /// Two looks in the same trousers: the captions name what differs, and the trousers once.
+    @Test func compareCaptionsSayWhatDiffers() {
+        let looks: [Screen.Compare.Look] = [
+            .init(title: "Look 1", garments: ["rust knitwear", "navy trousers"]),
+            .init(title: "Look 2", garments: ["coral knitwear", "navy trousers"]),
+            .init(title: "Look 3", garments: ["navy trousers"]),
+        ]
+        #expect(
+            VisitScreen.differences(looks) == [
+                .init(title: "Look 1", garments: ["rust knitwear", "all in navy trousers"]),
+                .init(title: "Look 2", garments: ["coral knitwear"]),
+                .init(title: "Look 3", garments: ["same garments"]),
+            ])
+        // Nothing in common, or a look with nothing recognised: as they are.
+        let apart: [Screen.Compare.Look] = [
+            .init(title: "Look 1", garments: ["rust knitwear"]), .init(title: "Look 2", garments: ["coral dress"]),
+        ]
+        #expect(VisitScreen.differences(apart) == apart)
+        let unknown: [Screen.Compare.Look] = [
+            .init(title: "Look 1", garments: ["rust knitwear"]), .init(title: "Look 2", garments: []),
+        ]
+        #expect(VisitScreen.differences(unknown) == unknown)
+    }
+
     @Test func compareNamesEachLookAndTheFavourite() {
         let earlier = KeptLooks.Earlier(clipID: "c", day: "1 Dec", garments: ["red dress"])
         let (visit, now) = Self.visit(

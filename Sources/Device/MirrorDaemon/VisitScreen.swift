@@ -64,7 +64,7 @@ struct VisitScreen {
             let favourite = looks.favourite.flatMap {
                 $0 == KeptLooks.earlierLook ? clips.count : clips.firstIndex(of: $0)
             }
-            return .compare(.init(looks: shown, favourite: favourite))
+            return .compare(.init(looks: differences(shown), favourite: favourite))
         case .suggestions:
             if let entry = visit.keyboard.entry { return .codeEntry(.init(entry)) }
             return .suggestions(
@@ -103,6 +103,21 @@ struct VisitScreen {
                 detail: "They are deleted from this mirror now."
                     + (saved > 0 ? " Looks you saved to your profile stay there." : ""),
                 yes: "Delete", no: "Keep them")
+        }
+    }
+
+    /// Captions that differ by what differs: a garment worn in every look compared is left out of each caption (the
+    /// first says it is in all of them); a look with nothing of its own says so.
+    static func differences(_ looks: [Screen.Compare.Look]) -> [Screen.Compare.Look] {
+        guard looks.count >= 2, looks.allSatisfy({ !$0.garments.isEmpty }) else { return looks }
+        let common = looks.dropFirst().reduce(Set(looks[0].garments)) { $0.intersection($1.garments) }
+        guard !common.isEmpty else { return looks }
+        let shared = looks[0].garments.filter(common.contains)
+        return looks.enumerated().map { index, look in
+            var own = look.garments.filter { !common.contains($0) }
+            if own.isEmpty { own = ["same garments"] }
+            if index == 0 { own.append("all in \(shared.joined(separator: ", "))") }
+            return .init(title: look.title, garments: own)
         }
     }
 

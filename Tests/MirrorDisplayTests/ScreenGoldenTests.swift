@@ -72,6 +72,16 @@ import Testing
                     ], favourite: 1))
         ),
         (
+            "compare-three",
+            .compare(
+                .init(
+                    looks: [
+                        .init(title: "Look 1", garments: ["rust knitwear"]),
+                        .init(title: "Look 2", garments: ["coral dress"]),
+                        .init(title: "Saved 16 Nov", garments: ["camel outerwear"]),
+                    ], favourite: 2))
+        ),
+        (
             "compare-four",
             .compare(
                 .init(

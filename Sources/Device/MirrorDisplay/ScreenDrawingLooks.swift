@@ -13,8 +13,9 @@ extension MirrorRenderer {
     func gridCells(count: Int) -> [(x: Double, y: Double, width: Double, height: Double)] {
         let width = Double(canvas.width)
         let height = Double(canvas.height)
-        let columns = 2
-        let rows = count <= 2 ? 1 : 2
+        // Two or three looks side by side as columns (three never leave an empty cell), four in a 2x2 grid.
+        let columns = count == 3 ? 3 : 2
+        let rows = count <= 3 ? 1 : 2
         let gap = 6.0
         let cellWidth = (width - gap * Double(columns - 1)) / Double(columns)
         let cellHeight = (height - gap * Double(rows - 1)) / Double(rows)
@@ -58,20 +59,29 @@ extension MirrorRenderer {
             let words =
                 garments.isEmpty
                 ? 0 : canvas.textHeight(garments, width: chipWidth - 40 * unit, size: 24 * unit, lines: 2).height
-            let chipHeight = (garments.isEmpty ? 60 * unit : 68 * unit + words)
-            let chipY =
-                cell.y + cell.height - (cell.y + cell.height >= l.height - 1 ? 260 : 100) * unit
-                - (chipHeight - 60 * unit)
+            // The title too wraps to two lines in a narrow column ("Saved 16 Nov · favourite").
+            let titleHeight = canvas.textHeight(
+                title, width: chipWidth - 40 * unit, size: 30 * unit, bold: picked, lines: 2
+            ).height
+            let extra = titleHeight - canvas.textHeight("A", width: chipWidth, size: 30 * unit, bold: picked).height
+            let chipHeight = (garments.isEmpty ? 60 * unit : 68 * unit + words) + extra
+            // Low in the look, and above Done where the look reaches down to it.
+            let doneTop = l.lowestControlTop(96)
+            let overDone =
+                cell.x < l.width / 2 + 150 * unit && cell.x + cell.width > l.width / 2 - 150 * unit
+                && cell.y + cell.height > doneTop
+            let chipBottom = overDone ? doneTop - 24 * unit : cell.y + cell.height - 40 * unit
+            let chipY = chipBottom - chipHeight
             canvas.roundedRectangle(
                 x: cell.x + (cell.width - chipWidth) / 2, y: chipY, width: chipWidth, height: chipHeight,
                 radius: 30 * unit, color: picked ? Palette.gold : Palette.sheet)
-            canvas.text(
-                title,
-                x: cell.x + cell.width / 2, y: chipY + 41 * unit, size: 30 * unit, color: picked ? Palette.ink : .white,
-                bold: picked, anchor: 0.5, width: chipWidth - 40 * unit)
+            canvas.paragraph(
+                title, x: cell.x + (cell.width - chipWidth) / 2 + 20 * unit, top: chipY + 10 * unit,
+                width: chipWidth - 40 * unit, size: 30 * unit, color: picked ? Palette.ink : .white, bold: picked,
+                align: 0.5, lines: 2)
             if !garments.isEmpty {
                 canvas.paragraph(
-                    garments, x: cell.x + (cell.width - chipWidth) / 2 + 20 * unit, top: chipY + 52 * unit,
+                    garments, x: cell.x + (cell.width - chipWidth) / 2 + 20 * unit, top: chipY + 52 * unit + extra,
                     width: chipWidth - 40 * unit, size: 24 * unit, color: picked ? Palette.ink : Palette.muted,
                     align: 0.5, lines: 2)
             }

@@ -278,6 +278,11 @@ import Testing
         #expect(visit.state == .live && visit.session.clips.isEmpty && visit.notice == "1 look deleted")
         (visit, _, _) = Self.run(deleting + [.answer(.looksDeleted(count: 1)), .clock(after: 6.5)])
         #expect(visit.notice == nil)
+        // The agreement to share stays for the looks still to come; the deleted look's link goes.
+        let shared: [Step] = [Step(event: .looks(.share)), .answer(.looks(.shareAnswered(stored: true)))]
+        (visit, _, _) = Self.run(
+            reviewing + shared + Array(deleting.dropFirst(reviewing.count)) + [.answer(.looksDeleted(count: 1))])
+        #expect(visit.looks.shared && visit.looks.saved.isEmpty && visit.shareLink == nil)
         // Nothing to delete: not asked.
         (visit, handled, _) = Self.run([.tap(.presenceDetected), Step(event: .deleteLooksTapped)])
         #expect(!handled && visit.confirming == nil)
@@ -303,8 +308,11 @@ import Testing
         // Nobody there to read it: an idle timeout or walking away says nothing.
         (visit, _, _) = Self.run(reviewing + [.tap(.back), .clock(after: 61)])
         #expect(visit.state == .idle && visit.farewell == nil)
-        // The next shopper starts without it.
+        // The shopper still in view reads it: the camera starts no visit until the view has been empty; the next
+        // shopper starts without it.
         (visit, _, _) = Self.run(reviewing + [.tap(.consentWithdrawn), .camera(true)])
+        #expect(visit.state == .idle && visit.farewell != nil)
+        (visit, _, _) = Self.run(reviewing + [.tap(.consentWithdrawn), .camera(true), .camera(false), .camera(true)])
         #expect(visit.state == .live && visit.farewell == nil)
     }
 

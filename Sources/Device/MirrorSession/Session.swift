@@ -88,8 +88,8 @@ public struct Session: Sendable, Equatable {
     public private(set) var consented = false
     /// Clips recorded in this session.
     public private(set) var clips: [Int] = []
-    /// An idle timeout ended the last visit while someone may still be in view: the camera starts no visit
-    /// until the view has been empty (a touch still does).
+    /// The last visit ended while its shopper may still be in view (an idle timeout, or they finished or withdrew
+    /// and are reading the goodbye): the camera starts no visit until the view has been empty (a touch still does).
     public private(set) var waitingForEmptyView = false
     /// Seconds of countdown before recording (a configuration reload may change it between events).
     public var countdownSeconds: Int {
@@ -153,14 +153,17 @@ public struct Session: Sendable, Equatable {
             return enter(.rating)
         case (.rating, .rated(let face)):
             guard (1...5).contains(face) else { return [] }
+            waitingForEmptyView = true
             return [.recordRating(face)] + end(stopping: false)
         case (.rating, .skipRating):
+            waitingForEmptyView = true
             return end(stopping: false)
         case (.live, .looksDeleted), (.review, .looksDeleted), (.compare, .looksDeleted):
             clips = []
             return enter(.live)
         case (_, .consentWithdrawn):
             guard state != .idle else { return [] }
+            waitingForEmptyView = true
             return end(stopping: state == .recording)
         case (.idle, _):
             return []

@@ -321,7 +321,11 @@ public struct Visit: Sendable, Equatable {
                 return true
             case .looksDeleted(let count):
                 let kept = visit.looks.saved.count
+                // The looks go; the share agreement and an earlier visit's look opened with its code stay.
+                let (shared, earlier) = (visit.looks.shared, visit.looks.earlier)
                 visit.looks = KeptLooks()
+                if shared { _ = visit.looks.handle(.shareAnswered(stored: true)) }
+                if let earlier { _ = visit.looks.handle(.earlierOpened(earlier)) }
                 visit.shareLink = nil
                 visit.notice =
                     (count == 1 ? "1 look deleted" : "\(count) looks deleted")

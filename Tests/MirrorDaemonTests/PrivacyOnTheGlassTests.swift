@@ -53,4 +53,60 @@ import Testing
         #expect(try await ctl(daemon, "ui", "press", "my-looks").status != 0, "no looks left to open")
         #expect(try await daemon.stop() == 0)
     }
+
+    /// Withdrawing on the glass (from the delete question) ends the visit and deletes its looks; a look saved to
+    /// the profile stays unless the shopper, asked, deletes it too.
+    @Test func withdrawingKeepsTheSavedLookUnlessChosen() async throws {
+        let daemon = try DaemonUnderTest(
+            extraConfig: RecordingProcessTests.settings
+                + "\nsuggestions:\n  catalog: \(Binaries.repository)/config/catalog\n")
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        try await Task.sleep(for: .milliseconds(1500))  // the pre-roll ring fills
+        func clips() async throws -> Int {
+            try await ctl(daemon, "clips", "list", "--json").stdout.components(separatedBy: "\"id\"").count - 1
+        }
+        func waitForJSON(_ text: String) async throws {
+            let deadline = ContinuousClock.now + .seconds(20)
+            var shown = ""
+            while ContinuousClock.now < deadline {
+                shown = try await ctl(daemon, "ui", "state", "--json").stdout
+                if shown.contains(text) { return }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            Issue.record("\(text) never shown: \(shown)")
+        }
+        func visitWithASavedLook() async throws {
+            #expect(try await ctl(daemon, "ui", "event", "start").status == 0)
+            #expect(try await ctl(daemon, "suggestions", "identify", "DEMO-1234").status == 0)
+            for _ in 0..<2 {
+                #expect(try await ctl(daemon, "record", "--seconds", "2").status == 0)
+                _ = try await ctl(daemon, "ui", "press", "accept")
+                try await waitForState(daemon, "review")
+            }
+            try await waitForJSON("\"save\"")
+            #expect(try await ctl(daemon, "ui", "press", "save").status == 0)
+            try await waitForJSON("savedLookCode")
+            #expect(try await ctl(daemon, "ui", "press", "delete-looks").status == 0)
+            try await waitForJSON("\"withdraw\"")
+            #expect(try await ctl(daemon, "ui", "press", "withdraw").status == 0)
+            try await waitForJSON("Delete it too")
+        }
+
+        try await visitWithASavedLook()
+        #expect(try await clips() == 2)
+        #expect(try await ctl(daemon, "ui", "press", "confirm:no").status == 0)
+        try await waitForState(daemon, "idle")
+        #expect(try await clips() == 1, "the saved look stays")
+        #expect(
+            try await ctl(daemon, "clips", "audit").stdout.contains(
+                "consent withdrawn; looks saved to the profile kept"))
+
+        try await visitWithASavedLook()
+        #expect(try await ctl(daemon, "ui", "press", "confirm:yes").status == 0)
+        try await waitForState(daemon, "idle")
+        #expect(try await clips() == 1, "only the earlier visit's saved look is left")
+        #expect(try await ctl(daemon, "clips", "audit").stdout.contains("consent withdrawn, saved looks too"))
+        #expect(try await daemon.stop() == 0)
+    }
 }

@@ -26,7 +26,7 @@ import Testing
             log.withLock { $0.append("start \(number)") }
             finished(true)
         }
-        func endSession(_ session: String, erase: Bool) { log.withLock { $0.append("end") } }
+        func endSession(_ session: String, erase: Visit.Erase) { log.withLock { $0.append("end") } }
         func deleteLooks(session: String, numbers: [Int]) throws -> Int { numbers.count }
         func recordShare(session: String) throws {}
         func stop() {}

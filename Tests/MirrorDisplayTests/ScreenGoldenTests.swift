@@ -106,7 +106,16 @@ import Testing
                 .init(
                     title: "Delete this visit's 2 looks?",
                     detail: "They are deleted from this mirror now. Looks you saved to your profile stay there.",
-                    yes: "Delete", no: "Keep them"))
+                    yes: "Delete", no: "Keep them", withdraw: "Delete everything and end my visit"))
+        ),
+        (
+            "confirm-withdraw",
+            .confirm(
+                .init(
+                    title: "Delete your saved look too?",
+                    detail: "Everything else from this visit is deleted now and your visit ends. You saved the look "
+                        + "to your profile: it stays for 90\u{A0}days unless you delete it now.",
+                    yes: "Delete it too", no: "Keep it"))
         ),
         ("rating", .rating),
         (

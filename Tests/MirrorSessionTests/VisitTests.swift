@@ -47,7 +47,7 @@ import Testing
         Case(
             name: "the camera starts a visit, an empty view ends it",
             steps: [.camera(true), .camera(true), .camera(false)], state: .idle,
-            effects: [.began(visit: "v1"), .end(visit: "v1", erase: false)]),
+            effects: [.began(visit: "v1"), .end(visit: "v1", erase: .keep)]),
         Case(
             name: "consent, a countdown of three seconds, then the recorder starts", steps: toRecording,
             state: .recording, effects: recordingEffects),
@@ -87,7 +87,7 @@ import Testing
                 .answer(.clipFinished(number: 0, saved: true)),
             ],
             state: .live, handled: false,
-            effects: recordingEffects + [.stopRecording, .end(visit: "v1", erase: false), .began(visit: "v2")]),
+            effects: recordingEffects + [.stopRecording, .end(visit: "v1", erase: .keep), .began(visit: "v2")]),
         Case(
             name: "consent that cannot be stored records nothing",
             steps: [
@@ -105,7 +105,7 @@ import Testing
             state: .idle, handled: false,
             effects: recordingEffects + [
                 .recordedLook(visit: "v1"), .countEarlierLooks(visit: "v1"), .looks(visit: "v1", .storeShare),
-                .end(visit: "v1", erase: true),
+                .end(visit: "v1", erase: .unsaved),
             ]),
         Case(
             name: "a share stored while a look is reviewed asks for its link",
@@ -150,16 +150,16 @@ import Testing
             state: .live, handled: false,
             effects: [
                 .began(visit: "v1"), .storeRequest(visit: "v1", sku: "JE-1", size: nil),
-                .end(visit: "v1", erase: false), .began(visit: "v2"),
+                .end(visit: "v1", erase: .keep), .began(visit: "v2"),
             ]),
         Case(
             name: "an unrated visit ends after 20 s",
             steps: [.tap(.presenceDetected), .tap(.finishRequested), .clock(after: 19), .clock(after: 1.5)],
-            state: .idle, effects: [.began(visit: "v1"), .end(visit: "v1", erase: false)]),
+            state: .idle, effects: [.began(visit: "v1"), .end(visit: "v1", erase: .keep)]),
         Case(
             name: "nobody at the mirror for the idle timeout ends the visit",
             steps: [.tap(.presenceDetected), .clock(after: 59), .clock(after: 1.5)], state: .idle,
-            effects: [.began(visit: "v1"), .idleTimedOut, .end(visit: "v1", erase: false)]),
+            effects: [.began(visit: "v1"), .idleTimedOut, .end(visit: "v1", erase: .keep)]),
         Case(
             name: "a touch keeps the visit going",
             steps: [.tap(.presenceDetected), .clock(after: 50), Step(event: .touched), .clock(after: 50)],
@@ -175,7 +175,7 @@ import Testing
             ],
             state: .live,
             effects: [
-                .began(visit: "v1"), .idleTimedOut, .end(visit: "v1", erase: false), .began(visit: "v2"),
+                .began(visit: "v1"), .idleTimedOut, .end(visit: "v1", erase: .keep), .began(visit: "v2"),
             ]),
         Case(
             name: "Compare needs two looks",
@@ -286,6 +286,36 @@ import Testing
         // Nothing to delete: not asked.
         (visit, handled, _) = Self.run([.tap(.presenceDetected), Step(event: .deleteLooksTapped)])
         #expect(!handled && visit.confirming == nil)
+    }
+
+    @Test func withdrawingKeepsASavedLookUnlessTheShopperDeletesItToo() {
+        let reviewing: [Step] = Self.toRecording + [.answer(.clipFinished(number: 0, saved: true))]
+        func ended(_ effects: [Visit.Effect]) -> Visit.Erase? {
+            effects.lazy.compactMap { if case .end(_, let erase) = $0 { erase } else { nil } }.first
+        }
+        // Nothing saved: the visit ends at once and its looks go.
+        var (visit, handled, effects) = Self.run(reviewing + [Step(event: .withdrawTapped)])
+        #expect(handled && visit.state == .idle && ended(effects) == .unsaved)
+        #expect(visit.farewell == .init(looks: 0, saved: 0, erased: true))
+        // A look saved to the profile: asked first; "Keep it" keeps it, "Delete it too" deletes it.
+        let saving =
+            reviewing + [
+                Step(event: .looks(.save(look: 0, identified: true))),
+                .answer(.looks(.saveAnswered(look: 0, code: "K7"))), Step(event: .withdrawTapped),
+            ]
+        (visit, _, effects) = Self.run(saving)
+        #expect(visit.confirming == .withdraw(saved: 1) && visit.state == .review(clip: 0) && ended(effects) == nil)
+        (visit, _, effects) = Self.run(saving + [Step(event: .confirmed(false))])
+        #expect(visit.state == .idle && ended(effects) == .unsaved)
+        #expect(visit.farewell == .init(looks: 0, saved: 1, erased: true))
+        (visit, _, effects) = Self.run(saving + [Step(event: .confirmed(true))])
+        #expect(
+            visit.state == .idle && ended(effects) == .all && visit.farewell == .init(looks: 0, saved: 0, erased: true))
+        // The API's withdrawal keeps a saved look; with no visit there is nothing to withdraw.
+        (visit, _, effects) = Self.run(Array(saving.dropLast()) + [.tap(.consentWithdrawn)])
+        #expect(ended(effects) == .unsaved && visit.farewell?.saved == 1)
+        (visit, handled, _) = Self.run([Step(event: .withdrawTapped)])
+        #expect(!handled && visit.farewell == nil)
     }
 
     @Test func theGoodbyeSaysWhatIsKept() {

@@ -6,6 +6,7 @@ import MirrorConfig
 import MirrorCore
 import MirrorImaging
 import MirrorRecorder
+import MirrorSession
 import MirrorStore
 import Prometheus
 import ServiceLifecycle
@@ -192,14 +193,21 @@ extension ClipRecorder {
         return clips.count
     }
 
-    func endSession(_ session: String, erase: Bool) {
+    func endSession(_ session: String, erase: Visit.Erase) {
         numbered.withLock { _ = $0.removeValue(forKey: session) }
         do {
             guard try store.session(session) != nil else { return }
             try store.endSession(session)
-            if erase {
-                let clips = try store.clips(session: session)
-                try delete(clips, action: .purge, actor: .shopper, detail: "consent withdrawn")
+            guard erase != .keep else { return }
+            let clips = try store.clips(session: session)
+            switch erase {
+            case .keep: break
+            case .unsaved:
+                try delete(
+                    clips.filter { !$0.saved }, action: .purge, actor: .shopper,
+                    detail: "consent withdrawn; looks saved to the profile kept")
+            case .all:
+                try delete(clips, action: .purge, actor: .shopper, detail: "consent withdrawn, saved looks too")
             }
         } catch {
             logger.error("session end not stored", metadata: ["session": "\(session)", "error": "\(error)"])

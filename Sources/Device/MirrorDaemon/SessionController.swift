@@ -35,8 +35,8 @@ public protocol SessionRecorder: Sendable {
     func playback(session: String, number: Int) -> (any PlayableClip)?
     /// A player for a saved clip of an earlier visit, or nil when it cannot be read.
     func playback(clipID: String) -> (any PlayableClip)?
-    /// Ends the session: its clips start their retention period, or are deleted at once when `erase`.
-    func endSession(_ session: String, erase: Bool)
+    /// Ends the session: its clips start their retention period, or some or all are deleted at once (`erase`).
+    func endSession(_ session: String, erase: Visit.Erase)
     /// Deletes the looks `numbers` of the session at once (audited), except those saved to the shopper's profile;
     /// returns how many were deleted.
     func deleteLooks(session: String, numbers: [Int]) throws -> Int

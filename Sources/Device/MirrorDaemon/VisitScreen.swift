@@ -26,7 +26,7 @@ struct VisitScreen {
 
     /// The screen for `visit`.
     static func screen(for visit: Visit, _ inputs: Inputs) -> Screen {
-        if let question = visit.confirming { return .confirm(confirm(question)) }
+        if let question = visit.confirming { return .confirm(confirm(question, inputs)) }
         let session = visit.session
         let looks = visit.looks
         switch session.state {
@@ -79,8 +79,11 @@ struct VisitScreen {
     /// What the goodbye says is kept, sentence by sentence.
     static func farewell(_ farewell: Visit.Farewell, _ inputs: Inputs) -> [String] {
         // A number and its unit stay on one line (no-break spaces).
-        if farewell.erased { return ["Everything from your visit was deleted, as you asked."] }
         var lines: [String] = []
+        if farewell.erased {
+            guard farewell.saved > 0 else { return ["Everything from your visit was deleted, as you asked."] }
+            lines.append("Your looks from this visit were deleted, as you asked.")
+        }
         if farewell.looks > 0 {
             let looks = farewell.looks == 1 ? "Your look is" : "Your \(farewell.looks) looks are"
             lines.append("\(looks) deleted from this mirror in \(inputs.keepHours)\u{A0}hours.")
@@ -94,7 +97,7 @@ struct VisitScreen {
     }
 
     /// The question on screen, in words.
-    static func confirm(_ question: Visit.Confirmation) -> Screen.Confirm {
+    static func confirm(_ question: Visit.Confirmation, _ inputs: Inputs) -> Screen.Confirm {
         switch question {
         case .deleteLooks(let count, let saved):
             let looks = count == 1 ? "this visit's look" : "this visit's \(count) looks"
@@ -102,7 +105,15 @@ struct VisitScreen {
                 title: "Delete \(looks)?",
                 detail: "They are deleted from this mirror now."
                     + (saved > 0 ? " Looks you saved to your profile stay there." : ""),
-                yes: "Delete", no: "Keep them")
+                yes: "Delete", no: "Keep them", withdraw: "Delete everything and end my visit")
+        case .withdraw(let saved):
+            let look = saved == 1 ? "the look" : "the \(saved) looks"
+            return .init(
+                title: saved == 1 ? "Delete your saved look too?" : "Delete your \(saved) saved looks too?",
+                detail: "Everything else from this visit is deleted now and your visit ends. You saved \(look) to "
+                    + "your profile: \(saved == 1 ? "it stays" : "they stay") for \(inputs.savedDays)\u{A0}days "
+                    + "unless you delete \(saved == 1 ? "it" : "them") now.",
+                yes: "Delete \(saved == 1 ? "it" : "them") too", no: "Keep \(saved == 1 ? "it" : "them")")
         }
     }
 

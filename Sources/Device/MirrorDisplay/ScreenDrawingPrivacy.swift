@@ -7,7 +7,9 @@ extension MirrorRenderer {
         let width = l.sheetWidth - 120 * unit
         let size = 34 * unit
         let detail = canvas.textHeight(question.detail, width: width, size: size).height
-        let sheetHeight = 380 * unit + detail
+        // The way out that withdraws sits lowest, under the two answers, so neither is tapped by a near miss.
+        let extra = question.withdraw == nil ? 0 : 150 * unit
+        let sheetHeight = 380 * unit + detail + extra
         let top = l.sheetTop(height: sheetHeight)
         drawBrand(unit: unit)
         canvas.roundedRectangle(
@@ -17,13 +19,18 @@ extension MirrorRenderer {
         canvas.paragraph(
             question.detail, x: left, top: top + 150 * unit, width: width, size: size, color: Palette.muted)
         let buttonWidth = (l.sheetWidth - 180 * unit) / 2
-        let buttonY = top + sheetHeight - 180 * unit
+        let buttonY = top + sheetHeight - 180 * unit - extra
         button(
             ButtonID.confirmNo, question.no, x: left, y: buttonY, width: buttonWidth, height: 120 * unit, unit: unit,
             primary: false)
         button(
             ButtonID.confirmYes, question.yes, x: l.sheetX + l.sheetWidth - 60 * unit - buttonWidth, y: buttonY,
             width: buttonWidth, height: 120 * unit, unit: unit, primary: true)
+        if let withdraw = question.withdraw {
+            button(
+                ButtonID.withdraw, withdraw, x: left, y: buttonY + 150 * unit, width: width, height: 110 * unit,
+                unit: unit, primary: false)
+        }
     }
 
     /// The end of a visit: thanks, and what is kept and for how long, one sentence a line; no control.

@@ -179,12 +179,15 @@ public enum Screen: Sendable, Equatable {
         public var detail: String
         public var yes: String
         public var no: String
+        /// A third way out, below the two: withdrawing consent (``ButtonID/withdraw``).
+        public var withdraw: String?
 
-        public init(title: String, detail: String, yes: String, no: String) {
+        public init(title: String, detail: String, yes: String, no: String, withdraw: String? = nil) {
             self.title = title
             self.detail = detail
             self.yes = yes
             self.no = no
+            self.withdraw = withdraw
         }
     }
 
@@ -246,6 +249,8 @@ public enum ButtonID {
     /// Deletes the visit's looks, after a question.
     public static let deleteLooks = "delete-looks"
     public static let confirmYes = "confirm:yes"
+    /// Withdraws consent: ends the visit and deletes what it kept (a saved look only if the shopper says so).
+    public static let withdraw = "withdraw"
     public static let confirmNo = "confirm:no"
     /// The rating screen's Skip.
     public static let skip = "skip"

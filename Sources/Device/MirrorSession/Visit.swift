@@ -68,6 +68,9 @@ public struct Visit: Sendable, Equatable {
         case languageChosen(String)
         /// "Delete my looks": asks first.
         case deleteLooksTapped
+        /// "Delete everything and end my visit": consent withdrawn; a look saved to the profile stays unless the
+        /// shopper, asked, deletes it too.
+        case withdrawTapped
         /// The answer to the question on screen: yes or no.
         case confirmed(Bool)
         /// The looks were deleted (`count` of them; looks saved to the profile stay there).
@@ -113,7 +116,7 @@ public struct Visit: Sendable, Equatable {
         case storeRequest(visit: String, sku: String, size: String?)
         case recordRating(visit: String, face: Int)
         /// The visit ended: noted, and its clips start their retention period, or are deleted at once (`erase`).
-        case end(visit: String, erase: Bool)
+        case end(visit: String, erase: Erase)
         /// The visit ended because nobody used the mirror (said in the log).
         case idleTimedOut
         /// Count the looks the identified shopper saved here before (answered with `.looks(.earlierCounted)`).
@@ -153,6 +156,18 @@ public struct Visit: Sendable, Equatable {
     public enum Confirmation: Sendable, Equatable {
         /// Delete this visit's `count` looks; `saved` of them were saved to the profile and stay there.
         case deleteLooks(count: Int, saved: Int)
+        /// Withdrawing: delete the `saved` looks saved to the profile too (yes), or keep them (no).
+        case withdraw(saved: Int)
+    }
+
+    /// What goes at once when a visit ends.
+    public enum Erase: Sendable, Equatable {
+        /// Nothing: the looks start their retention period.
+        case keep
+        /// Consent withdrawn: the visit's looks, except those saved to the profile.
+        case unsaved
+        /// Consent withdrawn, saved looks too.
+        case all
     }
 
     /// How long a notice stays on the live mirror.
@@ -237,6 +252,8 @@ public struct Visit: Sendable, Equatable {
         let settings: Settings
         let newID: () -> String
         var effects: [Effect] = []
+        /// A withdrawal deletes the looks saved to the profile too.
+        var deleteSaved = false
 
         init(now: MonotonicInstant, interaction: Bool, settings: Settings, newID: @escaping () -> String) {
             self.now = now
@@ -297,45 +314,8 @@ public struct Visit: Sendable, Equatable {
                 return apply(.staffRequested, to: &visit)
             case .requestNotStored:
                 return false
-            case .deleteLooksTapped:
-                let clips = visit.session.clips
-                guard visit.id != nil, !clips.isEmpty else { return false }
-                switch visit.state {
-                case .live, .review, .compare: break
-                default: return false
-                }
-                let saved = clips.filter { visit.looks.saved[$0] != nil }.count
-                guard saved < clips.count else {
-                    visit.notice = "Your looks are saved to your profile: nothing else is kept"
-                    visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
-                    return false
-                }
-                visit.confirming = .deleteLooks(count: clips.count - saved, saved: saved)
-                return true
-            case .confirmed(let yes):
-                guard let id = visit.id, let question = visit.confirming else { return false }
-                visit.confirming = nil
-                if yes, case .deleteLooks = question {
-                    effects.append(.deleteLooks(visit: id, numbers: visit.session.clips))
-                }
-                return true
-            case .looksDeleted(let count):
-                let kept = visit.looks.saved.count
-                // The looks go; the share agreement and an earlier visit's look opened with its code stay.
-                let (shared, earlier) = (visit.looks.shared, visit.looks.earlier)
-                visit.looks = KeptLooks()
-                if shared { _ = visit.looks.handle(.shareAnswered(stored: true)) }
-                if let earlier { _ = visit.looks.handle(.earlierOpened(earlier)) }
-                visit.shareLink = nil
-                visit.notice =
-                    (count == 1 ? "1 look deleted" : "\(count) looks deleted")
-                    + (kept > 0 ? " · saved looks stay in your profile" : "")
-                visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
-                return apply(.looksDeleted, to: &visit)
-            case .looksNotDeleted:
-                visit.notice = "Your looks could not be deleted: please ask a colleague"
-                visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
-                return false
+            case .deleteLooksTapped, .confirmed, .looksDeleted, .looksNotDeleted, .withdrawTapped:
+                return privacy(event, on: &visit)
             case .languageChosen(let tag):
                 guard visit.id != nil, !tag.isEmpty, tag != visit.language else { return false }
                 visit.language = tag
@@ -434,15 +414,16 @@ public struct Visit: Sendable, Equatable {
                     if let id { effects.append(.recordRating(visit: id, face: face)) }
                 case .purgeSession:
                     guard let id else { break }
-                    effects.append(.end(visit: id, erase: event == .consentWithdrawn))
+                    let erase: Erase = event != .consentWithdrawn ? .keep : deleteSaved ? .all : .unsaved
+                    effects.append(.end(visit: id, erase: erase))
                     visit.id = nil
                     // A shopper who finished (rated or skipped) or withdrew is told what is kept; nobody is there
                     // to read it after an idle timeout or when they walked away.
                     switch event {
                     case .rated, .skipRating, .consentWithdrawn:
-                        let erased = event == .consentWithdrawn
                         visit.farewell = Farewell(
-                            looks: erased ? 0 : looks.count - saved, saved: erased ? 0 : saved, erased: erased)
+                            looks: erase == .keep ? looks.count - saved : 0, saved: erase == .all ? 0 : saved,
+                            erased: erase != .keep)
                         visit.farewellUntil = now.advanced(by: .seconds(Visit.farewellSeconds))
                     default: break
                     }

@@ -138,6 +138,12 @@ import Testing
         try await until(daemon, "the keyboard to close") { try await !ui(daemon).buttons.contains("key:Q") }
         #expect(try await identified(daemon))
         #expect(try await !ui(daemon).buttons.contains("loyalty"))
+
+        // "Not you?" beside the profile: forgotten for the visit, the code can be given again.
+        try await until(daemon, "Not you?") { try await ui(daemon).buttons.contains("not-you") }
+        #expect(try await ctl(daemon, "ui", "press", "not-you").status == 0)
+        #expect(try await !identified(daemon))
+        try await until(daemon, "the loyalty code button again") { try await ui(daemon).buttons.contains("loyalty") }
         #expect(try await daemon.stop() == 0)
         #expect(!daemon.logs().contains("DEMO-1234"))
     }

@@ -161,6 +161,29 @@ import Testing
         }
     }
 
+    /// "Not you?" on the mirror: the visit's link to that shopper goes, so no sale of theirs is matched to it; a
+    /// visit they really made keeps its link.
+    @Test(arguments: Backend.allCases)
+    func notYouDropsTheVisitsLinkToThatShopper(backend: Backend) async throws {
+        _ = try await withHub(backend, wallClock: { Self.midnight + 20 * 3_600_000 }) { hub in
+            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
+            let outbox = Outbox()
+            let subject: JSONValue = .string(SubjectHash.of(loyaltyId: "L7"))
+            let t = Self.midnight + 12 * 3_600_000
+            outbox.event("mistaken", VisitEventKind.identified, at: t, ["subject": subject])
+            outbox.event("mistaken", VisitEventKind.unidentified, at: t + 1000, ["subject": subject])
+            outbox.event("theirs", VisitEventKind.identified, at: t + 2000, ["subject": subject])
+            _ = try await hub.push(device: mirror, SyncPushRequest(ops: outbox.ops))
+            let linked = try await hub.database.transaction { tx in
+                try await tx.query(
+                    "SELECT session_id FROM visit_shoppers WHERE subject_hash = ? ORDER BY session_id",
+                    .text(SubjectHash.of(loyaltyId: "L7"))
+                ).map { $0.text(0) }
+            }
+            #expect(linked == ["theirs"])
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func aStoreWithFourVisitsShowsNoPerSKUCell(backend: Backend) async throws {
         _ = try await withHub(backend, wallClock: { Self.midnight + 20 * 3_600_000 }) { hub in

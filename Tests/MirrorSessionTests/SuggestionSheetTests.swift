@@ -92,6 +92,16 @@ import Testing
         #expect(sheet.profile == nil && sheet.requestedSizes.isEmpty)
     }
 
+    @Test func notMeForgetsTheProfileAndItsSizes() {
+        var sheet = SuggestionSheet()
+        #expect(!sheet.handle(.notMe).handled, "nobody identified")
+        _ = sheet.handle(.identified(ShopperProfile(loyaltyID: "LOY-1", sizes: ["knitwear": "M"])))
+        _ = sheet.handle(.sizeSelected(size: "L", style: "JE", card: "JE-1"))
+        _ = sheet.handle(.favouriteToggled(sku: "JE-1"))
+        #expect(sheet.handle(.notMe) == (true, []))
+        #expect(sheet.profile == nil && sheet.requestedSizes.isEmpty && sheet.favourites == ["JE-1"])
+    }
+
     @Test func theSizeOnAStyleIsTheLastTagReadOfIt() {
         var sheet = SuggestionSheet()
         _ = sheet.handle(.tagScanned(.init(sku: "KN-1", size: "M")))

@@ -1,4 +1,5 @@
 import MirrorCore
+import MirrorProtocol
 import MirrorSession
 import Testing
 
@@ -316,6 +317,18 @@ import Testing
         #expect(ended(effects) == .unsaved && visit.farewell?.saved == 1)
         (visit, handled, _) = Self.run([Step(event: .withdrawTapped)])
         #expect(!handled && visit.farewell == nil)
+    }
+
+    @Test func notYouForgetsTheProfileAndTellsTheStore() {
+        let profile = ShopperProfile(loyaltyID: "LOY-1", sizes: [:])
+        let identified: [Step] = [
+            .tap(.presenceDetected), .tap(.suggestionsRequested), Step(event: .sheet(.identified(profile))),
+        ]
+        var (visit, handled, effects) = Self.run(identified + [Step(event: .notYouTapped)])
+        #expect(handled && visit.sheet.profile == nil && visit.state == .suggestions)
+        #expect(effects.last == .unidentify(visit: "v1", loyaltyID: "LOY-1"))
+        (visit, handled, effects) = Self.run(identified + [Step(event: .notYouTapped), Step(event: .notYouTapped)])
+        #expect(!handled && effects.filter { $0 == .unidentify(visit: "v1", loyaltyID: "LOY-1") }.count == 1)
     }
 
     @Test func theGoodbyeSaysWhatIsKept() {

@@ -120,6 +120,20 @@ struct EarlierLookTests {
         return (clip, visit)
     }
 
+    @Test func notYouUnlinksTheSessionAndTellsTheHubByTheHash() throws {
+        let store = try DeviceStore.inMemory()
+        let visit = try consentedSession(store, at: t0)
+        try store.linkSession(visit, loyaltyId: "L-6")
+        try store.unlinkSession(visit, loyaltyId: "L-6")
+        try store.unlinkSession(visit, loyaltyId: "L-6")  // a second tap tells the hub nothing more
+        #expect(try store.sessions(ofSubject: SubjectHash.of(loyaltyId: "L-6")).isEmpty)
+        let events = try store.pendingOps().filter { $0.entity == .sessionEvent }.map(\.patch)
+        let kinds = events.compactMap { $0["kind"]?.string }
+        #expect(kinds.suffix(2) == [VisitEventKind.identified, VisitEventKind.unidentified])
+        #expect(events.last?["subject"]?.string == SubjectHash.of(loyaltyId: "L-6"))
+        #expect(!events.contains { "\($0)".contains("L-6") }, "never the code itself")
+    }
+
     @Test func theRightCodeOpensItAndWrongOnesLockForADay() throws {
         let store = try DeviceStore.inMemory()
         let (clip, visit) = try savedLook(store, code: "482913")

@@ -154,6 +154,8 @@ extension SessionController {
             }
         case .note(let id, let note):
             shop?.store(note, session: id)
+        case .unidentify(let id, let code):
+            shop?.unidentify(code, session: id)
         case .slowMotion(let slow):
             current.withLock { c in
                 for clip in c.playing { clip.setSlowMotion(slow, at: now) }

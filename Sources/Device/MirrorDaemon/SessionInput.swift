@@ -23,6 +23,7 @@ extension SessionController {
         case ButtonID.myLooks: event = clips.last.map { .reviewRequested(clip: $0) }
         case ButtonID.deleteLooks: return handle(.deleteLooksTapped, interaction: true)
         case ButtonID.withdraw: return handle(.withdrawTapped, interaction: true)
+        case ButtonID.notYou: return handle(.notYouTapped, interaction: true)
         case ButtonID.confirmYes, ButtonID.confirmNo:
             return handle(.confirmed(id == ButtonID.confirmYes), interaction: true)
         case ButtonID.finish: event = .finishRequested

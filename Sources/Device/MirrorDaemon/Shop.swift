@@ -201,6 +201,16 @@ public final class Shop: Sendable {
         return profile
     }
 
+    /// "Not you?": the visit is no longer linked to the shopper with `code`, and the hub is told.
+    func unidentify(_ code: String, session: String) {
+        do {
+            try store.unlinkSession(session, loyaltyId: code)
+            logger.info("profile put aside: the shopper said it was not theirs")
+        } catch {
+            logger.error("session not unlinked from its shopper", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// The suggestions for the visit's sheet now, with the tried items and what the sheet should note as
     /// tried (scanned tags first, known exactly, then what the camera recognises). Reads no files but the
     /// catalog's when they changed; writes nothing.

@@ -184,8 +184,11 @@ extension MirrorRenderer {
         canvas.text("Styles for you", x: left, y: top + 250 * unit, size: 40 * unit, color: .white, bold: true)
         if suggestions.identified {
             canvas.text(
-                "Using your profile", x: left + inner, y: top + 248 * unit, size: 28 * unit, color: Palette.gold,
-                anchor: 1)
+                "Using your profile", x: left + inner - 224 * unit, y: top + 248 * unit, size: 28 * unit,
+                color: Palette.gold, anchor: 1)
+            button(
+                ButtonID.notYou, "Not you?", x: left + inner - 200 * unit, y: top + 196 * unit, width: 200 * unit,
+                height: 72 * unit, unit: unit, primary: false)
         } else {
             button(
                 ButtonID.loyalty, "Loyalty code", x: left + inner - 280 * unit, y: top + 196 * unit,
@@ -193,9 +196,9 @@ extension MirrorRenderer {
         }
         let cards = Array(suggestions.cards.prefix(3))
         if cards.isEmpty {
-            canvas.text(
-                "Suggestions follow what you try on: stand back so the mirror sees it",
-                x: left, y: top + 330 * unit, size: 30 * unit, color: Palette.muted, width: inner)
+            canvas.paragraph(
+                "Suggestions follow what you try on: stand back so the mirror sees it", x: left,
+                top: top + 296 * unit, width: inner, size: 30 * unit, color: Palette.muted)
         }
         let gap = 24 * unit
         let cardWidth = (inner - 2 * gap) / 3

@@ -251,6 +251,8 @@ public enum ButtonID {
     public static let confirmYes = "confirm:yes"
     /// Withdraws consent: ends the visit and deletes what it kept (a saved look only if the shopper says so).
     public static let withdraw = "withdraw"
+    /// "Not you?" beside the profile the suggestions use: forgets it for the visit.
+    public static let notYou = "not-you"
     public static let confirmNo = "confirm:no"
     /// The rating screen's Skip.
     public static let skip = "skip"

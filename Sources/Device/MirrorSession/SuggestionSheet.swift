@@ -49,6 +49,8 @@ public struct SuggestionSheet: Sendable, Equatable {
         case identified(ShopperProfile)
         /// Shoppers erased at head office, by subject hash: the one identified now, if among them, is forgotten.
         case erased(subjects: Set<String>)
+        /// "Not you?": the profile identified is not the shopper's, and is forgotten with the sizes it gave.
+        case notMe
         /// The suggestions were worked out (for the screen or the API): what is tried on and what is shown.
         case seen(tried: [Tried], shown: [Shown])
         /// The heart on a card.
@@ -132,6 +134,11 @@ public struct SuggestionSheet: Sendable, Equatable {
                 return (false, [])
             }
             self.profile = nil
+            requestedSizes = [:]
+            return (true, [])
+        case .notMe:
+            guard profile != nil else { return (false, []) }
+            profile = nil
             requestedSizes = [:]
             return (true, [])
         case .seen(let triedNow, let shown):

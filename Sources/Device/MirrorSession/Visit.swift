@@ -71,6 +71,8 @@ public struct Visit: Sendable, Equatable {
         /// "Delete everything and end my visit": consent withdrawn; a look saved to the profile stays unless the
         /// shopper, asked, deletes it too.
         case withdrawTapped
+        /// "Not you?" beside the profile the suggestions use: it is forgotten for this visit.
+        case notYouTapped
         /// The answer to the question on screen: yes or no.
         case confirmed(Bool)
         /// The looks were deleted (`count` of them; looks saved to the profile stay there).
@@ -131,6 +133,8 @@ public struct Visit: Sendable, Equatable {
         case note(visit: String, SuggestionSheet.Note)
         /// Delete looks `numbers` of the visit now, except saved ones (answered ``Event/looksDeleted(count:)``).
         case deleteLooks(visit: String, numbers: [Int])
+        /// The visit is not the shopper's with `loyaltyID` ("Not you?"): unlinked, and the hub told.
+        case unidentify(visit: String, loyaltyID: String)
     }
 
     public internal(set) var session: Session
@@ -314,7 +318,7 @@ public struct Visit: Sendable, Equatable {
                 return apply(.staffRequested, to: &visit)
             case .requestNotStored:
                 return false
-            case .deleteLooksTapped, .confirmed, .looksDeleted, .looksNotDeleted, .withdrawTapped:
+            case .deleteLooksTapped, .confirmed, .looksDeleted, .looksNotDeleted, .withdrawTapped, .notYouTapped:
                 return privacy(event, on: &visit)
             case .languageChosen(let tag):
                 guard visit.id != nil, !tag.isEmpty, tag != visit.language else { return false }

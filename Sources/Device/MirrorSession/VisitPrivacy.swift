@@ -2,7 +2,7 @@ import MirrorCore
 
 /// The shopper's privacy on the glass (``Visit``'s reducer, continued): deleting the visit's looks, and withdrawing
 /// consent, which ends the visit and deletes what it kept; a look saved to the profile goes only when the shopper,
-/// asked, chooses to delete it too.
+/// asked, chooses to delete it too; "Not you?" forgets a profile used by mistake.
 extension Visit.Step {
     mutating func privacy(_ event: Visit.Event, on visit: inout Visit) -> Bool {
         let clips = visit.session.clips
@@ -49,6 +49,11 @@ extension Visit.Step {
                 + (kept > 0 ? " · saved looks stay in your profile" : "")
             visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
             return apply(.looksDeleted, to: &visit)
+        case .notYouTapped:
+            guard let id = visit.id, let profile = visit.sheet.profile else { return false }
+            _ = visit.sheet.handle(.notMe)
+            effects.append(.unidentify(visit: id, loyaltyID: profile.loyaltyID))
+            return true
         case .looksNotDeleted:
             visit.notice = "Your looks could not be deleted: please ask a colleague"
             visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))

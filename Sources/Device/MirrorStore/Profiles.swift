@@ -89,6 +89,23 @@ extension DeviceStore {
         }
     }
 
+    /// "Not you?": the session is no longer the shopper's with `loyaltyId` (an erasure at head office will not
+    /// touch its clips), and the hub is told by the hash, so it matches the visit to no one's sales.
+    public func unlinkSession(_ session: String, loyaltyId: String, at: Date = Date()) throws(StoreError) {
+        try write("unlink a session from its shopper") { db in
+            let subject = SubjectHash.of(loyaltyId: loyaltyId)
+            try db.execute(
+                sql: "DELETE FROM session_subjects WHERE session_id = ? AND subject_hash = ?",
+                arguments: [session, subject])
+            guard db.changesCount > 0 else { return }
+            let event = SessionEventRecord(sessionId: session, at: at, kind: .unidentified, sku: nil)
+            try event.insert(db)
+            var patch = Self.eventPatch(event)
+            patch["subject"] = .string(subject)
+            try Self.enqueue(db, entity: .sessionEvent, key: event.id, patch: patch, at: at)
+        }
+    }
+
     /// The sessions the shopper identified in.
     public func sessions(ofSubject subject: String) throws(StoreError) -> [String] {
         try read("read a shopper's sessions") { db in

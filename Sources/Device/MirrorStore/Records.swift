@@ -220,6 +220,8 @@ public struct SessionEventKind: RawRepresentable, Codable, Sendable, Hashable, D
     public static let visitEnded = SessionEventKind(rawValue: VisitEventKind.ended)
     /// The shopper gave their loyalty code (the op carries it; the stored event does not).
     public static let identified = SessionEventKind(rawValue: VisitEventKind.identified)
+    /// The shopper said the profile was not theirs ("Not you?"); the op carries the subject hash.
+    public static let unidentified = SessionEventKind(rawValue: VisitEventKind.unidentified)
     /// The shopper tapped a suggestion's card (a colour, a size, a favourite).
     public static let suggestionTapped = SessionEventKind(rawValue: VisitEventKind.suggestionTapped)
     /// The shopper answered the recording consent; detail: `granted` or `declined`.

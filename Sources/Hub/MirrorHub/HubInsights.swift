@@ -141,6 +141,7 @@ struct InsightsFigures {
         case VisitEventKind.ended: visit.ended = visit.ended ?? at
         case VisitEventKind.recordedLook: visit.looks += 1
         case VisitEventKind.identified: visit.identified = true
+        case VisitEventKind.unidentified: visit.identified = false
         case VisitEventKind.consentAnswered:
             if row.text(11) == "granted" {
                 visit.granted += 1

@@ -132,6 +132,11 @@ extension HubStore {
                         """, .text(device.id), .text(session), .text(subject))
                 }
             }
+            if kind == VisitEventKind.unidentified, let subject = patch["subject"]?.string, !session.isEmpty {
+                try await tx.query(
+                    "DELETE FROM visit_shoppers WHERE device_id = ? AND session_id = ? AND subject_hash = ?",
+                    .text(device.id), .text(session), .text(subject))
+            }
         case .staffRequest:
             // Fields set at creation fill in whichever op arrives first; state follows the latest stamp, so a
             // "done" that overtakes its "open" on the network is not undone by it.

@@ -20,6 +20,9 @@ public enum VisitEventKind {
     public static let consentAnswered = "consent_answered"
     /// The shopper was identified by their loyalty code (`loyaltyId`); the hub keeps the link until an erasure.
     public static let identified = "shopper_identified"
+    /// The shopper tapped "Not you?" beside the profile the mirror used (`subject`): the hub drops the visit's link
+    /// to that shopper, so its try-ons are matched to no one's sales and nothing is learned for them.
+    public static let unidentified = "shopper_unidentified"
     /// A suggestion card was shown, tapped (a colour, a size, a favourite) or dismissed: `sku`, `suggestionKind`.
     public static let suggestionShown = "suggestion_shown"
     public static let suggestionTapped = "suggestion_tapped"

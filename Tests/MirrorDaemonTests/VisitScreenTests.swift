@@ -163,12 +163,29 @@ import Testing
         (visit, now) = Self.visit([
             .session(.presenceDetected), .session(.suggestionsRequested),
             .answer(
-                visit: "v1", .requestStored(.init(id: 1, sku: "JE-1", words: "Jeans 32 · on its way"), confirm: true)),
+                visit: "v1", .requestStored(.init(id: 1, sku: "JE-1", words: "Jeans 32"), confirm: true)),
         ])
-        #expect(VisitScreen.screen(for: visit, Self.inputs(now)) == .staffOnTheWay(request: "Jeans 32 · on its way"))
+        #expect(VisitScreen.screen(for: visit, Self.inputs(now)) == .staffOnTheWay(request: "Jeans 32", undo: 1))
         (visit, now) = Self.visit([.session(.presenceDetected), .session(.staffRequested)])
         #expect(
             VisitScreen.screen(for: visit, Self.inputs(now)) == .staffOnTheWay(request: "A colleague is coming to help")
         )
+    }
+
+    @Test func aRequestOnItsWayStaysAsAChipUntilItCloses() {
+        let asked: [Visit.Event] = [
+            .session(.presenceDetected), .session(.suggestionsRequested),
+            .answer(visit: "v1", .requestStored(.init(id: 4, sku: "JE-1", words: "Jeans 32"), confirm: true)),
+            .session(.back),
+        ]
+        var (visit, now) = Self.visit(asked)
+        let chip = Screen.OpenRequest(id: 4, words: "Jeans 32")
+        #expect(
+            VisitScreen.screen(for: visit, Self.inputs(now))
+                == .live(hint: "Tap the mirror to record your look", request: chip))
+        (visit, now) = Self.visit(asked + [.answer(visit: "v1", .requestClosed(id: 4, brought: true))])
+        #expect(VisitScreen.screen(for: visit, Self.inputs(now)) == .live(hint: "Brought: Jeans 32"))
+        (visit, now) = Self.visit(asked + [.answer(visit: "v1", .requestClosed(id: 4, brought: false))])
+        #expect(VisitScreen.screen(for: visit, Self.inputs(now)) == .live(hint: "Cancelled: Jeans 32"))
     }
 }

@@ -99,7 +99,13 @@ import Testing
             .codeEntry(
                 .init(purpose: .savedLook, typed: "4829", message: "That code opens none of your looks · 4 tries left"))
         ),
-        ("staff", .staffOnTheWay(request: "Knit top, size M, terracotta")),
+        ("staff", .staffOnTheWay(request: "Knit top, size M, terracotta", undo: 12)),
+        (
+            "live-request",
+            .live(
+                hint: "Tap the mirror to record your look", looks: 1,
+                request: .init(id: 12, words: "Slim jeans, indigo, size 32"))
+        ),
         (
             "confirm-delete",
             .confirm(

@@ -331,6 +331,37 @@ import Testing
         #expect(!handled && effects.filter { $0 == .unidentify(visit: "v1", loyaltyID: "LOY-1") }.count == 1)
     }
 
+    @Test func aRequestClosesByUndoCancelOrStaff() {
+        let asked: [Step] = [
+            .tap(.presenceDetected), .tap(.suggestionsRequested), Step(event: .bring(sku: "JE-1", size: "32")),
+            .answer(.requestStored(Self.jeans, confirm: true)),
+        ]
+        // Undo on the confirmation: asked of the store at once, back to the live mirror, which says so.
+        var (visit, handled, effects) = Self.run(asked + [Step(event: .cancelRequestTapped(id: Self.jeans.id))])
+        #expect(
+            handled && visit.state == .live && effects.last == .cancelRequest(visit: "v1", id: Self.jeans.id))
+        #expect(visit.requests.onItsWay == Self.jeans, "on its way until the store says it is cancelled")
+        (visit, _, _) = Self.run(
+            asked + [
+                Step(event: .cancelRequestTapped(id: Self.jeans.id)),
+                .answer(.requestClosed(id: Self.jeans.id, brought: false)),
+            ])
+        #expect(visit.requests.onItsWay == nil && visit.requests.requests.map(\.state) == [.cancelled])
+        // Staff brought it first: the cancel that crossed it changes nothing.
+        (visit, handled, _) = Self.run(
+            asked + [
+                .tap(.back), .answer(.requestClosed(id: Self.jeans.id, brought: true)),
+                Step(event: .cancelRequestTapped(id: Self.jeans.id)),
+            ])
+        #expect(
+            !handled && visit.requests.requests.map(\.state) == [.brought]
+                && visit.notice == "Brought: \(Self.jeans.words)")
+        // A staff "done" after the visit ended reaches no one.
+        (visit, handled, _) = Self.run(
+            asked + [.tap(.endSession), .answer(.requestClosed(id: Self.jeans.id, brought: true))])
+        #expect(!handled && visit.notice == nil)
+    }
+
     @Test func theGoodbyeSaysWhatIsKept() {
         let reviewing: [Step] = Self.toRecording + [.answer(.clipFinished(number: 0, saved: true))]
         // Rated: the look is kept for its retention period; the goodbye says so, for 10 s.

@@ -31,7 +31,7 @@ import Testing
         #expect(pragmas.foreignKeys == 1)
         #expect(pragmas.sizeLimit == DeviceStore.journalSizeLimit)
         #expect(Set(pragmas.tables).isSuperset(of: ["audit", "clips", "consents", "meta", "sessions"]))
-        #expect(pragmas.migrations == ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
+        #expect(pragmas.migrations == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"])
         let mode = try FileManager.default.attributesOfItem(atPath: dir.file("state/mirror.sqlite"))[.posixPermissions]
         #expect((mode as? NSNumber)?.intValue == 0o600)
     }
@@ -50,6 +50,32 @@ import Testing
         #expect(try store.staffRequests().isEmpty)
         #expect(try store.staffRequests(openOnly: false).count == 1)
         #expect(try store.completeStaffRequest(999) == nil)
+    }
+
+    @Test func aRequestCancelledByTheShopperIsShownToStaffForAWhileAndNeverReopened() throws {
+        let store = try DeviceStore.inMemory()
+        func ask(at: Date) throws -> Int64 {
+            try #require(
+                try store.addStaffRequest(
+                    StaffRequestRecord(sessionId: "s1", at: at, sku: "JE-1", size: "32", description: "Slim jeans, 32")
+                ).id)
+        }
+        let old = try ask(at: t0)
+        let recent = try ask(at: t0.addingTimeInterval(3600))
+        let brought = try ask(at: t0.addingTimeInterval(3600))
+        #expect(try store.cancelStaffRequest(old, at: t0.addingTimeInterval(60))?.state == "cancelled")
+        #expect(try store.cancelStaffRequest(recent, at: t0.addingTimeInterval(3660))?.state == "cancelled")
+        _ = try store.completeStaffRequest(brought)
+        #expect(try store.cancelStaffRequest(brought)?.state == "done", "brought already: stays brought")
+        #expect(try store.completeStaffRequest(recent)?.state == "cancelled", "cancelled: stays cancelled")
+        #expect(try store.cancelStaffRequest(999) == nil)
+        // Staff see open requests and those cancelled since a time (a colleague may be on the way).
+        let listed = try store.staffRequests(cancelledSince: t0.addingTimeInterval(1800))
+        #expect(listed.map(\.id) == [recent])
+        let cancels = try store.pendingOps().filter {
+            $0.entity == .staffRequest && $0.patch["state"]?.string == "cancelled"
+        }
+        #expect(cancels.map(\.key) == [String(old), String(recent)])
     }
 
     @Test func reopeningKeepsTheData() throws {

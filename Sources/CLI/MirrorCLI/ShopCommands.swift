@@ -73,7 +73,8 @@ struct Requests: AsyncParsableCommand {
 struct RequestsList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List open requests.")
     @OptionGroup var daemon: DaemonOptions
-    @Flag(help: "Include requests already done.") var all = false
+    @Flag(help: "Include requests already done (requests the shopper cancelled show for half an hour anyway).")
+    var all = false
     @Flag(help: "Keep watching and print each new request as it arrives (Ctrl-C stops).") var follow = false
     @Flag(help: "Print JSON (one object per line with --follow).") var json = false
 
@@ -85,10 +86,12 @@ struct RequestsList: AsyncParsableCommand {
             print(ShopFormatter.table(requests))
             return
         }
-        var seen = Set<Int>()
+        var seen: [Int: String] = [:]
         while true {
-            // Written straight to the file descriptor: a pipe sees each request at once.
-            for request in requests.reversed() where seen.insert(request.id).inserted {
+            // Written straight to the file descriptor: a pipe sees each request at once, and again when the
+            // shopper cancels it (a colleague may be on the way).
+            for request in requests.reversed()
+            where seen.updateValue(request.state, forKey: request.id) != request.state {
                 let line: String
                 if json {
                     let encoder = JSONEncoder()
@@ -148,7 +151,8 @@ enum ShopFormatter {
     }
 
     static func line(_ request: StaffRequestInfo) -> String {
-        "\(time(request.at))  #\(request.id)  \(request.description)" + (request.state == "done" ? " (done)" : "")
+        "\(time(request.at))  #\(request.id)  \(request.description)"
+            + (request.state == "done" ? " (done)" : request.state == "cancelled" ? " (cancelled by the shopper)" : "")
     }
 
     /// The time of day of an ISO 8601 date, local time.

@@ -126,12 +126,19 @@ extension DaemonState {
         return controller.handle(.answer(visit: session, .sheet(.identified(profile))))
     }
 
+    /// Open requests, and those the shopper cancelled in the last half hour (a colleague may be on the way).
     func staffRequests(all: Bool) throws -> [StaffRequestInfo] {
-        try recorder.store.staffRequests(openOnly: !all).map(Self.info)
+        try recorder.store.staffRequests(openOnly: !all, cancelledSince: Date().addingTimeInterval(-1800))
+            .map(Self.info)
     }
 
+    /// Staff brought it: the glass says so while its visit lasts.
     func completeStaffRequest(_ id: Int) throws -> StaffRequestInfo? {
-        try recorder.store.completeStaffRequest(Int64(id)).map(Self.info)
+        guard let done = try recorder.store.completeStaffRequest(Int64(id)) else { return nil }
+        if done.state == "done" {
+            controller.post(.answer(visit: done.sessionId, .requestClosed(id: Int64(id), brought: true)))
+        }
+        return Self.info(done)
     }
 
     static func info(_ record: StaffRequestRecord) -> StaffRequestInfo {

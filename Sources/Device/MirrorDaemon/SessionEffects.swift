@@ -120,6 +120,15 @@ extension SessionController {
                 logger.error("staff request not stored", metadata: ["error": "\(error)"])
                 return [.answer(visit: id, .requestNotStored)]
             }
+        case .cancelRequest(let id, let request):
+            do {
+                guard let closed = try shop?.cancelRequest(request) else { break }
+                logger.notice("staff request cancelled by the shopper", metadata: ["id": "\(request)"])
+                return [.answer(visit: id, .requestClosed(id: request, brought: closed.state == "done"))]
+            } catch {
+                logger.error("staff request not cancelled", metadata: ["error": "\(error)"])
+                return [.answer(visit: id, .requestNotCancelled)]
+            }
         case .recordRating(let id, let face):
             recorder.rate(face, session: id)
         case .end(let id, let erase):

@@ -24,6 +24,9 @@ extension SessionController {
         case ButtonID.deleteLooks: return handle(.deleteLooksTapped, interaction: true)
         case ButtonID.withdraw: return handle(.withdrawTapped, interaction: true)
         case ButtonID.notYou: return handle(.notYouTapped, interaction: true)
+        case _ where id.hasPrefix("cancel-request:"):
+            guard let request = Int64(id.dropFirst("cancel-request:".count)) else { return false }
+            return handle(.cancelRequestTapped(id: request), interaction: true)
         case ButtonID.confirmYes, ButtonID.confirmNo:
             return handle(.confirmed(id == ButtonID.confirmYes), interaction: true)
         case ButtonID.finish: event = .finishRequested

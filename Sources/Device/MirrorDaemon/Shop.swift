@@ -337,6 +337,11 @@ public final class Shop: Sendable {
         return stored
     }
 
+    /// The shopper cancelled request `id` on the glass; nil when there is no such request.
+    func cancelRequest(_ id: Int64) throws -> StaffRequestRecord? {
+        try store.cancelStaffRequest(id)
+    }
+
     /// Stores a session event the suggestion sheet noted.
     func store(_ note: SuggestionSheet.Note, session: String) {
         let kind: SessionEventKind =

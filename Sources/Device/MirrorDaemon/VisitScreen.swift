@@ -33,7 +33,9 @@ struct VisitScreen {
         case .idle:
             return visit.farewell.map { .goodbye(lines: farewell($0, inputs)) } ?? .attract
         case .live:
-            return .live(hint: visit.notice ?? "Tap the mirror to record your look", looks: session.clips.count)
+            return .live(
+                hint: visit.notice ?? "Tap the mirror to record your look", looks: session.clips.count,
+                request: visit.requests.onItsWay.map { .init(id: $0.id, words: $0.words) })
         case .consent:
             return .consent(clipSeconds: inputs.clipSeconds, keepHours: inputs.keepHours)
         case .countdown(let left):
@@ -70,7 +72,8 @@ struct VisitScreen {
             return .suggestions(
                 .init(recognised: inputs.recognised, cards: inputs.cards, identified: inputs.identified))
         case .staffOnTheWay:
-            return .staffOnTheWay(request: visit.staffMessage ?? "A colleague is coming to help")
+            return .staffOnTheWay(
+                request: visit.staffMessage ?? "A colleague is coming to help", undo: visit.requests.onItsWay?.id)
         case .rating:
             return .rating
         }

@@ -20,7 +20,9 @@ extension MirrorRenderer {
         let layout = Layout(width: width, height: height, unit: unit, reach: placement.reachRows(height: canvas.height))
         switch screen {
         case .attract: drawAttract(layout)
-        case .live(let hint, let looks): drawLiveHint(hint, looks: looks, layout)
+        case .live(let hint, let looks, let request):
+            drawLiveHint(hint, looks: looks, layout)
+            if let request { drawRequestChip(request, layout) }
         case .consent(let clipSeconds, let keepHours):
             drawConsent(clipSeconds: clipSeconds, keepHours: keepHours, layout)
         case .countdown(let seconds): drawCountdown(seconds, layout)
@@ -31,7 +33,7 @@ extension MirrorRenderer {
         case .codeEntry(let entry): drawCodeEntry(entry, layout)
         case .confirm(let question): drawConfirm(question, layout)
         case .goodbye(let lines): drawGoodbye(lines, layout)
-        case .staffOnTheWay(let request): drawStaff(request, layout)
+        case .staffOnTheWay(let request, let undo): drawStaff(request, undo: undo, layout)
         case .rating: drawRating(layout)
         case .testPattern(let lines): drawTestPattern(lines, layout)
         case .cameraLost(let detail): drawTitle("Camera reconnecting…", detail: detail, unit: unit)

@@ -348,22 +348,6 @@ extension MirrorRenderer {
         }
     }
 
-    func drawStaff(_ request: String, _ l: Layout) {
-        let unit = l.unit
-        drawBrand(unit: unit)
-        let top = l.sheetTop(height: 420 * unit)
-        canvas.roundedRectangle(
-            x: l.sheetX, y: top, width: l.sheetWidth, height: 420 * unit, radius: 36 * unit, color: Palette.sheet)
-        canvas.circle(x: l.width / 2, y: top + 110 * unit, radius: 50 * unit, color: Palette.gold)
-        canvas.check(x: l.width / 2, y: top + 110 * unit, size: 50 * unit, color: Palette.ink)
-        canvas.text(
-            "Someone is on the way", x: l.width / 2, y: top + 240 * unit, size: 52 * unit, color: .white, bold: true,
-            anchor: 0.5)
-        canvas.text(
-            request, x: l.width / 2,
-            y: top + 320 * unit, size: 36 * unit, color: Palette.muted, anchor: 0.5, width: l.sheetWidth - 120 * unit)
-    }
-
     func progressBar(_ progress: Double, x: Double, y: Double, width: Double, unit: Double) {
         canvas.roundedRectangle(
             x: x, y: y, width: width, height: 16 * unit, radius: 8 * unit, color: Color(1, 1, 1, 0.25))

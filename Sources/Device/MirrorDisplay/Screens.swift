@@ -5,8 +5,8 @@ public import MirrorImaging
 public enum Screen: Sendable, Equatable {
     /// Nobody there: the invitation.
     case attract
-    /// The plain live mirror with its hint.
-    case live(hint: String, looks: Int = 0)
+    /// The plain live mirror with its hint; the newest request on its way as a chip with its Cancel.
+    case live(hint: String, looks: Int = 0, request: OpenRequest? = nil)
     /// Before the first recording: what is recorded, for how long, who can see it.
     case consent(clipSeconds: Int, keepHours: Int)
     /// Seconds left before recording starts.
@@ -26,8 +26,8 @@ public enum Screen: Sendable, Equatable {
     case confirm(Confirm)
     /// The end of a visit: what is kept, and for how long.
     case goodbye(lines: [String])
-    /// A staff request was sent.
-    case staffOnTheWay(request: String)
+    /// A staff request was sent; `undo` is the request's id once it is stored.
+    case staffOnTheWay(request: String, undo: Int64? = nil)
     /// How was the visit? Five faces and Skip, at the end of a visit.
     case rating
     /// The camera stopped; why, in a few words.
@@ -220,6 +220,17 @@ public enum Screen: Sendable, Equatable {
     }
 
     /// Whether the screen shows camera images (live or recorded) beneath it.
+    /// A staff request on its way, in the words staff read.
+    public struct OpenRequest: Sendable, Equatable {
+        public var id: Int64
+        public var words: String
+
+        public init(id: Int64, words: String) {
+            self.id = id
+            self.words = words
+        }
+    }
+
     public var showsImages: Bool {
         switch self {
         case .attract, .cameraLost, .testPattern: false
@@ -253,6 +264,8 @@ public enum ButtonID {
     public static let withdraw = "withdraw"
     /// "Not you?" beside the profile the suggestions use: forgets it for the visit.
     public static let notYou = "not-you"
+    /// Undo or Cancel on the staff request `id`, on its way.
+    public static func cancelRequest(_ id: Int64) -> String { "cancel-request:\(id)" }
     public static let confirmNo = "confirm:no"
     /// The rating screen's Skip.
     public static let skip = "skip"

@@ -64,6 +64,12 @@ public struct Visit: Sendable, Equatable {
         case requestStored(OpenRequests.Request, confirm: Bool)
         /// A staff request could not be stored.
         case requestNotStored
+        /// Undo or Cancel on a request on its way.
+        case cancelRequestTapped(id: Int64)
+        /// A request was closed: brought by staff, or cancelled (the store's answer to a cancel).
+        case requestClosed(id: Int64, brought: Bool)
+        /// A cancel could not be stored.
+        case requestNotCancelled
         /// The shopper chose the language of the visit's screens (a BCP 47 tag).
         case languageChosen(String)
         /// "Delete my looks": asks first.
@@ -133,6 +139,8 @@ public struct Visit: Sendable, Equatable {
         case note(visit: String, SuggestionSheet.Note)
         /// Delete looks `numbers` of the visit now, except saved ones (answered ``Event/looksDeleted(count:)``).
         case deleteLooks(visit: String, numbers: [Int])
+        /// Cancel request `id` (answered with ``Event/requestClosed(id:brought:)``).
+        case cancelRequest(visit: String, id: Int64)
         /// The visit is not the shopper's with `loyaltyID` ("Not you?"): unlinked, and the hub told.
         case unidentify(visit: String, loyaltyID: String)
     }
@@ -307,17 +315,8 @@ public struct Visit: Sendable, Equatable {
                 visit.slowMotion.toggle()
                 effects.append(.slowMotion(visit.slowMotion))
                 return true
-            case .bring(let sku, let size):
-                guard let id = visit.id, visit.state == .suggestions else { return false }
-                effects.append(.storeRequest(visit: id, sku: sku, size: size))
-                return true
-            case .requestStored(let request, let confirm):
-                guard visit.requests.stored(request) else { return false }
-                guard confirm else { return true }
-                visit.staffMessage = request.words
-                return apply(.staffRequested, to: &visit)
-            case .requestNotStored:
-                return false
+            case .bring, .requestStored, .requestNotStored, .cancelRequestTapped, .requestClosed, .requestNotCancelled:
+                return requests(event, on: &visit)
             case .deleteLooksTapped, .confirmed, .looksDeleted, .looksNotDeleted, .withdrawTapped, .notYouTapped:
                 return privacy(event, on: &visit)
             case .languageChosen(let tag):

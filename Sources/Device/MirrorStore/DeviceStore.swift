@@ -205,54 +205,6 @@ public final class DeviceStore: Sendable {
         }
     }
 
-    /// Stores a staff request and its session event in one transaction; `triedSize` is the size of that style the
-    /// shopper has on, when known (the hub's size swaps).
-    public func addStaffRequest(_ request: StaffRequestRecord, triedSize: String? = nil) throws(StoreError)
-        -> StaffRequestRecord
-    {
-        try write("store a staff request") { db in
-            var request = request
-            try request.insert(db)
-            let event = SessionEventRecord(
-                sessionId: request.sessionId, at: request.at, kind: .sizeRequest, sku: request.sku, size: request.size,
-                detail: request.description, triedSize: triedSize)
-            try event.insert(db)
-            try Self.enqueue(db, entity: .sessionEvent, key: event.id, patch: Self.eventPatch(event), at: event.at)
-            try Self.enqueue(
-                db, entity: .staffRequest, key: String(request.id ?? 0), patch: Self.requestPatch(request),
-                at: request.at)
-            return request
-        }
-    }
-
-    /// Staff requests, newest first: the open ones, or all of the last `limit`.
-    public func staffRequests(openOnly: Bool = true, limit: Int = 100) throws(StoreError) -> [StaffRequestRecord] {
-        try read("read staff requests") { db in
-            var query = StaffRequestRecord.order(Column("id").desc).limit(limit)
-            if openOnly { query = query.filter(Column("state") == "open") }
-            return try query.fetchAll(db)
-        }
-    }
-
-    /// Marks request `id` done; nil when there is no such request.
-    public func completeStaffRequest(_ id: Int64, at: Date = Date()) throws(StoreError) -> StaffRequestRecord? {
-        try write("complete staff request \(id)") { db in
-            guard var request = try StaffRequestRecord.fetchOne(db, key: id) else { return nil }
-            if request.state != "done" {
-                request.state = "done"
-                request.doneAt = at
-                try request.update(db)
-                try Self.enqueue(
-                    db, entity: .staffRequest, key: String(id),
-                    patch: [
-                        "state": .string("done"),
-                        "doneAt": .number((at.timeIntervalSince1970 * 1000).rounded()),
-                    ], at: at)
-            }
-            return request
-        }
-    }
-
     // MARK: Consents
 
     /// Appends a consent decision (a withdrawal is `granted: false`) and audits it in the same transaction.

@@ -258,7 +258,7 @@ public struct StaffRequestRecord: Codable, Sendable, Hashable, FetchableRecord, 
     public var size: String?
     /// What to bring, in words for staff ("Ribbed Crew Jumper, rust, size M").
     public var description: String
-    /// `open` or `done`.
+    /// `open`, `done` (brought) or `cancelled` (by the shopper).
     public var state: String
     public var doneAt: Date?
 

@@ -150,6 +150,23 @@ enum Schema {
                 t.add(column: "rating", .integer)
             }
         }
+        // A request the shopper cancelled on the glass: SQLite cannot change a CHECK, so the table is rebuilt.
+        migrator.registerMigration("v8") { db in
+            try db.create(table: "staff_requests_v8") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("session_id", .text).notNull()
+                t.column("at", .datetime).notNull()
+                t.column("sku", .text).notNull()
+                t.column("size", .text)
+                t.column("description", .text).notNull()
+                t.column("state", .text).notNull().check { ["open", "done", "cancelled"].contains($0) }
+                t.column("done_at", .datetime)
+            }
+            try db.execute(sql: "INSERT INTO staff_requests_v8 SELECT * FROM staff_requests")
+            try db.drop(table: "staff_requests")
+            try db.rename(table: "staff_requests_v8", to: "staff_requests")
+            try db.create(index: "staff_requests_on_at", on: "staff_requests", columns: ["at"])
+        }
         return migrator
     }
 }

@@ -100,8 +100,8 @@ enum Validate {
             try shortString(patch["sku"], "\(what) sku", max: 128, optional: true)
             try shortString(patch["size"], "\(what) size", max: 16, optional: true)
             try shortString(patch["description"], "\(what) description", max: 500, optional: true)
-            guard ["open", "done"].contains(patch["state"]?.string ?? "") else {
-                throw HubError(.badRequest, "\(what) state must be open or done")
+            guard ["open", "done", "cancelled"].contains(patch["state"]?.string ?? "") else {
+                throw HubError(.badRequest, "\(what) state must be open, done or cancelled")
             }
             try integer(patch["doneAt"], "\(what) doneAt", optional: true)
         case .shopper:

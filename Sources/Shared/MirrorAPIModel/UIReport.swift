@@ -237,7 +237,7 @@ public struct StaffRequestInfo: Codable, Sendable, Equatable {
     public var size: String?
     /// What to bring, in words.
     public var description: String
-    /// `open` or `done`.
+    /// `open`, `done` (brought) or `cancelled` (by the shopper, on the glass).
     public var state: String
 
     public init(id: Int, at: String, sku: String, size: String?, description: String, state: String) {

@@ -1,0 +1,39 @@
+/// Requests that close (``Visit``'s reducer, continued): "Bring" stores a request and confirms it with an Undo; a
+/// chip with Cancel stays on the glass while it is on its way; staff marking it brought, or the shopper cancelling
+/// it, closes it and the glass says so.
+extension Visit.Step {
+    mutating func requests(_ event: Visit.Event, on visit: inout Visit) -> Bool {
+        switch event {
+        case .bring(let sku, let size):
+            guard let id = visit.id, visit.state == .suggestions else { return false }
+            effects.append(.storeRequest(visit: id, sku: sku, size: size))
+            return true
+        case .requestStored(let request, let confirm):
+            guard visit.requests.stored(request) else { return false }
+            guard confirm else { return true }
+            visit.staffMessage = request.words
+            return apply(.staffRequested, to: &visit)
+        case .requestNotStored:
+            visit.notice = "That request did not reach staff: please try again or ask a colleague"
+            visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+            return false
+        case .cancelRequestTapped(let request):
+            guard let id = visit.id, visit.requests.onItsWay(request) else { return false }
+            effects.append(.cancelRequest(visit: id, id: request))
+            // Undo on the confirmation: back to the live mirror, where the notice says it was cancelled.
+            if visit.state == .staffOnTheWay { _ = apply(.back, to: &visit) }
+            return true
+        case .requestClosed(let request, let brought):
+            guard let closed = visit.requests.close(request, as: brought ? .brought : .cancelled) else { return false }
+            visit.notice = (brought ? "Brought: " : "Cancelled: ") + closed.words
+            visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+            return true
+        case .requestNotCancelled:
+            visit.notice = "That request could not be cancelled: please tell a colleague"
+            visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+            return false
+        default:
+            return false
+        }
+    }
+}

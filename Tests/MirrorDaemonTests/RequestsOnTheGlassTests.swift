@@ -55,4 +55,29 @@ import Testing
         try await shop.until(daemon, "the chip to go") { try await !buttons().contains(second) }
         #expect(try await daemon.stop() == 0)
     }
+
+    /// An anonymous shopper (no profile, no size picked) is asked which size before anything reaches staff.
+    @Test func bringAsksForASizeFirst() async throws {
+        let daemon = try DaemonUnderTest(
+            extraConfig: "suggestions:\n  catalog: \(Binaries.repository)/config/catalog")
+        let catalog = try CatalogFolder("\(Binaries.repository)/config/catalog").loadCatalogFile()
+        let tag = try #require(catalog.items.first { $0.sku == "KN-101-RUS" }?.barcodes?["M"])
+        try daemon.replayCamera(try PriceTagScene.mjpeg(tag), named: "price-tag")
+        try daemon.start()
+        _ = try await daemon.waitUntilStreaming()
+        func buttons() async throws -> [String] { try await shop.ui(daemon).buttons }
+        #expect(try await shop.ctl(daemon, "ui", "event", "start").status == 0)
+        #expect(try await shop.ctl(daemon, "ui", "press", "suggestions").status == 0)
+        try await shop.until(daemon, "a Bring button") { try await buttons().contains { $0.hasPrefix("bring:") } }
+        let bring = try #require(try await buttons().first { $0.hasPrefix("bring:") })
+        #expect(try await shop.ctl(daemon, "ui", "press", bring).status == 0)
+        try await shop.until(daemon, "the sizes") { try await buttons().contains { $0.hasPrefix("choose:") } }
+        #expect(try await shop.requests(daemon).isEmpty, "nothing reaches staff before a size is chosen")
+        let choice = try #require(try await buttons().first { $0.hasPrefix("choose:") })
+        #expect(try await shop.ctl(daemon, "ui", "press", choice).status == 0)
+        try await shop.until(daemon, "Undo") { try await buttons().contains { $0.hasPrefix("cancel-request:") } }
+        let asked = try #require(try await shop.requests(daemon).first)
+        #expect(asked.sku == String(bring.dropFirst("bring:".count)) && asked.size == String(choice.dropFirst(7)))
+        #expect(try await daemon.stop() == 0)
+    }
 }

@@ -115,6 +115,13 @@ import Testing
                     yes: "Delete", no: "Keep them", withdraw: "Delete everything and end my visit"))
         ),
         (
+            "confirm-size",
+            .confirm(
+                .init(
+                    title: "Which size?", detail: "Slim jeans, indigo: a colleague brings the size you choose.",
+                    yes: "", no: "Cancel", choices: ["28", "30", "32", "34", "36", "38"]))
+        ),
+        (
             "confirm-withdraw",
             .confirm(
                 .init(

@@ -331,6 +331,25 @@ import Testing
         #expect(!handled && effects.filter { $0 == .unidentify(visit: "v1", loyaltyID: "LOY-1") }.count == 1)
     }
 
+    @Test func bringAsksForASizeWhenNoneIsKnown() {
+        let asking: [Step] = [
+            .tap(.presenceDetected), .tap(.suggestionsRequested), Step(event: .bring(sku: "JE-1", size: nil)),
+            .answer(.sizeAsked(sku: "JE-1", item: "Slim jeans, indigo", sizes: ["30", "32"])),
+        ]
+        var (visit, handled, effects) = Self.run(asking)
+        #expect(
+            handled && visit.confirming == .chooseSize(sku: "JE-1", item: "Slim jeans, indigo", sizes: ["30", "32"]))
+        (visit, handled, effects) = Self.run(asking + [Step(event: .sizeChosen("32"))])
+        #expect(
+            handled && visit.confirming == nil && effects.last == .storeRequest(visit: "v1", sku: "JE-1", size: "32"))
+        // A size not offered, or Cancel: nothing is asked for.
+        (visit, handled, _) = Self.run(asking + [Step(event: .sizeChosen("40"))])
+        #expect(!handled && visit.confirming != nil)
+        (visit, _, effects) = Self.run(asking + [Step(event: .confirmed(false))])
+        #expect(visit.confirming == nil && visit.state == .suggestions)
+        #expect(effects.filter { if case .storeRequest = $0 { true } else { false } }.count == 1)
+    }
+
     @Test func aRequestClosesByUndoCancelOrStaff() {
         let asked: [Step] = [
             .tap(.presenceDetected), .tap(.suggestionsRequested), Step(event: .bring(sku: "JE-1", size: "32")),

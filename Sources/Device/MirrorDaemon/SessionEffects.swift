@@ -114,6 +114,9 @@ extension SessionController {
         case .storeRequest(let id, let sku, let size):
             do {
                 guard let shop else { return [.answer(visit: id, .requestNotStored)] }
+                if size == nil, let ask = shop.sizesToAsk(sku, sheet: visit.sheet) {
+                    return [.answer(visit: id, .sizeAsked(sku: sku, item: ask.item, sizes: ask.sizes))]
+                }
                 let stored = try shop.request(sku, size: size, session: id, sheet: visit.sheet)
                 return [.answer(visit: id, .requestStored(.init(stored), confirm: true))]
             } catch {

@@ -24,6 +24,8 @@ extension SessionController {
         case ButtonID.deleteLooks: return handle(.deleteLooksTapped, interaction: true)
         case ButtonID.withdraw: return handle(.withdrawTapped, interaction: true)
         case ButtonID.notYou: return handle(.notYouTapped, interaction: true)
+        case _ where id.hasPrefix("choose:"):
+            return handle(.sizeChosen(String(id.dropFirst("choose:".count))), interaction: true)
         case _ where id.hasPrefix("cancel-request:"):
             guard let request = Int64(id.dropFirst("cancel-request:".count)) else { return false }
             return handle(.cancelRequestTapped(id: request), interaction: true)

@@ -328,6 +328,20 @@ public final class Shop: Sendable {
         return stored
     }
 
+    /// What "Bring" on the glass should ask first when it knows no size for `sku` (none picked on the card, none
+    /// in the profile): the item in words and its sizes in stock (all of them when none is). Nil when a size is
+    /// known or the item comes in one size.
+    func sizesToAsk(_ sku: String, sheet: SuggestionSheet) -> (item: String, sizes: [String])? {
+        guard let data = loaded.withLock({ $0 }), let item = data.catalog.item(sku), item.sizes.count > 1 else {
+            return nil
+        }
+        guard sheet.requestedSizes[item.style] == nil, sheet.profile?.size(for: item.category) == nil else {
+            return nil
+        }
+        let inStock = item.sizes.filter { data.inventory.inStock(sku, size: $0) }
+        return ("\(item.name), \(item.colour)", inStock.isEmpty ? item.sizes : inStock)
+    }
+
     /// A request for a colleague without an item (the "call staff" button).
     func requestHelp(session: String?) throws -> StaffRequestRecord {
         guard let session else { throw DaemonError(.refused, "no session: a request needs a shopper at the mirror") }

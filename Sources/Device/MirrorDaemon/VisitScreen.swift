@@ -117,6 +117,10 @@ struct VisitScreen {
                     + "your profile: \(saved == 1 ? "it stays" : "they stay") for \(inputs.savedDays)\u{A0}days "
                     + "unless you delete \(saved == 1 ? "it" : "them") now.",
                 yes: "Delete \(saved == 1 ? "it" : "them") too", no: "Keep \(saved == 1 ? "it" : "them")")
+        case .chooseSize(_, let item, let sizes):
+            return .init(
+                title: "Which size?", detail: "\(item): a colleague brings the size you choose.", yes: "",
+                no: "Cancel", choices: sizes)
         }
     }
 

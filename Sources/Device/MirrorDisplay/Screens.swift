@@ -181,13 +181,18 @@ public enum Screen: Sendable, Equatable {
         public var no: String
         /// A third way out, below the two: withdrawing consent (``ButtonID/withdraw``).
         public var withdraw: String?
+        /// Answers to choose from instead of yes (``ButtonID/choose(_:)``): the sizes "Bring" asks about.
+        public var choices: [String]
 
-        public init(title: String, detail: String, yes: String, no: String, withdraw: String? = nil) {
+        public init(
+            title: String, detail: String, yes: String, no: String, withdraw: String? = nil, choices: [String] = []
+        ) {
             self.title = title
             self.detail = detail
             self.yes = yes
             self.no = no
             self.withdraw = withdraw
+            self.choices = choices
         }
     }
 
@@ -264,6 +269,8 @@ public enum ButtonID {
     public static let withdraw = "withdraw"
     /// "Not you?" beside the profile the suggestions use: forgets it for the visit.
     public static let notYou = "not-you"
+    /// One of the answers a question offers (a size to bring).
+    public static func choose(_ answer: String) -> String { "choose:\(answer)" }
     /// Undo or Cancel on the staff request `id`, on its way.
     public static func cancelRequest(_ id: Int64) -> String { "cancel-request:\(id)" }
     public static let confirmNo = "confirm:no"

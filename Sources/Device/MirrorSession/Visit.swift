@@ -62,6 +62,10 @@ public struct Visit: Sendable, Equatable {
         case bring(sku: String, size: String?)
         /// A staff request was stored; with `confirm`, the staff confirmation shows and says its words.
         case requestStored(OpenRequests.Request, confirm: Bool)
+        /// "Bring" knows no size for `sku`: the shopper is asked which of `sizes`.
+        case sizeAsked(sku: String, item: String, sizes: [String])
+        /// The size the shopper chose when asked.
+        case sizeChosen(String)
         /// A staff request could not be stored.
         case requestNotStored
         /// Undo or Cancel on a request on its way.
@@ -170,6 +174,8 @@ public struct Visit: Sendable, Equatable {
         case deleteLooks(count: Int, saved: Int)
         /// Withdrawing: delete the `saved` looks saved to the profile too (yes), or keep them (no).
         case withdraw(saved: Int)
+        /// "Bring" on `sku` (`item` in words): which of `sizes`? (or no, nothing is asked).
+        case chooseSize(sku: String, item: String, sizes: [String])
     }
 
     /// What goes at once when a visit ends.
@@ -315,7 +321,8 @@ public struct Visit: Sendable, Equatable {
                 visit.slowMotion.toggle()
                 effects.append(.slowMotion(visit.slowMotion))
                 return true
-            case .bring, .requestStored, .requestNotStored, .cancelRequestTapped, .requestClosed, .requestNotCancelled:
+            case .bring, .sizeAsked, .sizeChosen, .requestStored, .requestNotStored, .cancelRequestTapped,
+                .requestClosed, .requestNotCancelled:
                 return requests(event, on: &visit)
             case .deleteLooksTapped, .confirmed, .looksDeleted, .looksNotDeleted, .withdrawTapped, .notYouTapped:
                 return privacy(event, on: &visit)

@@ -35,6 +35,8 @@ extension Visit.Step {
             case .withdraw:
                 deleteSaved = yes
                 return apply(.consentWithdrawn, to: &visit)
+            case .chooseSize:
+                return true  // No: nothing is asked for.
             }
         case .looksDeleted(let count):
             let kept = visit.looks.saved.count

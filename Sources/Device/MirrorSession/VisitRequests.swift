@@ -1,4 +1,5 @@
-/// Requests that close (``Visit``'s reducer, continued): "Bring" stores a request and confirms it with an Undo; a
+/// Requests that close (``Visit``'s reducer, continued): "Bring" asks for a size when none is known, stores the
+/// request and confirms it with an Undo; a
 /// chip with Cancel stays on the glass while it is on its way; staff marking it brought, or the shopper cancelling
 /// it, closes it and the glass says so.
 extension Visit.Step {
@@ -8,6 +9,14 @@ extension Visit.Step {
             guard let id = visit.id, visit.state == .suggestions else { return false }
             effects.append(.storeRequest(visit: id, sku: sku, size: size))
             return true
+        case .sizeAsked(let sku, let item, let sizes):
+            guard visit.state == .suggestions, !sizes.isEmpty else { return false }
+            visit.confirming = .chooseSize(sku: sku, item: item, sizes: sizes)
+            return true
+        case .sizeChosen(let size):
+            guard case .chooseSize(let sku, _, let sizes) = visit.confirming, sizes.contains(size) else { return false }
+            visit.confirming = nil
+            return requests(.bring(sku: sku, size: size), on: &visit)
         case .requestStored(let request, let confirm):
             guard visit.requests.stored(request) else { return false }
             guard confirm else { return true }

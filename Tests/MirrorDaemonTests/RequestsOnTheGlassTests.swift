@@ -68,8 +68,10 @@ import Testing
         func buttons() async throws -> [String] { try await shop.ui(daemon).buttons }
         #expect(try await shop.ctl(daemon, "ui", "event", "start").status == 0)
         #expect(try await shop.ctl(daemon, "ui", "press", "suggestions").status == 0)
-        try await shop.until(daemon, "a Bring button") { try await buttons().contains { $0.hasPrefix("bring:") } }
-        let bring = try #require(try await buttons().first { $0.hasPrefix("bring:") })
+        // "Bring it": a card that names no size ("Bring M" brings M).
+        func bringIt(_ id: String) -> Bool { id.hasPrefix("bring:") && id.split(separator: ":").count == 2 }
+        try await shop.until(daemon, "a Bring it button") { try await buttons().contains(where: bringIt) }
+        let bring = try #require(try await buttons().first(where: bringIt))
         #expect(try await shop.ctl(daemon, "ui", "press", bring).status == 0)
         try await shop.until(daemon, "the sizes") { try await buttons().contains { $0.hasPrefix("choose:") } }
         #expect(try await shop.requests(daemon).isEmpty, "nothing reaches staff before a size is chosen")

@@ -139,7 +139,10 @@ extension SessionController {
         guard let shop, visit.state == .suggestions else { return false }
         let parts = id.split(separator: ":", maxSplits: 2).map(String.init)
         guard parts.count >= 2 else { return false }
-        if parts[0] == "bring", parts.count == 2 { return handle(.bring(sku: parts[1], size: nil), interaction: true) }
+        // "Bring M" brings the size the card names; "Bring it" asks for one when none is known.
+        if parts[0] == "bring" {
+            return handle(.bring(sku: parts[1], size: parts.count == 3 ? parts[2] : nil), interaction: true)
+        }
         guard let event = shop.cardEvent(parts[0], sku: parts[1], value: parts.count == 3 ? parts[2] : nil) else {
             return false
         }

@@ -307,7 +307,8 @@ extension MirrorRenderer {
         let buttonY = y + height - 80 * unit
         let dismissWidth = 64 * unit
         button(
-            ButtonID.bring(card.sku), card.size.map { "Bring \($0)" } ?? "Bring it", x: x + pad, y: buttonY,
+            ButtonID.bring(card.sku, size: card.size), card.size.map { "Bring \($0)" } ?? "Bring it", x: x + pad,
+            y: buttonY,
             width: width - 2 * pad - dismissWidth - 10 * unit, height: 64 * unit, unit: unit, primary: false)
         button(
             ButtonID.dismiss(card.sku), "✕", x: x + width - pad - dismissWidth, y: buttonY, width: dismissWidth,

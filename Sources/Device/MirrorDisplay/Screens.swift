@@ -292,9 +292,12 @@ public enum ButtonID {
     /// A look on the compare screen (its whole cell), by its place in the grid: picks it as the favourite.
     public static func look(_ index: Int) -> String { "look:\(index)" }
 
-    /// Card buttons carry the card's SKU (and size): `favourite:SKU`, `bring:SKU`, `dismiss:SKU`, `size:SKU:M`.
+    /// Card buttons carry the card's SKU (and size): `favourite:SKU`, `bring:SKU` (or `bring:SKU:M`, the size the
+    /// card names on its button), `dismiss:SKU`, `size:SKU:M`.
     public static func favourite(_ sku: String) -> String { "favourite:\(sku)" }
-    public static func bring(_ sku: String) -> String { "bring:\(sku)" }
+    public static func bring(_ sku: String, size: String? = nil) -> String {
+        "bring:\(sku)" + (size.map { ":\($0)" } ?? "")
+    }
     public static func dismiss(_ sku: String) -> String { "dismiss:\(sku)" }
     public static func size(_ sku: String, _ size: String) -> String { "size:\(sku):\(size)" }
     /// A colour swatch on a card: show `variant` (another colour of the card's style) instead of `sku`.

@@ -44,4 +44,26 @@ import Testing
             }
         }
     }
+
+    /// Text a shopper must read is at least 32 px at 1080 wide (scaled with the panel), so it reads from where one
+    /// stands in front of a mirror; the brand mark is not such text.
+    @Test(arguments: panels.indices)
+    func textIsLargeEnoughToRead(panel: Int) {
+        let (width, height, placement) = Self.panels[panel]
+        let renderer = MirrorRenderer(width: width, height: height, rotation: 0, mirror: true, placement: placement)
+        let unit = Double(min(width, height)) / 1080
+        var misses: [String] = []
+        for (name, screen) in ScreenGoldenTests.screens where name != "test-pattern" {
+            renderer.draw(screen, images: ScreenGoldenTests.images(for: screen))
+            for box in renderer.canvas.layout {
+                guard case .text(let string) = box.kind, string != "MIRROR", !string.isEmpty else { continue }
+                if box.size < 32 * unit - 0.01 {
+                    misses.append("\(name): '\(string)' at \(Int((box.size / unit).rounded())) px")
+                }
+            }
+        }
+        #expect(
+            misses.isEmpty,
+            "\(misses.count) texts under 32 px at \(width)x\(height):\n\(misses.joined(separator: "\n"))")
+    }
 }

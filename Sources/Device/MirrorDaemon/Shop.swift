@@ -240,11 +240,11 @@ public final class Shop: Sendable {
         return (tried, triedNow, list)
     }
 
-    /// The cards of the suggestions screen (the first three are shown), with photos, and what the sheet should
+    /// The cards of the suggestions screen (as many as it shows), with photos, and what the sheet should
     /// note as seen.
     func cards(_ sheet: SuggestionSheet) -> (recognised: [String], cards: [Screen.Garment], seen: SuggestionSheet.Event)
     {
-        let (tried, triedNow, list) = suggestions(sheet, limit: 3)
+        let (tried, triedNow, list) = suggestions(sheet, limit: Screen.Suggestions.cardsShown)
         let seen = SuggestionSheet.Event.seen(
             tried: triedNow, shown: list.map { .init(sku: $0.sku, kind: $0.kind.rawValue) })
         guard let data = loaded.withLock({ $0 }) else { return ([], [], seen) }

@@ -128,7 +128,10 @@ public final class MirrorRenderer {
         let unit = Double(min(canvas.width, canvas.height)) / 1080
         let size = 22 * unit
         let lineHeight = 32 * unit
-        let cardWidth = 600 * unit
+        // Staff's overlay, top right; on a landscape panel it keeps to the margin beside the centred sheets.
+        let width = Double(canvas.width)
+        let margin = (width - min(width - 120 * unit, 1000 * unit)) / 2 - 48 * unit
+        let cardWidth = canvas.width > canvas.height ? min(600 * unit, max(360 * unit, margin)) : 600 * unit
         let cardX = Double(canvas.width) - cardWidth - 24 * unit
         let cardY = 110 * unit
         canvas.roundedRectangle(

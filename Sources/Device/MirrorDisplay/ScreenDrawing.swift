@@ -189,7 +189,7 @@ extension MirrorRenderer {
             color: .white, anchor: 0.5)
         progressBar(progress, x: 80 * unit, y: l.height - 110 * unit, width: l.width - 160 * unit, unit: unit)
         canvas.text(
-            "\(secondsLeft) s", x: l.width - 80 * unit, y: l.height - 60 * unit, size: 30 * unit, color: Palette.muted,
+            "\(secondsLeft) s", x: l.width - 80 * unit, y: l.height - 60 * unit, size: 32 * unit, color: Palette.muted,
             anchor: 1)
     }
 
@@ -198,32 +198,37 @@ extension MirrorRenderer {
         canvas.verticalGradient(y: 0, height: 200 * unit, top: Color(0, 0, 0, 0.45), bottom: Color(0, 0, 0, 0))
         drawBrand(unit: unit)
         canvas.text(
-            "Look \(review.look) of \(review.looks)", x: l.width - 40 * unit, y: 76 * unit, size: 30 * unit,
+            "Look \(review.look) of \(review.looks)", x: l.width - 40 * unit, y: 76 * unit, size: 32 * unit,
             color: .white, bold: true, anchor: 1, plate: true)
-        let top = l.sheetTop(height: 300 * unit)
-        canvas.roundedRectangle(
-            x: l.sheetX, y: top, width: l.sheetWidth, height: 300 * unit, radius: 36 * unit, color: Palette.sheet)
-        let inner = l.sheetWidth - 120 * unit
-        progressBar(review.position, x: l.sheetX + 60 * unit, y: top + 60 * unit, width: inner, unit: unit)
-        canvas.text(
-            review.slowMotion ? "Slow motion · swipe to scrub" : "Swipe to scrub", x: l.sheetX + 60 * unit,
-            y: top + 130 * unit, size: 28 * unit, color: Palette.muted)
-        button(
-            ButtonID.deleteLooks, "Delete my looks", x: l.sheetX + l.sheetWidth - 60 * unit - 280 * unit,
-            y: top + 88 * unit, width: 280 * unit, height: 60 * unit, unit: unit, primary: false)
-        let gap = 16 * unit
         // Slow motion names its state; Compare shows only when it opens something; Styles opens "Styles for
-        // you".
+        // you". More than four buttons take two rows, so every label fits whole at 32 px.
         var labels = [(ButtonID.slowMotion, review.slowMotion ? "Slow: on" : "Slow: off")]
         if review.canCompare { labels.append((ButtonID.compare, "Compare")) }
         labels += [(ButtonID.suggestions, "Styles"), (ButtonID.share, review.shared ? "Shared" : "Share")]
         if review.saveable { labels.append((ButtonID.save, review.saved ? "Saved" : "Save")) }
         labels.append((ButtonID.done, "Done"))
-        let buttonWidth = (inner - Double(labels.count - 1) * gap) / Double(labels.count)
+        let perRow = labels.count > 4 ? (labels.count + 1) / 2 : labels.count
+        let rows = (labels.count + perRow - 1) / perRow
+        let sheetHeight = (300 + Double(rows - 1) * 106) * unit
+        let top = l.sheetTop(height: sheetHeight)
+        canvas.roundedRectangle(
+            x: l.sheetX, y: top, width: l.sheetWidth, height: sheetHeight, radius: 36 * unit, color: Palette.sheet)
+        let inner = l.sheetWidth - 120 * unit
+        progressBar(review.position, x: l.sheetX + 60 * unit, y: top + 60 * unit, width: inner, unit: unit)
+        canvas.text(
+            review.slowMotion ? "Slow motion · swipe to scrub" : "Swipe to scrub", x: l.sheetX + 60 * unit,
+            y: top + 130 * unit, size: 32 * unit, color: Palette.muted)
+        button(
+            ButtonID.deleteLooks, "Delete my looks", x: l.sheetX + l.sheetWidth - 60 * unit - 280 * unit,
+            y: top + 88 * unit, width: 280 * unit, height: 60 * unit, unit: unit, primary: false)
+        let gap = 16 * unit
+        let buttonWidth = (inner - Double(perRow - 1) * gap) / Double(perRow)
         for (index, (id, label)) in labels.enumerated() {
+            let (row, column) = (index / perRow, index % perRow)
             button(
-                id, label, x: l.sheetX + 60 * unit + Double(index) * (buttonWidth + gap), y: top + 170 * unit,
-                width: buttonWidth, height: 90 * unit, unit: unit, primary: id == ButtonID.done)
+                id, label, x: l.sheetX + 60 * unit + Double(column) * (buttonWidth + gap),
+                y: top + (170 + Double(row) * 106) * unit, width: buttonWidth, height: 90 * unit, unit: unit,
+                primary: id == ButtonID.done)
         }
         var above = top
         if let code = review.code {
@@ -257,7 +262,7 @@ extension MirrorRenderer {
             title, x: left, y: top + 70 * unit,
             size: 34 * unit, color: .white, bold: true, width: width)
         canvas.text(
-            line, x: left, y: top + 118 * unit, size: 26 * unit,
+            line, x: left, y: top + 118 * unit, size: 32 * unit,
             color: Palette.muted, width: width)
         let right = l.sheetX + l.sheetWidth - 50 * unit
         if let big {
@@ -312,15 +317,15 @@ extension MirrorRenderer {
             "This look on your phone", x: left,
             y: top + 90 * unit, size: 34 * unit, color: .white, bold: true, width: width)
         canvas.text(
-            "Scan the square with your phone", x: left, y: top + 140 * unit,
-            size: 28 * unit, color: Palette.muted, width: width)
+            "Scan it with your phone", x: left, y: top + 140 * unit,
+            size: 32 * unit, color: Palette.muted, width: width)
         // The phone's PIN in white, the next visit's code in gold: two codes, told apart by what they say and look.
         let pin = link.pin.count == 6 ? "\(link.pin.prefix(3)) \(link.pin.suffix(3))" : link.pin
-        canvas.text("PIN for your phone", x: left, y: top + 190 * unit, size: 26 * unit, color: Palette.muted)
+        canvas.text("PIN for your phone", x: left, y: top + 190 * unit, size: 32 * unit, color: Palette.muted)
         canvas.text(
             pin, x: left, y: top + 266 * unit, size: 64 * unit, color: .white, bold: true, tracking: 4 * unit)
         canvas.text(
             "For \(link.minutes) minutes, this look only",
-            x: left, y: top + 330 * unit, size: 26 * unit, color: Palette.muted, width: width)
+            x: left, y: top + 330 * unit, size: 32 * unit, color: Palette.muted, width: width)
     }
 }

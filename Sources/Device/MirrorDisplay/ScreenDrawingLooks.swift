@@ -32,7 +32,7 @@ extension MirrorRenderer {
         canvas.verticalGradient(y: 0, height: 200 * unit, top: Color(0, 0, 0, 0.45), bottom: Color(0, 0, 0, 0))
         drawBrand(unit: unit)
         canvas.text(
-            "Tap a look to pick your favourite", x: l.width - 40 * unit, y: 76 * unit, size: 28 * unit,
+            "Tap a look to pick your favourite", x: l.width - 40 * unit, y: 76 * unit, size: 32 * unit,
             color: .white, anchor: 1, plate: true)
         let cells = gridCells(count: max(count, 2))
         for (index, (look, cell)) in zip(compare.looks, cells).enumerated() {
@@ -53,17 +53,17 @@ extension MirrorRenderer {
             let title = picked ? "\(look.title) · favourite" : look.title
             let garments = look.garments.joined(separator: ", ")
             let widest = max(
-                canvas.textWidth(title, size: 30 * unit, bold: picked), canvas.textWidth(garments, size: 24 * unit))
+                canvas.textWidth(title, size: 32 * unit, bold: picked), canvas.textWidth(garments, size: 32 * unit))
             let chipWidth = min(cell.width - 40 * unit, widest + 60 * unit)
             // The garments wrap (Pango) to two lines before anything is cut.
             let words =
                 garments.isEmpty
-                ? 0 : canvas.textHeight(garments, width: chipWidth - 40 * unit, size: 24 * unit, lines: 2).height
+                ? 0 : canvas.textHeight(garments, width: chipWidth - 40 * unit, size: 32 * unit, lines: 2).height
             // The title too wraps to two lines in a narrow column ("Saved 16 Nov · favourite").
             let titleHeight = canvas.textHeight(
-                title, width: chipWidth - 40 * unit, size: 30 * unit, bold: picked, lines: 2
+                title, width: chipWidth - 40 * unit, size: 32 * unit, bold: picked, lines: 2
             ).height
-            let extra = titleHeight - canvas.textHeight("A", width: chipWidth, size: 30 * unit, bold: picked).height
+            let extra = titleHeight - canvas.textHeight("A", width: chipWidth, size: 32 * unit, bold: picked).height
             let chipHeight = (garments.isEmpty ? 60 * unit : 68 * unit + words) + extra
             // Low in the look, and above Done where the look reaches down to it.
             let doneTop = l.lowestControlTop(96)
@@ -77,12 +77,12 @@ extension MirrorRenderer {
                 radius: 30 * unit, color: picked ? Palette.gold : Palette.sheet)
             canvas.paragraph(
                 title, x: cell.x + (cell.width - chipWidth) / 2 + 20 * unit, top: chipY + 10 * unit,
-                width: chipWidth - 40 * unit, size: 30 * unit, color: picked ? Palette.ink : .white, bold: picked,
+                width: chipWidth - 40 * unit, size: 32 * unit, color: picked ? Palette.ink : .white, bold: picked,
                 align: 0.5, lines: 2)
             if !garments.isEmpty {
                 canvas.paragraph(
                     garments, x: cell.x + (cell.width - chipWidth) / 2 + 20 * unit, top: chipY + 52 * unit + extra,
-                    width: chipWidth - 40 * unit, size: 24 * unit, color: picked ? Palette.ink : Palette.muted,
+                    width: chipWidth - 40 * unit, size: 32 * unit, color: picked ? Palette.ink : Palette.muted,
                     align: 0.5, lines: 2)
             }
         }
@@ -107,7 +107,7 @@ extension MirrorRenderer {
             }
         canvas.text(title, x: left, y: top + 86 * unit, size: 44 * unit, color: .white, bold: true)
         canvas.text(
-            hint, x: left, y: top + 136 * unit, size: 26 * unit,
+            hint, x: left, y: top + 136 * unit, size: 32 * unit,
             color: Palette.muted, width: inner)
         canvas.roundedRectangle(
             x: left, y: top + 170 * unit, width: inner, height: 96 * unit, radius: 20 * unit, color: Palette.quiet)
@@ -119,7 +119,7 @@ extension MirrorRenderer {
         if let message = entry.message {
             canvas.text(
                 message, x: left + inner / 2, y: top + 316 * unit,
-                size: 28 * unit, color: Palette.gold, anchor: 0.5, width: inner)
+                size: 32 * unit, color: Palette.gold, anchor: 0.5, width: inner)
         }
         // Ten keys across; the last row ends with a wide delete key.
         let gap = 10 * unit
@@ -162,29 +162,29 @@ extension MirrorRenderer {
             x: l.sheetX, y: top, width: l.sheetWidth, height: sheetHeight, radius: 36 * unit, color: Palette.sheet)
         let left = l.sheetX + 50 * unit
         let inner = l.sheetWidth - 100 * unit
-        canvas.text("We spotted", x: left, y: top + 80 * unit, size: 30 * unit, color: Palette.muted)
+        canvas.text("We spotted", x: left, y: top + 80 * unit, size: 32 * unit, color: Palette.muted)
         // Recognised garments as chips on one line; what does not fit is summed up.
         var chipX = left
         for (index, name) in suggestions.recognised.enumerated() {
-            let labelWidth = min(canvas.textWidth(name, size: 30 * unit), inner / 2)
+            let labelWidth = min(canvas.textWidth(name, size: 32 * unit), inner / 2)
             let chipWidth = labelWidth + 48 * unit
             let remaining = suggestions.recognised.count - index
             if chipX + chipWidth > left + inner - (remaining > 1 ? 120 * unit : 0) {
-                canvas.text("+\(remaining)", x: chipX + 10 * unit, y: top + 152 * unit, size: 30 * unit, color: .white)
+                canvas.text("+\(remaining)", x: chipX + 10 * unit, y: top + 152 * unit, size: 32 * unit, color: .white)
                 break
             }
             canvas.roundedRectangle(
                 x: chipX, y: top + 110 * unit, width: chipWidth, height: 60 * unit, radius: 30 * unit,
                 color: Palette.quiet)
             canvas.text(
-                name, x: chipX + 24 * unit, y: top + 152 * unit, size: 30 * unit, color: .white,
+                name, x: chipX + 24 * unit, y: top + 152 * unit, size: 32 * unit, color: .white,
                 width: labelWidth + 1)
             chipX += chipWidth + 16 * unit
         }
         canvas.text("Styles for you", x: left, y: top + 250 * unit, size: 40 * unit, color: .white, bold: true)
         if suggestions.identified {
             canvas.text(
-                "Using your profile", x: left + inner - 224 * unit, y: top + 248 * unit, size: 28 * unit,
+                "Using your profile", x: left + inner - 224 * unit, y: top + 248 * unit, size: 32 * unit,
                 color: Palette.gold, anchor: 1)
             button(
                 ButtonID.notYou, "Not you?", x: left + inner - 200 * unit, y: top + 196 * unit, width: 200 * unit,
@@ -194,14 +194,16 @@ extension MirrorRenderer {
                 ButtonID.loyalty, "Loyalty code", x: left + inner - 280 * unit, y: top + 196 * unit,
                 width: 280 * unit, height: 72 * unit, unit: unit, primary: false)
         }
-        let cards = Array(suggestions.cards.prefix(3))
+        // Two cards side by side, so names, prices and reasons are set at 32 px and read from where one stands.
+        let cards = Array(suggestions.cards.prefix(Screen.Suggestions.cardsShown))
         if cards.isEmpty {
             canvas.paragraph(
                 "Suggestions follow what you try on: stand back so the mirror sees it", x: left,
-                top: top + 296 * unit, width: inner, size: 30 * unit, color: Palette.muted)
+                top: top + 296 * unit, width: inner, size: 32 * unit, color: Palette.muted)
         }
         let gap = 24 * unit
-        let cardWidth = (inner - 2 * gap) / 3
+        let cardWidth =
+            (inner - Double(Screen.Suggestions.cardsShown - 1) * gap) / Double(Screen.Suggestions.cardsShown)
         for (index, card) in cards.enumerated() {
             drawCard(
                 card, x: left + Double(index) * (cardWidth + gap), y: top + 290 * unit, width: cardWidth,
@@ -223,12 +225,17 @@ extension MirrorRenderer {
         canvas.roundedRectangle(
             x: x, y: y, width: width, height: height, radius: 24 * unit, color: Color(1, 1, 1, 0.08))
         let pad = 20 * unit
-        // The name on up to two lines (wrapped by Pango, never cut mid-word while it fits two): the photo gives
-        // up the second line's height.
-        let name = canvas.textHeight(card.name, width: width - 2 * pad, size: 26 * unit, bold: true, lines: 2)
-        let nameExtra = name.height - canvas.textHeight("A", width: width, size: 26 * unit, bold: true).height
+        let textWidth = width - 2 * pad
+        // Name and reason on up to two lines each (wrapped by Pango, never cut mid-word while they fit two); the
+        // photo takes what the text, the sizes and the buttons leave.
+        // A short (landscape) panel's cards keep one line each.
+        let lines = shrink > 0 ? 1 : 2
+        let name = canvas.textHeight(card.name, width: textWidth, size: 32 * unit, bold: true, lines: lines).height
+        let reason = canvas.textHeight(card.reason, width: textWidth, size: 32 * unit, lines: lines).height
+        let chipHeight = 52 * unit
+        let below = 20 * unit + name + 48 * unit + reason + 16 * unit + chipHeight + 20 * unit + 64 * unit + 16 * unit
         // The product photo on its white studio background; the main colour when there is no photo.
-        let photoHeight = 190 * unit - shrink - nameExtra
+        let photoHeight = max(80 * unit, height - 16 * unit - below)
         canvas.roundedRectangle(
             x: x + 16 * unit, y: y + 16 * unit, width: width - 32 * unit, height: photoHeight, radius: 16 * unit,
             color: card.photo == nil ? Color(hex: card.colours.first ?? 0x444444) : Color(hex: 0xF7F7F5))
@@ -266,40 +273,37 @@ extension MirrorRenderer {
             width: 2 * heart, height: 2 * heart, label: card.favourite ? "Favourite (tap to remove)" : "Favourite")
         let nameTop = y + 16 * unit + photoHeight + 20 * unit
         canvas.paragraph(
-            card.name, x: x + pad, top: nameTop, width: width - 2 * pad, size: 26 * unit, color: .white, bold: true,
-            lines: 2)
-        var lineY = nameTop + name.height + 26 * unit
-        canvas.text(card.price, x: x + pad, y: lineY, size: 26 * unit, color: Palette.gold)
-        // The reason on up to two lines, wrapped by Pango.
+            card.name, x: x + pad, top: nameTop, width: textWidth, size: 32 * unit, color: .white, bold: true,
+            lines: lines)
+        let priceBaseline = nameTop + name + 38 * unit
+        canvas.text(card.price, x: x + pad, y: priceBaseline, size: 32 * unit, color: Palette.gold)
         canvas.paragraph(
-            card.reason, x: x + pad, top: lineY + 12 * unit, width: width - 2 * pad, size: 22 * unit,
-            color: Palette.muted, lines: 2)
-        lineY += 62 * unit
-        // Sizes: in stock bright, out of stock dimmed, the shopper's ringed in gold; tap one to choose it.
+            card.reason, x: x + pad, top: priceBaseline + 10 * unit, width: textWidth, size: 32 * unit,
+            color: Palette.muted, lines: lines)
+        // Sizes: in stock bright, out of stock an outline only, the shopper's in gold; tap one to choose it.
         var sizeX = x + pad
-        let sizeY = lineY + 20 * unit
+        let sizeY = priceBaseline + 10 * unit + reason + 16 * unit
         for size in card.sizes {
             let label = size.label
-            let chip = max(44 * unit, canvas.textWidth(label, size: 22 * unit) + 20 * unit)
+            let chip = max(52 * unit, canvas.textWidth(label, size: 32 * unit) + 24 * unit)
             guard sizeX + chip <= x + width - pad else { break }
             let chosen = size.label == card.size
             if chosen || size.inStock {
                 canvas.roundedRectangle(
-                    x: sizeX, y: sizeY, width: chip, height: 44 * unit, radius: 10 * unit,
+                    x: sizeX, y: sizeY, width: chip, height: chipHeight, radius: 10 * unit,
                     color: chosen ? Palette.gold : Color(1, 1, 1, 0.22))
             } else {
                 canvas.outline(
-                    x: sizeX + unit, y: sizeY + unit, width: chip - 2 * unit, height: 42 * unit, radius: 10 * unit,
-                    lineWidth: 2 * unit, dash: 5 * unit, color: Color(1, 1, 1, 0.3))
+                    x: sizeX + unit, y: sizeY + unit, width: chip - 2 * unit, height: chipHeight - 2 * unit,
+                    radius: 10 * unit, lineWidth: 2 * unit, dash: 5 * unit, color: Color(1, 1, 1, 0.3))
             }
-            // A size not in stock here is an outline without a fill (not only dimmed), its letters still readable.
             canvas.text(
-                label, x: sizeX + chip / 2, y: sizeY + 30 * unit, size: 22 * unit,
+                label, x: sizeX + chip / 2, y: sizeY + 37 * unit, size: 32 * unit,
                 color: chosen ? Palette.ink : size.inStock ? .white : Palette.muted, anchor: 0.5)
             if size.inStock {
                 canvas.record(
-                    .button(ButtonID.size(card.sku, size.label)), x: sizeX, y: sizeY, width: chip, height: 44 * unit,
-                    label: size.label)
+                    .button(ButtonID.size(card.sku, size.label)), x: sizeX, y: sizeY, width: chip,
+                    height: chipHeight, label: size.label)
             }
             sizeX += chip + 8 * unit
         }
@@ -344,7 +348,7 @@ extension MirrorRenderer {
         for (index, line) in lines.enumerated() {
             canvas.text(
                 line, x: l.width / 2,
-                y: l.height * 0.62 + (150 + Double(index) * 46) * unit, size: 30 * unit, color: Palette.muted,
+                y: l.height * 0.62 + (150 + Double(index) * 46) * unit, size: 32 * unit, color: Palette.muted,
                 anchor: 0.5, width: l.width - 120 * unit)
         }
     }
@@ -366,8 +370,12 @@ extension MirrorRenderer {
         canvas.roundedRectangle(
             x: x, y: y, width: width, height: height, radius: height / 2,
             color: primary ? Palette.gold : overImage ? Palette.plate : Palette.quiet)
-        var size = min(40 * unit, height * 0.36)
-        while size > 18 * unit, canvas.textWidth(label, size: size, bold: primary) > width - 32 * unit { size -= unit }
+        // Never under 32 px at 1080 wide (text a shopper reads from where they stand); a layout gives its buttons
+        // the width their labels need at that size.
+        var size = min(40 * unit, max(32 * unit, height * 0.36))
+        while size > 32 * unit, canvas.textWidth(label, size: size, bold: primary) > width - 32 * unit {
+            size = max(32 * unit, size - unit)
+        }
         canvas.text(
             label, x: x + width / 2,
             y: y + height / 2 + size * 0.36, size: size, color: primary ? Palette.ink : .white, bold: primary,

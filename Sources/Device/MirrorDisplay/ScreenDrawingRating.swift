@@ -31,7 +31,7 @@ extension MirrorRenderer {
             drawFace(face, x: x, y: y, radius: radius)
             canvas.text(
                 Self.ratingWords[face - 1], x: x,
-                y: y + radius + 56 * unit, size: 30 * unit, color: .white, anchor: 0.5, width: cell - 10 * unit)
+                y: y + radius + 56 * unit, size: 32 * unit, color: .white, anchor: 0.5, width: cell - 10 * unit)
             // The face and its word are one target, taller than the face alone.
             canvas.record(
                 .button(ButtonID.rate(face)), x: x - cell / 2, y: y - radius - 20 * unit, width: cell,

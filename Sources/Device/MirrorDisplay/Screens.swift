@@ -165,6 +165,9 @@ public enum Screen: Sendable, Equatable {
         public var cards: [Garment]
         /// Whether a shopper's profile personalises them (else the loyalty code button shows).
         public var identified: Bool
+        /// How many cards the screen shows: two, each wide enough for its text at 32 px.
+        public static let cardsShown = 2
+
         public init(recognised: [String], cards: [Garment], identified: Bool = false) {
             self.recognised = recognised
             self.cards = cards

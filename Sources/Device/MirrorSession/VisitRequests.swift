@@ -1,7 +1,6 @@
 /// Requests that close (``Visit``'s reducer, continued): "Bring" asks for a size when none is known, stores the
-/// request and confirms it with an Undo; a
-/// chip with Cancel stays on the glass while it is on its way; staff marking it brought, or the shopper cancelling
-/// it, closes it and the glass says so.
+/// request and confirms it with an Undo; a chip with Cancel stays on the glass while it is on its way; staff marking
+/// it brought, or the shopper cancelling it, closes it and the glass says so.
 extension Visit.Step {
     mutating func requests(_ event: Visit.Event, on visit: inout Visit) -> Bool {
         switch event {

@@ -15,11 +15,14 @@ extension HubStore {
         } else if let caller, caller.role != .headOffice {
             stores = caller.storeId.map { [$0] } ?? []
         }
-        let margin: Int64 = 6 * 3600 * 1000
+        // A visit's events are read six hours either side of the range, which widens by the widest time zone
+        // offset: each store's days are its own (`StoreClock`), cut after reading.
+        let margin: Int64 = 6 * 3600 * 1000 + StoreClock.widestOffset
+        let widest = StoreClock.widestOffset
         let window = Int64(query.boughtWindowMinutes) * 60_000
         let filter = stores.map { "store_id IN (\($0.map { _ in "?" }.joined(separator: ", ")))" } ?? "1 = 1"
         let storeArguments = (stores ?? []).map { SQLValue.text($0) }
-        let (events, requests, sales, catalog, links) = try await database.transaction { tx in
+        let (events, requests, sales, catalog, links, zones) = try await database.transaction { tx in
             let events = try await tx.query(
                 """
                 SELECT device_id, session_id, store_id, at_ms, kind, sku, size, via, suggestion_kind, tried_size,
@@ -28,17 +31,27 @@ extension HubStore {
                 """, storeArguments + [.int(query.fromMillis - margin), .int(query.toMillis + margin)])
             let requests = try await tx.query(
                 """
-                SELECT device_id, session_id, at_ms, sku, state, done_ms FROM staff_requests
+                SELECT device_id, session_id, at_ms, sku, state, done_ms, store_id FROM staff_requests
                 WHERE \(filter) AND at_ms >= ? AND at_ms < ?
-                """, storeArguments + [.int(query.fromMillis), .int(query.toMillis)])
+                """, storeArguments + [.int(query.fromMillis - widest), .int(query.toMillis + widest)])
             let sales = try await tx.query(
                 """
                 SELECT line_id, store_id, at_ms, sku, quantity, subject_hash FROM sales
                 WHERE \(filter) AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, line_id
-                """, storeArguments + [.int(query.fromMillis), .int(query.toMillis + margin + window)])
+                """, storeArguments + [.int(query.fromMillis - widest), .int(query.toMillis + margin + window)])
             let catalog = try await tx.query("SELECT sku, body FROM catalog")
             let links = try await tx.query("SELECT device_id, session_id, subject_hash FROM visit_shoppers")
-            return (events, requests, sales, catalog, links)
+            let zones = try await tx.query("SELECT id, time_zone FROM stores")
+            return (events, requests, sales, catalog, links, zones)
+        }
+        var clock = StoreClock()
+        var unzoned: [String] = []
+        for row in zones where stores?.contains(row.text(0)) ?? true {
+            if let name = row.optionalText(1), let zone = TimeZone(identifier: name) {
+                clock.zones[row.text(0)] = zone
+            } else {
+                unzoned.append(row.text(0))
+            }
         }
         var sizes: [String: [String]] = [:]
         for row in catalog {
@@ -48,12 +61,19 @@ extension HubStore {
         }
         var loyalty: [VisitKey: String] = [:]
         for row in links { loyalty[VisitKey(device: row.text(0), session: row.text(1))] = row.text(2) }
-        var figures = InsightsFigures(query: query, sizes: sizes, loyalty: loyalty)
+        var figures = InsightsFigures(query: query, sizes: sizes, loyalty: loyalty, clock: clock)
         for row in events { figures.add(event: row) }
         figures.closeVisits()
         for row in requests { figures.add(request: row) }
-        figures.match(sales: sales.map { Sale(row: $0) }, window: window)
-        return figures.report(store: query.store)
+        let lines = sales.map { row in
+            var sale = Sale(row: row)
+            sale.at = clock.local(sale.at, store: sale.store)
+            return sale
+        }
+        figures.match(sales: lines, window: window)
+        var report = figures.report(store: query.store)
+        report.unzonedStores = unzoned.isEmpty ? nil : unzoned.sorted()
+        return report
     }
 }
 
@@ -122,15 +142,18 @@ struct InsightsFigures {
     var openCount = 0
     var openVisits: Set<VisitKey> = []
 
-    init(query: InsightsQuery, sizes: [String: [String]], loyalty: [VisitKey: String]) {
+    let clock: StoreClock
+
+    init(query: InsightsQuery, sizes: [String: [String]], loyalty: [VisitKey: String], clock: StoreClock = .init()) {
         self.query = query
         self.sizes = sizes
         self.loyalty = loyalty
+        self.clock = clock
     }
 
     mutating func add(event row: SQLRow) {
         let key = VisitKey(device: row.text(0), session: row.text(1))
-        let at = row.int(3)
+        let at = clock.local(row.int(3), store: row.text(2))
         let kind = row.text(4)
         let sku = row.optionalText(5)
         var visit = visits[key] ?? Visit()
@@ -185,17 +208,21 @@ struct InsightsFigures {
         for (key, visit) in visits { visits[key]?.start = visit.started ?? visit.start }
     }
 
+    /// A request asked in the range, on its store's days; its answer time is what the two stamps say.
     mutating func add(request row: SQLRow) {
         let key = VisitKey(device: row.text(0), session: row.text(1))
-        let at = row.int(2)
+        let asked = row.int(2)
+        let at = clock.local(asked, store: row.text(6))
+        guard at >= query.fromMillis, at < query.toMillis else { return }
         let sku = row.text(3)
         requestCount += 1
         requestVisits.insert(key)
         visits[key]?.requested += 1
         if row.text(4) == "done", let done = row.optionalInt(5) {
-            answers.append((at, Double(max(0, done - at)) / 1000, key))
+            answers.append((at, Double(max(0, done - asked)) / 1000, key))
             if !sku.isEmpty { visits[key]?.brought.insert(sku) }
-        } else {
+        } else if row.text(4) == "open" {
+            // A request the shopper cancelled is neither open nor answered.
             openCount += 1
             openVisits.insert(key)
         }

@@ -2,6 +2,8 @@ public struct StoreInfo: Codable, Sendable, Hashable {
     public var id: String
     public var name: String
     public var devices: Int
+    /// The store's IANA time zone; nil: not set, its days are UTC.
+    public var timeZone: String?
 }
 
 public struct DeviceInfo: Codable, Sendable, Hashable {

@@ -143,6 +143,9 @@ enum HubSchema {
             "CREATE INDEX sales_store_sku ON sales (store_id, sku, at_ms)",
             "CREATE INDEX sales_subject ON sales (loyalty_id)",
         ],
+        // 7: a store's IANA time zone: its days and hours of day are its own. NULL (a store added before): UTC,
+        // and the insight page says so.
+        ["ALTER TABLE stores ADD COLUMN time_zone TEXT"],
     ]
 
     /// Brings the database up to date; refuses one written by a newer hub.

@@ -157,8 +157,9 @@ public enum HubServer {
         }
         router.post("/v1/stores") { request, _ -> Response in
             _ = try await authenticate(request, store, [.headOffice])
-            let body = try await JSONBody.decode(NewStore.self, request, limit: maxSmallBytes, fields: ["id", "name"])
-            try await store.addStore(id: body.id, name: body.name)
+            let body = try await JSONBody.decode(
+                NewStore.self, request, limit: maxSmallBytes, fields: ["id", "name", "timeZone"])
+            try await store.addStore(id: body.id, name: body.name, timeZone: body.timeZone)
             return try JSONBody.response(body, status: .created)
         }
         router.get("/v1/devices") { request, _ -> Response in
@@ -473,6 +474,7 @@ struct EnrolmentToken: Codable {
 struct NewStore: Codable {
     var id: String
     var name: String
+    var timeZone: String?
 }
 
 struct NewConsent: Codable {

@@ -43,28 +43,45 @@ public final class HubStore: Sendable {
     /// Names no store may take: `export-insights` names each store's folder by its id, beside the chain's `all`.
     public static let reservedStoreIDs: Set<String> = [".", "..", "all"]
 
-    public func addStore(id: String, name: String) async throws {
+    /// Adds a store; `timeZone` (IANA) makes its insight days and hours its own (nil: UTC until one is set).
+    public func addStore(id: String, name: String, timeZone: String? = nil) async throws {
         try Validate.storeIdentifier(id)
         try Validate.text(name, "store name", max: 200)
+        if let timeZone { _ = try Validate.timeZone(timeZone) }
         let created = now()
         let inserted = try await database.transaction { tx in
             try await tx.query(
-                "INSERT INTO stores (id, name, created_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
-                .text(id), .text(name), .int(created))
+                """
+                INSERT INTO stores (id, name, created_ms, time_zone) VALUES (?, ?, ?, ?)
+                ON CONFLICT DO NOTHING RETURNING 1
+                """, .text(id), .text(name), .int(created), SQLValue(timeZone))
         }
         if inserted.isEmpty { throw HubError(.conflict, "store \(id) already exists") }
+    }
+
+    /// Sets a store's time zone: its figures count its own days and hours from then on (for every range asked).
+    public func setTimeZone(store: String, timeZone: String) async throws {
+        try Validate.identifier(store, "store")
+        _ = try Validate.timeZone(timeZone)
+        let updated = try await database.transaction { tx in
+            try await tx.query(
+                "UPDATE stores SET time_zone = ? WHERE id = ? RETURNING 1", .text(timeZone), .text(store))
+        }
+        if updated.isEmpty { throw HubError(.notFound, "no store \(store)") }
     }
 
     public func stores(visibleTo principal: Principal? = nil) async throws -> [StoreInfo] {
         let rows = try await database.transaction { tx in
             try await tx.query(
                 """
-                SELECT s.id, s.name, (SELECT COUNT(*) FROM devices d WHERE d.store_id = s.id)
+                SELECT s.id, s.name, (SELECT COUNT(*) FROM devices d WHERE d.store_id = s.id), s.time_zone
                 FROM stores s ORDER BY s.id
                 """)
         }
-        return rows.map { StoreInfo(id: $0.text(0), name: $0.text(1), devices: Int($0.int(2))) }
-            .filter { principal?.canAccess(store: $0.id) ?? true }
+        return rows.map {
+            StoreInfo(id: $0.text(0), name: $0.text(1), devices: Int($0.int(2)), timeZone: $0.optionalText(3))
+        }
+        .filter { principal?.canAccess(store: $0.id) ?? true }
     }
 
     /// A new bearer credential for a person (staff of one store, or head office), printed once by the caller.

@@ -172,6 +172,8 @@ enum InsightsPage {
         var seriesTitle: String
         var seriesWithheld: Bool
         var withheld: String?
+        /// Stores whose time zone is not set: their days are UTC (set it with `mirrorhub set-time-zone`).
+        var unzoned: String?
     }
 
     struct Page {
@@ -330,7 +332,11 @@ enum InsightsPage {
             ratingTiles: ratingTiles, faces: faces(rating.shares, k: k), weeks: weeks(rating.weeks),
             series: series(report.series, k: k, weekly: weekly), seriesTitle: weekly ? "Per week" : "Per day",
             seriesWithheld: report.series.contains { $0.visits == nil || $0.tryOns == nil || $0.requests == nil },
-            withheld: withheld(report.withheld, k: k))
+            withheld: withheld(report.withheld, k: k),
+            unzoned: report.unzonedStores.map {
+                "No time zone set for \($0.joined(separator: ", ")): its days and hours are UTC "
+                    + "(mirrorhub set-time-zone STORE ZONE)."
+            })
     }
 
     static let kindNames = [

@@ -171,6 +171,7 @@ extension InsightsPage {
         {{/quick}}</div>
         {{#error}}<p class="error" id="error">{{.}}</p>{{/error}}
         {{#body}}
+        {{#unzoned}}<p class="error" id="unzoned">{{.}}</p>{{/unzoned}}
         <section class="card" id="visits">
         <h2>Visits</h2>
         <div class="tiles">{{#visitTiles}}<div class="tile"><b>{{#value}}{{>cell}}{{/value}}</b><span>{{label}}</span><i>{{note}}</i></div>\
@@ -252,7 +253,7 @@ extension InsightsPage {
         <h2>Staff requests</h2>
         <div class="split"><div class="tiles two">{{#staffTiles}}<div class="tile"><b>{{#value}}{{>cell}}{{/value}}</b>\
         <span>{{label}}</span><i>{{note}}</i></div>{{/staffTiles}}</div>
-        <div class="grow">{{#hours}}<h3>Answer time by hour of the day (UTC), minutes:seconds</h3>
+        <div class="grow">{{#hours}}<h3>Answer time by hour of the day (the store's), minutes:seconds</h3>
         <div class="legend"><span><i class="key p50"></i>median</span><span><i class="key p95"></i>19 in 20 within</span>\
         <span>under each hour: requests answered</span></div>
         <div class="scroll">{{>columns}}</div>{{/hours}}

@@ -24,6 +24,14 @@ enum Validate {
         }
     }
 
+    /// An IANA time zone the system knows (`Europe/Paris`, `America/Los_Angeles`, `UTC`).
+    static func timeZone(_ value: String) throws -> TimeZone {
+        guard value.utf8.count <= 64, let zone = TimeZone(identifier: value) else {
+            throw HubError(.badRequest, "time zone '\(value)' is not an IANA time zone such as Europe/Paris")
+        }
+        return zone
+    }
+
     static func text(_ value: String, _ what: String, max: Int) throws {
         guard !value.isEmpty, value.count <= max, !value.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             throw HubError(.badRequest, "\(what) must be 1 to \(max) characters with no control characters")

@@ -14,7 +14,8 @@ struct MirrorHubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirrorhub", abstract: "The head-office hub for a fleet of mirrors.",
         subcommands: [
-            Serve.self, AddStore.self, CreateToken.self, EnrolmentToken.self, ImportShoppers.self, ImportSales.self,
+            Serve.self, AddStore.self, SetTimeZone.self, CreateToken.self, EnrolmentToken.self, ImportShoppers.self,
+            ImportSales.self,
             Insights.self, ExportInsights.self, ExportRaw.self,
         ],
         defaultSubcommand: Serve.self)
@@ -144,11 +145,27 @@ struct AddStore: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The store's id (letters, digits, '-', '_').") var id: String
     @Argument(help: "The store's name.") var name: String
+    @Option(help: "The store's IANA time zone (e.g. Europe/Paris): its insight days and hours are its own.")
+    var timeZone: String?
 
     func run() async throws {
-        let (id, name) = (id, name)
-        try await database.withStore { try await $0.addStore(id: id, name: name) }
-        print("added store \(id)")
+        let (id, name, timeZone) = (id, name, timeZone)
+        try await database.withStore { try await $0.addStore(id: id, name: name, timeZone: timeZone) }
+        print("added store \(id)" + (timeZone.map { " (\($0))" } ?? " (time zone not set: its days are UTC)"))
+    }
+}
+
+struct SetTimeZone: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-time-zone", abstract: "Set a store's time zone (its insight days and hours).")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The store's id.") var store: String
+    @Argument(help: "An IANA time zone, e.g. America/Los_Angeles.") var timeZone: String
+
+    func run() async throws {
+        let (store, timeZone) = (store, timeZone)
+        try await database.withStore { try await $0.setTimeZone(store: store, timeZone: timeZone) }
+        print("store \(store) counts its days in \(timeZone)")
     }
 }
 

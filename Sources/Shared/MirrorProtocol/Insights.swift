@@ -116,6 +116,8 @@ public struct InsightsReport: Codable, Sendable, Hashable {
     public var series: [SeriesPoint]
     /// Rows left out because they covered fewer than k visits, per table.
     public var withheld: [String: Int]
+    /// Stores of the report whose time zone is not set: their days and hours are UTC until it is (nil: none).
+    public var unzonedStores: [String]?
 
     public init(
         store: String?, from: String, to: String, k: Int, boughtWindowMinutes: Int, visits: VisitFigures,
@@ -231,7 +233,7 @@ public struct StaffFigures: Codable, Sendable, Hashable {
     /// From request to done, seconds; nil below k answered visits.
     public var answerP50Seconds: Double?
     public var answerP95Seconds: Double?
-    /// Per hour of the day (UTC) with at least k answered visits.
+    /// Per hour of the day (the store's own; UTC for a store with no time zone) with at least k answered visits.
     public var byHour: [HourFigures]
 
     public init(

@@ -59,9 +59,10 @@ public final class Canvas {
     // MARK: Drawing helpers used by the screens
 
     func record(
-        _ kind: LayoutBox.Kind, x: Double, y: Double, width: Double, height: Double, label: String = ""
+        _ kind: LayoutBox.Kind, x: Double, y: Double, width: Double, height: Double, label: String = "",
+        edge: LayoutBox.Edge? = nil
     ) {
-        layout.append(LayoutBox(kind: kind, x: x, y: y, width: width, height: height, label: label))
+        layout.append(LayoutBox(kind: kind, x: x, y: y, width: width, height: height, label: label, edge: edge))
     }
 
     func fill(_ color: Color) {
@@ -122,7 +123,7 @@ public final class Canvas {
         let top = (y - set.baseline).rounded()
         if plate {
             let padX = size * 0.5
-            let padY = size * 0.2
+            let padY = size * 0.3
             roundedRectangle(
                 x: left + set.logical.x - padX, y: top + set.logical.y - padY, width: set.logical.width + 2 * padX,
                 height: set.logical.height + 2 * padY, radius: size * 0.5, color: Palette.plate)
@@ -202,6 +203,16 @@ public struct LayoutBox: Sendable, Equatable {
     /// Text: its size in pixels and weight (the contrast it needs depends on them).
     public var size = 0.0
     public var bold = false
+    /// A control's drawn edge, which must stand out from what is around it; nil for text and areas.
+    public var edge: Edge?
+
+    /// Where a control's edge is drawn.
+    public enum Edge: Sendable, Equatable {
+        /// The box itself, its corners rounded by `radius` (a pill, a chip, a key).
+        case rounded(radius: Double)
+        /// A disc inside a larger touch target (a colour swatch, the heart, a rating face).
+        case disc(x: Double, y: Double, radius: Double)
+    }
 
     public func contains(x px: Double, y py: Double) -> Bool {
         px >= x && px < x + width && py >= y && py < y + height

@@ -12,6 +12,9 @@ enum Palette {
     static let plate = Color(0.06, 0.06, 0.07, 0.78)
     /// The favourite heart: light enough for 4.5:1 on the ink circle it sits on.
     static let heart = Color(hex: 0xFF7A7A)
+    /// A control's light edge: 3:1 against a dark sheet or a dark picture (the fill inside it holds 3:1 against a
+    /// light one), so every control's outline shows whatever is behind it (WCAG 1.4.11).
+    static let edge = Color(1, 1, 1, 0.85)
 }
 
 extension Canvas {
@@ -30,6 +33,26 @@ extension Canvas {
         cairo_arc(cr, x + r, y + height - r, r, .pi / 2, .pi)
         cairo_arc(cr, x + r, y + r, r, .pi, 3 * .pi / 2)
         cairo_close_path(cr)
+    }
+
+    /// A solid outline `lineWidth` wide just inside a rounded rectangle's edge.
+    func edge(x: Double, y: Double, width: Double, height: Double, radius: Double, lineWidth: Double, color: Color) {
+        let inset = lineWidth / 2
+        roundedPath(
+            x: x + inset, y: y + inset, width: width - lineWidth, height: height - lineWidth,
+            radius: max(0, radius - inset))
+        cairo_set_line_width(cr, lineWidth)
+        color.set(on: cr)
+        cairo_stroke(cr)
+    }
+
+    /// A ring `lineWidth` wide just inside a circle's edge.
+    func ring(x: Double, y: Double, radius: Double, lineWidth: Double, color: Color) {
+        cairo_new_sub_path(cr)
+        cairo_arc(cr, x, y, radius - lineWidth / 2, 0, 2 * .pi)
+        cairo_set_line_width(cr, lineWidth)
+        color.set(on: cr)
+        cairo_stroke(cr)
     }
 
     func circle(x: Double, y: Double, radius: Double, color: Color) {

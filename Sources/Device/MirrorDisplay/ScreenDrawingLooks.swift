@@ -155,7 +155,7 @@ extension MirrorRenderer {
         drawBrand(unit: unit)
         // Portrait panels take the full sheet; a short (landscape) panel gets smaller photos instead of
         // covering the top of the screen.
-        let sheetHeight = min(1000 * unit, l.height - 200 * unit)
+        let sheetHeight = min(1000 * unit, l.height - 170 * unit)
         let shrink = 1000 * unit - sheetHeight
         let top = l.sheetTop(height: sheetHeight)
         canvas.roundedRectangle(
@@ -249,7 +249,10 @@ extension MirrorRenderer {
             var swatchX = x + 16 * unit + 14 * unit + radius
             let swatchY = y + 16 * unit + photoHeight - 14 * unit - radius
             for (index, colour) in card.colours.prefix(5).enumerated() {
-                if index == 0 { canvas.circle(x: swatchX, y: swatchY, radius: radius + 4 * unit, color: Palette.ink) }
+                // The one shown ringed in gold; each an ink and a white ring, which stand out from a light photo and
+                // a dark one.
+                if index == 0 { canvas.circle(x: swatchX, y: swatchY, radius: radius + 8 * unit, color: Palette.gold) }
+                canvas.circle(x: swatchX, y: swatchY, radius: radius + 5 * unit, color: Palette.ink)
                 canvas.circle(x: swatchX, y: swatchY, radius: radius + 2 * unit, color: .white)
                 canvas.circle(x: swatchX, y: swatchY, radius: radius, color: Color(hex: colour))
                 if index > 0, index < card.colourSKUs.count {
@@ -257,20 +260,24 @@ extension MirrorRenderer {
                     let target = 44 * unit
                     canvas.record(
                         .button(ButtonID.colour(card.sku, card.colourSKUs[index])), x: swatchX - target / 2,
-                        y: swatchY - target / 2, width: target, height: target, label: "Another colour")
+                        y: swatchY - target / 2, width: target, height: target, label: "Another colour",
+                        edge: .disc(x: swatchX, y: swatchY, radius: radius + 5 * unit))
                 }
-                swatchX += 2 * radius + 16 * unit
+                swatchX += 2 * radius + 22 * unit
             }
         }
-        // Favourite: a heart in the photo's corner.
+        // Favourite: a heart in the photo's corner, its disc and ring wholly on the photo.
         let heart = 30 * unit
-        canvas.circle(x: x + width - 44 * unit, y: y + 44 * unit, radius: heart, color: Palette.ink)
+        let (heartX, heartY) = (x + width - 16 * unit - 12 * unit - heart, y + 16 * unit + 12 * unit + heart)
+        canvas.circle(x: heartX, y: heartY, radius: heart, color: Palette.ink)
+        canvas.ring(x: heartX, y: heartY, radius: heart, lineWidth: 3 * unit, color: Palette.edge)
         canvas.text(
-            card.favourite ? "♥" : "♡", x: x + width - 44 * unit, y: y + 56 * unit, size: 34 * unit,
+            card.favourite ? "♥" : "♡", x: heartX, y: heartY + 12 * unit, size: 34 * unit,
             color: card.favourite ? Palette.heart : .white, anchor: 0.5)
         canvas.record(
-            .button(ButtonID.favourite(card.sku)), x: x + width - 44 * unit - heart, y: y + 44 * unit - heart,
-            width: 2 * heart, height: 2 * heart, label: card.favourite ? "Favourite (tap to remove)" : "Favourite")
+            .button(ButtonID.favourite(card.sku)), x: heartX - heart, y: heartY - heart,
+            width: 2 * heart, height: 2 * heart, label: card.favourite ? "Favourite (tap to remove)" : "Favourite",
+            edge: .disc(x: heartX, y: heartY, radius: heart))
         let nameTop = y + 16 * unit + photoHeight + 20 * unit
         canvas.paragraph(
             card.name, x: x + pad, top: nameTop, width: textWidth, size: 32 * unit, color: .white, bold: true,
@@ -292,6 +299,9 @@ extension MirrorRenderer {
                 canvas.roundedRectangle(
                     x: sizeX, y: sizeY, width: chip, height: chipHeight, radius: 10 * unit,
                     color: chosen ? Palette.gold : Color(1, 1, 1, 0.22))
+                canvas.edge(
+                    x: sizeX, y: sizeY, width: chip, height: chipHeight, radius: 10 * unit, lineWidth: 3 * unit,
+                    color: chosen ? Palette.ink : Palette.edge)
             } else {
                 canvas.outline(
                     x: sizeX + unit, y: sizeY + unit, width: chip - 2 * unit, height: chipHeight - 2 * unit,
@@ -303,7 +313,7 @@ extension MirrorRenderer {
             if size.inStock {
                 canvas.record(
                     .button(ButtonID.size(card.sku, size.label)), x: sizeX, y: sizeY, width: chip,
-                    height: chipHeight, label: size.label)
+                    height: chipHeight, label: size.label, edge: .rounded(radius: 10 * unit))
             }
             sizeX += chip + 8 * unit
         }
@@ -370,6 +380,10 @@ extension MirrorRenderer {
         canvas.roundedRectangle(
             x: x, y: y, width: width, height: height, radius: height / 2,
             color: primary ? Palette.gold : overImage ? Palette.plate : Palette.quiet)
+        // A two-tone edge: ink around gold, a light line around a quiet or plated button.
+        canvas.edge(
+            x: x, y: y, width: width, height: height, radius: height / 2, lineWidth: 3 * unit,
+            color: primary ? Palette.ink : Palette.edge)
         // Never under 32 px at 1080 wide (text a shopper reads from where they stand); a layout gives its buttons
         // the width their labels need at that size.
         var size = min(40 * unit, max(32 * unit, height * 0.36))
@@ -380,6 +394,7 @@ extension MirrorRenderer {
             label, x: x + width / 2,
             y: y + height / 2 + size * 0.36, size: size, color: primary ? Palette.ink : .white, bold: primary,
             anchor: 0.5, width: width - 32 * unit)
-        canvas.record(.button(id), x: x, y: y, width: width, height: height, label: label)
+        canvas.record(
+            .button(id), x: x, y: y, width: width, height: height, label: label, edge: .rounded(radius: height / 2))
     }
 }

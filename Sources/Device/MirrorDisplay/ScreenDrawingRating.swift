@@ -35,7 +35,8 @@ extension MirrorRenderer {
             // The face and its word are one target, taller than the face alone.
             canvas.record(
                 .button(ButtonID.rate(face)), x: x - cell / 2, y: y - radius - 20 * unit, width: cell,
-                height: radius * 2 + 100 * unit, label: Self.ratingWords[face - 1])
+                height: radius * 2 + 100 * unit, label: Self.ratingWords[face - 1],
+                edge: .disc(x: x, y: y, radius: radius))
         }
         button(
             ButtonID.skip, "Skip", x: l.width / 2 - 150 * unit, y: top + height - 140 * unit, width: 300 * unit,
@@ -45,6 +46,7 @@ extension MirrorRenderer {
     /// Face `face` (1 to 5): a coloured disc with two eyes and a mouth from a frown to a smile.
     func drawFace(_ face: Int, x: Double, y: Double, radius: Double) {
         canvas.circle(x: x, y: y, radius: radius, color: Color(hex: Self.ratingColours[face - 1]))
+        canvas.ring(x: x, y: y, radius: radius, lineWidth: radius * 0.05, color: Palette.edge)
         for side in [-1.0, 1.0] {
             canvas.circle(x: x + side * radius * 0.34, y: y - radius * 0.22, radius: radius * 0.11, color: Palette.ink)
         }

@@ -16,10 +16,10 @@ import Testing
     }
 
     static let suggestions = Screen.Suggestions(
-        recognised: ["rust ribbed crew jumper", "navy straight jeans", "leather belt"],
+        recognised: ["Ribbed Crew Jumper, rust", "Straight Jeans, navy", "leather belt"],
         cards: [
             .init(
-                sku: "KN-101-RUS", name: "Ribbed Crew Jumper", price: "€59",
+                sku: "KN-101-RUS", name: "Ribbed Crew Jumper, rust", price: "€59",
                 sizes: [
                     .init("XS", inStock: false), .init("S", inStock: true), .init("M", inStock: true),
                     .init("L", inStock: false), .init("XL", inStock: true),
@@ -27,13 +27,13 @@ import Testing
                 favourite: true, photo: photo(.knitwear, "#aa4b23"),
                 colourSKUs: ["KN-101-RUS", "KN-101-NAV", "KN-101-CRE"]),
             .init(
-                sku: "SK-501-CAM", name: "Pleated Midi Skirt in a very long name", price: "€55",
+                sku: "SK-501-CAM", name: "Pleated Midi Skirt in a very long name, camel", price: "€55",
                 sizes: [.init("S", inStock: true), .init("M", inStock: true), .init("L", inStock: false)],
-                colours: [0xBE915F, 0x192350], reason: "Goes with the Ribbed Crew Jumper", size: "M",
+                colours: [0xBE915F, 0x192350], reason: "Goes with the Ribbed Crew Jumper, rust", size: "M",
                 photo: photo(.skirts, "#be915f", "stripes")),
             .init(
                 sku: "AC-951-BUR", name: "Wool Scarf", price: "€35.50", sizes: [.init("One size", inStock: true)],
-                colours: [0x6E1428, 0xBE915F, 0x808080], reason: "Often bought with the Ribbed Crew Jumper",
+                colours: [0x6E1428, 0xBE915F, 0x808080], reason: "Often bought with the Ribbed Crew Jumper, rust",
                 photo: photo(.accessories, "#6e1428", "checks")),
         ])
 
@@ -86,7 +86,7 @@ import Testing
             .compare(
                 .init(
                     looks: [
-                        .init(title: "Look 1", garments: ["rust knitwear", "navy trousers"]),
+                        .init(title: "Look 1", garments: ["Ribbed Crew Jumper, rust", "navy trousers"]),
                         .init(title: "Look 2", garments: ["coral dress"]), .init(title: "Look 3"),
                         .init(title: "Look 4", garments: ["camel outerwear", "cream knitwear", "black trousers"]),
                     ], favourite: 1))

@@ -46,8 +46,8 @@ private let tryingRustJumper = [TriedGarment(sku: "KN-rust", similar: [SKUCandid
         let kinds = Set(list.map(\.kind))
         #expect(kinds == [.alsoIn, .completesTheLook, .similar])  // no size known: no "your size"
         #expect(list.allSatisfy { !$0.reason.isEmpty && $0.size == nil })
-        #expect(list.first { $0.sku == "TR-navy" || $0.sku == "TR-black" }?.reason == "Goes with the KN name")
-        #expect(list.contains { $0.sku == "CA-grey" && $0.reason == "Similar to the KN name" })
+        #expect(list.first { $0.sku == "TR-navy" || $0.sku == "TR-black" }?.reason == "Goes with the KN name, rust")
+        #expect(list.contains { $0.sku == "CA-grey" && $0.reason == "Similar to the KN name, rust" })
         #expect(!list.contains { $0.sku == "KN-rust" })
     }
 

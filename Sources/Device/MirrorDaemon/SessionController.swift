@@ -139,9 +139,10 @@ public final class SessionController: Sendable {
     }
 
     /// Sets the garments the vision core recognises over the session: in words (e.g. "navy knitwear") for
-    /// the suggestions screen, and as observations for the suggestions themselves.
+    /// the suggestions screen, by their catalog names for the looks' captions, and as observations for the
+    /// suggestions themselves.
     public func setRecognised(_ names: [String], observations: [GarmentObservation] = []) {
-        let lookWords = VisionService.describe(observations, byRegion: true)
+        let lookWords = shop?.garmentNames(observations) ?? VisionService.describe(observations, byRegion: true)
         coalesce(.recognised(words: names, lookWords: lookWords, observations: observations), as: .recognised)
     }
 

@@ -240,6 +240,21 @@ public final class Shop: Sendable {
         return (tried, triedNow, list)
     }
 
+    /// A look's garments in words: each one the camera saw by the catalog item it most likely is (the one name the
+    /// chips and cards use), else by its colour and kind ("rust knitwear").
+    func garmentNames(_ observations: [GarmentObservation]) -> [String] {
+        refreshIfChanged()
+        let data = loaded.withLock { $0 }
+        let suggester = data.map { Suggester(catalog: $0.catalog, inventory: $0.inventory) }
+        var names: [String] = []
+        for observation in observations {
+            let item = suggester?.resolve([observation]).first.flatMap { data?.catalog.item($0.sku) }
+            let name = item?.fullName ?? VisionService.describe([observation], byRegion: true).first
+            if let name, !names.contains(name) { names.append(name) }
+        }
+        return names
+    }
+
     /// The cards of the suggestions screen (as many as it shows), with photos, and what the sheet should
     /// note as seen.
     func cards(_ sheet: SuggestionSheet) -> (recognised: [String], cards: [Screen.Garment], seen: SuggestionSheet.Event)
@@ -255,14 +270,14 @@ public final class Shop: Sendable {
             let others = data.catalog.variants(of: item.style).filter { $0.sku != item.sku }
             let reason = item.sku == suggested.sku ? suggestion.reason : "In \(item.colour)"
             return Screen.Garment(
-                sku: item.sku, name: item.name, price: data.catalog.price(item),
+                sku: item.sku, name: item.fullName, price: data.catalog.price(item),
                 sizes: item.sizes.map { .init($0, inStock: data.inventory.inStock(item.sku, size: $0)) },
                 colours: [item.rgb] + others.map(\.rgb), reason: reason,
                 size: suggestion.size.flatMap { item.sizes.contains($0) ? $0 : nil },
                 favourite: sheet.favourites.contains(item.sku), photo: photo(item.sku),
                 colourSKUs: [item.sku] + others.map(\.sku))
         }
-        return (tried.map { "\($0.colour) \($0.name)".lowercased() }, cards, seen)
+        return (tried.map(\.fullName), cards, seen)
     }
 
     /// The report for `GET /v1/suggestions`, and what the sheet should note as tried.
@@ -320,7 +335,7 @@ public final class Shop: Sendable {
         let wanted = size ?? sheet.requestedSizes[item.style] ?? sheet.profile?.size(for: item.category)
         // The size of this style the shopper has on, when its tag was scanned: the size swap's start.
         let tried = sheet.scannedSize(of: item.style) { catalog?.item($0)?.style }
-        let words = "\(item.name), \(item.colour)" + (wanted.map { ", size \($0)" } ?? "")
+        let words = item.fullName + (wanted.map { ", size \($0)" } ?? "")
         let stored = try store.addStaffRequest(
             StaffRequestRecord(sessionId: session, sku: sku, size: wanted, description: words), triedSize: tried)
         event(.suggestionAccepted, session: session, sku: sku, size: wanted, suggestionKind: sheet.shownKinds[sku])
@@ -339,7 +354,7 @@ public final class Shop: Sendable {
             return nil
         }
         let inStock = item.sizes.filter { data.inventory.inStock(sku, size: $0) }
-        return ("\(item.name), \(item.colour)", inStock.isEmpty ? item.sizes : inStock)
+        return (item.fullName, inStock.isEmpty ? item.sizes : inStock)
     }
 
     /// A request for a colleague without an item (the "call staff" button).

@@ -134,7 +134,7 @@ struct VisitScreen {
         return looks.enumerated().map { index, look in
             var own = look.garments.filter { !common.contains($0) }
             if own.isEmpty { own = ["same garments"] }
-            if index == 0 { own.append("all in \(shared.joined(separator: ", "))") }
+            if index == 0 { own.append("all in \(shared.joined(separator: " · "))") }
             return .init(title: look.title, garments: own)
         }
     }

@@ -51,7 +51,7 @@ extension MirrorRenderer {
                     x: cell.x + cell.width - edge, y: cell.y, width: edge, height: cell.height, color: Palette.gold)
             }
             let title = picked ? "\(look.title) · favourite" : look.title
-            let garments = look.garments.joined(separator: ", ")
+            let garments = look.garments.joined(separator: " · ")
             let widest = max(
                 canvas.textWidth(title, size: 32 * unit, bold: picked), canvas.textWidth(garments, size: 32 * unit))
             let chipWidth = min(cell.width - 40 * unit, widest + 60 * unit)

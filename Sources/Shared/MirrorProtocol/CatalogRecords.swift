@@ -22,6 +22,10 @@ public struct CatalogItem: Codable, Sendable, Hashable {
     /// how the mirror knows exactly which SKU and size a shopper tries when the tag is held up to it.
     public var barcodes: [String: String]?
 
+    /// The garment's one name wherever the mirror names it (the recognised chips, its card, a look's caption, the
+    /// reasons, a staff request): the style's name and the colour, "Ribbed Crew Jumper, rust".
+    public var fullName: String { "\(name), \(colour)" }
+
     public init(
         sku: String, style: String, name: String, brand: String, price: Int, category: GarmentCategory,
         colour: String, hex: String, sizes: [String], goesWith: [String] = [], barcodes: [String: String]? = nil

@@ -117,11 +117,11 @@ public struct Suggester: Sendable {
             }
             // Completes the look: outfit links first, then what is bought together, never the tried categories.
             var partners: [String: (strength: Double, reason: String)] = [:]
-            for style in item.goesWith { partners[style] = (1, "Goes with the \(item.name)") }
+            for style in item.goesWith { partners[style] = (1, "Goes with the \(item.fullName)") }
             let bought = catalog.boughtWith(item.style)
             let most = Double(bought.first?.count ?? 1)
             for (style, count) in bought.prefix(20) where partners[style] == nil {
-                partners[style] = (0.4 + 0.5 * Double(count) / most, "Often bought with the \(item.name)")
+                partners[style] = (0.4 + 0.5 * Double(count) / most, "Often bought with the \(item.fullName)")
             }
             for (style, link) in partners.sorted(by: { $0.key < $1.key }) where !triedStyles.contains(style) {
                 guard let pick = bestColour(of: style, input),
@@ -134,7 +134,7 @@ public struct Suggester: Sendable {
                 guard let other = catalog.item(candidate.sku), other.style != item.style,
                     other.category == item.category, candidate.score > 0
                 else { continue }
-                offer(other, .similar, "Similar to the \(item.name)", strength: Double(candidate.score))
+                offer(other, .similar, "Similar to the \(item.fullName)", strength: Double(candidate.score))
             }
         }
         return diversify(Array(pool.values), limit: limit)

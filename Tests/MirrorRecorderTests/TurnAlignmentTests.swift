@@ -43,3 +43,32 @@ import Testing
         #expect(TurnAlignment(phases: [0, .nan, 0.5, 0.4, 1]) != nil)
     }
 }
+
+/// Looks side by side start and loop together, whether or not the vision core followed a turn in each.
+@Suite struct LooksInStepTests {
+    @Test(arguments: [
+        // Every look turns: the slowest turn's period.
+        ([3.0, 6.25] as [Double?], [8.0, 8.0], 6.25 as Double?),
+        ([3.0, 4.0, 5.0], [8.0, 8.0, 8.0], 5.0),
+        // One of three has no turn: it plays its whole clip over the period, the others slowed to it.
+        ([3.0, nil, 4.0], [8.0, 6.0, 8.0], 6.0),
+        // A short look with no turn does not shorten the turns.
+        ([4.0, nil], [8.0, 2.0], 4.0),
+        // None turns: the longest clip's length.
+        ([nil, nil, nil, nil], [8.0, 7.5, 6.0, 8.0], 8.0),
+        // One look alone plays on its own clock.
+        ([3.0], [8.0], nil),
+    ])
+    func onePeriodForAll(turns: [Double?], lengths: [Double], period: Double?) {
+        #expect(TurnAlignment.commonPeriod(turns: turns, lengths: lengths) == period)
+    }
+
+    @Test func aLookWithoutATurnSpreadsItsClipOverThePeriod() {
+        let frames = 96
+        let shown = stride(from: Float(0), to: 1, by: 0.01).map { TurnAlignment.frame(atPhase: $0, frameCount: frames) }
+        #expect(shown.first == 0 && shown.last! >= frames - 2 && shown.allSatisfy { $0 < frames })
+        #expect(zip(shown, shown.dropFirst()).allSatisfy { $0 <= $1 })
+        #expect(TurnAlignment.frame(atPhase: 0.999_999, frameCount: frames) == frames - 1)
+        #expect(TurnAlignment.frame(atPhase: 0.5, frameCount: 1) == 0)
+    }
+}

@@ -12,10 +12,13 @@ final class ClipPlayback: PlayableClip {
         var period: Double?
         var phaseOffset: Float = 0
 
-        /// The frame to show at `now`: by turn phase when aligned, else by the clip's own clock.
+        /// The frame to show at `now`: by the common phase when in step with other looks (by its turn when it has
+        /// one), else by the clip's own clock.
         func index(at now: MonotonicInstant, alignment: TurnAlignment?) -> Int {
-            if let alignment, let period {
-                return alignment.frame(atPhase: phase(at: now, period: period))
+            if let period {
+                let phase = phase(at: now, period: period)
+                return alignment?.frame(atPhase: phase)
+                    ?? TurnAlignment.frame(atPhase: phase, frameCount: player.frameCount)
             }
             return clock.frameIndex(at: now.since(start))
         }
@@ -42,8 +45,12 @@ final class ClipPlayback: PlayableClip {
         state.withLock { s in alignment.map { $0.turnSeconds(fps: s.clock.fps) } }
     }
 
+    var seconds: Double {
+        state.withLock { s in Double(s.player.frameCount) / s.clock.fps }
+    }
+
     func align(period: Double, at now: MonotonicInstant) {
-        guard alignment != nil, period > 0 else { return }
+        guard period > 0 else { return }
         state.withLock { s in
             s.period = period
             s.phaseOffset = 0

@@ -17,8 +17,10 @@ public protocol PlayableClip: PlaybackSource {
     func scrub(by fraction: Double, at now: MonotonicInstant)
     /// Seconds of the shopper's full turn in this clip, when the vision core followed one.
     var turnSeconds: Double? { get }
-    /// Plays by turn phase from now on, one turn taking `period` seconds: looks aligned on the same
-    /// period show the same angle at the same time.
+    /// The clip's length at 1×, in seconds.
+    var seconds: Double { get }
+    /// Plays in step from now on, one loop taking `period` seconds: looks aligned on the same period show the
+    /// same angle of their turns at the same time (a look without a turn spreads its whole clip over the period).
     func align(period: Double, at now: MonotonicInstant)
 }
 

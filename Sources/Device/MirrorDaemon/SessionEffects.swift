@@ -1,6 +1,7 @@
 import Foundation
 import MirrorCore
 import MirrorDisplay
+import MirrorRecorder
 import MirrorSession
 import MirrorStore
 import Synchronization
@@ -192,9 +193,8 @@ extension SessionController {
             default: break
             }
         }
-        // Side by side, the looks play by turn phase, on the slower turn's period, when every one has a turn.
-        let turns = playing.compactMap(\.turnSeconds)
-        if playing.count >= 2, turns.count == playing.count, let period = turns.max() {
+        // Side by side, the looks play in step: by turn phase on one period (``TurnAlignment/commonPeriod``).
+        if let period = TurnAlignment.commonPeriod(turns: playing.map(\.turnSeconds), lengths: playing.map(\.seconds)) {
             for clip in playing { clip.align(period: period, at: now) }
         }
         if visit.slowMotion { for clip in playing { clip.setSlowMotion(true, at: now) } }

@@ -40,6 +40,23 @@ public struct TurnAlignment: Sendable, Equatable {
         return frames[low]
     }
 
+    /// The frame at `phase` of a clip with no turn followed, in step with turning looks: its whole length spread
+    /// over one period.
+    public static func frame(atPhase phase: Float, frameCount: Int) -> Int {
+        guard frameCount > 1 else { return 0 }
+        return min(frameCount - 1, max(0, Int((Double(phase) * Double(frameCount)).rounded(.down))))
+    }
+
+    /// One period for looks played side by side, so they start and loop together: the slowest turn's when
+    /// every look has a turn; a look with none plays its whole clip over the period, which is then at least that
+    /// clip's length (the turns are slowed down rather than that look hurried). Nil for fewer than two looks.
+    public static func commonPeriod(turns: [Double?], lengths: [Double]) -> Double? {
+        guard turns.count >= 2, turns.count == lengths.count else { return nil }
+        let without = zip(turns, lengths).compactMap { turn, length in turn == nil ? length : nil }
+        let period = (turns.compactMap { $0 } + without).max() ?? 0
+        return period > 0 ? period : nil
+    }
+
     /// The common phase `elapsed` into aligned playback that started at `offset`, one turn taking
     /// `period` seconds at 1× (`speed` 0.5 is slow motion); wraps around after a turn.
     public static func phase(at elapsed: Duration, offset: Float, period: Double, speed: Double) -> Float {

@@ -65,6 +65,8 @@ final class ClipRecorder: SessionRecorder, Service {
     let stopAt = Mutex<MonotonicInstant?>(nil)
     /// Gives the shopper's turn phase for each frame time of a finished clip (set when vision runs).
     let turnPhases = Mutex<(@Sendable ([Double]) -> (complete: Bool, phases: [Float?])?)?>(nil)
+    /// Whether the shopper was in view at each frame time, nil where not known (set when vision runs).
+    let presence = Mutex<(@Sendable ([Double]) -> [Bool?])?>(nil)
     /// Size of the newest camera frame, so a clip's record can be made before its first frame.
     let lastFrameSize = Mutex<(width: Int, height: Int)?>(nil)
     /// Clip ids by session and clip number.
@@ -73,6 +75,9 @@ final class ClipRecorder: SessionRecorder, Service {
     let clipsFailed: Counter
     /// Clips that kept nothing after the tap (the recorder fell behind the camera and its frames were dropped).
     let clipsPreRollOnly: Counter
+    /// Frames left out of clips because nobody was in view (the pre-roll before the shopper stepped in, the end
+    /// after they left).
+    let framesTrimmed: Counter
     let framesWritten: Counter
     let bytesWritten: Counter
     /// How long profiles fetched from the hub may be kept (nil without a hub).
@@ -111,6 +116,10 @@ final class ClipRecorder: SessionRecorder, Service {
                 metricName: "mirror_clips_preroll_only", unitName: "total",
                 helpText:
                     "Clips abandoned because nothing after the shopper's tap reached the recorder (it fell behind)."))
+        framesTrimmed = registry.makeCounter(
+            descriptor: .init(
+                metricName: "mirror_clip_frames_trimmed", unitName: "total",
+                helpText: "Frames left out of clips because nobody was in view (before the shopper or after)."))
         framesWritten = registry.makeCounter(
             descriptor: .init(
                 metricName: "mirror_recorder_frames", unitName: "total", helpText: "Frames written into clips."))
@@ -203,12 +212,20 @@ final class ClipRecorder: SessionRecorder, Service {
             abandon(request, why: "\(error)")
             return
         }
-        write(preRollFrames, encoder: try? JPEGEncoder(), image: PixelBuffer())
+        // The pre-roll from the first frame with the shopper in view (or not known to be out of it).
+        let inView = inView(at: preRollFrames.map { Double($0.timestamp.nanoseconds) / 1e9 })
+        let from =
+            preRollFrames.indices.first { inView[$0] != false || preRollFrames[$0].timestamp >= request.trigger }
+            ?? preRollFrames.count
+        framesTrimmed.increment(by: Int64(from))
+        let kept = preRollFrames[from...]
+        write(Array(kept), encoder: try? JPEGEncoder(), image: PixelBuffer())
         logger.info(
             "clip started",
             metadata: [
                 "clip": "\(request.clipID)",
-                "pre_roll_frames": "\(preRollFrames.filter { $0.timestamp < request.trigger }.count)",
+                "pre_roll_frames": "\(kept.filter { $0.timestamp < request.trigger }.count)",
+                "pre_roll_trimmed": "\(from)",
                 "first_sequence": "\(preRollFrames.first.map { String($0.sequence) } ?? "-")",
             ])
     }
@@ -268,11 +285,14 @@ final class ClipRecorder: SessionRecorder, Service {
         }
         if saved && clip.writer.frameCount > 0 {
             do {
-                try clip.writer.finish()
+                // Ends where the shopper was last in view (``ClipTrim``).
+                let keep = ClipTrim.kept(inView: inView(at: clip.times))
+                framesTrimmed.increment(by: Int64(clip.times.count - keep.count))
+                try clip.writer.finish(keeping: keep)
                 let bytes = fileSize(path)
-                try store.markReady(request.clipID, frames: clip.writer.frameCount, bytes: bytes)
+                try store.markReady(request.clipID, frames: keep.count, bytes: bytes)
                 bytesWritten.increment(by: Int64(bytes))
-                if let turn = turnPhases.withLock({ $0 })?(clip.times) {
+                if let turn = turnPhases.withLock({ $0 })?(Array(clip.times[keep])) {
                     try store.setTurn(clip: request.clipID, complete: turn.complete, phases: turn.phases)
                 }
                 clipsRecorded.increment()
@@ -286,6 +306,11 @@ final class ClipRecorder: SessionRecorder, Service {
             }
         }
         abandon(request, why: why.isEmpty ? "no frames" : why)
+    }
+
+    /// Whether the shopper was in view at each of `times`, nil where vision does not know.
+    func inView(at times: [Double]) -> [Bool?] {
+        presence.withLock { $0 }?(times) ?? times.map { _ in nil }
     }
 
     /// Whether a clip's frames (capture times in seconds) hold anything from the tap on: the pre-roll alone does not.

@@ -174,6 +174,7 @@ public struct Daemon: Sendable {
         }
         if let vision {
             recorder.turnPhases.withLock { $0 = { [vision] times in vision.turnPhases(at: times) } }
+            recorder.presence.withLock { $0 = { [vision] times in vision.inView(at: times) } }
         }
         let telemetry = Self.telemetryEndpoint(config.api)
         let bound = BoundListeners()

@@ -5,6 +5,7 @@ import MirrorAPIModel
 import MirrorConfig
 import MirrorCore
 import MirrorImaging
+import MirrorRecorder
 import MirrorVision
 import Prometheus
 import ServiceLifecycle
@@ -53,6 +54,8 @@ final class VisionService: Service, Sendable {
     private let calibration = Guarded<Calibration?>(nil)
     /// The shopper's turn during the current (or last) recording.
     private let turn = Mutex(TurnTracker())
+    /// Whether the shopper was in view at the frames looked at, for trimming clips to them.
+    private let presenceLog = Mutex(PresenceLog())
     private let analysed: Counter
     private let failed: Counter
     private let seconds: DurationHistogram
@@ -236,6 +239,7 @@ final class VisionService: Service, Sendable {
 
             // Presence, debounced both ways; the vote follows the controller's session.
             let present = result.verdict == .person
+            presenceLog.withLock { $0.add(present, at: Double(frame.timestamp.nanoseconds) / 1e9) }
             if present {
                 seen += 1
                 lastSeen = now
@@ -277,13 +281,20 @@ final class VisionService: Service, Sendable {
             failed.increment()
             return
         }
-        guard let silhouette = analyzer.withLock({ $0.silhouette(image) }) else { return }
+        let (calibrated, found) = analyzer.withLock { ($0.background != nil, $0.silhouette(image)) }
         let time = Double(frame.timestamp.nanoseconds) / 1e9
+        if calibrated { presenceLog.withLock { $0.add(found != nil, at: time) } }
+        guard let silhouette = found else { return }
         let event = turn.withLock { $0.add(width: silhouette.box.width, at: time) }
         if event == .complete, controller.state == .recording {
             logger.info("full turn seen: ending the clip")
             controller.send(.turnCompleted)
         }
+    }
+
+    /// Whether the shopper was in view at each frame time (nil where no analysed frame is near).
+    func inView(at times: [Double]) -> [Bool?] {
+        presenceLog.withLock { $0.inView(at: times) }
     }
 
     /// The turn phase of each frame time of the last recording, and whether the turn was complete.

@@ -79,12 +79,14 @@ public final class AVIWriter {
         try sink.flush()
     }
 
-    /// Writes the index and final sizes, makes the clip durable and gives it its real name.
-    public func finish() throws(RecorderError) {
+    /// Writes the index and final sizes, makes the clip durable and gives it its real name. With `keeping`, the
+    /// clip is those frames alone (the others stay in the file's data, encrypted, but no reader sees them).
+    public func finish(keeping: Range<Int>? = nil) throws(RecorderError) {
         precondition(!finished)
         finished = true
-        var idx = Array("idx1".utf8) + le32(UInt32(index.count * 16))
-        for entry in index {
+        let kept = keeping.map { index[$0.clamped(to: index.indices)] } ?? index[...]
+        var idx = Array("idx1".utf8) + le32(UInt32(kept.count * 16))
+        for entry in kept {
             idx += Array("00dc".utf8)
             idx += le32(0x10)  // AVIIF_KEYFRAME: every MJPEG frame stands alone
             idx += le32(entry.offset)
@@ -93,7 +95,7 @@ public final class AVIWriter {
         let moviSize = UInt32(position - moviStart)
         try write(idx)
         let header = Self.header(
-            width: width, height: height, fps: fps, frames: index.count, largest: largest,
+            width: width, height: height, fps: fps, frames: kept.count, largest: largest,
             riffSize: UInt32(position - 8), moviSize: moviSize)
         try sink.finish(head: header)
     }

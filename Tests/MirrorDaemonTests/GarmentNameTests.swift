@@ -49,3 +49,32 @@ struct GarmentNameTests {
         #expect(shop.garmentNames([unknown]) == ["rust knitwear"])
     }
 }
+
+/// On a portrait panel the styles sheet shows one card beside the reflection; "Next style" pages through them, round
+/// again after the last; only the cards shown count as shown.
+struct NextStyleTests {
+    @Test func nextStylePagesThroughTheSuggestions() throws {
+        let store = try DeviceStore.inMemory()
+        let shop = Shop(folder: "\(Binaries.repository)/config/catalog", store: store, logger: Logger(label: "test"))
+        var sheet = SuggestionSheet()
+        _ = sheet.handle(.observed([GarmentNameTests.seen([SKUCandidate(sku: "KN-101-RUS", score: 0.95)])]))
+        let first = shop.cards(sheet, across: 1)
+        #expect(first.cards.count == 1 && first.first == 0 && first.total > 1)
+        guard case .seen(_, let shown) = first.seen else { Issue.record("not a seen event"); return }
+        #expect(shown.map(\.sku) == first.cards.map(\.sku))
+        var skus = [first.cards[0].sku]
+        for _ in 1..<first.total {
+            #expect(sheet.handle(.nextStyle).handled)
+            let next = shop.cards(sheet, across: 1)
+            #expect(next.first == skus.count)
+            skus.append(next.cards[0].sku)
+        }
+        #expect(Set(skus).count == first.total)
+        _ = sheet.handle(.nextStyle)
+        #expect(shop.cards(sheet, across: 1).cards.map(\.sku) == [skus[0]])
+        // Two across (a landscape panel): pages of two.
+        var landscape = SuggestionSheet()
+        _ = landscape.handle(.observed([GarmentNameTests.seen([SKUCandidate(sku: "KN-101-RUS", score: 0.95)])]))
+        #expect(shop.cards(landscape, across: 2).cards.map(\.sku) == Array(skus.prefix(2)))
+    }
+}

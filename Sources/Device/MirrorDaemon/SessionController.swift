@@ -219,8 +219,10 @@ public final class SessionController: Sendable {
         inputs.identified = visit.sheet.profile != nil
         var seen: SuggestionSheet.Event?
         if visit.state == .suggestions, let shop {
-            let shown = shop.cards(visit.sheet)
+            let shown = shop.cards(
+                visit.sheet, across: Screen.Suggestions.cardsAcross(width: panel.width, height: panel.height))
             inputs.cards = shown.cards
+            inputs.cardsAt = (shown.first, shown.total)
             seen = shown.seen
             if !shown.recognised.isEmpty { inputs.recognised = shown.recognised }
         }

@@ -24,6 +24,7 @@ extension SessionController {
         case ButtonID.deleteLooks: return handle(.deleteLooksTapped, interaction: true)
         case ButtonID.withdraw: return handle(.withdrawTapped, interaction: true)
         case ButtonID.notYou: return handle(.notYouTapped, interaction: true)
+        case ButtonID.nextStyle: return handle(.sheet(.nextStyle), interaction: true)
         case _ where id.hasPrefix("choose:"):
             return handle(.sizeChosen(String(id.dropFirst("choose:".count))), interaction: true)
         case _ where id.hasPrefix("cancel-request:"):

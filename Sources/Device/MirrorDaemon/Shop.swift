@@ -255,14 +255,18 @@ public final class Shop: Sendable {
         return names
     }
 
-    /// The cards of the suggestions screen (as many as it shows), with photos, and what the sheet should
-    /// note as seen.
-    func cards(_ sheet: SuggestionSheet) -> (recognised: [String], cards: [Screen.Garment], seen: SuggestionSheet.Event)
-    {
-        let (tried, triedNow, list) = suggestions(sheet, limit: Screen.Suggestions.cardsShown)
+    /// The cards the suggestions screen shows now (`across` of them, at the sheet's page), with photos, where
+    /// they stand among all, and what the sheet should note as seen (the cards shown, no others).
+    func cards(_ sheet: SuggestionSheet, across: Int = 2) -> (
+        recognised: [String], cards: [Screen.Garment], first: Int, total: Int, seen: SuggestionSheet.Event
+    ) {
+        let (tried, triedNow, all) = suggestions(sheet, limit: Screen.Suggestions.cardsKept)
+        let pages = max(1, (all.count + across - 1) / across)
+        let first = sheet.page % pages * across
+        let list = Array(all.dropFirst(first).prefix(across))
         let seen = SuggestionSheet.Event.seen(
             tried: triedNow, shown: list.map { .init(sku: $0.sku, kind: $0.kind.rawValue) })
-        guard let data = loaded.withLock({ $0 }) else { return ([], [], seen) }
+        guard let data = loaded.withLock({ $0 }) else { return ([], [], 0, 0, seen) }
         let cards = list.compactMap { suggestion -> Screen.Garment? in
             guard let suggested = data.catalog.item(suggestion.sku) else { return nil }
             // The colour the shopper tapped stands in for the suggested one, with its own stock and photo.
@@ -277,7 +281,7 @@ public final class Shop: Sendable {
                 favourite: sheet.favourites.contains(item.sku), photo: photo(item.sku),
                 colourSKUs: [item.sku] + others.map(\.sku))
         }
-        return (tried.map(\.fullName), cards, seen)
+        return (tried.map(\.fullName), cards, first, all.count, seen)
     }
 
     /// The report for `GET /v1/suggestions`, and what the sheet should note as tried.

@@ -19,6 +19,8 @@ struct VisitScreen {
         var position: Double = 0
         /// What the vision core recognised, in words, and the suggestion cards (both from the catalog side).
         var recognised: [String] = []
+        /// Where the cards shown stand among all the suggestions (the first's index, how many).
+        var cardsAt: (first: Int, total: Int?) = (0, nil)
         var cards: [Screen.Garment] = []
         /// The shopper gave a loyalty code that found their profile.
         var identified = false
@@ -70,7 +72,9 @@ struct VisitScreen {
         case .suggestions:
             if let entry = visit.keyboard.entry { return .codeEntry(.init(entry)) }
             return .suggestions(
-                .init(recognised: inputs.recognised, cards: inputs.cards, identified: inputs.identified))
+                .init(
+                    recognised: inputs.recognised, cards: inputs.cards, identified: inputs.identified,
+                    first: inputs.cardsAt.first, total: inputs.cardsAt.total ?? inputs.cards.count))
         case .staffOnTheWay:
             return .staffOnTheWay(
                 request: visit.staffMessage ?? "A colleague is coming to help", undo: visit.requests.onItsWay?.id)

@@ -12,6 +12,12 @@ extension MirrorRenderer {
         if case .compare = screen, images.count >= 2 {
             canvas.fill(Color(hex: 0x0B0B0D))  // the gaps between the looks
             drawGrid(images)
+        } else if case .suggestions = screen, let first = images.first {
+            // The reflection whole on the side the styles leave: the camera image moved so its middle, where the
+            // shopper stands, is that side's middle.
+            let free = Self.suggestionSheet(width: width, unit: unit).x
+            canvas.fill(Color(hex: 0x0B0B0D))  // where a narrow picture does not reach
+            drawImage(first, x: free / 2 - width / 2, y: 0, width: width, height: height)
         } else if screen.showsImages, let first = images.first {
             drawImage(first, x: 0, y: 0, width: width, height: height)
         } else {

@@ -159,20 +159,32 @@ public enum Screen: Sendable, Equatable {
         }
     }
 
-    /// The recognised garments (names) and up to three suggestion cards.
+    /// The recognised garments (names) and the suggestion cards shown now, on a sheet beside the reflection.
     public struct Suggestions: Sendable, Equatable {
         public var recognised: [String]
         public var cards: [Garment]
         /// Whether a shopper's profile personalises them (else the loyalty code button shows).
         public var identified: Bool
-        /// How many cards the screen shows: two, each wide enough for its text at 32 px.
-        public static let cardsShown = 2
+        /// Where the cards shown stand among all the suggestions (the first shown, 0-based, and how many there
+        /// are): "Next style" shows when there are more.
+        public var first: Int
+        public var total: Int
+        /// How many suggestions the sheet pages through.
+        public static let cardsKept = 6
 
-        public init(recognised: [String], cards: [Garment], identified: Bool = false) {
+        public init(
+            recognised: [String], cards: [Garment], identified: Bool = false, first: Int = 0, total: Int? = nil
+        ) {
             self.recognised = recognised
             self.cards = cards
             self.identified = identified
+            self.first = first
+            self.total = total ?? cards.count
         }
+
+        /// How many cards sit side by side on the sheet, which takes the half of the panel the reflection leaves:
+        /// two on a landscape panel, one (with "Next style") on a portrait one, each wide enough for 32 px text.
+        public static func cardsAcross(width: Int, height: Int) -> Int { width > height ? 2 : 1 }
     }
 
     /// A code being typed (a loyalty code, or a saved look's code), and how the last try went.
@@ -259,6 +271,7 @@ public enum ButtonID {
     public static let recordAgain = "record"
     public static let suggestions = "suggestions"
     public static let staff = "staff"
+    public static let nextStyle = "next-style"
     public static let done = "back"
     public static let share = "share"
     /// Finish the visit (the live mirror's corner button): the rating screen, then the end.

@@ -61,6 +61,8 @@ public struct SuggestionSheet: Sendable, Equatable {
         case colourChosen(variant: String, style: String, card: String)
         /// A size of the card's style was tapped on the card of `card`.
         case sizeSelected(size: String, style: String, card: String)
+        /// "Next style": the next card (or cards) of the suggestions, round again after the last.
+        case nextStyle
     }
 
     /// A session event to store for the hub's figures, with the kind of suggestion its SKU was shown as.
@@ -106,6 +108,8 @@ public struct SuggestionSheet: Sendable, Equatable {
     public private(set) var shownKinds: [String: String] = [:]
     public private(set) var tried: Set<String> = []
     public private(set) var tapped: Set<String> = []
+    /// How many times the shopper asked for the next style: which cards the sheet shows.
+    public private(set) var page = 0
 
     public init() {}
 
@@ -135,6 +139,9 @@ public struct SuggestionSheet: Sendable, Equatable {
             }
             self.profile = nil
             requestedSizes = [:]
+            return (true, [])
+        case .nextStyle:
+            page += 1
             return (true, [])
         case .notMe:
             guard profile != nil else { return (false, []) }

@@ -92,6 +92,15 @@ import Testing
         #expect(sheet.profile == nil && sheet.requestedSizes.isEmpty)
     }
 
+    @Test func nextStyleTurnsThePageAndNotesNothing() {
+        var sheet = SuggestionSheet()
+        #expect(sheet.page == 0)
+        for page in 1...3 {
+            let (handled, notes) = sheet.handle(.nextStyle)
+            #expect(handled && notes.isEmpty && sheet.page == page)
+        }
+    }
+
     @Test func notMeForgetsTheProfileAndItsSizes() {
         var sheet = SuggestionSheet()
         #expect(!sheet.handle(.notMe).handled, "nobody identified")

@@ -165,9 +165,15 @@ public struct Visit: Sendable, Equatable {
     public internal(set) var language = "en"
     /// A question on screen before something that cannot be undone.
     public internal(set) var confirming: Confirmation?
-    /// A short message on the live mirror ("2 looks deleted"), for ``noticeSeconds``.
+    /// A short message on the live mirror ("2 looks deleted"), for ``noticeSeconds`` (``say(_:at:)``).
     public internal(set) var notice: String?
     var noticeUntil: MonotonicInstant?
+
+    /// Shows `notice` on the live mirror from `now` for ``noticeSeconds``.
+    mutating func say(_ notice: String, at now: MonotonicInstant) {
+        self.notice = notice
+        noticeUntil = now.advanced(by: .seconds(Self.noticeSeconds))
+    }
 
     public enum Confirmation: Sendable, Equatable {
         /// Delete this visit's `count` looks; `saved` of them were saved to the profile and stay there.
@@ -337,8 +343,7 @@ public struct Visit: Sendable, Equatable {
                 return run(event, on: &visit)
             case .clipFinished(let number, let saved):
                 if !saved, visit.id != nil, visit.state == .recording {
-                    visit.notice = "That recording did not work: tap the mirror to try again"
-                    visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+                    visit.say("That recording did not work: tap the mirror to try again", at: now)
                 }
                 if saved, let id = visit.id {
                     // The vote follows what is worn now and waits while a clip records (its frames go to the

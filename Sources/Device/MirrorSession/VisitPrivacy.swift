@@ -11,8 +11,7 @@ extension Visit.Step {
         case .deleteLooksTapped:
             guard visit.id != nil, !clips.isEmpty, visit.offersPrivacy else { return false }
             guard saved < clips.count else {
-                visit.notice = "Your looks are saved to your profile: nothing else is kept"
-                visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+                visit.say("Your looks are saved to your profile: nothing else is kept", at: now)
                 return false
             }
             visit.confirming = .deleteLooks(count: clips.count - saved, saved: saved)
@@ -46,10 +45,9 @@ extension Visit.Step {
             if shared { _ = visit.looks.handle(.shareAnswered(stored: true)) }
             if let earlier { _ = visit.looks.handle(.earlierOpened(earlier)) }
             visit.shareLink = nil
-            visit.notice =
+            visit.say(
                 (count == 1 ? "1 look deleted" : "\(count) looks deleted")
-                + (kept > 0 ? " · saved looks stay in your profile" : "")
-            visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+                    + (kept > 0 ? " · saved looks stay in your profile" : ""), at: now)
             return apply(.looksDeleted, to: &visit)
         case .notYouTapped:
             guard let id = visit.id, let profile = visit.sheet.profile else { return false }
@@ -57,8 +55,7 @@ extension Visit.Step {
             effects.append(.unidentify(visit: id, loyaltyID: profile.loyaltyID))
             return true
         case .looksNotDeleted:
-            visit.notice = "Your looks could not be deleted: please ask a colleague"
-            visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+            visit.say("Your looks could not be deleted: please ask a colleague", at: now)
             return false
         default:
             return false

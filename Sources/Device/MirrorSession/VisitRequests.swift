@@ -22,8 +22,7 @@ extension Visit.Step {
             visit.staffMessage = request.words
             return apply(.staffRequested, to: &visit)
         case .requestNotStored:
-            visit.notice = "That request did not reach staff: please try again or ask a colleague"
-            visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+            visit.say("That request did not reach staff: please try again or ask a colleague", at: now)
             return false
         case .cancelRequestTapped(let request):
             guard let id = visit.id, visit.requests.onItsWay(request) else { return false }
@@ -33,12 +32,10 @@ extension Visit.Step {
             return true
         case .requestClosed(let request, let brought):
             guard let closed = visit.requests.close(request, as: brought ? .brought : .cancelled) else { return false }
-            visit.notice = (brought ? "Brought: " : "Cancelled: ") + closed.words
-            visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+            visit.say((brought ? "Brought: " : "Cancelled: ") + closed.words, at: now)
             return true
         case .requestNotCancelled:
-            visit.notice = "That request could not be cancelled: please tell a colleague"
-            visit.noticeUntil = now.advanced(by: .seconds(Visit.noticeSeconds))
+            visit.say("That request could not be cancelled: please tell a colleague", at: now)
             return false
         default:
             return false

@@ -77,31 +77,6 @@ extension HubStore {
     }
 }
 
-struct VisitKey: Hashable, Comparable {
-    var device: String
-    var session: String
-    static func < (a: VisitKey, b: VisitKey) -> Bool { (a.device, a.session) < (b.device, b.session) }
-}
-
-struct Sale {
-    var lineId: String
-    var store: String
-    var at: Int64
-    var sku: String
-    var units: Int
-    /// The subject hash of the line's loyalty code, when it had one.
-    var subject: String?
-
-    init(row: SQLRow) {
-        lineId = row.text(0)
-        store = row.text(1)
-        at = row.int(2)
-        sku = row.text(3)
-        units = Int(row.int(4))
-        subject = row.optionalText(5)
-    }
-}
-
 /// The figures' arithmetic, over the rows of one request. The same rules are written out independently in
 /// `scripts/insights-recompute` and a test holds the two to the same answers.
 struct InsightsFigures {
@@ -346,17 +321,23 @@ struct InsightsFigures {
         }
         tryOnRows.sort { ($1.visits, $0.sku, $0.size ?? "") < ($0.visits, $1.sku, $1.size ?? "") }
 
-        // Size swaps per SKU.
-        var swaps: [String: (requests: Int, up: Int, down: Int, visits: Set<Int>)] = [:]
+        // Size swaps per SKU; up and down floor on the visits that asked so.
+        var swaps: [String: (requests: Int, up: Int, down: Int, visits: Set<Int>, ups: Set<Int>, downs: Set<Int>)] = [:]
         for (index, visit) in all.enumerated() {
             for swap in visit.swaps {
-                var entry = swaps[swap.sku] ?? (0, 0, 0, [])
+                var entry = swaps[swap.sku] ?? (0, 0, 0, [], [], [])
                 entry.requests += 1
                 entry.visits.insert(index)
                 if let order = sizes[swap.sku], let tried = order.firstIndex(of: swap.tried),
                     let asked = order.firstIndex(of: swap.asked)
                 {
-                    if asked > tried { entry.up += 1 } else if asked < tried { entry.down += 1 }
+                    if asked > tried {
+                        entry.up += 1
+                        entry.ups.insert(index)
+                    } else if asked < tried {
+                        entry.down += 1
+                        entry.downs.insert(index)
+                    }
                 }
                 swaps[swap.sku] = entry
             }
@@ -367,40 +348,37 @@ struct InsightsFigures {
                 withheld["sizeSwaps", default: 0] += 1
                 continue
             }
+            // One withheld withholds the other (the requests less one give it).
+            let both = cell(entry.ups.count) != nil && cell(entry.downs.count) != nil
             swapRows.append(
                 SizeSwapFigures(
-                    sku: sku, requests: entry.requests,
-                    up: cell(entry.up) != nil && cell(entry.down) != nil ? entry.up : nil,
-                    down: cell(entry.up) != nil && cell(entry.down) != nil ? entry.down : nil,
+                    sku: sku, requests: entry.requests, up: both ? entry.up : nil, down: both ? entry.down : nil,
                     flag: SizeSwapFigures.flag(up: entry.up, down: entry.down)))
         }
         swapRows.sort { ($1.requests, $0.sku) < ($0.requests, $1.sku) }
 
-        // The suggestion funnel per kind.
-        var funnel: [String: (shown: Int, tapped: Int, brought: Int, bought: Int)] = [:]
-        for visit in all {
+        // The suggestion funnel per kind: (visit, SKU) pairs at each stage, each floored on the visits behind it
+        // and on those behind the rest of the stage before.
+        var funnel: [String: FunnelCount] = [:]
+        for (index, visit) in all.enumerated() {
             for (sku, kind) in visit.shown {
-                var entry = funnel[kind] ?? (0, 0, 0, 0)
-                entry.shown += 1
-                if visit.tapped.contains(sku) {
-                    entry.tapped += 1
-                    if visit.brought.contains(sku) {
-                        entry.brought += 1
-                        if visit.bought.contains(sku) { entry.bought += 1 }
-                    }
-                }
-                funnel[kind] = entry
+                let stage =
+                    !visit.tapped.contains(sku)
+                    ? 0 : !visit.brought.contains(sku) ? 1 : !visit.bought.contains(sku) ? 2 : 3
+                funnel[kind, default: FunnelCount()].add(stage: stage, visit: index)
             }
         }
         let funnelRows = funnel.keys.sorted().compactMap { kind -> FunnelFigures? in
             let entry = funnel[kind]!
-            guard entry.shown >= k else {
+            guard entry.visits(from: 0) >= k else {
                 withheld["funnel", default: 0] += 1
                 return nil
             }
+            func stage(_ n: Int) -> Int? {
+                cell(entry.visits(from: n)) != nil && cell(entry.visits(at: n - 1)) != nil ? entry.pairs(from: n) : nil
+            }
             return FunnelFigures(
-                kind: kind, shown: entry.shown, tapped: cell(entry.tapped, of: entry.shown),
-                brought: cell(entry.brought, of: entry.tapped), bought: cell(entry.bought, of: entry.brought))
+                kind: kind, shown: entry.pairs(from: 0), tapped: stage(1), brought: stage(2), bought: stage(3))
         }
 
         // Staff answer times.

@@ -15,9 +15,10 @@ extension MirrorRenderer {
         } else if case .suggestions = screen, let first = images.first {
             // The reflection whole on the side the styles leave: the camera image moved so its middle, where the
             // shopper stands, is that side's middle.
-            let free = Self.suggestionSheet(width: width, unit: unit).x
-            canvas.fill(Color(hex: 0x0B0B0D))  // where a narrow picture does not reach
-            drawImage(first, x: free / 2 - width / 2, y: 0, width: width, height: height)
+            // A whole-pixel shift keeps the copy a plain one (a half pixel would resample every frame).
+            let shift = (Self.suggestionSheet(width: width, unit: unit).x / 2).rounded() - width / 2
+            drawImage(first, x: shift, y: 0, width: width, height: height)
+            canvas.rectangle(x: width + shift, y: 0, width: -shift, height: height, color: Color(hex: 0x0B0B0D))
         } else if screen.showsImages, let first = images.first {
             drawImage(first, x: 0, y: 0, width: width, height: height)
         } else {

@@ -123,7 +123,7 @@ public final class MirrorRenderer {
     }
 
     /// The staff panel: small monospaced lines on a dark card in the top-right corner.
-    func drawDiagnostics(_ lines: [String]) {
+    func drawDiagnostics(_ lines: [String], left: Bool = false) {
         guard !lines.isEmpty else { return }
         let unit = Double(min(canvas.width, canvas.height)) / 1080
         let size = 22 * unit
@@ -132,7 +132,7 @@ public final class MirrorRenderer {
         let width = Double(canvas.width)
         let margin = (width - min(width - 120 * unit, 1000 * unit)) / 2 - 48 * unit
         let cardWidth = canvas.width > canvas.height ? min(600 * unit, max(360 * unit, margin)) : 600 * unit
-        let cardX = Double(canvas.width) - cardWidth - 24 * unit
+        let cardX = left ? 24 * unit : Double(canvas.width) - cardWidth - 24 * unit
         let cardY = 110 * unit
         canvas.roundedRectangle(
             x: cardX, y: cardY, width: cardWidth, height: Double(lines.count) * lineHeight + 28 * unit,

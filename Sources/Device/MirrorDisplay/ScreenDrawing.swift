@@ -45,7 +45,14 @@ extension MirrorRenderer {
         case .testPattern(let lines): drawTestPattern(lines, layout)
         case .cameraLost(let detail): drawTitle("Camera reconnecting…", detail: detail, unit: unit)
         }
-        if let diagnostics { drawDiagnostics(diagnostics) }
+        if let diagnostics {
+            // Beside the styles' sheet (on the right, up to the top) staff's overlay keeps to the left.
+            if case .suggestions = screen {
+                drawDiagnostics(diagnostics, left: true)
+            } else {
+                drawDiagnostics(diagnostics)
+            }
+        }
         canvas.flush()
     }
 

@@ -21,19 +21,20 @@ extension MirrorRenderer {
         let across = Screen.Suggestions.cardsAcross(width: Int(l.width), height: Int(l.height))
         let cards = Array(suggestions.cards.prefix(across))
         // From the lowest reach up: Back to mirror and Call a colleague (side by side when there is room), then
-        // Next style and the loyalty code, then the cards, their tops within reach (the heart and the colours sit
+        // Next style and the loyalty code, then the cards, their tops within reach and at most 480 units tall (the heart and the colours sit
         // on the photo); above them, read only, the title and what the mirror spotted.
         let backY = l.lowestControlTop(96)
         let staffY = across >= 2 ? backY : backY - 112 * unit
         let rowY = staffY - 88 * unit
         let cardBottom = rowY - 16 * unit
         // (A panel hung so high that the reach leaves less than the smallest card has the card reach above it.)
-        let cardTop = min(max(l.reach.lowerBound, cardBottom - 520 * unit), cardBottom - 430 * unit)
+        let cardTop = min(max(l.reach.lowerBound, cardBottom - 480 * unit), cardBottom - 430 * unit)
         let titleBaseline = cardTop - 36 * unit
         let profileBaseline = titleBaseline - 52 * unit
         let chipsBottom = (suggestions.identified ? profileBaseline - 40 * unit : titleBaseline - 56 * unit)
-        // The chips keep below the brand and staff's overlay (top corners); with no room, none.
-        let room = max(0, Int((chipsBottom - 270 * unit) / (72 * unit)))
+        // The chips keep 150 units from the top (staff's overlay moves to the left on this screen); with no room,
+        // none.
+        let room = max(0, Int((chipsBottom - 150 * unit) / (72 * unit)))
         let rows = chipRows(suggestions.recognised, width: inner, unit: unit, most: min(room, 3))
         let chipsTop = chipsBottom - Double(rows.count) * 72 * unit
         let sheetTop = chipsTop - (rows.isEmpty ? 40 : 110) * unit
@@ -47,12 +48,14 @@ extension MirrorRenderer {
         for (index, row) in rows.enumerated() {
             var chipX = left
             let y = chipsTop + Double(index) * 72 * unit
-            for name in row {
-                let labelWidth = min(canvas.textWidth(name, size: 32 * unit), inner - 48 * unit)
-                if name.hasPrefix("+") {
-                    canvas.text(name, x: chipX + 10 * unit, y: y + 42 * unit, size: 32 * unit, color: .white)
+            for chip in row {
+                guard case .garment(let name) = chip else {
+                    if case .more(let count) = chip {
+                        canvas.text("+\(count)", x: chipX + 10 * unit, y: y + 42 * unit, size: 32 * unit, color: .white)
+                    }
                     continue
                 }
+                let labelWidth = min(canvas.textWidth(name, size: 32 * unit), inner - 48 * unit)
                 canvas.roundedRectangle(
                     x: chipX, y: y, width: labelWidth + 48 * unit, height: 60 * unit, radius: 30 * unit,
                     color: Palette.quiet)
@@ -109,28 +112,37 @@ extension MirrorRenderer {
             height: 96 * unit, unit: unit, primary: true)
     }
 
+    /// A chip of the recognised garments: one garment, or how many more there are than the rows hold.
+    enum Chip: Equatable {
+        case garment(String)
+        case more(Int)
+    }
+
     /// The recognised garments as chips in rows `width` wide, at most `most` rows; what does not fit is summed
-    /// up as "+N" at the end of the last row.
-    func chipRows(_ names: [String], width: Double, unit: Double, most: Int) -> [[String]] {
+    /// up as "+N" at the end of the last row (which keeps room for it).
+    func chipRows(_ names: [String], width: Double, unit: Double, most: Int) -> [[Chip]] {
         guard most > 0 else { return [] }
-        var rows: [[String]] = []
+        let room = 100 * unit
+        var rows: [[Chip]] = []
         var x = width
         for (index, name) in names.enumerated() {
             let chip = min(canvas.textWidth(name, size: 32 * unit), width - 48 * unit) + 64 * unit
-            let lastRow = rows.count == most
             let remaining = names.count - index
-            // A chip goes on this row when it fits (leaving room for "+N" on the last row if more follow).
-            if x + chip <= width + 16 * unit - (lastRow && remaining > 1 ? 100 * unit : 0) {
-                rows[rows.count - 1].append(name)
-                x += chip
-                continue
+            // On the last row a chip leaves room for "+N" when more follow it.
+            func fits(from start: Double, lastRow: Bool) -> Bool {
+                start + chip <= width + 16 * unit - (lastRow && remaining > 1 ? room : 0)
             }
-            if lastRow {
-                rows[rows.count - 1].append("+\(remaining)")
+            if !rows.isEmpty, fits(from: x, lastRow: rows.count == most) {
+                rows[rows.count - 1].append(.garment(name))
+                x += chip
+            } else if rows.count < most, fits(from: 0, lastRow: rows.count + 1 == most) {
+                rows.append([.garment(name)])
+                x = chip
+            } else {
+                if rows.count < most { rows.append([]) }
+                rows[rows.count - 1].append(.more(remaining))
                 break
             }
-            rows.append([name])
-            x = chip
         }
         return rows
     }

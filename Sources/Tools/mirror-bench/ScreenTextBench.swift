@@ -26,7 +26,7 @@ struct ScreenText: ParsableCommand {
                 size: "M")
         }
         let screen = Screen.suggestions(
-            .init(recognised: ["rust ribbed crew jumper", "navy straight jeans"], cards: cards, identified: false))
+            .init(recognised: ["Ribbed Crew Jumper, rust", "Straight Jeans, navy"], cards: cards, identified: false))
         let whole = time { renderer.draw(screen, images: [frame]) }
         let strings = renderer.canvas.layout.compactMap { box -> (String, Double, Bool)? in
             if case .text(let string) = box.kind { (string, box.size, box.bold) } else { nil }

@@ -311,6 +311,21 @@ struct HubDevice: Decodable {
         try await hub.start()
         let restoredAfter = ContinuousClock.now - partitioned
         let requests = try await settle(12)
+        // The mirror's last ops (the visit's events after its requests) may take a push or two more on a busy
+        // machine: wait until what the hub acknowledges has stood still for three seconds.
+        var acknowledged: (seq: Int64, since: ContinuousClock.Instant) = (-1, .now)
+        let quiet = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < quiet {
+            let seq =
+                try JSONDecoder().decode([HubDevice].self, from: try await hub.get("/v1/devices", token: headOffice))
+                .first?.ackedSeq ?? -1
+            if seq != acknowledged.seq {
+                acknowledged = (seq, .now)
+            } else if ContinuousClock.now - acknowledged.since > .seconds(3) {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
         let resent = daemon.logs().contains("sending them again")
         #expect(try await daemon.stop() == 0)
         let local = try DeviceStore(stateDirectory: "\(daemon.folder)/state").syncState()

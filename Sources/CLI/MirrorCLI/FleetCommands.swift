@@ -143,7 +143,6 @@ struct InsightsCommand: AsyncParsableCommand {
     @Option(help: "First day, YYYY-MM-DD (default: 6 days before --to).") var from: String?
     @Option(help: "Last day, YYYY-MM-DD (default: today, UTC).") var to: String?
     @Option(help: "The least number of visits a published cell covers (5 or more).") var k: Int?
-    @Option(help: "Minutes after a try-on within which a sale of the SKU counts (default 120).") var window: Int?
     @Flag(help: "The series per week, not per day.") var weekly = false
     @Flag(help: "Print JSON.") var json = false
     @Option(help: ArgumentHelp("Print one table as CSV: " + tables.joined(separator: ", ") + ".", valueName: "table"))
@@ -162,7 +161,6 @@ struct InsightsCommand: AsyncParsableCommand {
         if let from { parameters.append(("from", from)) }
         if let to { parameters.append(("to", to)) }
         if let k { parameters.append(("k", String(k))) }
-        if let window { parameters.append(("window", String(window))) }
         if weekly { parameters.append(("step", "week")) }
         let report: InsightsReport
         do {

@@ -5,7 +5,8 @@ extension HubStore {
     /// The figures for `query`, as `caller` may see them (staff: their own store only).
     ///
     /// Read from the raw events of the range; visits are counted on the day they began (a visit's events are read
-    /// up to six hours either side of the range).
+    /// up to six hours either side of the range); what was brought and bought from the pairs and matches the hub
+    /// keeps as rows arrive.
     public func insights(_ query: InsightsQuery, caller: Principal? = nil) async throws -> InsightsReport {
         var stores: [String]?
         if let store = query.store {
@@ -19,10 +20,12 @@ extension HubStore {
         // offset: each store's days are its own (`StoreClock`), cut after reading.
         let margin: Int64 = 6 * 3600 * 1000 + StoreClock.widestOffset
         let widest = StoreClock.widestOffset
-        let window = Int64(query.boughtWindowMinutes) * 60_000
+        // Matches and pairs of the visits read: they count from a try-on or a garment brought, within the visit.
+        let pairsFrom = query.fromMillis - margin
+        let pairsTo = query.toMillis + margin + Self.boughtWindowMillis + Day.millis
         let filter = stores.map { "store_id IN (\($0.map { _ in "?" }.joined(separator: ", ")))" } ?? "1 = 1"
         let storeArguments = (stores ?? []).map { SQLValue.text($0) }
-        let (events, requests, sales, catalog, links, zones) = try await database.transaction { tx in
+        let (events, requests, matches, brought, catalog, zones) = try await database.transaction { tx in
             let events = try await tx.query(
                 """
                 SELECT device_id, session_id, store_id, at_ms, kind, sku, size, via, suggestion_kind, tried_size,
@@ -34,15 +37,19 @@ extension HubStore {
                 SELECT device_id, session_id, at_ms, sku, state, done_ms, store_id FROM staff_requests
                 WHERE \(filter) AND at_ms >= ? AND at_ms < ?
                 """, storeArguments + [.int(query.fromMillis - widest), .int(query.toMillis + widest)])
-            let sales = try await tx.query(
+            let matches = try await tx.query(
                 """
-                SELECT line_id, store_id, at_ms, sku, quantity, subject_hash FROM sales
-                WHERE \(filter) AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, line_id
-                """, storeArguments + [.int(query.fromMillis - widest), .int(query.toMillis + margin + window)])
+                SELECT device_id, session_id, sku, size_tried, size_sold FROM sale_matches
+                WHERE \(filter) AND line_ms >= ? AND line_ms < ?
+                """, storeArguments + [.int(pairsFrom), .int(pairsTo)])
+            let brought = try await tx.query(
+                """
+                SELECT device_id, session_id, sku FROM tryon_pairs
+                WHERE \(filter) AND at_ms >= ? AND at_ms < ? AND brought_ms IS NOT NULL
+                """, storeArguments + [.int(pairsFrom), .int(pairsTo)])
             let catalog = try await tx.query("SELECT sku, body FROM catalog")
-            let links = try await tx.query("SELECT device_id, session_id, subject_hash FROM visit_shoppers")
             let zones = try await tx.query("SELECT id, time_zone FROM stores")
-            return (events, requests, sales, catalog, links, zones)
+            return (events, requests, matches, brought, catalog, zones)
         }
         var clock = StoreClock()
         var unzoned: [String] = []
@@ -59,18 +66,13 @@ extension HubStore {
                 sizes[item.sku] = item.sizes
             }
         }
-        var loyalty: [VisitKey: String] = [:]
-        for row in links { loyalty[VisitKey(device: row.text(0), session: row.text(1))] = row.text(2) }
-        var figures = InsightsFigures(query: query, sizes: sizes, loyalty: loyalty, clock: clock)
+        var figures = InsightsFigures(query: query, sizes: sizes, clock: clock)
         for row in events { figures.add(event: row) }
         figures.closeVisits()
         for row in requests { figures.add(request: row) }
-        let lines = sales.map { row in
-            var sale = Sale(row: row)
-            sale.at = clock.local(sale.at, store: sale.store)
-            return sale
-        }
-        figures.match(sales: lines, window: window)
+        // What was brought and bought, as the hub matched it when the rows arrived (HubSaleMatches.swift).
+        for row in brought { figures.visits[VisitKey(row)]?.brought.insert(row.text(2)) }
+        for row in matches { figures.visits[VisitKey(row)]?.bought.insert(row.text(2)) }
         var report = figures.report(store: query.store)
         report.unzonedStores = unzoned.isEmpty ? nil : unzoned.sorted()
         return report
@@ -97,19 +99,16 @@ struct InsightsFigures {
         /// SKU → the suggestion kind it was first shown as.
         var shown: [String: String] = [:]
         var tapped: Set<String> = []
+        /// SKUs staff brought (a request for it marked done), and SKUs a unit sold was matched to.
         var brought: Set<String> = []
-        /// SKUs matched to a sale.
         var bought: Set<String> = []
         var requested = 0
         /// Size requests with a tried size: SKU, size tried, size asked for.
         var swaps: [(sku: String, tried: String, asked: String)] = []
-        /// When each SKU was first asked for from a card (for the sale match of what was brought).
-        var askedAt: [String: Int64] = [:]
     }
 
     let query: InsightsQuery
     let sizes: [String: [String]]
-    let loyalty: [VisitKey: String]
     var visits: [VisitKey: Visit] = [:]
     var answers: [(at: Int64, seconds: Double, visit: VisitKey)] = []
     var requestCount = 0
@@ -119,10 +118,9 @@ struct InsightsFigures {
 
     let clock: StoreClock
 
-    init(query: InsightsQuery, sizes: [String: [String]], loyalty: [VisitKey: String], clock: StoreClock = .init()) {
+    init(query: InsightsQuery, sizes: [String: [String]], clock: StoreClock = .init()) {
         self.query = query
         self.sizes = sizes
-        self.loyalty = loyalty
         self.clock = clock
     }
 
@@ -161,10 +159,7 @@ struct InsightsFigures {
         case VisitEventKind.suggestionTapped:
             if let sku { visit.tapped.insert(sku) }
         case VisitEventKind.suggestionAccepted:
-            if let sku {
-                visit.tapped.insert(sku)
-                visit.askedAt[sku] = visit.askedAt[sku] ?? at
-            }
+            if let sku { visit.tapped.insert(sku) }
         case VisitEventKind.sizeRequest:
             if let sku, let tried = row.optionalText(9), let asked = row.optionalText(6), !sku.isEmpty {
                 visit.swaps.append((sku, tried, asked))
@@ -189,49 +184,15 @@ struct InsightsFigures {
         let asked = row.int(2)
         let at = clock.local(asked, store: row.text(6))
         guard at >= query.fromMillis, at < query.toMillis else { return }
-        let sku = row.text(3)
         requestCount += 1
         requestVisits.insert(key)
         visits[key]?.requested += 1
         if row.text(4) == "done", let done = row.optionalInt(5) {
             answers.append((at, Double(max(0, done - asked)) / 1000, key))
-            if !sku.isEmpty { visits[key]?.brought.insert(sku) }
         } else if row.text(4) == "open" {
             // A request the shopper cancelled is neither open nor answered.
             openCount += 1
             openVisits.insert(key)
-        }
-    }
-
-    /// Marks the (visit, SKU) pairs tried or brought that a sale followed: the same SKU in the same store within
-    /// the window after the pair's time, one unit per pair. Visits with a loyalty code take lines with that code
-    /// first; then the others, in time order, take the earliest line left.
-    mutating func match(sales: [Sale], window: Int64) {
-        var lines = sales
-        var bySKU: [String: [Int]] = [:]
-        for (index, sale) in lines.enumerated() { bySKU["\(sale.store)|\(sale.sku)", default: []].append(index) }
-        var pairs: [(at: Int64, visit: VisitKey, sku: String, code: String?)] = []
-        for (key, visit) in visits {
-            var times: [String: Int64] = [:]
-            for (sku, tried) in visit.tried { times[sku] = tried.at }
-            for sku in visit.brought { times[sku] = min(times[sku] ?? .max, visit.askedAt[sku] ?? visit.start) }
-            for (sku, at) in times { pairs.append((at, key, sku, loyalty[key])) }
-        }
-        pairs.sort {
-            ($0.code == nil ? 1 : 0, $0.at, $0.visit, $0.sku) < ($1.code == nil ? 1 : 0, $1.at, $1.visit, $1.sku)
-        }
-        for pair in pairs {
-            let store = visits[pair.visit]?.store ?? ""
-            guard let candidates = bySKU["\(store)|\(pair.sku)"] else { continue }
-            let found = candidates.first { index in
-                let line = lines[index]
-                return line.units > 0 && line.at >= pair.at && line.at <= pair.at + window
-                    && (pair.code == nil || line.subject == pair.code)
-            }
-            if let found {
-                lines[found].units -= 1
-                visits[pair.visit]?.bought.insert(pair.sku)
-            }
         }
     }
 

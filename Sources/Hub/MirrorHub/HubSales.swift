@@ -233,6 +233,7 @@ extension HubStore {
             let stores = Set(try await tx.query("SELECT id FROM stores").map { $0.text(0) })
             var imported = 0
             var held = 0
+            var touched: [StoreSKU: [Int64]] = [:]
             for (index, line) in lines.enumerated() {
                 guard stores.contains(line.store) else {
                     problems.append(.init(line: index + 1, field: "store", why: "no store \(line.store) at the hub"))
@@ -251,6 +252,7 @@ extension HubStore {
                     SQLValue(loyalty.map { SubjectHash.of(loyaltyId: $0) }), SQLValue(line.basket), .int(at))
                 if !inserted.isEmpty {
                     imported += 1
+                    touched[StoreSKU(store: line.store, sku: line.sku), default: []].append(line.at)
                     continue
                 }
                 let same = try await tx.query(
@@ -269,6 +271,10 @@ extension HubStore {
             }
             // Thrown inside the transaction: nothing of the set stays.
             try SalesFile.refuse(problems)
+            // Tried → bought around the new lines, in the same transaction.
+            for (key, times) in touched.sorted(by: { $0.key < $1.key }) {
+                try await self.rematch(key, around: times, tx: tx)
+            }
             return SalesImportResult(imported: imported, alreadyHeld: held)
         }
     }

@@ -146,10 +146,36 @@ enum HubSchema {
         // 7: a store's IANA time zone: its days and hours of day are its own. NULL (a store added before): UTC,
         // and the insight page says so.
         ["ALTER TABLE stores ADD COLUMN time_zone TEXT"],
+        // 8: tried → bought, matched once as rows arrive (HubSaleMatches.swift): each visit's SKUs tried or brought,
+        // and one row per unit sold after one. A database from before gets them derived from its rows at open.
+        [
+            """
+            CREATE TABLE tryon_pairs (device_id TEXT NOT NULL, session_id TEXT NOT NULL, sku TEXT NOT NULL,
+                store_id TEXT NOT NULL, at_ms BIGINT NOT NULL, tried_ms BIGINT, brought_ms BIGINT, sizes TEXT NOT NULL,
+                PRIMARY KEY (device_id, session_id, sku))
+            """,
+            "CREATE INDEX tryon_pairs_match ON tryon_pairs (store_id, sku, at_ms)",
+            "CREATE INDEX tryon_pairs_store ON tryon_pairs (store_id, at_ms)",
+            """
+            CREATE TABLE sale_matches (store_id TEXT NOT NULL, line_id TEXT NOT NULL, unit BIGINT NOT NULL,
+                line_ms BIGINT NOT NULL, sku TEXT NOT NULL, device_id TEXT NOT NULL, session_id TEXT NOT NULL,
+                size_tried TEXT, size_sold TEXT, PRIMARY KEY (store_id, line_id, unit))
+            """,
+            "CREATE INDEX sale_matches_visit ON sale_matches (device_id, session_id)",
+            "CREATE INDEX sale_matches_span ON sale_matches (store_id, sku, line_ms)",
+            "CREATE INDEX sale_matches_store ON sale_matches (store_id, line_ms)",
+            "CREATE INDEX session_events_visit ON session_events (device_id, session_id)",
+            "CREATE INDEX staff_requests_visit ON staff_requests (device_id, session_id)",
+            "CREATE INDEX sales_subject_hash ON sales (subject_hash)",
+        ],
     ]
 
-    /// Brings the database up to date; refuses one written by a newer hub.
-    static func migrate(_ database: any HubDatabase) async throws {
+    /// The migration that brought the kept sale match.
+    static let saleMatchesVersion: Int64 = 8
+
+    /// Brings the database up to date; refuses one written by a newer hub. Answers the version it found.
+    @discardableResult
+    static func migrate(_ database: any HubDatabase) async throws -> Int64 {
         let dialect = database.dialect
         try await database.transaction { tx in
             try await tx.query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")
@@ -168,5 +194,6 @@ enum HubSchema {
                 try await tx.query("INSERT INTO schema_migrations (version) VALUES (?)", .int(version))
             }
         }
+        return applied
     }
 }

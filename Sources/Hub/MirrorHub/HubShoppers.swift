@@ -223,10 +223,16 @@ extension HubStore {
             for table in ["shopper_fields", "consents", "purchases", "saved_looks", "shoppers"] {
                 try await tx.query("DELETE FROM \(table) WHERE loyalty_id = ?", .text(loyaltyId))
             }
-            // The visits lose their link to the shopper; the tills' lines stay (they are the store's sales), without it.
+            // The visits lose their link to the shopper; the tills' lines stay (they are the store's sales), without
+            // it; the match runs again around both, as anonymous visits and lines without a code.
+            let (visits, lines) = try await self.matchesOf(subject: subject, tx: tx)
             try await tx.query("DELETE FROM visit_shoppers WHERE subject_hash = ?", .text(subject))
             try await tx.query(
                 "UPDATE sales SET loyalty_id = NULL, subject_hash = NULL WHERE subject_hash = ?", .text(subject))
+            try await self.refreshPairs(visits, tx: tx)
+            for (key, times) in lines.sorted(by: { $0.key < $1.key }) {
+                try await self.rematch(key, around: times, tx: tx)
+            }
             let inserted = try await tx.query(
                 """
                 INSERT INTO erasures (subject_hash, requested_ms, requested_by) VALUES (?, ?, ?)

@@ -25,7 +25,8 @@ public final class HubStore: Sendable {
         self.wallClock = wallClock
         epoch = ULID.make()
         clock = Mutex(HybridClock())
-        try await HubSchema.migrate(database)
+        let found = try await HubSchema.migrate(database)
+        if found > 0, found < HubSchema.saleMatchesVersion { try await rebuildSaleMatches() }
     }
 
     public static func systemMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

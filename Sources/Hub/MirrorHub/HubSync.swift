@@ -45,6 +45,7 @@ extension HubStore {
         let (acked, applied, duplicates) = try await database.transaction { tx -> (Int64, Int, Int) in
             var applied = 0
             var duplicates = 0
+            var visits: Set<VisitKey> = []
             for op in frozen {
                 let inserted = try await tx.query(
                     """
@@ -65,7 +66,10 @@ extension HubStore {
                 }
                 try await apply(op, device: device, received: at, tx: tx)
                 applied += 1
+                if let visit = try await visitOf(op, device: device.id, tx: tx) { visits.insert(visit) }
             }
+            // What the ops changed in tried → bought, in the same transaction.
+            try await refreshPairs(visits, tx: tx)
             var acked =
                 try await tx.query("SELECT acked_seq FROM devices WHERE id = ?", .text(device.id)).first?.int(0) ?? 0
             while true {
@@ -86,6 +90,25 @@ extension HubStore {
         }
         return SyncPushResponse(
             ackedSeq: acked, applied: applied, duplicates: duplicates, epoch: epoch, serverHLC: stamp())
+    }
+
+    /// The visit whose try-on pairs a session event (a try-on, a shopper identified or not) or a staff request may
+    /// change (a request's later ops may not repeat its session: its row has it).
+    func visitOf(_ op: SyncOp, device: String, tx: any SQLTransaction) async throws -> VisitKey? {
+        switch op.entity {
+        case .sessionEvent:
+            let changes = [VisitEventKind.triedOn, VisitEventKind.identified, VisitEventKind.unidentified]
+            guard let session = op.patch["sessionId"]?.string, !session.isEmpty,
+                changes.contains(op.patch["kind"]?.string ?? "")
+            else { return nil }
+            return VisitKey(device: device, session: session)
+        case .staffRequest:
+            let row = try await tx.query(
+                "SELECT session_id FROM staff_requests WHERE device_id = ? AND id = ?", .text(device), .text(op.key))
+            guard let session = row.first?.text(0), !session.isEmpty else { return nil }
+            return VisitKey(device: device, session: session)
+        default: return nil
+        }
     }
 
     /// When something a device reports happened, by the hub's rules for stamps: the device's own time, unless it

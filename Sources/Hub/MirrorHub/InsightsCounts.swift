@@ -23,21 +23,7 @@ struct VisitKey: Hashable, Comparable {
     static func < (a: VisitKey, b: VisitKey) -> Bool { (a.device, a.session) < (b.device, b.session) }
 }
 
-struct Sale {
-    var lineId: String
-    var store: String
-    var at: Int64
-    var sku: String
-    var units: Int
-    /// The subject hash of the line's loyalty code, when it had one.
-    var subject: String?
-
-    init(row: SQLRow) {
-        lineId = row.text(0)
-        store = row.text(1)
-        at = row.int(2)
-        sku = row.text(3)
-        units = Int(row.int(4))
-        subject = row.optionalText(5)
-    }
+extension VisitKey {
+    /// The visit of a row whose first two columns are its device and session.
+    init(_ row: SQLRow) { self.init(device: row.text(0), session: row.text(1)) }
 }

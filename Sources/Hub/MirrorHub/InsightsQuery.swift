@@ -45,8 +45,12 @@ public struct InsightsQuery: Sendable, Hashable {
         guard (defaultK...1000).contains(k) else {
             throw HubError(.badRequest, "k must be from \(defaultK) to 1000: it may be raised, never lowered")
         }
-        guard (1...7 * 24 * 60).contains(boughtWindowMinutes) else {
-            throw HubError(.badRequest, "window must be from 1 to 10080 minutes")
+        // Matched once as rows arrive (HubSaleMatches.swift), so every range sees the same answer: one window.
+        guard boughtWindowMinutes == defaultWindowMinutes else {
+            throw HubError(
+                .badRequest,
+                "window: the hub matches try-ons to sales once, \(defaultWindowMinutes) minutes after; it cannot be changed per report"
+            )
         }
         return InsightsQuery(
             store: store, fromMillis: start, toMillis: last + Day.millis, k: k,

@@ -269,14 +269,12 @@ struct ImportSales: AsyncParsableCommand {
     }
 }
 
-/// Which figures: a store or all, a range of days, k, the sale window and the series' step.
+/// Which figures: a store or all, a range of days, k and the series' step (the sale window is the hub's).
 struct InsightsOptions: ParsableArguments {
     @Option(help: "The store (default: every store).") var store: String?
     @Option(help: "First day, YYYY-MM-DD (default: 6 days before --to).") var from: String?
     @Option(help: "Last day, YYYY-MM-DD (default: today, UTC).") var to: String?
     @Option(help: "The least number of visits a published cell covers (5 or more).") var k = InsightsQuery.defaultK
-    @Option(help: "Minutes after a try-on within which a sale of the SKU counts.")
-    var window = InsightsQuery.defaultWindowMinutes
     @Flag(help: "The series per week, not per day.") var weekly = false
 
     func query() throws -> InsightsQuery {
@@ -291,7 +289,7 @@ struct InsightsOptions: ParsableArguments {
         }
         do {
             return try InsightsQuery.days(
-                store: store, from: from, to: to, k: k, boughtWindowMinutes: window, weekly: weekly)
+                store: store, from: from, to: to, k: k, weekly: weekly)
         } catch let error as HubError {
             throw ValidationError(error.message)
         }

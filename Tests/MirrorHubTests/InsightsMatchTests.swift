@@ -1,0 +1,122 @@
+import Foundation
+import MirrorCore
+import MirrorHub
+import MirrorProtocol
+import Testing
+
+/// Tried → bought is matched once, as try-ons, sales and erasures arrive, so it does not depend on the range asked:
+/// two days asked apart add up to the two asked together; a line with another shopper's loyalty code is never an
+/// anonymous visit's; a sale before the shopper had the garment is not "bought"; an erasure matches again.
+@Suite struct InsightsMatchTests {
+    static let day = InsightsTests.day
+    static let next = "2026-11-03"
+    static var midnight: Int64 { InsightsTests.midnight }
+    static let dayMillis: Int64 = 86_400_000
+
+    static func tryOn(_ outbox: InsightsTests.Outbox, _ session: String, at t: Int64, subject: String? = nil) {
+        outbox.event(session, VisitEventKind.started, at: t)
+        if let subject {
+            outbox.event(
+                session, VisitEventKind.identified, at: t + 500,
+                ["subject": .string(SubjectHash.of(loyaltyId: subject))])
+        }
+        outbox.event(session, VisitEventKind.triedOn, at: t + 1000, ["sku": "A", "via": "vision"])
+        outbox.event(session, VisitEventKind.ended, at: t + 120_000)
+    }
+
+    static func bought(_ hub: HubStore, _ from: String, _ to: String) async throws -> Int? {
+        let report = try await hub.insights(try InsightsQuery.days(store: "s1", from: from, to: to))
+        return report.tryOns.first { $0.sku == "A" }?.bought
+    }
+
+    @Test(arguments: Backend.allCases)
+    func daysAskedApartAddUpToTheDaysAskedTogether(backend: Backend) async throws {
+        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
+            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
+            _ = try await hub.putCatalog(InsightsTests.catalog)
+            // The sales arrive first: the try-ons pushed after them are matched when they arrive.
+            let sales = (0..<5).map { InsightsTests.sale("l\($0)", at: Self.midnight + Self.dayMillis + 1_200_000) }
+            _ = try await hub.importSales(sales)
+            let outbox = InsightsTests.Outbox()
+            for i in 0..<5 {
+                Self.tryOn(outbox, "late\(i)", at: Self.midnight + Self.dayMillis - 600_000 + Int64(i) * 1000)
+                Self.tryOn(outbox, "early\(i)", at: Self.midnight + Self.dayMillis + 600_000 + Int64(i) * 1000)
+            }
+            _ = try await hub.push(device: mirror, SyncPushRequest(ops: outbox.ops))
+            let first = try await Self.bought(hub, Self.day, Self.day)
+            let second = try await Self.bought(hub, Self.next, Self.next)
+            let both = try await Self.bought(hub, Self.day, Self.next)
+            #expect(first == 5 && second == 0 && both == 5)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aLineWithAnotherShoppersCodeIsNotAnAnonymousVisits(backend: Backend) async throws {
+        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
+            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
+            _ = try await hub.putCatalog(InsightsTests.catalog)
+            let outbox = InsightsTests.Outbox()
+            for i in 0..<5 { Self.tryOn(outbox, "v\(i)", at: Self.midnight + 36_000_000 + Int64(i) * 60_000) }
+            _ = try await hub.push(device: mirror, SyncPushRequest(ops: outbox.ops))
+            let sales = (0..<5).map {
+                InsightsTests.sale("l\($0)", at: Self.midnight + 36_000_000 + 1_800_000, loyalty: "L9")
+            }
+            _ = try await hub.importSales(sales)
+            #expect(try await Self.bought(hub, Self.day, Self.day) == 0)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aSaleBeforeTheGarmentWasBroughtIsNotBought(backend: Backend) async throws {
+        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
+            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
+            _ = try await hub.putCatalog(InsightsTests.catalog)
+            let outbox = InsightsTests.Outbox()
+            for i in 0..<5 {
+                // "Bring me this" at one minute; others buy five B at two; staff bring it at five.
+                let session = "v\(i)"
+                let t = Self.midnight + 36_000_000 + Int64(i) * 1000
+                outbox.event(session, VisitEventKind.started, at: t)
+                let card: [String: JSONValue] = ["sku": "B", "suggestionKind": "your-size"]
+                outbox.event(session, VisitEventKind.suggestionShown, at: t + 30_000, card)
+                outbox.event(session, VisitEventKind.suggestionAccepted, at: t + 60_000, card)
+                outbox.request("r\(i)", session: session, sku: "B", at: t + 60_000, doneAt: t + 300_000)
+                outbox.event(session, VisitEventKind.ended, at: t + 600_000)
+            }
+            _ = try await hub.push(device: mirror, SyncPushRequest(ops: outbox.ops))
+            let sales = (0..<5).map {
+                InsightsTests.sale("l\($0)", at: Self.midnight + 36_000_000 + 120_000, sku: "B")
+            }
+            _ = try await hub.importSales(sales)
+            let report = try await hub.insights(try InsightsQuery.days(store: "s1", from: Self.day, to: Self.day))
+            #expect(report.funnel.first?.brought == 5 && report.funnel.first?.bought == 0, "\(report.funnel)")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func erasingShoppersMatchesTheirVisitsAndLinesAgain(backend: Backend) async throws {
+        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
+            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
+            _ = try await hub.putCatalog(InsightsTests.catalog)
+            let outbox = InsightsTests.Outbox()
+            // Five anonymous visits before midnight, five identified ones after; the five buy with their codes.
+            for i in 0..<5 {
+                Self.tryOn(outbox, "anonymous\(i)", at: Self.midnight + Self.dayMillis - 1_200_000 + Int64(i) * 1000)
+                Self.tryOn(
+                    outbox, "known\(i)", at: Self.midnight + Self.dayMillis + 300_000 + Int64(i) * 1000,
+                    subject: "L\(i)")
+            }
+            _ = try await hub.push(device: mirror, SyncPushRequest(ops: outbox.ops))
+            let sales = (0..<5).map {
+                InsightsTests.sale("l\($0)", at: Self.midnight + Self.dayMillis + 1_800_000, loyalty: "L\($0)")
+            }
+            _ = try await hub.importSales(sales)
+            #expect(try await Self.bought(hub, Self.day, Self.day) == 0)
+            #expect(try await Self.bought(hub, Self.next, Self.next) == 5)
+            // Erased: their visits are anonymous and their lines have no code; the earlier visits take them.
+            for i in 0..<5 { try await hub.erase(loyaltyId: "L\(i)", by: "test") }
+            #expect(try await Self.bought(hub, Self.day, Self.day) == 5)
+            #expect(try await Self.bought(hub, Self.next, Self.next) == 0)
+        }
+    }
+}

@@ -90,14 +90,16 @@ import Testing
         #expect(
             figures.tryOns == [
                 TryOnFigures(
-                    sku: jumper.sku, size: "M", visits: 6, scanned: 6, recognised: 0, bought: nil, notBought: nil)
+                    sku: jumper.sku, size: "M", visits: 6, scanned: 6, recognised: 0, bought: nil, boughtOtherSize: 0,
+                    notBought: nil)
             ], "three bought and three not: both fewer than 5")
         let table = try await insights()
         #expect(table.status == 0 && table.stdout.contains("Tried on, per SKU and size"))
         #expect(table.stdout.contains("KN-101-RUS  M     6"), "\(table.stdout)")
         let csv = try await insights("--csv", "try_ons")
         #expect(
-            csv.stdout.hasPrefix("sku,size,visits,scanned,recognised,bought,not_bought\r\nKN-101-RUS,M,6,6,0,,\r\n"))
+            csv.stdout.hasPrefix(
+                "sku,size,visits,scanned,recognised,bought,bought_other_size,not_bought\r\nKN-101-RUS,M,6,6,0,,0,\r\n"))
         let lowered = try await insights("--k", "2")
         #expect(lowered.status == 65 && lowered.stderr.contains("never lowered"), "\(lowered)")
         let local = try await hub.admin("insights", "--store", "demo-store", "--json")

@@ -51,6 +51,36 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
+    func aUnitCountsBoughtInOneRowAndInTheSizeSold(backend: Backend) async throws {
+        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
+            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
+            _ = try await hub.putCatalog(InsightsTests.catalog)
+            let outbox = InsightsTests.Outbox()
+            // Five visits scan A in M and in L; five scan it in M only. Ten units of A are sold, all in L.
+            for i in 0..<10 {
+                let session = "v\(i)"
+                let t = Self.midnight + 36_000_000 + Int64(i) * 1000
+                outbox.event(session, VisitEventKind.started, at: t)
+                outbox.event(session, VisitEventKind.triedOn, at: t + 100, ["sku": "A", "size": "M", "via": "scan"])
+                if i < 5 {
+                    outbox.event(
+                        session, VisitEventKind.triedOn, at: t + 200, ["sku": "A", "size": "L", "via": "scan"])
+                }
+            }
+            _ = try await hub.push(device: mirror, SyncPushRequest(ops: outbox.ops))
+            let sales = (0..<10).map {
+                SaleLine(lineId: "l\($0)", store: "s1", at: Self.midnight + 37_000_000, sku: "A", size: "L")
+            }
+            _ = try await hub.importSales(sales)
+            let report = try await hub.insights(try InsightsQuery.days(store: "s1", from: Self.day, to: Self.day))
+            let rows = Dictionary(uniqueKeysWithValues: report.tryOns.map { ($0.size ?? "-", $0) })
+            #expect(rows["L"]?.visits == 5 && rows["L"]?.bought == 5 && rows["L"]?.boughtOtherSize == 0)
+            #expect(rows["M"]?.visits == 10 && rows["M"]?.bought == 0 && rows["M"]?.boughtOtherSize == 10)
+            #expect(rows["M"]?.notBought == 0 && rows["L"]?.notBought == 0)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func aLineWithAnotherShoppersCodeIsNotAnAnonymousVisits(backend: Backend) async throws {
         _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
             let mirror = try await HubStoreTests.enrolled(hub, store: "s1")

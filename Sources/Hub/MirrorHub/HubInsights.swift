@@ -72,7 +72,11 @@ extension HubStore {
         for row in requests { figures.add(request: row) }
         // What was brought and bought, as the hub matched it when the rows arrived (HubSaleMatches.swift).
         for row in brought { figures.visits[VisitKey(row)]?.brought.insert(row.text(2)) }
-        for row in matches { figures.visits[VisitKey(row)]?.bought.insert(row.text(2)) }
+        for row in matches {
+            // The size sold (the size tried when the till did not say).
+            let sold: String? = row.optionalText(4) ?? row.optionalText(3)
+            figures.visits[VisitKey(row)]?.bought[row.text(2)] = .some(sold)
+        }
         var report = figures.report(store: query.store)
         report.unzonedStores = unzoned.isEmpty ? nil : unzoned.sorted()
         return report
@@ -99,9 +103,9 @@ struct InsightsFigures {
         /// SKU → the suggestion kind it was first shown as.
         var shown: [String: String] = [:]
         var tapped: Set<String> = []
-        /// SKUs staff brought (a request for it marked done), and SKUs a unit sold was matched to.
+        /// SKUs staff brought (a request for it marked done), and SKUs a unit sold was matched to, with the size sold.
         var brought: Set<String> = []
-        var bought: Set<String> = []
+        var bought: [String: String?] = [:]
         var requested = 0
         /// Size requests with a tried size: SKU, size tried, size asked for.
         var swaps: [(sku: String, tried: String, asked: String)] = []
@@ -251,6 +255,7 @@ struct InsightsFigures {
             var scanned = 0
             var recognised = 0
             var bought = 0
+            var otherSize = 0
         }
         var tryOns: [String: [String?: TryOnCount]] = [:]
         for visit in all {
@@ -260,7 +265,10 @@ struct InsightsFigures {
                     var count = tryOns[sku, default: [:]][size, default: TryOnCount()]
                     count.visits += 1
                     if tried.scanned { count.scanned += 1 } else { count.recognised += 1 }
-                    if visit.bought.contains(sku) { count.bought += 1 }
+                    if let sold = visit.bought[sku] {
+                        // Size "-": nothing scanned, so bought in any size is bought.
+                        if size == nil || sold == size { count.bought += 1 } else { count.otherSize += 1 }
+                    }
                     tryOns[sku, default: [:]][size] = count
                 }
             }
@@ -272,12 +280,14 @@ struct InsightsFigures {
                     withheld["tryOns", default: 0] += 1
                     continue
                 }
+                // Three parts of the row's visits: one withheld takes the smallest other along.
+                let parts = [count.bought, count.otherSize, count.visits - count.bought - count.otherSize]
+                let bought = Self.secondary(parts.map { cell($0) }, counts: parts)
                 tryOnRows.append(
                     TryOnFigures(
                         sku: sku, size: size, visits: count.visits, scanned: cell(count.scanned, of: count.visits),
                         recognised: cell(count.recognised, of: count.visits),
-                        bought: cell(count.bought, of: count.visits),
-                        notBought: cell(count.visits - count.bought, of: count.visits)))
+                        bought: bought[0], boughtOtherSize: bought[1], notBought: bought[2]))
             }
         }
         tryOnRows.sort { ($1.visits, $0.sku, $0.size ?? "") < ($0.visits, $1.sku, $1.size ?? "") }
@@ -325,7 +335,7 @@ struct InsightsFigures {
             for (sku, kind) in visit.shown {
                 let stage =
                     !visit.tapped.contains(sku)
-                    ? 0 : !visit.brought.contains(sku) ? 1 : !visit.bought.contains(sku) ? 2 : 3
+                    ? 0 : !visit.brought.contains(sku) ? 1 : !visit.bought.keys.contains(sku) ? 2 : 3
                 funnel[kind, default: FunnelCount()].add(stage: stage, visit: index)
             }
         }

@@ -138,6 +138,7 @@ enum InsightsPage {
         var size: String
         var tried: String
         var bought: Cell
+        var otherSize: Cell
         var notBought: Cell
         var share: String
         var shareWidth: String
@@ -324,7 +325,8 @@ enum InsightsPage {
                 let share = row.bought.map { Double($0) / Double(max(1, row.visits)) }
                 return TryOnRow(
                     sku: row.sku, size: row.size ?? "–", tried: grouped(row.visits), bought: count(row.bought, k),
-                    notBought: count(row.notBought, k), share: share.map { String(format: "%.0f%%", $0 * 100) } ?? "",
+                    otherSize: count(row.boughtOtherSize, k), notBought: count(row.notBought, k),
+                    share: share.map { String(format: "%.0f%%", $0 * 100) } ?? "",
                     shareWidth: share.map { String(format: "%.1f%%", $0 * 100) } ?? "0%", hasShare: share != nil,
                     scanned: count(row.scanned, k), recognised: count(row.recognised, k))
             }, tryOnsEmpty: shown.isEmpty, tryOnsMore: more(report.tryOns.count, shown.count, "try_ons"),

@@ -219,12 +219,13 @@ extension InsightsPage {
         <h2>Tried on, and bought within {{window}} min</h2>
         {{#tryOnsEmpty}}<p class="muted">No garment was tried on in {{k}} visits or more.</p>{{/tryOnsEmpty}}
         {{^tryOnsEmpty}}<div class="scroll"><table class="cards">
-        <thead><tr><th>SKU</th><th>Size</th><th class="n">Tried</th><th class="n">Bought</th><th class="n">Not bought</th>
+        <thead><tr><th>SKU</th><th>Size</th><th class="n">Tried</th><th class="n">Bought</th><th class="n">Other size</th><th class="n">Not bought</th>
         <th>Bought share</th><th class="n hide-narrow">Scanned /<br>recognised</th></tr></thead>
         <tbody>
         {{#tryOns}}<tr><td class="sku two">{{sku}}</td><td class="inline" data-label="Size">{{size}}</td>\
         <td class="n" data-label="Tried">{{tried}}</td>\
         <td class="n" data-label="Bought">{{#bought}}{{>cell}}{{/bought}}</td>\
+        <td class="n" data-label="Bought in another size">{{#otherSize}}{{>cell}}{{/otherSize}}</td>\
         <td class="n" data-label="Not bought">{{#notBought}}{{>cell}}{{/notBought}}</td><td class="wide">{{#hasShare}}<div class="share"><svg width="100%" height="10"><rect width="100%" height="10" rx="2" \
         class="track"/><rect width="{{shareWidth}}" height="10" rx="2" class="bar"/></svg>{{share}}</div>{{/hasShare}}\
         </td><td class="n hide-narrow">{{#scanned}}{{>cell}}{{/scanned}} / {{#recognised}}{{>cell}}{{/recognised}}</td></tr>

@@ -165,12 +165,16 @@ public struct TryOnFigures: Codable, Sendable, Hashable {
     public var visits: Int
     public var scanned: Int?
     public var recognised: Int?
-    /// Try-ons followed by a sale of the SKU in the store within the window (by loyalty code when identified).
+    /// Visits that bought the SKU in this size after trying it (size "-": in any size), matched once as sales and
+    /// try-ons arrive (`docs/insights.md`); those that bought it in another size; those that bought none. The three
+    /// add up to `visits`, and a unit sold counts in one row's `bought` only.
     public var bought: Int?
+    public var boughtOtherSize: Int?
     public var notBought: Int?
 
     public init(
-        sku: String, size: String?, visits: Int, scanned: Int?, recognised: Int?, bought: Int?, notBought: Int?
+        sku: String, size: String?, visits: Int, scanned: Int?, recognised: Int?, bought: Int?,
+        boughtOtherSize: Int? = 0, notBought: Int?
     ) {
         self.sku = sku
         self.size = size
@@ -178,6 +182,7 @@ public struct TryOnFigures: Codable, Sendable, Hashable {
         self.scanned = scanned
         self.recognised = recognised
         self.bought = bought
+        self.boughtOtherSize = boughtOtherSize
         self.notBought = notBought
     }
 }

@@ -57,11 +57,13 @@ extension InsightsReport {
             Table(name: "visits", title: "Visits", header: ["figure", "value"], rows: visitRows),
             Table(
                 name: "try_ons", title: "Tried on, per SKU and size",
-                header: ["sku", "size", "visits", "scanned", "recognised", "bought", "not_bought"],
+                header: [
+                    "sku", "size", "visits", "scanned", "recognised", "bought", "bought_other_size", "not_bought",
+                ],
                 rows: tryOns.map {
                     [
                         $0.sku, $0.size ?? "-", String($0.visits), count($0.scanned), count($0.recognised),
-                        count($0.bought), count($0.notBought),
+                        count($0.bought), count($0.boughtOtherSize), count($0.notBought),
                     ]
                 }),
             Table(

@@ -23,6 +23,7 @@ extension HubStore {
     /// Derives the pairs of `visits` again from their events and staff requests, and runs the match again around
     /// every pair that came, went, moved or changed shopper.
     func refreshPairs(_ visits: Set<VisitKey>, tx: any SQLTransaction) async throws {
+        guard keepsSaleMatches else { return }
         var touched: [StoreSKU: [Int64]] = [:]
         for visit in visits.sorted() {
             let keys: [SQLValue] = [.text(visit.device), .text(visit.session)]
@@ -96,7 +97,7 @@ extension HubStore {
 
     /// Runs the match again over the stretch of `key`'s pairs and lines around `times`.
     func rematch(_ key: StoreSKU, around times: [Int64], tx: any SQLTransaction) async throws {
-        guard var start = times.min(), var end = times.max() else { return }
+        guard keepsSaleMatches, var start = times.min(), var end = times.max() else { return }
         let window = Self.boughtWindowMillis
         let scope: [SQLValue] = [.text(key.store), .text(key.sku)]
         // Widened while a pair or a line lies within the window before the start or after the end.
@@ -152,8 +153,9 @@ extension HubStore {
         }
     }
 
-    /// Derives every pair and match again from the rows: for a database from a hub that kept none.
-    func rebuildSaleMatches() async throws {
+    /// Derives every pair and match again from the rows: for a database from a hub that kept none, or rows loaded
+    /// around the hub (a restore, a benchmark's bulk load).
+    public func rebuildSaleMatches() async throws {
         try await database.transaction { tx in
             try await tx.query("DELETE FROM sale_matches")
             try await tx.query("DELETE FROM tryon_pairs")

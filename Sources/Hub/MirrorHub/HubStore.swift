@@ -11,6 +11,9 @@ public final class HubStore: Sendable {
     public let epoch: String
     let clock: Mutex<HybridClock>
     let wallClock: @Sendable () -> Int64
+    /// Whether a push, a sales import or an erasure keeps the tried → bought match up to date (HubSaleMatches.swift).
+    /// Off only to measure what keeping it costs (`scripts/bench insights`): the figures would not see new matches.
+    let keepsSaleMatches: Bool
 
     /// The most changes one pull returns.
     public static let maxPullPage = 1000
@@ -19,10 +22,12 @@ public final class HubStore: Sendable {
 
     /// Opens `database`, bringing its schema up to date.
     public init(
-        database: any HubDatabase, wallClock: @escaping @Sendable () -> Int64 = { HubStore.systemMillis() }
+        database: any HubDatabase, wallClock: @escaping @Sendable () -> Int64 = { HubStore.systemMillis() },
+        keepsSaleMatches: Bool = true
     ) async throws {
         self.database = database
         self.wallClock = wallClock
+        self.keepsSaleMatches = keepsSaleMatches
         epoch = ULID.make()
         clock = Mutex(HybridClock())
         let found = try await HubSchema.migrate(database)

@@ -8,8 +8,17 @@ public import MirrorProtocol
 /// requests, size requests, shares, saves and ratings) and the tills' sales, pushed through the sync path the way
 /// real mirrors do, with the mess real mirrors make: every batch pushed twice, the second mirror offline for its
 /// last three days, the third mirror's clock three days fast for a day, and one visit stamped 1970. Deterministic.
+/// `sent` sees every push as it was sent, for a check that applies the hub's rules itself.
 /// For `InsightsRecomputeTests` and the demo's history (`mirror-devtool insights-history`).
 public enum InsightsHistory {
+    /// One push as a mirror sent it: its device and store, when the hub received it, and its ops.
+    public struct Push: Sendable {
+        public var device: String
+        public var store: String
+        public var receivedMillis: Int64
+        public var ops: [SyncOp]
+    }
+
     /// One mirror's outbox and when each of its ops reaches the hub.
     struct Mirror {
         var principal: Principal
@@ -28,7 +37,7 @@ public enum InsightsHistory {
 
     public static func load(
         into hub: HubStore, catalog: [CatalogItem], stores: (String, String) = ("s1", "s2"), first: String,
-        days: Int = 30, setClock: (Int64) -> Void
+        days: Int = 30, sent: (Push) -> Void = { _ in }, setClock: (Int64) -> Void
     ) async throws -> [SaleLine] {
         _ = try await hub.putCatalog(catalog)
         for store in [stores.0, stores.1] where try await !hub.stores().contains(where: { $0.id == store }) {
@@ -156,7 +165,13 @@ public enum InsightsHistory {
             ] {
                 if (arrives != batchArrives || batch.count == 400), !batch.isEmpty {
                     setClock(batchArrives)
-                    for _ in 0..<2 { _ = try await hub.push(device: mirror.principal, SyncPushRequest(ops: batch)) }
+                    for _ in 0..<2 {
+                        _ = try await hub.push(device: mirror.principal, SyncPushRequest(ops: batch))
+                        sent(
+                            Push(
+                                device: mirror.principal.deviceId ?? "", store: mirror.principal.storeId ?? "",
+                                receivedMillis: batchArrives, ops: batch))
+                    }
                     batch = []
                 }
                 batchArrives = arrives

@@ -21,63 +21,89 @@ extension HubStore {
     }
 
     /// Derives the pairs of `visits` again from their events and staff requests, and runs the match again around
-    /// every pair that came, went, moved or changed shopper.
+    /// every pair that came, went, moved or changed shopper. A few queries per device and 400 visits, whatever the
+    /// number of ops.
     func refreshPairs(_ visits: Set<VisitKey>, tx: any SQLTransaction) async throws {
         guard keepsSaleMatches else { return }
         var touched: [StoreSKU: [Int64]] = [:]
-        for visit in visits.sorted() {
-            let keys: [SQLValue] = [.text(visit.device), .text(visit.session)]
-            for row in try await tx.query(
-                "SELECT store_id, sku, at_ms FROM tryon_pairs WHERE device_id = ? AND session_id = ?", keys)
-            {
-                touched[StoreSKU(store: row.text(0), sku: row.text(1)), default: []].append(row.int(2))
-            }
-            try await tx.query("DELETE FROM tryon_pairs WHERE device_id = ? AND session_id = ?", keys)
-            var pairs: [StoreSKU: (tried: Int64?, brought: Int64?, sizes: [String])] = [:]
-            let tries = try await tx.query(
-                """
-                SELECT store_id, sku, at_ms, size, via FROM session_events
-                WHERE device_id = ? AND session_id = ? AND kind = ? AND sku IS NOT NULL AND sku <> ''
-                ORDER BY at_ms, id
-                """, keys + [.text(VisitEventKind.triedOn)])
-            for row in tries {
-                let key = StoreSKU(store: row.text(0), sku: row.text(1))
-                var pair = pairs[key] ?? (nil, nil, [])
-                pair.tried = min(pair.tried ?? .max, row.int(2))
-                if row.optionalText(4) == TryOnSource.scan.rawValue, let size = row.optionalText(3),
-                    !pair.sizes.contains(size)
-                {
-                    pair.sizes.append(size)
-                }
-                pairs[key] = pair
-            }
-            let brought = try await tx.query(
-                """
-                SELECT store_id, sku, MIN(done_ms) FROM staff_requests
-                WHERE device_id = ? AND session_id = ? AND state = 'done' AND done_ms IS NOT NULL AND sku <> ''
-                GROUP BY store_id, sku
-                """, keys)
-            for row in brought {
-                let key = StoreSKU(store: row.text(0), sku: row.text(1))
-                pairs[key, default: (nil, nil, [])].brought = row.int(2)
-            }
-            for (key, pair) in pairs {
-                let at = min(pair.tried ?? .max, pair.brought ?? .max)
-                let sizes = String(decoding: try JSONEncoder().encode(pair.sizes), as: UTF8.self)
-                try await tx.query(
-                    """
-                    INSERT INTO tryon_pairs (device_id, session_id, sku, store_id, at_ms, tried_ms, brought_ms, sizes)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    keys + [
-                        .text(key.sku), .text(key.store), .int(at), SQLValue(pair.tried), SQLValue(pair.brought),
-                        .text(sizes),
-                    ])
-                touched[key, default: []].append(at)
+        let byDevice = Dictionary(grouping: visits, by: \.device)
+        for device in byDevice.keys.sorted() {
+            let sessions = byDevice[device]!.map(\.session).sorted()
+            for start in stride(from: 0, to: sessions.count, by: 400) {
+                let chunk = Array(sessions[start..<min(sessions.count, start + 400)])
+                try await refreshPairs(device: device, sessions: chunk, touched: &touched, tx: tx)
             }
         }
         for (key, times) in touched.sorted(by: { $0.key < $1.key }) {
             try await rematch(key, around: times, tx: tx)
+        }
+    }
+
+    private func refreshPairs(
+        device: String, sessions: [String], touched: inout [StoreSKU: [Int64]], tx: any SQLTransaction
+    ) async throws {
+        let scope = "device_id = ? AND session_id IN (\(sessions.map { _ in "?" }.joined(separator: ", ")))"
+        let keys = [SQLValue.text(device)] + sessions.map { .text($0) }
+        for row in try await tx.query("SELECT store_id, sku, at_ms FROM tryon_pairs WHERE \(scope)", keys) {
+            touched[StoreSKU(store: row.text(0), sku: row.text(1)), default: []].append(row.int(2))
+        }
+        try await tx.query("DELETE FROM tryon_pairs WHERE \(scope)", keys)
+        struct Pair {
+            var tried: Int64?
+            var brought: Int64?
+            var sizes: [String] = []
+        }
+        var pairs: [String: [StoreSKU: Pair]] = [:]  // by session
+        let tries = try await tx.query(
+            """
+            SELECT session_id, store_id, sku, at_ms, size, via FROM session_events
+            WHERE \(scope) AND kind = ? AND sku IS NOT NULL AND sku <> '' ORDER BY at_ms, id
+            """, keys + [.text(VisitEventKind.triedOn)])
+        for row in tries {
+            let key = StoreSKU(store: row.text(1), sku: row.text(2))
+            var pair = pairs[row.text(0), default: [:]][key] ?? Pair()
+            pair.tried = min(pair.tried ?? .max, row.int(3))
+            if row.optionalText(5) == TryOnSource.scan.rawValue, let size = row.optionalText(4),
+                !pair.sizes.contains(size)
+            {
+                pair.sizes.append(size)
+            }
+            pairs[row.text(0), default: [:]][key] = pair
+        }
+        let brought = try await tx.query(
+            """
+            SELECT session_id, store_id, sku, MIN(done_ms) FROM staff_requests
+            WHERE \(scope) AND state = 'done' AND done_ms IS NOT NULL AND sku <> ''
+            GROUP BY session_id, store_id, sku
+            """, keys)
+        for row in brought {
+            pairs[row.text(0), default: [:]][StoreSKU(store: row.text(1), sku: row.text(2)), default: Pair()]
+                .brought = row.int(3)
+        }
+        var values: [[SQLValue]] = []
+        for (session, bySKU) in pairs {
+            for (key, pair) in bySKU {
+                let at = min(pair.tried ?? .max, pair.brought ?? .max)
+                let sizes = String(decoding: try JSONEncoder().encode(pair.sizes), as: UTF8.self)
+                values.append([
+                    .text(device), .text(session), .text(key.sku), .text(key.store), .int(at), SQLValue(pair.tried),
+                    SQLValue(pair.brought), .text(sizes),
+                ])
+                touched[key, default: []].append(at)
+            }
+        }
+        try await insert(
+            "tryon_pairs (device_id, session_id, sku, store_id, at_ms, tried_ms, brought_ms, sizes)", values, tx: tx)
+    }
+
+    /// Inserts `rows` into `table` (with its columns), a hundred rows per statement.
+    private func insert(_ table: String, _ rows: [[SQLValue]], tx: any SQLTransaction) async throws {
+        for start in stride(from: 0, to: rows.count, by: 100) {
+            let chunk = rows[start..<min(rows.count, start + 100)]
+            let row = "(" + chunk.first!.map { _ in "?" }.joined(separator: ", ") + ")"
+            try await tx.query(
+                "INSERT INTO \(table) VALUES \(Array(repeating: row, count: chunk.count).joined(separator: ", "))",
+                chunk.flatMap { $0 })
         }
     }
 
@@ -100,6 +126,12 @@ extension HubStore {
         guard keepsSaleMatches, var start = times.min(), var end = times.max() else { return }
         let window = Self.boughtWindowMillis
         let scope: [SQLValue] = [.text(key.store), .text(key.sku)]
+        // No line within the window of the change: no pair there has or had a unit, so nothing changes (try-ons
+        // reported before the evening's sales import).
+        let near = try await tx.query(
+            "SELECT 1 FROM sales WHERE store_id = ? AND sku = ? AND at_ms >= ? AND at_ms <= ? LIMIT 1",
+            scope + [.int(start), .int(end + window)])
+        if near.isEmpty { return }
         // Widened while a pair or a line lies within the window before the start or after the end.
         func nearest(_ aggregate: String, from: Int64, to: Int64) async throws -> Int64? {
             let found = try await tx.query(
@@ -141,16 +173,15 @@ extension HubStore {
                 lineId: row.text(0), at: row.int(1), units: Int(row.int(2)), size: row.optionalText(3),
                 subject: row.optionalText(4))
         }
-        for match in SaleMatching.match(pairs: pairs, lines: lines, window: window) {
-            try await tx.query(
-                """
-                INSERT INTO sale_matches (store_id, line_id, unit, line_ms, sku, device_id, session_id, size_tried,
-                    size_sold)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, .text(key.store), .text(match.lineId), .int(Int64(match.unit)), .int(match.lineAt),
-                .text(key.sku), .text(match.device), .text(match.session), SQLValue(match.sizeTried),
-                SQLValue(match.sizeSold))
+        let matches = SaleMatching.match(pairs: pairs, lines: lines, window: window).map { match -> [SQLValue] in
+            [
+                .text(key.store), .text(match.lineId), .int(Int64(match.unit)), .int(match.lineAt), .text(key.sku),
+                .text(match.device), .text(match.session), SQLValue(match.sizeTried), SQLValue(match.sizeSold),
+            ]
         }
+        try await insert(
+            "sale_matches (store_id, line_id, unit, line_ms, sku, device_id, session_id, size_tried, size_sold)",
+            matches, tx: tx)
     }
 
     /// Derives every pair and match again from the rows: for a database from a hub that kept none, or rows loaded

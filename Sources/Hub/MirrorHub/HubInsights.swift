@@ -207,17 +207,22 @@ struct InsightsFigures {
     /// rest would give the part away, total minus rest).
     func cell(_ part: Int, of total: Int) -> Int? { cell(part) != nil && cell(total - part) != nil ? part : nil }
 
-    /// Cells that add up to a published total: when exactly one is withheld, the smallest other non-zero one is
-    /// withheld too (first by position on a tie), or the total less the others would give it away.
-    static func secondary(_ cells: [Int?], counts: [Int]) -> [Int?] {
-        let hidden = cells.indices.filter { cells[$0] == nil }
-        guard hidden.count == 1 else { return cells }
+    /// Cells that add up to a published total (`counts`, their true values): the withheld ones together are the
+    /// total less the published ones, so while one alone is withheld, or they add up to under k, the smallest other
+    /// non-zero one is withheld too (the first on a tie): no withheld cell, nor any two that add up to 2, can then be
+    /// worked out.
+    static func secondary(_ cells: [Int?], counts: [Int], k: Int) -> [Int?] {
         var result = cells
-        let other = counts.indices.filter { cells[$0] != nil && counts[$0] > 0 }.min {
-            (counts[$0], $0) < (counts[$1], $1)
+        while true {
+            let hidden = result.indices.filter { result[$0] == nil }
+            let sum = hidden.reduce(0) { $0 + counts[$1] }
+            guard !hidden.isEmpty, hidden.count == 1 || sum < k else { return result }
+            let other = counts.indices.filter { result[$0] != nil && counts[$0] > 0 }.min {
+                (counts[$0], $0) < (counts[$1], $1)
+            }
+            guard let other else { return result }
+            result[other] = nil
         }
-        if let other { result[other] = nil }
-        return result
     }
 
     /// The nearest-rank percentile (`p` of 100) of `values`, sorted here.
@@ -282,7 +287,7 @@ struct InsightsFigures {
                 }
                 // Three parts of the row's visits: one withheld takes the smallest other along.
                 let parts = [count.bought, count.otherSize, count.visits - count.bought - count.otherSize]
-                let bought = Self.secondary(parts.map { cell($0) }, counts: parts)
+                let bought = Self.secondary(parts.map { cell($0) }, counts: parts, k: query.k)
                 tryOnRows.append(
                     TryOnFigures(
                         sku: sku, size: size, visits: count.visits, scanned: cell(count.scanned, of: count.visits),
@@ -389,7 +394,7 @@ struct InsightsFigures {
         var average: Double?
         if ratings.count >= k {
             let counts = (1...5).map { face in ratings.filter { $0 == face }.count }
-            shares = Self.secondary(counts.map { cell($0) }, counts: counts).map { count in
+            shares = Self.secondary(counts.map { cell($0) }, counts: counts, k: k).map { count in
                 count.map { Double($0) / Double(ratings.count) }
             }
             average = Double(ratings.reduce(0, +)) / Double(ratings.count)
@@ -398,11 +403,15 @@ struct InsightsFigures {
         for visit in all {
             if let rating = visit.rating { weeks[Day.start(visit.start, weekly: true), default: []].append(rating) }
         }
-        let ratingWeeks = weeks.keys.sorted().compactMap { week -> RatingWeek? in
-            let values = weeks[week]!
-            guard values.count >= k else { return nil }
+        // Weeks add up to the ratings: a dropped week's count (and average) would follow from the totals.
+        let weekStarts = weeks.keys.sorted()
+        let weekCounts = weekStarts.map { weeks[$0]!.count }
+        let keptWeeks = Self.secondary(weekCounts.map { $0 >= k ? $0 : nil }, counts: weekCounts, k: k)
+        let ratingWeeks = weekStarts.indices.compactMap { index -> RatingWeek? in
+            guard keptWeeks[index] != nil else { return nil }
+            let values = weeks[weekStarts[index]]!
             return RatingWeek(
-                week: Day.text(week), ratings: values.count,
+                week: Day.text(weekStarts[index]), ratings: values.count,
                 average: Double(values.reduce(0, +)) / Double(values.count))
         }
 
@@ -425,8 +434,8 @@ struct InsightsFigures {
             requestCounts.append(asked)
             step = next
         }
-        let visitCells = Self.secondary(series.map(\.visits), counts: visitCounts)
-        let requestCells = Self.secondary(series.map(\.requests), counts: requestCounts)
+        let visitCells = Self.secondary(series.map(\.visits), counts: visitCounts, k: k)
+        let requestCells = Self.secondary(series.map(\.requests), counts: requestCounts, k: k)
         for index in series.indices {
             series[index].visits = visitCells[index]
             series[index].requests = requestCells[index]

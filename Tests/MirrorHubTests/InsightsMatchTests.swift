@@ -80,6 +80,45 @@ import Testing
         }
     }
 
+    /// Two mirrors of a store pushing at once, with sales already in (a live till feed): both change one SKU's match,
+    /// and neither push may fail on the other's rows.
+    @Test(arguments: Backend.allCases)
+    func twoMirrorsPushingAtOnceBothLand(backend: Backend) async throws {
+        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
+            let mirrors = [
+                try await HubStoreTests.enrolled(hub, store: "s1"), try await HubStoreTests.enrolled(hub, store: "s1"),
+            ]
+            _ = try await hub.putCatalog(InsightsTests.catalog)
+            let sales = (0..<50).map {
+                InsightsTests.sale("l\($0)", at: Self.midnight + 36_000_000 + Int64($0) * 60_000)
+            }
+            _ = try await hub.importSales(sales)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, mirror) in mirrors.enumerated() {
+                    group.addTask {
+                        for round in 0..<10 {
+                            let outbox = InsightsTests.Outbox()
+                            for visit in 0..<2 {
+                                Self.tryOn(
+                                    outbox, "m\(index)-\(round)-\(visit)",
+                                    at: Self.midnight + 36_000_000 + Int64(round * 2 + visit) * 60_000 + Int64(index))
+                            }
+                            var ops = outbox.ops
+                            for n in ops.indices {
+                                ops[n].seq = Int64(round * ops.count + n + 1)
+                                ops[n].key = "m\(index)-\(round)-e\(n)"
+                            }
+                            _ = try await hub.push(device: mirror, SyncPushRequest(ops: ops))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Forty try-ons two at a time, a minute apart; fifty units a minute apart: every try-on bought.
+            #expect(try await Self.bought(hub, Self.day, Self.day) == 40)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func aLineWithAnotherShoppersCodeIsNotAnAnonymousVisits(backend: Backend) async throws {
         _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
@@ -120,6 +159,34 @@ import Testing
             _ = try await hub.importSales(sales)
             let report = try await hub.insights(try InsightsQuery.days(store: "s1", from: Self.day, to: Self.day))
             #expect(report.funnel.first?.brought == 5 && report.funnel.first?.bought == 0, "\(report.funnel)")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func notYouUnlinksTheShoppersPurchases(backend: Backend) async throws {
+        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
+            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
+            _ = try await hub.putCatalog(InsightsTests.catalog)
+            let outbox = InsightsTests.Outbox()
+            for i in 0..<5 {
+                Self.tryOn(outbox, "v\(i)", at: Self.midnight + 36_000_000 + Int64(i) * 1000, subject: "L\(i)")
+            }
+            _ = try await hub.push(device: mirror, SyncPushRequest(ops: outbox.ops))
+            let sales = (0..<5).map {
+                InsightsTests.sale("l\($0)", at: Self.midnight + 37_000_000, loyalty: "L\($0)")
+            }
+            _ = try await hub.importSales(sales)
+            #expect(try await Self.bought(hub, Self.day, Self.day) == 5)
+            // Each shopper taps "Not you?": the visits are nobody's, and the lines with their codes are not theirs.
+            let later = InsightsTests.Outbox()
+            later.ops = outbox.ops
+            for i in 0..<5 {
+                later.event(
+                    "v\(i)", VisitEventKind.unidentified, at: Self.midnight + 36_000_000 + Int64(i) * 1000 + 60_000,
+                    ["subject": .string(SubjectHash.of(loyaltyId: "L\(i)"))])
+            }
+            _ = try await hub.push(device: mirror, SyncPushRequest(ops: Array(later.ops.dropFirst(outbox.ops.count))))
+            #expect(try await Self.bought(hub, Self.day, Self.day) == 0)
         }
     }
 

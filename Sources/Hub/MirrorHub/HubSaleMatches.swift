@@ -21,11 +21,14 @@ extension HubStore {
     }
 
     /// Derives the pairs of `visits` again from their events and staff requests, and runs the match again around
-    /// every pair that came, went, moved or changed shopper. A few queries per device and 400 visits, whatever the
-    /// number of ops.
-    func refreshPairs(_ visits: Set<VisitKey>, tx: any SQLTransaction) async throws {
+    /// every pair that came, went, moved or changed shopper (and around `lines`' times). A few queries per device and
+    /// 400 visits, whatever the number of ops; the stores and SKUs in one order, so two transactions never wait on
+    /// each other.
+    func refreshPairs(
+        _ visits: Set<VisitKey>, alsoAround lines: [StoreSKU: [Int64]] = [:], tx: any SQLTransaction
+    ) async throws {
         guard keepsSaleMatches else { return }
-        var touched: [StoreSKU: [Int64]] = [:]
+        var touched = lines
         let byDevice = Dictionary(grouping: visits, by: \.device)
         for device in byDevice.keys.sorted() {
             let sessions = byDevice[device]!.map(\.session).sorted()
@@ -132,6 +135,14 @@ extension HubStore {
             "SELECT 1 FROM sales WHERE store_id = ? AND sku = ? AND at_ms >= ? AND at_ms <= ? LIMIT 1",
             scope + [.int(start), .int(end + window)])
         if near.isEmpty { return }
+        // Two mirrors of a store pushing at once may both change one SKU's match: on PostgreSQL (read committed)
+        // the second waits for the first to commit and then sees its pairs and matches. Keys are taken in order, so
+        // two pushes never wait on each other. SQLite has one writer.
+        if database.dialect.name == SQLDialect.postgres.name {
+            try await tx.query(
+                "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(?))) AS locked",
+                .text("sale-match|\(key.store)|\(key.sku)"))
+        }
         // Widened while a pair or a line lies within the window before the start or after the end.
         func nearest(_ aggregate: String, from: Int64, to: Int64) async throws -> Int64? {
             let found = try await tx.query(

@@ -229,10 +229,7 @@ extension HubStore {
             try await tx.query("DELETE FROM visit_shoppers WHERE subject_hash = ?", .text(subject))
             try await tx.query(
                 "UPDATE sales SET loyalty_id = NULL, subject_hash = NULL WHERE subject_hash = ?", .text(subject))
-            try await self.refreshPairs(visits, tx: tx)
-            for (key, times) in lines.sorted(by: { $0.key < $1.key }) {
-                try await self.rematch(key, around: times, tx: tx)
-            }
+            try await self.refreshPairs(visits, alsoAround: lines, tx: tx)
             let inserted = try await tx.query(
                 """
                 INSERT INTO erasures (subject_hash, requested_ms, requested_by) VALUES (?, ?, ?)

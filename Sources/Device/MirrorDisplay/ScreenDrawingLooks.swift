@@ -102,30 +102,34 @@ extension MirrorRenderer {
         let inner = l.sheetWidth - 100 * unit
         let (title, hint) =
             switch entry.purpose {
-            case .loyalty: ("Your loyalty code", "Type it, or hold its QR code up to the camera. Never your face.")
+            // "Never your face" kept on one line (no-break spaces).
+            case .loyalty:
+                ("Your loyalty code", "Type it, or hold its QR code up to the camera. Never\u{00A0}your\u{00A0}face.")
             case .savedLook: ("Your saved look's code", "The mirror showed it when you saved the look.")
             }
         canvas.text(title, x: left, y: top + 86 * unit, size: 44 * unit, color: .white, bold: true)
+        // Two lines: "Never your face" is what a shopper holding a code up to the camera needs to read whole.
         canvas.text(
             hint, x: left, y: top + 136 * unit, size: 32 * unit,
-            color: Palette.muted, width: inner)
+            color: Palette.muted, width: inner, lines: 2)
+        let field = top + 214 * unit
         canvas.roundedRectangle(
-            x: left, y: top + 170 * unit, width: inner, height: 96 * unit, radius: 20 * unit, color: Palette.quiet)
+            x: left, y: field, width: inner, height: 96 * unit, radius: 20 * unit, color: Palette.quiet)
         if !entry.typed.isEmpty {
             canvas.text(
-                entry.masked, x: left + inner / 2, y: top + 234 * unit, size: 44 * unit, color: .white, anchor: 0.5,
+                entry.masked, x: left + inner / 2, y: field + 64 * unit, size: 44 * unit, color: .white, anchor: 0.5,
                 tracking: 6 * unit)
         }
         if let message = entry.message {
             canvas.text(
-                message, x: left + inner / 2, y: top + 316 * unit,
+                message, x: left + inner / 2, y: field + 146 * unit,
                 size: 32 * unit, color: Palette.gold, anchor: 0.5, width: inner)
         }
         // Ten keys across; the last row ends with a wide delete key.
         let gap = 10 * unit
         let key = (inner - 9 * gap) / 10
-        let keyHeight = min(key * 1.1, (sheetHeight - 520 * unit) / 4 - gap)
-        var y = top + 350 * unit
+        let keyHeight = min(key * 1.1, (sheetHeight - 564 * unit) / 4 - gap)
+        var y = field + 180 * unit
         for row in Screen.CodeEntry.rows {
             var x = left
             for character in row {

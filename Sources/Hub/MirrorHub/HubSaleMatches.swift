@@ -129,20 +129,21 @@ extension HubStore {
         guard keepsSaleMatches, var start = times.min(), var end = times.max() else { return }
         let window = Self.boughtWindowMillis
         let scope: [SQLValue] = [.text(key.store), .text(key.sku)]
+        // Two transactions (two mirrors of a store, a push and a till's import) may both change one SKU's match: on
+        // PostgreSQL (read committed) the second waits here for the first to commit, and then sees its pairs, lines
+        // and matches. Keys are always taken in one order, so no two transactions wait on each other in a circle.
+        // SQLite has one writer.
+        if database.dialect.name == SQLDialect.postgres.name {
+            try await tx.query(
+                "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(?))) AS locked",
+                .text("sale-match|\(key.store)|\(key.sku)"))
+        }
         // No line within the window of the change: no pair there has or had a unit, so nothing changes (try-ons
         // reported before the evening's sales import).
         let near = try await tx.query(
             "SELECT 1 FROM sales WHERE store_id = ? AND sku = ? AND at_ms >= ? AND at_ms <= ? LIMIT 1",
             scope + [.int(start), .int(end + window)])
         if near.isEmpty { return }
-        // Two mirrors of a store pushing at once may both change one SKU's match: on PostgreSQL (read committed)
-        // the second waits for the first to commit and then sees its pairs and matches. Keys are taken in order, so
-        // two pushes never wait on each other. SQLite has one writer.
-        if database.dialect.name == SQLDialect.postgres.name {
-            try await tx.query(
-                "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(?))) AS locked",
-                .text("sale-match|\(key.store)|\(key.sku)"))
-        }
         // Widened while a pair or a line lies within the window before the start or after the end.
         func nearest(_ aggregate: String, from: Int64, to: Int64) async throws -> Int64? {
             let found = try await tx.query(

@@ -119,6 +119,28 @@ import Testing
         }
     }
 
+    /// The bought window is the hub's: setting it matches every try-on again, and every report says which it is.
+    @Test(arguments: Backend.allCases)
+    func theHubsBoughtWindowMatchesEveryTryOnAgain(backend: Backend) async throws {
+        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
+            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
+            _ = try await hub.putCatalog(InsightsTests.catalog)
+            let outbox = InsightsTests.Outbox()
+            for i in 0..<5 { Self.tryOn(outbox, "v\(i)", at: Self.midnight + 36_000_000 + Int64(i) * 1000) }
+            _ = try await hub.push(device: mirror, SyncPushRequest(ops: outbox.ops))
+            // Sold three hours after the try-ons.
+            _ = try await hub.importSales((0..<5).map { InsightsTests.sale("l\($0)", at: Self.midnight + 46_800_000) })
+            #expect(try await Self.bought(hub, Self.day, Self.day) == 0)
+            try await hub.setBoughtWindow(minutes: 240)
+            #expect(try await Self.bought(hub, Self.day, Self.day) == 5)
+            let report = try await hub.insights(try InsightsQuery.days(store: "s1", from: Self.day, to: Self.day))
+            #expect(report.boughtWindowMinutes == 240)
+            await #expect(throws: HubError.self) { try await hub.setBoughtWindow(minutes: 0) }
+            try await hub.setBoughtWindow(minutes: 120)
+            #expect(try await Self.bought(hub, Self.day, Self.day) == 0)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func aLineWithAnotherShoppersCodeIsNotAnAnonymousVisits(backend: Backend) async throws {
         _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in

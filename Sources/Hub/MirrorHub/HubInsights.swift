@@ -22,10 +22,10 @@ extension HubStore {
         let widest = StoreClock.widestOffset
         // Matches and pairs of the visits read: they count from a try-on or a garment brought, within the visit.
         let pairsFrom = query.fromMillis - margin
-        let pairsTo = query.toMillis + margin + Self.boughtWindowMillis + Day.millis
+        let pairsTo = query.toMillis + margin + 7 * Day.millis
         let filter = stores.map { "store_id IN (\($0.map { _ in "?" }.joined(separator: ", ")))" } ?? "1 = 1"
         let storeArguments = (stores ?? []).map { SQLValue.text($0) }
-        let (events, requests, matches, brought, catalog, zones) = try await database.transaction { tx in
+        let (events, requests, matches, brought, catalog, zones, window) = try await database.transaction { tx in
             let events = try await tx.query(
                 """
                 SELECT device_id, session_id, store_id, at_ms, kind, sku, size, via, suggestion_kind, tried_size,
@@ -49,7 +49,7 @@ extension HubStore {
                 """, storeArguments + [.int(pairsFrom), .int(pairsTo)])
             let catalog = try await tx.query("SELECT sku, body FROM catalog")
             let zones = try await tx.query("SELECT id, time_zone FROM stores")
-            return (events, requests, matches, brought, catalog, zones)
+            return (events, requests, matches, brought, catalog, zones, try await self.boughtWindowMinutes(tx: tx))
         }
         var clock = StoreClock()
         var unzoned: [String] = []
@@ -79,6 +79,7 @@ extension HubStore {
         }
         var report = figures.report(store: query.store)
         report.unzonedStores = unzoned.isEmpty ? nil : unzoned.sorted()
+        report.boughtWindowMinutes = window
         return report
     }
 }
@@ -443,7 +444,7 @@ struct InsightsFigures {
 
         return InsightsReport(
             store: store, from: Day.text(query.fromMillis), to: Day.text(query.toMillis - Day.millis), k: k,
-            boughtWindowMinutes: query.boughtWindowMinutes, visits: figures, tryOns: tryOnRows,
+            boughtWindowMinutes: InsightsQuery.defaultWindowMinutes, visits: figures, tryOns: tryOnRows,
             sizeSwaps: swapRows, funnel: funnelRows,
             staff: staff,
             rating: RatingFigures(ratings: cell(ratings.count), shares: shares, average: average, weeks: ratingWeeks),

@@ -11,8 +11,27 @@ import MirrorProtocol
 /// pause at least the window long on each side (a night, in a store), and the answer equals running it over the
 /// whole history.
 extension HubStore {
-    /// How long after a try-on a sale still counts as bought: the hub's one setting, so every range sees one match.
-    static let boughtWindowMillis = Int64(InsightsQuery.defaultWindowMinutes) * 60_000
+    /// How long after a try-on a sale still counts as bought, in minutes: the hub's setting (120 until set), so every
+    /// range sees one match.
+    func boughtWindowMinutes(tx: any SQLTransaction) async throws -> Int {
+        let row = try await tx.query("SELECT value FROM hub_settings WHERE name = 'bought_window_minutes'")
+        return row.first.map { Int($0.int(0)) } ?? InsightsQuery.defaultWindowMinutes
+    }
+
+    /// Sets the bought window and matches every try-on again with it, in one transaction.
+    public func setBoughtWindow(minutes: Int) async throws {
+        guard (1...7 * 24 * 60).contains(minutes) else {
+            throw HubError(.badRequest, "the bought window is from 1 to 10080 minutes")
+        }
+        try await database.transaction { tx in
+            try await tx.query(
+                """
+                INSERT INTO hub_settings (name, value) VALUES ('bought_window_minutes', ?)
+                ON CONFLICT (name) DO UPDATE SET value = excluded.value
+                """, .int(Int64(minutes)))
+            try await self.rebuildSaleMatches(tx: tx)
+        }
+    }
 
     struct StoreSKU: Hashable, Comparable {
         var store: String
@@ -127,7 +146,7 @@ extension HubStore {
     /// Runs the match again over the stretch of `key`'s pairs and lines around `times`.
     func rematch(_ key: StoreSKU, around times: [Int64], tx: any SQLTransaction) async throws {
         guard keepsSaleMatches, var start = times.min(), var end = times.max() else { return }
-        let window = Self.boughtWindowMillis
+        let window = Int64(try await boughtWindowMinutes(tx: tx)) * 60_000
         let scope: [SQLValue] = [.text(key.store), .text(key.sku)]
         // Two transactions (two mirrors of a store, a push and a till's import) may both change one SKU's match: on
         // PostgreSQL (read committed) the second waits here for the first to commit, and then sees its pairs, lines
@@ -199,16 +218,17 @@ extension HubStore {
     /// Derives every pair and match again from the rows: for a database from a hub that kept none, or rows loaded
     /// around the hub (a restore, a benchmark's bulk load).
     public func rebuildSaleMatches() async throws {
-        try await database.transaction { tx in
-            try await tx.query("DELETE FROM sale_matches")
-            try await tx.query("DELETE FROM tryon_pairs")
-            let visits = try await tx.query(
-                """
-                SELECT DISTINCT device_id, session_id FROM session_events WHERE kind = ?
-                UNION SELECT DISTINCT device_id, session_id FROM staff_requests WHERE state = 'done'
-                """, .text(VisitEventKind.triedOn))
-            try await self.refreshPairs(
-                Set(visits.map { VisitKey(device: $0.text(0), session: $0.text(1)) }), tx: tx)
-        }
+        try await database.transaction { tx in try await self.rebuildSaleMatches(tx: tx) }
+    }
+
+    func rebuildSaleMatches(tx: any SQLTransaction) async throws {
+        try await tx.query("DELETE FROM sale_matches")
+        try await tx.query("DELETE FROM tryon_pairs")
+        let visits = try await tx.query(
+            """
+            SELECT DISTINCT device_id, session_id FROM session_events WHERE kind = ?
+            UNION SELECT DISTINCT device_id, session_id FROM staff_requests WHERE state = 'done'
+            """, .text(VisitEventKind.triedOn))
+        try await refreshPairs(Set(visits.map { VisitKey(device: $0.text(0), session: $0.text(1)) }), tx: tx)
     }
 }

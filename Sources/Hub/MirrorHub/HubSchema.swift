@@ -168,6 +168,8 @@ enum HubSchema {
             "CREATE INDEX staff_requests_visit ON staff_requests (device_id, session_id)",
             "CREATE INDEX sales_subject_hash ON sales (subject_hash)",
         ],
+        // 9: the hub's settings (the bought window: `mirrorhub set-bought-window`).
+        ["CREATE TABLE hub_settings (name TEXT PRIMARY KEY, value BIGINT NOT NULL)"],
     ]
 
     /// The migration that brought the kept sale match.

@@ -307,7 +307,7 @@ public enum HubServer {
         }
     }
 
-    /// `store`, `from`, `to` (days, YYYY-MM-DD; the last 7 days by default), `k`, `window` (minutes) and
+    /// `store`, `from`, `to` (days, YYYY-MM-DD; the last 7 days by default), `k` and
     /// `step` (`day` or `week`).
     static func insightsQuery(_ request: Request) throws -> InsightsQuery {
         let query = request.uri.queryParameters
@@ -322,8 +322,6 @@ public enum HubServer {
         return try InsightsQuery.days(
             store: query.get("store").map { String($0) }, from: from, to: to,
             k: Int(clamping: try wholeNumber(request, "k", default: Int64(InsightsQuery.defaultK))),
-            boughtWindowMinutes: Int(
-                clamping: try wholeNumber(request, "window", default: Int64(InsightsQuery.defaultWindowMinutes))),
             weekly: step == "week")
     }
 

@@ -244,7 +244,6 @@ enum InsightsPage {
         }
         var hidden: [Hidden] = []
         if k != InsightsQuery.defaultK { hidden.append(Hidden(name: "k", value: "\(k)")) }
-        if window != InsightsQuery.defaultWindowMinutes { hidden.append(Hidden(name: "window", value: "\(window)")) }
         let storeQuery = store.map { "store=\(percentEncoded($0))&" } ?? ""
         let day = Day.millis
         func quick(_ label: String, days: Int64, week: Bool) -> Link {

@@ -8,23 +8,22 @@ public struct InsightsQuery: Sendable, Hashable {
     public var fromMillis: Int64
     public var toMillis: Int64
     public var k: Int
-    public var boughtWindowMinutes: Int
     public var weekly: Bool
 
     public static let defaultK = 5
+    /// The bought window until the hub sets another (`mirrorhub set-bought-window`).
     public static let defaultWindowMinutes = 120
     /// The longest range one request covers.
     public static let maxDays = 400
 
     public init(
         store: String?, fromMillis: Int64, toMillis: Int64, k: Int = defaultK,
-        boughtWindowMinutes: Int = defaultWindowMinutes, weekly: Bool = false
+        weekly: Bool = false
     ) {
         self.store = store
         self.fromMillis = fromMillis
         self.toMillis = toMillis
         self.k = k
-        self.boughtWindowMinutes = boughtWindowMinutes
         self.weekly = weekly
     }
 
@@ -33,8 +32,7 @@ public struct InsightsQuery: Sendable, Hashable {
 
     /// A query from days written `YYYY-MM-DD` (both inclusive); k may only be raised above the default.
     public static func days(
-        store: String?, from: String, to: String, k: Int = defaultK, boughtWindowMinutes: Int = defaultWindowMinutes,
-        weekly: Bool = false
+        store: String?, from: String, to: String, k: Int = defaultK, weekly: Bool = false
     ) throws -> InsightsQuery {
         guard let start = Day.millis(from) else { throw HubError(.badRequest, "from must be a day, YYYY-MM-DD") }
         guard let last = Day.millis(to) else { throw HubError(.badRequest, "to must be a day, YYYY-MM-DD") }
@@ -45,16 +43,9 @@ public struct InsightsQuery: Sendable, Hashable {
         guard (defaultK...1000).contains(k) else {
             throw HubError(.badRequest, "k must be from \(defaultK) to 1000: it may be raised, never lowered")
         }
-        // Matched once as rows arrive (HubSaleMatches.swift), so every range sees the same answer: one window.
-        guard boughtWindowMinutes == defaultWindowMinutes else {
-            throw HubError(
-                .badRequest,
-                "window: the hub matches try-ons to sales once, \(defaultWindowMinutes) minutes after; it cannot be changed per report"
-            )
-        }
         return InsightsQuery(
             store: store, fromMillis: start, toMillis: last + Day.millis, k: k,
-            boughtWindowMinutes: boughtWindowMinutes, weekly: weekly)
+            weekly: weekly)
     }
 }
 

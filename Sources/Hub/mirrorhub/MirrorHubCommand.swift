@@ -14,7 +14,8 @@ struct MirrorHubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirrorhub", abstract: "The head-office hub for a fleet of mirrors.",
         subcommands: [
-            Serve.self, AddStore.self, SetTimeZone.self, CreateToken.self, EnrolmentToken.self, ImportShoppers.self,
+            Serve.self, AddStore.self, SetTimeZone.self, SetBoughtWindow.self, CreateToken.self, EnrolmentToken.self,
+            ImportShoppers.self,
             ImportSales.self,
             Insights.self, ExportInsights.self, ExportRaw.self,
         ],
@@ -166,6 +167,21 @@ struct SetTimeZone: AsyncParsableCommand {
         let (store, timeZone) = (store, timeZone)
         try await database.withStore { try await $0.setTimeZone(store: store, timeZone: timeZone) }
         print("store \(store) counts its days in \(timeZone)")
+    }
+}
+
+struct SetBoughtWindow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-bought-window",
+        abstract: "Set how long after a try-on a sale of the SKU counts as bought (120 minutes until set).",
+        discussion: "Every try-on is matched to the sales again with the new window, in one transaction.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "Minutes, 1 to 10080.") var minutes: Int
+
+    func run() async throws {
+        let minutes = minutes
+        try await database.withStore { try await $0.setBoughtWindow(minutes: minutes) }
+        print("a sale counts as bought within \(minutes) minutes of a try-on; every try-on matched again")
     }
 }
 

@@ -13,6 +13,17 @@ import Testing
     static var midnight: Int64 { InsightsTests.midnight }
     static let dayMillis: Int64 = 86_400_000
 
+    /// A hub (its clock the evening after the day) with store s1's mirror enrolled and the catalog.
+    static func withMirror(
+        _ backend: Backend, _ body: @Sendable (HubStore, Principal) async throws -> Void
+    ) async throws {
+        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
+            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
+            _ = try await hub.putCatalog(InsightsTests.catalog)
+            try await body(hub, mirror)
+        }
+    }
+
     static func tryOn(_ outbox: InsightsTests.Outbox, _ session: String, at t: Int64, subject: String? = nil) {
         outbox.event(session, VisitEventKind.started, at: t)
         if let subject {
@@ -31,9 +42,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func daysAskedApartAddUpToTheDaysAskedTogether(backend: Backend) async throws {
-        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
-            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
-            _ = try await hub.putCatalog(InsightsTests.catalog)
+        try await Self.withMirror(backend) { hub, mirror in
             // The sales arrive first: the try-ons pushed after them are matched when they arrive.
             let sales = (0..<5).map { InsightsTests.sale("l\($0)", at: Self.midnight + Self.dayMillis + 1_200_000) }
             _ = try await hub.importSales(sales)
@@ -52,9 +61,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func aUnitCountsBoughtInOneRowAndInTheSizeSold(backend: Backend) async throws {
-        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
-            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
-            _ = try await hub.putCatalog(InsightsTests.catalog)
+        try await Self.withMirror(backend) { hub, mirror in
             let outbox = InsightsTests.Outbox()
             // Five visits scan A in M and in L; five scan it in M only. Ten units of A are sold, all in L.
             for i in 0..<10 {
@@ -122,9 +129,7 @@ import Testing
     /// The bought window is the hub's: setting it matches every try-on again, and every report says which it is.
     @Test(arguments: Backend.allCases)
     func theHubsBoughtWindowMatchesEveryTryOnAgain(backend: Backend) async throws {
-        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
-            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
-            _ = try await hub.putCatalog(InsightsTests.catalog)
+        try await Self.withMirror(backend) { hub, mirror in
             let outbox = InsightsTests.Outbox()
             for i in 0..<5 { Self.tryOn(outbox, "v\(i)", at: Self.midnight + 36_000_000 + Int64(i) * 1000) }
             _ = try await hub.push(device: mirror, SyncPushRequest(ops: outbox.ops))
@@ -143,9 +148,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func aLineWithAnotherShoppersCodeIsNotAnAnonymousVisits(backend: Backend) async throws {
-        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
-            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
-            _ = try await hub.putCatalog(InsightsTests.catalog)
+        try await Self.withMirror(backend) { hub, mirror in
             let outbox = InsightsTests.Outbox()
             for i in 0..<5 { Self.tryOn(outbox, "v\(i)", at: Self.midnight + 36_000_000 + Int64(i) * 60_000) }
             _ = try await hub.push(device: mirror, SyncPushRequest(ops: outbox.ops))
@@ -159,9 +162,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func aSaleBeforeTheGarmentWasBroughtIsNotBought(backend: Backend) async throws {
-        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
-            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
-            _ = try await hub.putCatalog(InsightsTests.catalog)
+        try await Self.withMirror(backend) { hub, mirror in
             let outbox = InsightsTests.Outbox()
             for i in 0..<5 {
                 // "Bring me this" at one minute; others buy five B at two; staff bring it at five.
@@ -186,9 +187,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func notYouUnlinksTheShoppersPurchases(backend: Backend) async throws {
-        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
-            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
-            _ = try await hub.putCatalog(InsightsTests.catalog)
+        try await Self.withMirror(backend) { hub, mirror in
             let outbox = InsightsTests.Outbox()
             for i in 0..<5 {
                 Self.tryOn(outbox, "v\(i)", at: Self.midnight + 36_000_000 + Int64(i) * 1000, subject: "L\(i)")
@@ -214,9 +213,7 @@ import Testing
 
     @Test(arguments: Backend.allCases)
     func erasingShoppersMatchesTheirVisitsAndLinesAgain(backend: Backend) async throws {
-        _ = try await withHub(backend, wallClock: { InsightsTests.midnight + 30 * 3_600_000 }) { hub in
-            let mirror = try await HubStoreTests.enrolled(hub, store: "s1")
-            _ = try await hub.putCatalog(InsightsTests.catalog)
+        try await Self.withMirror(backend) { hub, mirror in
             let outbox = InsightsTests.Outbox()
             // Five anonymous visits before midnight, five identified ones after; the five buy with their codes.
             for i in 0..<5 {

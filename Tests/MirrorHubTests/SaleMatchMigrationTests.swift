@@ -11,11 +11,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let database = try SQLiteHubDatabase(path: "\(folder)/hub.sqlite")
         try await database.transaction { tx in
-            try await tx.query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)")
-            for (index, statements) in HubSchema.migrations.prefix(7).enumerated() {
-                for statement in statements { try await tx.query(database.dialect.ddl(statement)) }
-                try await tx.query("INSERT INTO schema_migrations (version) VALUES (?)", .int(Int64(index + 1)))
-            }
+            try await SalesMigrationTests.schema(upTo: 7, tx, database.dialect)
             try await tx.query("INSERT INTO stores (id, name, created_ms) VALUES ('s1', 'One', 0)")
             // Three visits try A on; two units are sold after them, one to a shopper none of them was.
             for visit in 0..<3 {

@@ -43,17 +43,22 @@ import Testing
 
 /// A hub database written before migration 6 keeps its sale lines, now keyed by store and line id.
 @Suite struct SalesMigrationTests {
+    /// The hub's schema as a hub that knew only the first `version` migrations left it.
+    static func schema(upTo version: Int, _ tx: any SQLTransaction, _ dialect: SQLDialect) async throws {
+        try await tx.query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)")
+        for (index, statements) in HubSchema.migrations.prefix(version).enumerated() {
+            for statement in statements { try await tx.query(dialect.ddl(statement)) }
+            try await tx.query("INSERT INTO schema_migrations (version) VALUES (?)", .int(Int64(index + 1)))
+        }
+    }
+
     @Test func linesImportedBeforeTheMigrationAreKept() async throws {
         let folder = NSTemporaryDirectory() + "hub-migration-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let database = try SQLiteHubDatabase(path: "\(folder)/hub.sqlite")
         try await database.transaction { tx in
-            try await tx.query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)")
-            for (index, statements) in HubSchema.migrations.prefix(5).enumerated() {
-                for statement in statements { try await tx.query(database.dialect.ddl(statement)) }
-                try await tx.query("INSERT INTO schema_migrations (version) VALUES (?)", .int(Int64(index + 1)))
-            }
+            try await Self.schema(upTo: 5, tx, database.dialect)
             try await tx.query("INSERT INTO stores (id, name, created_ms) VALUES ('s1', 'One', 0), ('s2', 'Two', 0)")
             try await tx.query(
                 """
